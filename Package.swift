@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of compiler settings for every target.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "consentry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "consentry", targets: ["consentry"]),
+        .library(name: "ConsentCore", targets: ["ConsentCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure domain: policy, members, ledger, eligibility, objections. Foundation only.
+        .target(name: "ConsentCore", swiftSettings: swiftSettings),
+        // File formats and digests: policy YAML, JSON Lines records, canonical JSON, SHA-256, audit chain.
+        .target(
+            name: "ConsentFormats",
+            dependencies: [
+                "ConsentCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded store: one SQLite file through GRDB.
+        .target(
+            name: "ConsentSQLite",
+            dependencies: [
+                "ConsentCore", "ConsentFormats",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Not a product: synthetic data, fixtures and the store contract suite.
+        .target(name: "ConsentTesting", dependencies: ["ConsentCore", "ConsentFormats"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "consentry",
+            dependencies: [
+                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore", "ConsentTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConsentFormatsTests", dependencies: ["ConsentFormats", "ConsentTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConsentSQLiteTests",
+            dependencies: ["ConsentSQLite", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConsentryCLITests",
+            dependencies: ["consentry", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

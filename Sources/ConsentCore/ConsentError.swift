@@ -1,0 +1,54 @@
+import Foundation
+
+/// Everything that can go wrong in Consentry, each case carrying what a person needs to fix it.
+public enum ConsentError: Error, Equatable, CustomStringConvertible {
+    /// A policy failed validation; nothing was changed.
+    case invalidPolicy(source: String, problems: [PolicyProblem])
+    /// The version string is taken by a policy with different content.
+    case policyVersionConflict(version: String, existingSHA256: String, newSHA256: String)
+    /// No policy has been applied yet, so nobody can be decided eligible.
+    case noActivePolicy
+    case unknownPolicyVersion(String)
+    /// One line of an import file is wrong: `FILE:LINE: field: message`.
+    case invalidRecord(source: String, line: Int, field: String, message: String)
+    /// A value given directly (an option, a request field) is wrong.
+    case invalidField(field: String, message: String)
+    case unknownMember(MemberID)
+    case unknownObjection(ObjectionID)
+    /// An objection cannot move that way from where it stands.
+    case illegalTransition(objection: ObjectionID, message: String)
+    /// The store could not be read or written; nothing may be assumed about eligibility.
+    case storeUnavailable(String)
+    /// The audit chain does not verify at this entry.
+    case auditChainBroken(sequence: Int64, message: String)
+
+    public var description: String {
+        switch self {
+        case .invalidPolicy(let source, let problems):
+            let lines = problems.map { problem in
+                (problem.line.map { "\(source):\($0): " } ?? "\(source): ") + problem.description
+            }
+            return "invalid policy, nothing changed:\n" + lines.joined(separator: "\n")
+        case .policyVersionConflict(let version, let existing, let new):
+            return "policy version \(quoted(version)) already exists with different content (sha256 \(existing.prefix(12))…, this file \(new.prefix(12))…); give the new policy a new version"
+        case .noActivePolicy:
+            return "no policy is active; apply one with `consentry policy apply FILE.yaml`"
+        case .unknownPolicyVersion(let version):
+            return "no policy version \(quoted(version)) has been applied"
+        case .invalidRecord(let source, let line, let field, let message):
+            return field.isEmpty ? "\(source):\(line): \(message)" : "\(source):\(line): \(field): \(message)"
+        case .invalidField(let field, let message):
+            return "\(field): \(message)"
+        case .unknownMember(let id):
+            return "unknown member \(quoted(id.rawValue))"
+        case .unknownObjection(let id):
+            return "unknown objection \(quoted(id.rawValue))"
+        case .illegalTransition(let id, let message):
+            return "objection \(id): \(message)"
+        case .storeUnavailable(let message):
+            return "the consent store is unavailable: \(message)"
+        case .auditChainBroken(let sequence, let message):
+            return "audit chain broken at entry \(sequence): \(message)"
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// A policy version as stored: the validated policy, its canonical text and that text's SHA-256.
+public struct PolicyVersion: Sendable, Equatable {
+    public var policy: Policy
+    public var canonicalJSON: String
+    public var sha256: String
+    /// When this version was last activated.
+    public var activatedAt: Date
+
+    public init(policy: Policy, canonicalJSON: String, sha256: String, activatedAt: Date) {
+        self.policy = policy
+        self.canonicalJSON = canonicalJSON
+        self.sha256 = sha256
+        self.activatedAt = activatedAt
+    }
+}
+
+/// One numbered line of an import file, parsed or not.
+public struct ImportLine<Record: Sendable>: Sendable {
+    public var line: Int
+    public var record: Result<Record, ConsentError>
+
+    public init(line: Int, record: Result<Record, ConsentError>) {
+        self.line = line
+        self.record = record
+    }
+}
+
+/// How an import runs.
+public struct ImportOptions: Sendable {
+    /// The file name used in messages (`members.jsonl:12: …`).
+    public var source: String
+    public var actor: String
+    /// Import the good lines and report the bad ones instead of aborting on the first.
+    public var skipInvalid: Bool
+    /// Called for each skipped line when `skipInvalid` is set.
+    public var onSkip: @Sendable (ConsentError) -> Void
+    /// Called every `progressInterval` lines with the number of lines read.
+    public var onProgress: @Sendable (Int) -> Void
+    public var progressInterval: Int
+
+    public init(source: String, actor: String, skipInvalid: Bool = false,
+                onSkip: @escaping @Sendable (ConsentError) -> Void = { _ in },
+                onProgress: @escaping @Sendable (Int) -> Void = { _ in }, progressInterval: Int = 100_000) {
+        self.source = source
+        self.actor = actor
+        self.skipInvalid = skipInvalid
+        self.onSkip = onSkip
+        self.onProgress = onProgress
+        self.progressInterval = progressInterval
+    }
+}
+
+/// What an import did.
+public struct ImportReport: Sendable, Equatable {
+    public var read = 0
+    public var imported = 0
+    public var skipped = 0
+
+    public init(read: Int = 0, imported: Int = 0, skipped: Int = 0) {
+        self.read = read
+        self.imported = imported
+        self.skipped = skipped
+    }
+}
+
+/// The system of record: policy versions, members, the consent ledger, objections and the
+/// audit chain. Every write is one transaction that also appends its audit entries, and is
+/// durable when the call returns.
+public protocol ConsentStore: Sendable {
+    /// Activates `version`; refuses a version string already used for different content.
+    func applyPolicy(_ version: PolicyVersion, actor: String) async throws
+    /// The policy in force, or nil before any was applied.
+    func activePolicy() async throws -> PolicyVersion?
+    func policyVersion(_ version: String) async throws -> PolicyVersion?
+
+    /// Inserts or updates members, all or nothing unless `options.skipInvalid`.
+    func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<MemberRecord>
+    /// Appends choices to the ledger, all or nothing unless `options.skipInvalid`.
+    func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<ConsentEvent>
+    func member(_ id: MemberID) async throws -> MemberRecord?
+
+    /// Appends a choice to the ledger; durable when this returns.
+    @discardableResult
+    func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent
+    /// The member's choices in append order.
+    func history(of member: MemberID) async throws -> [ConsentEvent]
+
+    func fileObjection(_ objection: Objection, actor: String) async throws
+    /// Applies `transition` to the stored objection and appends the events it added, atomically.
+    func updateObjection(_ id: ObjectionID, actor: String,
+                         _ transition: @Sendable (Objection) throws -> Objection) async throws -> Objection
+    func objection(_ id: ObjectionID) async throws -> Objection?
+    /// Objections by receipt time, optionally only those whose current status is `status`.
+    func objections(status: ObjectionStatus?) async throws -> [Objection]
+    /// One member's objections by receipt time.
+    func objections(of member: MemberID) async throws -> [Objection]
+
+    /// Every member with the ledger entries and objection events at or before `asOf`.
+    func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot
+
+    /// Audit entries recorded in `[from, to]`, in chain order.
+    func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws
+    /// Recomputes the whole chain; throws ``ConsentError/auditChainBroken(sequence:message:)``.
+    func verifyAuditChain() async throws -> AuditVerification
+}
+
+extension ConsentStore {
+    /// One member's decision at `instant` under `policy`, read from the durable records.
+    public func decision(for id: MemberID, policy: Policy, at instant: Date) async throws -> Decision {
+        guard let record = try await member(id) else { return decide(nil, history: .empty, objections: [], policy: policy, at: instant) }
+        return decide(record.member, history: ConsentHistory(try await history(of: id)),
+                      objections: try await objections(of: id), policy: policy, at: instant)
+    }
+}

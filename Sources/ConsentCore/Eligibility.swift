@@ -1,0 +1,128 @@
+import Foundation
+
+/// Why a member's data may or may not be used. The cases are listed in precedence order: a
+/// decision names the first blocking reason that applies, else the inclusion reason.
+public enum Reason: String, Sendable, CaseIterable, Comparable {
+    case memberUnknown = "member_unknown"
+    case ageUnknown = "age_unknown"
+    case minor
+    case regionNotInScope = "region_not_in_scope"
+    case notYetEffective = "not_yet_effective"
+    case noticePending = "notice_pending"
+    case objectionUpheld = "objection_upheld"
+    case objectionPending = "objection_pending"
+    case optedOut = "opted_out"
+    case globalPrivacyControl = "global_privacy_control"
+    case awaitingConsent = "awaiting_consent"
+    case optedIn = "opted_in"
+    case includedByDefault = "included_by_default"
+
+    /// Whether this reason lets the data be used.
+    public var isEligible: Bool { self == .optedIn || self == .includedByDefault }
+
+    /// Precedence: earlier cases win.
+    public static func < (lhs: Reason, rhs: Reason) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The answer for one member at one instant.
+public struct Decision: Sendable, Equatable {
+    public var reason: Reason
+    /// The index of the member's region in the policy, nil when out of scope or unknown.
+    public var regionIndex: Int?
+
+    public var eligible: Bool { reason.isEligible }
+
+    public init(reason: Reason, regionIndex: Int?) {
+        self.reason = reason
+        self.regionIndex = regionIndex
+    }
+}
+
+/// Decides whether `member`'s data may be used for `policy.purpose` at `instant`.
+///
+/// The only implementation of the rules: pages, APIs, exports and filters all ask this.
+/// Only ledger entries and objection events at or before `instant` count.
+/// - Returns: the decision and the first reason that applies, in ``Reason``'s precedence.
+@inlinable
+public func decide(_ member: Member?, history: ConsentHistory, objections: [Objection],
+                   policy: Policy, at instant: Date) -> Decision {
+    guard let member else { return Decision(reason: .memberUnknown, regionIndex: nil) }
+    let regionIndex = policy.regionIndex(of: member.country)
+    func blocked(_ reason: Reason) -> Decision { Decision(reason: reason, regionIndex: regionIndex) }
+
+    if let age = member.age(at: instant) {
+        if age < policy.minimumAge { return blocked(.minor) }
+    } else if policy.unknownAge == .exclude {
+        return blocked(.ageUnknown)
+    }
+    guard let regionIndex else { return blocked(.regionNotInScope) }
+    let region = policy.regions[regionIndex]
+    if instant < region.effective { return blocked(.notYetEffective) }
+    if policy.noticeDays > 0 {
+        guard let notifiedAt = member.notifiedAt,
+              instant.timeIntervalSince(notifiedAt) >= TimeInterval(policy.noticeDays) * 86_400
+        else { return blocked(.noticePending) }
+    }
+    if !objections.isEmpty {
+        var pending = false
+        for objection in objections {
+            switch objection.status(at: instant) {
+            case .upheld?: return blocked(.objectionUpheld)
+            case .received?, .extended?: pending = true
+            case .rejected?, nil: break
+            }
+        }
+        if pending { return blocked(.objectionPending) }
+    }
+    if let latest = history.latest(at: instant, honoringGPC: policy.honorGPC) {
+        switch (latest.choice, latest.channel) {
+        case (.off, .gpc): return blocked(.globalPrivacyControl)
+        case (.off, _): return blocked(.optedOut)
+        case (.on, _): return blocked(.optedIn)
+        }
+    }
+    return blocked(region.defaultRule == .included ? .includedByDefault : .awaitingConsent)
+}
+
+/// Counts decisions: how many members, how many eligible, by reason and by region.
+public struct DecisionSummary: Sendable, Equatable {
+    public private(set) var members = 0
+    public private(set) var eligible = 0
+    public private(set) var byReason: [Reason: Int] = [:]
+    /// Region id → count; members in no region count under `out_of_scope`.
+    public private(set) var byRegion: [String: Int] = [:]
+
+    public static let outOfScope = "out_of_scope"
+
+    public init() {}
+
+    public mutating func add(_ decision: Decision, policy: Policy) {
+        members += 1
+        if decision.eligible { eligible += 1 }
+        byReason[decision.reason, default: 0] += 1
+        byRegion[decision.regionIndex.map { policy.regions[$0].id } ?? Self.outOfScope, default: 0] += 1
+    }
+}
+
+extension Reason {
+    /// A short plain-language gloss, for reports and summaries.
+    public var summary: String {
+        switch self {
+        case .memberUnknown: "not a known member"
+        case .ageUnknown: "birth date unknown, and the policy excludes unknown ages"
+        case .minor: "under the minimum age"
+        case .regionNotInScope: "lives in a country no region covers"
+        case .notYetEffective: "the region's effective date has not come yet"
+        case .noticePending: "not yet notified long enough before use"
+        case .objectionUpheld: "an objection was upheld"
+        case .objectionPending: "an objection awaits a decision"
+        case .optedOut: "switched the setting off"
+        case .globalPrivacyControl: "browser sent Global Privacy Control"
+        case .awaitingConsent: "opt-in region, no choice made"
+        case .optedIn: "switched the setting on"
+        case .includedByDefault: "opt-out region, no choice made"
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// Where an objection stands.
+public enum ObjectionStatus: String, Sendable, CaseIterable {
+    /// Filed and awaiting a decision; processing is restricted meanwhile.
+    case received
+    /// Awaiting a decision past the first deadline, with the reason told to the member.
+    case extended
+    /// Accepted: the member's data is never used again.
+    case upheld
+    /// Refused with reasons: the member's previous state applies again.
+    case rejected
+
+    /// Whether a decision is still owed.
+    public var isPending: Bool { self == .received || self == .extended }
+}
+
+/// The privacy team's answer to an objection.
+public enum ObjectionOutcome: String, Sendable, CaseIterable {
+    case uphold
+    case reject
+}
+
+/// One step in an objection's life; the store keeps these append-only.
+public enum ObjectionEvent: Sendable, Equatable {
+    case received(at: Date, due: Date, reason: String?)
+    case extended(at: Date, days: Int, due: Date, reason: String)
+    case decided(at: Date, outcome: ObjectionOutcome, reason: String)
+
+    public var at: Date {
+        switch self {
+        case .received(let at, _, _), .extended(let at, _, _, _), .decided(let at, _, _): at
+        }
+    }
+
+    /// The status an objection has right after this event.
+    public var resultingStatus: ObjectionStatus {
+        switch self {
+        case .received: .received
+        case .extended: .extended
+        case .decided(_, .uphold, _): .upheld
+        case .decided(_, .reject, _): .rejected
+        }
+    }
+}
+
+/// A Data Processing Objection: a member asks that their data no longer be used, and that
+/// data already used be removed.
+///
+/// A pure state machine: `received` → `upheld` | `rejected`, with one `extended` step possible
+/// while undecided. Each transition returns a new value or throws
+/// ``ConsentError/illegalTransition(objection:message:)``; the full timeline is kept.
+public struct Objection: Sendable, Equatable {
+    public let id: ObjectionID
+    public let member: MemberID
+    /// Every event, oldest first; never empty, the first is `.received`.
+    public private(set) var timeline: [ObjectionEvent]
+
+    /// Files a new objection, due `terms.responseDays` days after receipt.
+    public static func file(id: ObjectionID, member: MemberID, at instant: Date, reason: String?,
+                            terms: ObjectionTerms) -> Objection {
+        let due = instant.addingTimeInterval(TimeInterval(terms.responseDays) * 86_400)
+        let reason = reason.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        return Objection(id: id, member: member, timeline: [.received(at: instant, due: due, reason: reason)])
+    }
+
+    /// Rebuilds an objection from its stored timeline, checking every transition again.
+    public static func replay(id: ObjectionID, member: MemberID, timeline: [ObjectionEvent],
+                              maxExtensionDays: Int = 365) throws -> Objection {
+        guard case .received(let at, let due, let reason)? = timeline.first else {
+            throw ConsentError.illegalTransition(objection: id, message: "the timeline does not start with its receipt")
+        }
+        var objection = Objection(id: id, member: member, timeline: [.received(at: at, due: due, reason: reason)])
+        for event in timeline.dropFirst() {
+            switch event {
+            case .received:
+                throw ConsentError.illegalTransition(objection: id, message: "received twice")
+            case .extended(let at, let days, _, let reason):
+                objection = try objection.extending(byDays: days, reason: reason, at: at, maxExtensionDays: maxExtensionDays)
+            case .decided(let at, let outcome, let reason):
+                objection = try objection.deciding(outcome, reason: reason, at: at)
+            }
+        }
+        return objection
+    }
+
+    public var receivedAt: Date { timeline[0].at }
+
+    /// The free-text reason the member gave, if any (never required).
+    public var memberReason: String? {
+        if case .received(_, _, let reason) = timeline[0] { return reason }
+        return nil
+    }
+
+    /// The first deadline: receipt + the policy's response days.
+    public var due: Date {
+        if case .received(_, let due, _) = timeline[0] { return due }
+        return receivedAt
+    }
+
+    /// The deadline after an extension, if there was one.
+    public var extendedDue: Date? {
+        for event in timeline { if case .extended(_, _, let due, _) = event { return due } }
+        return nil
+    }
+
+    /// The deadline in force now.
+    public var currentDue: Date { extendedDue ?? due }
+
+    public var status: ObjectionStatus { timeline[timeline.count - 1].resultingStatus }
+
+    /// The decision, once made.
+    public var decision: (outcome: ObjectionOutcome, reason: String, at: Date)? {
+        if case .decided(let at, let outcome, let reason)? = timeline.last { return (outcome, reason, at) }
+        return nil
+    }
+
+    /// The status at `instant`, or nil when the objection had not been filed yet.
+    public func status(at instant: Date) -> ObjectionStatus? {
+        var status: ObjectionStatus?
+        for event in timeline where event.at <= instant { status = event.resultingStatus }
+        return status
+    }
+
+    /// Extends the deadline once, before it passes, by at most `maxExtensionDays`, with a reason.
+    public func extending(byDays days: Int, reason: String, at instant: Date, maxExtensionDays: Int) throws -> Objection {
+        guard status == .received else {
+            throw illegal(status == .extended ? "it was already extended once; only one extension is allowed"
+                                              : "it was already \(status.rawValue); only an undecided objection can be extended")
+        }
+        guard instant >= receivedAt else { throw illegal("an extension cannot predate the receipt (\(Timestamp.format(receivedAt)))") }
+        guard instant < due else {
+            throw illegal("the deadline \(Timestamp.format(due)) has passed; an extension must be made before it")
+        }
+        guard days >= 1, days <= maxExtensionDays else {
+            throw ConsentError.invalidField(field: "days", message: "\(days) must be between 1 and \(maxExtensionDays) (the policy's max_extension_days)")
+        }
+        let reason = try Self.requiredReason(reason)
+        let newDue = due.addingTimeInterval(TimeInterval(days) * 86_400)
+        return appending(.extended(at: instant, days: days, due: newDue, reason: reason))
+    }
+
+    /// Upholds or rejects a pending objection; a reason is always required.
+    public func deciding(_ outcome: ObjectionOutcome, reason: String, at instant: Date) throws -> Objection {
+        guard status.isPending else {
+            throw illegal("it was already \(status.rawValue); a decision is final")
+        }
+        guard let last = timeline.last, instant >= last.at else {
+            throw illegal("a decision cannot predate the objection's last event (\(Timestamp.format(timeline[timeline.count - 1].at)))")
+        }
+        let reason = try Self.requiredReason(reason)
+        return appending(.decided(at: instant, outcome: outcome, reason: reason))
+    }
+
+    private func appending(_ event: ObjectionEvent) -> Objection {
+        var copy = self
+        copy.timeline.append(event)
+        return copy
+    }
+
+    private func illegal(_ message: String) -> ConsentError {
+        .illegalTransition(objection: id, message: message)
+    }
+
+    private static func requiredReason(_ reason: String) throws -> String {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw ConsentError.invalidField(field: "reason", message: "a reason is required and must not be blank")
+        }
+        return trimmed
+    }
+}

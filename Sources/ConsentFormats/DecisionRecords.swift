@@ -1,0 +1,107 @@
+import ConsentCore
+import Foundation
+
+/// The JSON shapes of decisions, stats and objections, shared by the CLI and (later) the API.
+public enum DecisionRecords {
+    /// `{"member":"…","eligible":false,"reason":"minor","region":"europe"}`; region null when out of scope.
+    public static func decisionLine(member: MemberID, decision: Decision, policy: Policy) -> String {
+        "{\"member\":" + JSONWriter.string(member.rawValue)
+            + ",\"eligible\":" + (decision.eligible ? "true" : "false")
+            + ",\"reason\":\"" + decision.reason.rawValue
+            + "\",\"region\":" + JSONWriter.optional(decision.regionIndex.map { policy.regions[$0].id }) + "}"
+    }
+
+    /// One object: members, eligible, counts by reason (every reason, zeros included) and by region.
+    public static func statsJSON(_ summary: DecisionSummary, policy: PolicyVersion, asOf: Date) -> String {
+        var byReason: [String: String] = [:]
+        for reason in Reason.allCases where reason != .memberUnknown {
+            byReason[reason.rawValue] = String(summary.byReason[reason] ?? 0)
+        }
+        var byRegion: [String: String] = [DecisionSummary.outOfScope: "0"]
+        for region in policy.policy.regions { byRegion[region.id] = "0" }
+        for (region, count) in summary.byRegion { byRegion[region] = String(count) }
+        return JSONWriter.object([
+            "as_of": JSONWriter.string(Timestamp.format(asOf)),
+            "policy_version": JSONWriter.string(policy.policy.version),
+            "policy_sha256": JSONWriter.string(policy.sha256),
+            "members": String(summary.members),
+            "eligible": String(summary.eligible),
+            "excluded": String(summary.members - summary.eligible),
+            "by_reason": JSONWriter.object(byReason),
+            "by_region": JSONWriter.object(byRegion),
+        ])
+    }
+
+    /// An objection with its deadlines and full timeline.
+    public static func objectionJSON(_ objection: Objection) -> String {
+        let decision = objection.decision
+        return JSONWriter.object([
+            "id": JSONWriter.string(objection.id.rawValue),
+            "member": JSONWriter.string(objection.member.rawValue),
+            "status": JSONWriter.string(objection.status.rawValue),
+            "received_at": JSONWriter.string(Timestamp.format(objection.receivedAt)),
+            "due": JSONWriter.string(Timestamp.format(objection.due)),
+            "extended_due": JSONWriter.optional(objection.extendedDue.map(Timestamp.format)),
+            "decided_at": JSONWriter.optional(decision.map { Timestamp.format($0.at) }),
+            "decision": JSONWriter.optional(decision?.outcome.rawValue),
+            "decision_reason": JSONWriter.optional(decision?.reason),
+            "timeline": JSONWriter.array(objection.timeline.map(timelineJSON)),
+        ])
+    }
+
+    static func timelineJSON(_ event: ObjectionEvent) -> String {
+        switch event {
+        case .received(let at, let due, let reason):
+            JSONWriter.object(["event": "\"received\"", "at": JSONWriter.string(Timestamp.format(at)),
+                               "due": JSONWriter.string(Timestamp.format(due)), "reason": JSONWriter.optional(reason)])
+        case .extended(let at, let days, let due, let reason):
+            JSONWriter.object(["event": "\"extended\"", "at": JSONWriter.string(Timestamp.format(at)), "days": String(days),
+                               "due": JSONWriter.string(Timestamp.format(due)), "reason": JSONWriter.string(reason)])
+        case .decided(let at, let outcome, let reason):
+            JSONWriter.object(["event": JSONWriter.string(outcome == .uphold ? "upheld" : "rejected"),
+                               "at": JSONWriter.string(Timestamp.format(at)), "reason": JSONWriter.string(reason)])
+        }
+    }
+
+    /// A ledger entry as `consentry set` prints it.
+    public static func choiceJSON(_ event: ConsentEvent) -> String {
+        JSONWriter.object([
+            "member": JSONWriter.string(event.member.rawValue),
+            "choice": JSONWriter.string(event.choice.rawValue),
+            "channel": JSONWriter.string(event.channel.rawValue),
+            "at": JSONWriter.string(Timestamp.format(event.at)),
+            "actor": JSONWriter.string(event.actor),
+            "sequence": event.sequence.map { String($0) } ?? "null",
+        ])
+    }
+}
+
+extension PolicyFile {
+    /// The policy as YAML that `consentry policy apply` accepts and that hashes the same.
+    public static func yaml(_ version: PolicyVersion) -> String {
+        let policy = version.policy
+        var lines = [
+            "# sha256: \(version.sha256)",
+            "# activated_at: \(Timestamp.format(version.activatedAt))",
+            "purpose: \(policy.purpose)",
+            "version: \(JSONWriter.string(policy.version))",
+            "minimum_age: \(policy.minimumAge)",
+            "unknown_age: \(policy.unknownAge.rawValue)",
+            "notice_days: \(policy.noticeDays)",
+        ]
+        if let lookback = policy.lookbackStart { lines.append("lookback_start: \(Timestamp.format(lookback))") }
+        lines += [
+            "honor_gpc: \(policy.honorGPC)",
+            "objections: { response_days: \(policy.objectionTerms.responseDays), max_extension_days: \(policy.objectionTerms.maxExtensionDays) }",
+            "categories:",
+            "  allow: [\(policy.allowedCategories.map(\.rawValue).joined(separator: ", "))]",
+            "  # never used: \(policy.excludedCategories.map(\.rawValue).joined(separator: ", "))",
+            policy.regions.isEmpty ? "regions: []" : "regions:",
+        ]
+        for region in policy.regions {
+            let countries = region.countries.map { JSONWriter.string($0.description) }.joined(separator: ", ")
+            lines.append("  - { id: \(region.id), countries: [\(countries)], effective: \(Timestamp.format(region.effective)), default: \(region.defaultRule.rawValue) }")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,145 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import GRDB
+
+extension SQLiteConsentStore {
+    public func fileObjection(_ objection: Objection, actor: String) async throws {
+        try write { db in
+            guard let key = try Int64.fetchOne(db, sql: "SELECT member_key FROM members WHERE id = ?",
+                                               arguments: [objection.member.rawValue])
+            else { throw ConsentError.unknownMember(objection.member) }
+            try db.execute(sql: "INSERT INTO objections (id, member_key, received_at) VALUES (?, ?, ?)",
+                           arguments: [objection.id.rawValue, key, Timestamp.microseconds(objection.receivedAt)])
+            var audit = try AuditAppender(db, now: now())
+            try appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db: db, audit: &audit)
+            try audit.finish()
+        }
+    }
+
+    public func updateObjection(_ id: ObjectionID, actor: String,
+                                _ transition: @Sendable (Objection) throws -> Objection) async throws -> Objection {
+        try write { db in
+            guard let current = try Self.objection(id, db: db) else { throw ConsentError.unknownObjection(id) }
+            let updated = try transition(current)
+            guard updated.id == current.id, updated.timeline.starts(with: current.timeline) else {
+                throw ConsentError.illegalTransition(objection: id, message: "a transition may only append to the timeline")
+            }
+            var audit = try AuditAppender(db, now: now())
+            try appendEvents(updated.timeline, from: current.timeline.count, of: updated, actor: actor, db: db, audit: &audit)
+            try audit.finish()
+            return updated
+        }
+    }
+
+    public func objection(_ id: ObjectionID) async throws -> Objection? {
+        try read { db in try Self.objection(id, db: db) }
+    }
+
+    public func objections(status: ObjectionStatus?) async throws -> [Objection] {
+        try read { db in
+            let all = try Self.objections(db: db, asOf: nil).map(\.objection)
+            return all.filter { status == nil || $0.status == status }
+        }
+    }
+
+    public func objections(of member: MemberID) async throws -> [Objection] {
+        try read { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT o.id FROM objections o JOIN members m ON m.member_key = o.member_key
+                WHERE m.id = ? ORDER BY o.received_at, o.id
+                """, arguments: [member.rawValue])
+            return try ids.compactMap { try Self.objection(ObjectionID(rawValue: $0), db: db) }
+        }
+    }
+
+    private func appendEvents(_ timeline: [ObjectionEvent], from start: Int, of objection: Objection, actor: String,
+                              db: Database, audit: inout AuditAppender) throws {
+        let recordedAt = Timestamp.microseconds(now())
+        for position in start..<timeline.count {
+            let event = timeline[position]
+            var columns: (kind: String, days: Int?, due: Int64?, outcome: String?, reason: String?)
+            let action: AuditAction
+            var details: [String: String] = ["member": objection.member.rawValue, "at": Timestamp.format(event.at)]
+            switch event {
+            case .received(_, let due, let reason):
+                columns = ("received", nil, Timestamp.microseconds(due), nil, reason)
+                action = .objectionFiled
+                details["due"] = Timestamp.format(due)
+            case .extended(_, let days, let due, let reason):
+                columns = ("extended", days, Timestamp.microseconds(due), nil, reason)
+                action = .objectionExtended
+                details["days"] = String(days)
+                details["due"] = Timestamp.format(due)
+                details["reason"] = reason
+            case .decided(_, let outcome, let reason):
+                columns = ("decided", nil, nil, outcome.rawValue, reason)
+                action = .objectionDecided
+                details["outcome"] = outcome.rawValue
+                details["reason"] = reason
+            }
+            try db.execute(sql: """
+                INSERT INTO objection_events (objection_id, position, kind, at, days, due, outcome, reason, actor, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [objection.id.rawValue, position, columns.kind, Timestamp.microseconds(event.at), columns.days,
+                                 columns.due, columns.outcome, columns.reason, actor, recordedAt])
+            try audit.append(actor: actor, action: action, subject: objection.id.rawValue, details: details)
+        }
+    }
+
+    static func objection(_ id: ObjectionID, db: Database) throws -> Objection? {
+        guard let member = try String.fetchOne(db, sql: """
+            SELECT m.id FROM objections o JOIN members m ON m.member_key = o.member_key WHERE o.id = ?
+            """, arguments: [id.rawValue]).flatMap(MemberID.init)
+        else { return nil }
+        let rows = try Row.fetchAll(db, sql: "SELECT kind, at, days, due, outcome, reason FROM objection_events WHERE objection_id = ? ORDER BY position",
+                                    arguments: [id.rawValue])
+        return try Objection.replay(id: id, member: member, timeline: try rows.map(event))
+    }
+
+    /// Every objection with the events at or before `asOf` (all when nil), with its member's key.
+    static func objections(db: Database, asOf: Int64?) throws -> [(memberKey: Int64, objection: Objection)] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT o.id, o.member_key, m.id, e.kind, e.at, e.days, e.due, e.outcome, e.reason
+            FROM objections o JOIN members m ON m.member_key = o.member_key
+            JOIN objection_events e ON e.objection_id = o.id
+            WHERE ?1 IS NULL OR e.at <= ?1
+            ORDER BY o.received_at, o.id, e.position
+            """, arguments: [asOf])
+        var result: [(Int64, Objection)] = []
+        var index = 0
+        while index < rows.count {
+            let id = ObjectionID(rawValue: rows[index][0])
+            let key: Int64 = rows[index][1]
+            guard let member = MemberID(rows[index][2]) else { throw ConsentError.storeUnavailable("objection \(id) names an unreadable member") }
+            var timeline: [ObjectionEvent] = []
+            while index < rows.count, rows[index][0] == id.rawValue {
+                timeline.append(try event(rows[index], offset: 3))
+                index += 1
+            }
+            result.append((key, try Objection.replay(id: id, member: member, timeline: timeline)))
+        }
+        return result
+    }
+
+    private static func event(_ row: Row) throws -> ObjectionEvent { try event(row, offset: 0) }
+
+    private static func event(_ row: Row, offset: Int) throws -> ObjectionEvent {
+        let kind: String = row[offset]
+        let at = Timestamp.fromMicroseconds(row[offset + 1])
+        let days: Int? = row[offset + 2]
+        let due: Int64? = row[offset + 3]
+        let outcome: String? = row[offset + 4]
+        let reason: String? = row[offset + 5]
+        switch (kind, days, due, outcome.flatMap(ObjectionOutcome.init), reason) {
+        case ("received", _, let due?, _, _):
+            return .received(at: at, due: Timestamp.fromMicroseconds(due), reason: reason)
+        case ("extended", let days?, let due?, _, let reason?):
+            return .extended(at: at, days: days, due: Timestamp.fromMicroseconds(due), reason: reason)
+        case ("decided", _, _, let outcome?, let reason?):
+            return .decided(at: at, outcome: outcome, reason: reason)
+        default:
+            throw ConsentError.storeUnavailable("an objection event of kind \(kind) is not readable")
+        }
+    }
+}

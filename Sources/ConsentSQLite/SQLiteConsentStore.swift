@@ -1,0 +1,273 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, `synchronous=FULL`, so that every write
+/// is on disk before the call that made it returns.
+///
+/// Several processes may write the same file: each write is one IMMEDIATE transaction, and
+/// a writer waits (up to `busyTimeout`) for another to finish instead of failing.
+public final class SQLiteConsentStore: ConsentStore {
+    let pool: DatabasePool
+    let now: @Sendable () -> Date
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// - Parameter mustExist: refuse to create a new file (for commands that only read).
+    public init(path: String, mustExist: Bool = false, busyTimeout: TimeInterval = 30,
+                now: @escaping @Sendable () -> Date = Date.init) throws {
+        if mustExist && !FileManager.default.fileExists(atPath: path) {
+            throw ConsentError.storeUnavailable("no database at \(path); apply a policy (`consentry policy apply`) to create one, or pass --db")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw ConsentError.storeUnavailable("cannot open \(path): \(Self.message(error))")
+        }
+        self.path = path
+        self.now = now
+    }
+
+    // MARK: Policy
+
+    public func applyPolicy(_ version: PolicyVersion, actor: String) async throws {
+        try write { db in
+            let at = Timestamp.microseconds(self.now())
+            if let existing = try String.fetchOne(db, sql: "SELECT sha256 FROM policy_versions WHERE version = ?",
+                                                   arguments: [version.policy.version]) {
+                guard existing == version.sha256 else {
+                    throw ConsentError.policyVersionConflict(version: version.policy.version, existingSHA256: existing,
+                                                             newSHA256: version.sha256)
+                }
+            } else {
+                try db.execute(sql: "INSERT INTO policy_versions (version, sha256, canonical_json, created_at) VALUES (?, ?, ?, ?)",
+                               arguments: [version.policy.version, version.sha256, version.canonicalJSON, at])
+            }
+            try db.execute(sql: "INSERT INTO policy_activations (version, activated_at, actor) VALUES (?, ?, ?)",
+                           arguments: [version.policy.version, at, actor])
+            var audit = try AuditAppender(db, now: self.now())
+            try audit.append(actor: actor, action: .policyApplied, subject: version.policy.version,
+                             details: ["sha256": version.sha256])
+            try audit.finish()
+        }
+    }
+
+    public func activePolicy() async throws -> PolicyVersion? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT v.canonical_json, v.sha256, a.activated_at FROM policy_activations a
+                JOIN policy_versions v ON v.version = a.version ORDER BY a.id DESC LIMIT 1
+                """).map(Self.policyVersion)
+        }
+    }
+
+    public func policyVersion(_ version: String) async throws -> PolicyVersion? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT v.canonical_json, v.sha256,
+                       (SELECT max(activated_at) FROM policy_activations a WHERE a.version = v.version)
+                FROM policy_versions v WHERE v.version = ?
+                """, arguments: [version]).map(Self.policyVersion)
+        }
+    }
+
+    private static func policyVersion(_ row: Row) throws -> PolicyVersion {
+        let canonical: String = row[0]
+        var version = try PolicyFile.load(yaml: canonical, source: "stored policy")
+        let sha: String = row[1]
+        guard version.sha256 == sha else {
+            throw ConsentError.storeUnavailable("stored policy \(version.policy.version) does not match its SHA-256")
+        }
+        version.activatedAt = Timestamp.fromMicroseconds(row[2])
+        return version
+    }
+
+    // MARK: Members
+
+    public func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<MemberRecord> {
+        try write { db in
+            var report = ImportReport()
+            var audit = try AuditAppender(db, now: self.now())
+            let upsert = try db.makeStatement(sql: """
+                INSERT INTO members (id, birth_date, country, notified_at, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET birth_date = excluded.birth_date, country = excluded.country,
+                    notified_at = excluded.notified_at, data = excluded.data, updated_at = excluded.updated_at
+                """)
+            let at = Timestamp.microseconds(self.now())
+            for line in lines {
+                report.read += 1
+                if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+                switch line.record {
+                case .failure(let error):
+                    guard options.skipInvalid else { throw error }
+                    report.skipped += 1
+                    options.onSkip(error)
+                case .success(let record):
+                    let member = record.member
+                    let data = MemberRecords.dataJSON(record.data)
+                    try upsert.execute(arguments: [
+                        member.id.rawValue, member.birthDate?.description, member.country.description,
+                        member.notifiedAt.map(Timestamp.microseconds), data, at,
+                    ])
+                    try audit.append(actor: options.actor, action: .memberImported, subject: member.id.rawValue,
+                                     details: ["record_sha256": Digest.sha256Hex(MemberRecords.canonicalJSON(record)),
+                                               "source": options.source])
+                    report.imported += 1
+                }
+            }
+            try audit.finish()
+            return report
+        }
+    }
+
+    public func member(_ id: MemberID) async throws -> MemberRecord? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, birth_date, country, notified_at, data FROM members WHERE id = ?",
+                                             arguments: [id.rawValue])
+            else { return nil }
+            var record = MemberRecord(member: try Self.member(row))
+            let data: String = row[4]
+            record.data = MemberRecords.data(fromJSON: data)
+            return record
+        }
+    }
+
+    static func member(_ row: Row) throws -> Member {
+        let idText: String = row[0]
+        let birthText: String? = row[1]
+        let countryText: String = row[2]
+        let notified: Int64? = row[3]
+        guard let id = MemberID(idText), let country = CountryCode(countryText) else {
+            throw ConsentError.storeUnavailable("member row \(idText) is not readable")
+        }
+        return Member(id: id, birthDate: birthText.flatMap { CivilDate(parsing: $0) }, country: country,
+                      notifiedAt: notified.map(Timestamp.fromMicroseconds))
+    }
+
+    // MARK: Ledger
+
+    public func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<ConsentEvent> {
+        try write { db in
+            var report = ImportReport()
+            var ledger = try LedgerAppender(db, now: self.now())
+            for line in lines {
+                report.read += 1
+                if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+                do {
+                    let event = try line.record.get()
+                    do {
+                        try ledger.append(event)
+                    } catch ConsentError.unknownMember(let id) {
+                        throw ConsentError.invalidRecord(source: options.source, line: line.line, field: "member",
+                                                         message: "\(JSONWriter.string(id.rawValue)) is not a known member; import members first")
+                    }
+                    report.imported += 1
+                } catch let error as ConsentError where options.skipInvalid {
+                    report.skipped += 1
+                    options.onSkip(error)
+                }
+            }
+            try ledger.finish()
+            return report
+        }
+    }
+
+    @discardableResult
+    public func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent {
+        try event.validate()
+        return try write { db in
+            var ledger = try LedgerAppender(db, now: self.now())
+            let stored = try ledger.append(event)
+            try ledger.finish()
+            return stored
+        }
+    }
+
+    public func history(of member: MemberID) async throws -> [ConsentEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at FROM consent_events e
+                JOIN members m ON m.member_key = e.member_key WHERE m.id = ? ORDER BY e.sequence
+                """, arguments: [member.rawValue]).map { row in
+                guard let choice = Choice(rawValue: row[1]), let channel = Channel(rawValue: row[2]) else {
+                    throw ConsentError.storeUnavailable("ledger entry \(row[0] as Int64) is not readable")
+                }
+                return ConsentEvent(member: member, choice: choice, channel: channel, at: Timestamp.fromMicroseconds(row[3]),
+                                    actor: row[4], sequence: row[0], recordedAt: Timestamp.fromMicroseconds(row[5]))
+            }
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` in one IMMEDIATE transaction (committed with synchronous=FULL), translating
+    /// driver errors at this edge.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as ConsentError {
+            throw error
+        } catch {
+            throw ConsentError.storeUnavailable(Self.message(error))
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as ConsentError {
+            throw error
+        } catch {
+            throw ConsentError.storeUnavailable(Self.message(error))
+        }
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+}
+
+/// Appends choices to the ledger inside a write transaction, with their audit entries.
+struct LedgerAppender {
+    private let db: Database
+    private let insert: Statement
+    private var audit: AuditAppender
+    private let recordedAt: Int64
+
+    init(_ db: Database, now: Date) throws {
+        self.db = db
+        insert = try db.makeStatement(sql: """
+            INSERT INTO consent_events (member_key, choice, channel, at, actor, recorded_at)
+            SELECT member_key, ?, ?, ?, ?, ? FROM members WHERE id = ?
+            """)
+        audit = try AuditAppender(db, now: now)
+        recordedAt = Timestamp.microseconds(now)
+    }
+
+    @discardableResult
+    mutating func append(_ event: ConsentEvent) throws -> ConsentEvent {
+        try insert.execute(arguments: [event.choice.rawValue, event.channel.rawValue, Timestamp.microseconds(event.at),
+                                       event.actor, recordedAt, event.member.rawValue])
+        guard db.changesCount == 1 else { throw ConsentError.unknownMember(event.member) }
+        var stored = event
+        stored.sequence = db.lastInsertedRowID
+        stored.recordedAt = Timestamp.fromMicroseconds(recordedAt)
+        try audit.append(actor: event.actor, action: .choiceRecorded, subject: event.member.rawValue, details: [
+            "choice": event.choice.rawValue, "channel": event.channel.rawValue,
+            "at": Timestamp.format(event.at), "ledger_sequence": String(db.lastInsertedRowID),
+        ])
+        return stored
+    }
+
+    func finish() throws { try audit.finish() }
+}

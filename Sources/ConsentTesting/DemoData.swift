@@ -1,0 +1,53 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+/// Fills a store with the example policy and a synthetic population: members, their
+/// choices, and objections at every stage (pending, extended, upheld, rejected).
+public enum DemoData {
+    public struct Seeded: Sendable, Equatable {
+        public var members: Int
+        public var choices: Int
+        public var objections: Int
+    }
+
+    @discardableResult
+    public static func seed(_ store: any ConsentStore, population: SyntheticPopulation,
+                            policyYAML: String = Fixtures.examplePolicyYAML) async throws -> Seeded {
+        let version = try PolicyFile.load(yaml: policyYAML, source: "examples/policy.yaml")
+        try await store.applyPolicy(version, actor: "demo")
+        let members = (0..<population.count).lazy.map { index in
+            ImportLine(line: index + 1, record: .success(population.member(index)))
+        }
+        _ = try await store.importMembers(members, options: ImportOptions(source: "demo", actor: "demo"))
+        let choices = (0..<population.count).lazy.flatMap { population.choices($0) }
+            .enumerated().map { ImportLine(line: $0.offset + 1, record: .success($0.element)) }
+        let choiceReport = try await store.importChoices(choices, options: ImportOptions(source: "demo", actor: "demo"))
+
+        var objections = 0
+        let terms = version.policy.objectionTerms
+        for index in 0..<population.count {
+            guard let plan = population.objectionPlan(index) else { continue }
+            var generator = SplitMix64(seed: population.seed, index: UInt64(index), stream: 4)
+            let id = ObjectionID(rawValue: "obj_" + String(generator.next() >> 4, radix: 16))
+            let objection = Objection.file(id: id, member: population.id(index), at: plan.filedAt,
+                                           reason: index % 3 == 0 ? "I never agreed to AI training." : nil, terms: terms)
+            try await store.fileObjection(objection, actor: population.id(index).rawValue)
+            if let days = plan.extensionDays {
+                _ = try await store.updateObjection(id, actor: "privacy-team") {
+                    try $0.extending(byDays: days, reason: "We are locating your data in archived datasets.",
+                                     at: plan.filedAt.addingTimeInterval(5 * 86_400), maxExtensionDays: terms.maxExtensionDays)
+                }
+            }
+            if let outcome = plan.outcome {
+                let reason = outcome == .uphold ? "Objection upheld: your data will no longer be used and will be removed."
+                    : "Rejected: the identifiers given match no data of yours. You may complain to your data protection authority or a court."
+                _ = try await store.updateObjection(id, actor: "privacy-team") {
+                    try $0.deciding(outcome, reason: reason, at: plan.filedAt.addingTimeInterval(12 * 86_400))
+                }
+            }
+            objections += 1
+        }
+        return Seeded(members: population.count, choices: choiceReport.imported, objections: objections)
+    }
+}

@@ -1,0 +1,242 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+/// A failed expectation in the store contract, with where it was made.
+public struct ContractFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var file: String
+    public var line: Int
+
+    public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// What every ``ConsentStore`` must do, written once and run against each backend
+/// (SQLite on every run, PostgreSQL where a server is available).
+///
+/// Each check gets a fresh, empty store from the caller's factory.
+public enum StoreContract {
+    public typealias Check = @Sendable (any ConsentStore) async throws -> Void
+
+    /// The checks by name, for a parameterised test.
+    public static let checks: [(name: String, run: Check)] = [
+        ("policyVersionsAreKeptAndTheLatestIsActive", policyVersionsAreKeptAndTheLatestIsActive),
+        ("aReusedPolicyVersionWithOtherContentIsRefused", aReusedPolicyVersionWithOtherContentIsRefused),
+        ("memberImportIsAllOrNothing", memberImportIsAllOrNothing),
+        ("skipInvalidImportsTheGoodLinesAndReportsTheBad", skipInvalidImportsTheGoodLinesAndReportsTheBad),
+        ("reimportingAMemberUpdatesIt", reimportingAMemberUpdatesIt),
+        ("choicesAppendInOrderAndUnknownMembersAreRefused", choicesAppendInOrderAndUnknownMembersAreRefused),
+        ("consentImportNamesTheLineOfAnUnknownMember", consentImportNamesTheLineOfAnUnknownMember),
+        ("snapshotSeesOnlyWhatHappenedByItsInstant", snapshotSeesOnlyWhatHappenedByItsInstant),
+        ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
+        ("everyWriteExtendsAVerifiableAuditChain", everyWriteExtendsAVerifiableAuditChain),
+    ]
+
+    static let t0 = Timestamp.parse("2025-12-01T00:00:00Z")!
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String,
+                       file: String = #fileID, line: Int = #line) throws {
+        if !condition { throw ContractFailure(message: message(), file: file, line: line) }
+    }
+
+    static func expectThrows<T>(_ expected: (ConsentError) -> Bool, _ message: String, file: String = #fileID, line: Int = #line,
+                                _ body: () async throws -> T) async throws {
+        do {
+            _ = try await body()
+        } catch let error as ConsentError {
+            try expect(expected(error), "\(message): got \(error)", file: file, line: line)
+            return
+        }
+        throw ContractFailure(message: "\(message): nothing was thrown", file: file, line: line)
+    }
+
+    static func policy() throws -> PolicyVersion {
+        try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "examples/policy.yaml")
+    }
+
+    static func lines<R>(_ records: [R]) -> [ImportLine<R>] {
+        records.enumerated().map { ImportLine(line: $0.offset + 1, record: .success($0.element)) }
+    }
+
+    static func member(_ id: String, country: String = "DE", born: String? = "1990-05-17") -> MemberRecord {
+        MemberRecord(member: Member(id: MemberID(id)!, birthDate: born.flatMap { CivilDate(parsing: $0) },
+                                    country: CountryCode(country)!),
+                     data: [.accountName: "\"Ana\"", .accountLogin: "\"secret-hash\""])
+    }
+
+    static func seed(_ store: any ConsentStore, members ids: [String]) async throws {
+        try await store.applyPolicy(try policy(), actor: "test")
+        _ = try await store.importMembers(lines(ids.map { member($0) }), options: ImportOptions(source: "members.jsonl", actor: "test"))
+    }
+
+    // MARK: Checks
+
+    static func policyVersionsAreKeptAndTheLatestIsActive(_ store: any ConsentStore) async throws {
+        try expect(try await store.activePolicy() == nil, "a new store has no active policy")
+        let first = try policy()
+        try await store.applyPolicy(first, actor: "test")
+        let second = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML.replacingOccurrences(of: "\"2025-11-03\"", with: "\"2026-01\"")
+            .replacingOccurrences(of: "minimum_age: 18", with: "minimum_age: 19"), source: "p2")
+        try await store.applyPolicy(second, actor: "test")
+        let active = try await store.activePolicy()
+        try expect(active?.policy.version == "2026-01" && active?.policy.minimumAge == 19, "the latest applied version is active")
+        let old = try await store.policyVersion("2025-11-03")
+        try expect(old?.policy == first.policy && old?.sha256 == first.sha256, "earlier versions are kept with their hash")
+        try await store.applyPolicy(first, actor: "test")
+        try expect(try await store.activePolicy()?.policy.version == "2025-11-03", "re-applying an earlier version activates it again")
+    }
+
+    static func aReusedPolicyVersionWithOtherContentIsRefused(_ store: any ConsentStore) async throws {
+        try await store.applyPolicy(try policy(), actor: "test")
+        let changed = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML.replacingOccurrences(of: "minimum_age: 18", with: "minimum_age: 16"),
+                                          source: "changed")
+        try await expectThrows({ if case .policyVersionConflict = $0 { true } else { false } }, "same version, other content") {
+            try await store.applyPolicy(changed, actor: "test")
+        }
+        try expect(try await store.activePolicy()?.policy.minimumAge == 18, "the refused policy changed nothing")
+    }
+
+    static func memberImportIsAllOrNothing(_ store: any ConsentStore) async throws {
+        try await store.applyPolicy(try policy(), actor: "test")
+        let bad = ConsentError.invalidRecord(source: "m.jsonl", line: 2, field: "country", message: "bad")
+        let input = [ImportLine(line: 1, record: .success(member("a"))), ImportLine(line: 2, record: .failure(bad)),
+                     ImportLine(line: 3, record: .success(member("b")))]
+        try await expectThrows({ $0 == bad }, "a bad line aborts the import") {
+            try await store.importMembers(input, options: ImportOptions(source: "m.jsonl", actor: "test"))
+        }
+        try expect(try await store.member(MemberID("a")!) == nil, "nothing of an aborted import is written")
+        try expect(try await store.decisionSnapshot(asOf: t0).count == 0, "no member after an aborted import")
+    }
+
+    static func skipInvalidImportsTheGoodLinesAndReportsTheBad(_ store: any ConsentStore) async throws {
+        try await store.applyPolicy(try policy(), actor: "test")
+        let bad = ConsentError.invalidRecord(source: "m.jsonl", line: 2, field: "country", message: "bad")
+        let input = [ImportLine(line: 1, record: .success(member("a"))), ImportLine(line: 2, record: .failure(bad)),
+                     ImportLine(line: 3, record: .success(member("b")))]
+        let skipped = SkippedLines()
+        let report = try await store.importMembers(input, options: ImportOptions(source: "m.jsonl", actor: "test", skipInvalid: true,
+                                                                                 onSkip: { skipped.add($0) }))
+        try expect(report == ImportReport(read: 3, imported: 2, skipped: 1), "report counts: \(report)")
+        try expect(skipped.errors == [bad], "the skipped line is reported")
+        try expect(try await store.member(MemberID("b")!) != nil, "good lines are imported")
+    }
+
+    static func reimportingAMemberUpdatesIt(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a"])
+        try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .web, at: t0, actor: "a"))
+        _ = try await store.importMembers(lines([member("a", country: "US", born: nil)]), options: ImportOptions(source: "m2", actor: "test"))
+        let stored = try await store.member(MemberID("a")!)
+        try expect(stored?.member.country == CountryCode("US") && stored?.member.birthDate == nil, "re-import replaces the facts")
+        try expect(stored?.data[.accountLogin] == "\"secret-hash\"", "data of never-allowed categories is stored as imported")
+        try expect(try await store.history(of: MemberID("a")!).count == 1, "re-import keeps the member's ledger")
+    }
+
+    static func choicesAppendInOrderAndUnknownMembersAreRefused(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a"])
+        let a = MemberID("a")!
+        let first = try await store.recordChoice(ConsentEvent(member: a, choice: .off, channel: .web, at: t0, actor: "a"))
+        let second = try await store.recordChoice(ConsentEvent(member: a, choice: .on, channel: .ios, at: t0, actor: "a"))
+        try expect((first.sequence ?? 0) < (second.sequence ?? 0), "the ledger numbers events in append order")
+        let history = try await store.history(of: a)
+        try expect(history.map(\.choice) == [.off, .on] && history.map(\.channel) == [.web, .ios], "history in append order")
+        try await expectThrows({ $0 == .unknownMember(MemberID("nobody")!) }, "a choice for an unknown member") {
+            try await store.recordChoice(ConsentEvent(member: MemberID("nobody")!, choice: .off, channel: .web, at: t0, actor: "x"))
+        }
+        try await expectThrows({ if case .invalidField(field: "choice", _) = $0 { true } else { false } }, "gpc can only opt out") {
+            try await store.recordChoice(ConsentEvent(member: a, choice: .on, channel: .gpc, at: t0, actor: "a"))
+        }
+    }
+
+    static func consentImportNamesTheLineOfAnUnknownMember(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a"])
+        let events = [ConsentEvent(member: MemberID("a")!, choice: .off, channel: .web, at: t0, actor: "import"),
+                      ConsentEvent(member: MemberID("ghost")!, choice: .off, channel: .web, at: t0, actor: "import")]
+        try await expectThrows({ if case .invalidRecord("c.jsonl", 2, "member", _) = $0 { true } else { false } }, "unknown member in line 2") {
+            try await store.importChoices(lines(events), options: ImportOptions(source: "c.jsonl", actor: "import"))
+        }
+        try expect(try await store.history(of: MemberID("a")!).isEmpty, "the aborted import wrote nothing")
+    }
+
+    static func snapshotSeesOnlyWhatHappenedByItsInstant(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["b", "a", "c"])
+        let a = MemberID("a")!
+        try await store.recordChoice(ConsentEvent(member: a, choice: .off, channel: .web, at: t0, actor: "a"))
+        try await store.recordChoice(ConsentEvent(member: a, choice: .on, channel: .web, at: t0.addingTimeInterval(3600), actor: "a"))
+        let objection = Objection.file(id: ObjectionID(rawValue: "obj_c"), member: MemberID("c")!, at: t0.addingTimeInterval(60),
+                                       reason: nil, terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
+        try await store.fileObjection(objection, actor: "c")
+
+        let before = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(-1))
+        try expect(before.members.map(\.id.rawValue) == ["a", "b", "c"], "members sorted by id")
+        try expect(before.history(at: 0).entries.isEmpty && before.objections.isEmpty, "nothing after the instant is seen")
+        let between = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(1800))
+        try expect(between.history(at: 0).entries.map(\.choice) == [.off], "one choice by then")
+        try expect(between.objections[2]?.first?.id == objection.id, "the objection is attached to its member")
+        let after = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(7200))
+        try expect(after.history(at: 0).entries.map(\.choice) == [.off, .on], "both choices by then, in order")
+    }
+
+    static func objectionsMoveOnlyAlongLegalTransitions(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a"])
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        let id = ObjectionID(rawValue: "obj_1")
+        try await store.fileObjection(Objection.file(id: id, member: MemberID("a")!, at: t0, reason: "no thanks", terms: terms), actor: "a")
+        try await expectThrows({ $0 == .unknownMember(MemberID("ghost")!) }, "objection for an unknown member") {
+            try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_2"), member: MemberID("ghost")!, at: t0,
+                                                         reason: nil, terms: terms), actor: "x")
+        }
+        let extended = try await store.updateObjection(id, actor: "privacy") {
+            try $0.extending(byDays: 30, reason: "complex case", at: t0.addingTimeInterval(86_400), maxExtensionDays: 60)
+        }
+        try expect(extended.status == .extended, "extended")
+        try await expectThrows({ if case .illegalTransition = $0 { true } else { false } }, "a second extension") {
+            try await store.updateObjection(id, actor: "privacy") {
+                try $0.extending(byDays: 5, reason: "again", at: t0.addingTimeInterval(2 * 86_400), maxExtensionDays: 60)
+            }
+        }
+        _ = try await store.updateObjection(id, actor: "privacy") {
+            try $0.deciding(.uphold, reason: "objection accepted", at: t0.addingTimeInterval(3 * 86_400))
+        }
+        let stored = try await store.objection(id)
+        try expect(stored?.status == .upheld && stored?.timeline.count == 3, "the whole timeline is stored")
+        try expect(stored?.extendedDue == t0.addingTimeInterval(60 * 86_400), "extended due date kept")
+        try expect(try await store.objections(status: .upheld).map(\.id) == [id], "listed by status")
+        try expect(try await store.objections(status: .received).isEmpty, "not listed under another status")
+        try await expectThrows({ $0 == .unknownObjection(ObjectionID(rawValue: "obj_x")) }, "unknown objection") {
+            try await store.updateObjection(ObjectionID(rawValue: "obj_x"), actor: "privacy") { $0 }
+        }
+    }
+
+    static func everyWriteExtendsAVerifiableAuditChain(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a", "b"])
+        try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .web, at: t0, actor: "a"))
+        try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_1"), member: MemberID("b")!, at: t0, reason: nil,
+                                                     terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)), actor: "b")
+        var actions: [AuditAction] = []
+        var previous = AuditChain.genesisHash
+        try await store.auditEntries(from: nil, to: nil) { entry in
+            actions.append(entry.action)
+            try expect(entry.previousHash == previous, "entries are chained")
+            previous = entry.hash
+        }
+        try expect(actions == [.policyApplied, .memberImported, .memberImported, .choiceRecorded, .objectionFiled],
+                   "one entry per state change, in order: \(actions.map(\.rawValue))")
+        let verification = try await store.verifyAuditChain()
+        try expect(verification.entries == 5 && verification.headHash == previous, "the chain verifies up to its head")
+        var none = 0
+        try await store.auditEntries(from: Date().addingTimeInterval(3600), to: nil) { _ in none += 1 }
+        try expect(none == 0, "the time window filters entries")
+    }
+}
+
+/// Collects skipped-line errors from an import's callback.
+public final class SkippedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [ConsentError] = []
+
+    public init() {}
+
+    public func add(_ error: ConsentError) { lock.withLock { collected.append(error) } }
+
+    public var errors: [ConsentError] { lock.withLock { collected } }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The command-line tool: parses arguments, calls the core and the store, prints results.
+@main
+struct Consentry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consentry",
+        abstract: "Decides whose data may train generative AI, and proves it.",
+        discussion: """
+            Consentry keeps the policy, the members, the append-only consent ledger, objections and a hash-chained audit log in one store (SQLite by default), and decides for every member whether their data may be used for generative-AI training, with one reason code.
+
+            Every subcommand takes --db PATH (or the CONSENTRY_DB environment variable; default ./consentry.sqlite). Times are RFC 3339 (2025-11-04T00:00:00Z) or a date (2025-11-04 = 00:00 UTC).
+            Start with: consentry demo
+            """,
+        subcommands: [
+            DemoCommand.self, PolicyCommand.self, ImportCommand.self, SetCommand.self, DecideCommand.self,
+            ExclusionsCommand.self, StatsCommand.self, ObjectionsCommand.self, AuditCommand.self,
+        ]
+    )
+}

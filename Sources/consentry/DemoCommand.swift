@@ -1,0 +1,89 @@
+import ArgumentParser
+import ConsentCore
+import ConsentFormats
+import ConsentSQLite
+import ConsentTesting
+import Foundation
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Create (or reuse) a demo database and show who is eligible and why.",
+        discussion: """
+            Seeds ./consentry-demo.sqlite (or --db) with the example policy (examples/policy.yaml) and a seeded synthetic population: members in Europe, the US, Canada, Hong Kong and elsewhere; minors, unknown ages and 29 February birthdays; choices made on web, iOS, Android and through Global Privacy Control; objections pending, extended, upheld and rejected. Then prints the decisions for everyone, as of now, and commands to explore further.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "How many synthetic members to create.") var members = 3000
+    @Option(help: "The generator's seed: the same seed gives the same population.") var seed: UInt64 = 42
+
+    func validate() throws {
+        guard (1...1_000_000).contains(members) else { throw ValidationError("--members must be between 1 and 1000000") }
+    }
+
+    func run() async throws {
+        let path = store.path(default: "./consentry-demo.sqlite")
+        let store = try SQLiteConsentStore(path: path)
+        let population = SyntheticPopulation(seed: seed, count: members)
+        if try await store.activePolicy() == nil {
+            print("Creating \(path) with the example policy and \(members) synthetic members…")
+            let seeded = try await DemoData.seed(store, population: population)
+            print("  \(seeded.members) members, \(seeded.choices) choices, \(seeded.objections) objections")
+        } else {
+            print("Reusing \(path) (delete it to start again).")
+        }
+        let version = try await requireActivePolicy(store)
+        let now = Date()
+        let snapshot = try await store.decisionSnapshot(asOf: now)
+        var summary = DecisionSummary()
+        var examples: [Reason: MemberID] = [:]
+        for index in 0..<snapshot.count {
+            let decision = snapshot.decision(at: index, policy: version.policy, instant: now)
+            summary.add(decision, policy: version.policy)
+            if examples[decision.reason] == nil { examples[decision.reason] = snapshot.members[index].id }
+        }
+        print(report(summary, examples: examples, version: version, at: now, path: path))
+    }
+
+    private func report(_ summary: DecisionSummary, examples: [Reason: MemberID], version: PolicyVersion, at now: Date,
+                        path: String) -> String {
+        let policy = version.policy
+        var lines = [
+            "",
+            "Policy \(policy.version) (sha256 \(version.sha256.prefix(12))…), decisions as of \(Timestamp.format(now))",
+            "  \(summary.members) members: \(summary.eligible) eligible, \(summary.members - summary.eligible) excluded",
+            "",
+            "Why (first reason that applies, in precedence order):",
+        ]
+        for reason in Reason.allCases {
+            guard let count = summary.byReason[reason], count > 0 else { continue }
+            let mark = reason.isEligible ? "eligible" : "excluded"
+            let example = examples[reason].map { "  e.g. \($0)" } ?? ""
+            lines.append("  " + pad(reason.rawValue, 24) + pad(String(count), 7) + pad(mark, 10) + reason.summary + example)
+        }
+        lines.append("")
+        lines.append("By region:")
+        for region in policy.regions {
+            let regime = region.defaultRule == .included ? "opt-out" : "opt-in"
+            lines.append("  " + pad(region.id, 24) + pad(String(summary.byRegion[region.id] ?? 0), 7)
+                         + "\(regime) since \(CivilDate(region.effective))")
+        }
+        lines.append("  " + pad(DecisionSummary.outOfScope, 24) + String(summary.byRegion[DecisionSummary.outOfScope] ?? 0))
+        let example = examples[.minor] ?? examples.values.first.map { $0 }
+        lines += [
+            "",
+            "Try:",
+            "  swift run consentry decide --db \(path) --member \(example?.rawValue ?? "ID")",
+            "  swift run consentry stats --db \(path) --as-of 2025-11-02",
+            "  swift run consentry exclusions --db \(path) | wc -l",
+            "  swift run consentry objections list --db \(path) --status received",
+            "  swift run consentry audit verify --db \(path)",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}

@@ -1,0 +1,85 @@
+import ConsentCore
+import Foundation
+import Testing
+
+struct ObjectionTests {
+    let filed = objection(filed: "2025-12-01T00:00:00Z")
+
+    @Test func dueDateIsReceiptPlusResponseDays() {
+        #expect(filed.status == .received)
+        #expect(filed.due == at("2025-12-31T00:00:00Z"))
+        #expect(filed.extendedDue == nil && filed.currentDue == filed.due)
+    }
+
+    @Test func oneExtensionBeforeTheDueDateMovesTheDeadline() throws {
+        let extended = try filed.extending(byDays: 60, reason: "complex", at: at("2025-12-20"), maxExtensionDays: 60)
+        #expect(extended.status == .extended)
+        #expect(extended.extendedDue == at("2026-03-01T00:00:00Z"))
+        #expect(extended.currentDue == extended.extendedDue)
+        #expect(throws: ConsentError.self) {
+            try extended.extending(byDays: 1, reason: "again", at: at("2025-12-21"), maxExtensionDays: 60)
+        }
+    }
+
+    @Test func anExtensionAfterTheDueDateIsRefused() {
+        #expect {
+            try filed.extending(byDays: 10, reason: "late", at: at("2025-12-31T00:00:00Z"), maxExtensionDays: 60)
+        } throws: { error in
+            guard case ConsentError.illegalTransition(_, let message) = error else { return false }
+            return message.contains("has passed")
+        }
+    }
+
+    @Test func anExtensionLongerThanThePolicyAllowsIsRefused() {
+        #expect(throws: ConsentError.invalidField(field: "days", message: "61 must be between 1 and 60 (the policy's max_extension_days)")) {
+            try filed.extending(byDays: 61, reason: "long", at: at("2025-12-02"), maxExtensionDays: 60)
+        }
+    }
+
+    @Test func aBlankReasonIsRefusedForExtensionsAndDecisions() {
+        #expect(throws: ConsentError.self) { try filed.extending(byDays: 5, reason: "  ", at: at("2025-12-02"), maxExtensionDays: 60) }
+        #expect(throws: ConsentError.self) { try filed.deciding(.reject, reason: "", at: at("2025-12-02")) }
+        #expect(throws: ConsentError.self) { try filed.deciding(.uphold, reason: "\n", at: at("2025-12-02")) }
+    }
+
+    @Test(arguments: [ObjectionOutcome.uphold, .reject])
+    func aDecisionIsFinal(_ outcome: ObjectionOutcome) throws {
+        let decided = try filed.deciding(outcome, reason: "done", at: at("2025-12-05"))
+        #expect(decided.status == (outcome == .uphold ? .upheld : .rejected))
+        #expect(decided.decision?.reason == "done")
+        #expect(throws: ConsentError.self) { try decided.deciding(.uphold, reason: "again", at: at("2025-12-06")) }
+        #expect(throws: ConsentError.self) { try decided.extending(byDays: 5, reason: "x", at: at("2025-12-06"), maxExtensionDays: 60) }
+    }
+
+    @Test func anOverdueObjectionCanStillBeDecided() throws {
+        let decided = try filed.deciding(.uphold, reason: "late but done", at: at("2026-02-01"))
+        #expect(decided.status == .upheld)
+    }
+
+    @Test func eventsCannotPredateTheTimeline() {
+        #expect(throws: ConsentError.self) { try filed.deciding(.uphold, reason: "x", at: at("2025-11-30")) }
+        #expect(throws: ConsentError.self) { try filed.extending(byDays: 5, reason: "x", at: at("2025-11-30"), maxExtensionDays: 60) }
+    }
+
+    @Test func statusAtAnInstantFollowsTheTimeline() throws {
+        let full = try filed.extending(byDays: 30, reason: "r", at: at("2025-12-10"), maxExtensionDays: 60)
+            .deciding(.reject, reason: "r", at: at("2026-01-10"))
+        #expect(full.status(at: at("2025-11-30")) == nil)
+        #expect(full.status(at: at("2025-12-01")) == .received)
+        #expect(full.status(at: at("2025-12-10")) == .extended)
+        #expect(full.status(at: at("2026-01-10")) == .rejected)
+    }
+
+    @Test func replayRebuildsAndRechecksTheTimeline() throws {
+        let full = try filed.extending(byDays: 30, reason: "r", at: at("2025-12-10"), maxExtensionDays: 60)
+            .deciding(.uphold, reason: "r", at: at("2026-01-10"))
+        #expect(try Objection.replay(id: full.id, member: full.member, timeline: full.timeline) == full)
+        let illegal = full.timeline + [.decided(at: at("2026-01-11"), outcome: .reject, reason: "again")]
+        #expect(throws: ConsentError.self) { try Objection.replay(id: full.id, member: full.member, timeline: illegal) }
+    }
+
+    @Test func aBlankMemberReasonIsStoredAsNone() {
+        let blank = Objection.file(id: ObjectionID(rawValue: "obj_2"), member: MemberID("m")!, at: at("2025-12-01"), reason: "   ", terms: terms)
+        #expect(blank.memberReason == nil)
+    }
+}
