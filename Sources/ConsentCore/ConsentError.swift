@@ -30,19 +30,19 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             }
             return "invalid policy, nothing changed:\n" + lines.joined(separator: "\n")
         case .policyVersionConflict(let version, let existing, let new):
-            return "policy version \(quoted(version)) already exists with different content (sha256 \(existing.prefix(12))…, this file \(new.prefix(12))…); give the new policy a new version"
+            return "policy version \(jsonStringLiteral(version)) already exists with different content (sha256 \(existing.prefix(12))…, this file \(new.prefix(12))…); give the new policy a new version"
         case .noActivePolicy:
             return "no policy is active; apply one with `consentry policy apply FILE.yaml`"
         case .unknownPolicyVersion(let version):
-            return "no policy version \(quoted(version)) has been applied"
+            return "no policy version \(jsonStringLiteral(version)) has been applied"
         case .invalidRecord(let source, let line, let field, let message):
             return field.isEmpty ? "\(source):\(line): \(message)" : "\(source):\(line): \(field): \(message)"
         case .invalidField(let field, let message):
             return "\(field): \(message)"
         case .unknownMember(let id):
-            return "unknown member \(quoted(id.rawValue))"
+            return "unknown member \(jsonStringLiteral(id.rawValue))"
         case .unknownObjection(let id):
-            return "unknown objection \(quoted(id.rawValue))"
+            return "unknown objection \(jsonStringLiteral(id.rawValue))"
         case .illegalTransition(let id, let message):
             return "objection \(id): \(message)"
         case .storeUnavailable(let message):

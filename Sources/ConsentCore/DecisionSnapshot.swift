@@ -57,4 +57,19 @@ public struct DecisionSnapshot: Sendable {
         decide(members[index], history: history(at: index), objections: objections[index] ?? [],
                policy: policy, at: instant)
     }
+
+    /// Calls `body` with each member's index and decision, in id order.
+    @inlinable
+    public func forEachDecision(policy: Policy, instant: Date, _ body: (Int, Decision) throws -> Void) rethrows {
+        for index in 0..<members.count {
+            try body(index, decision(at: index, policy: policy, instant: instant))
+        }
+    }
+
+    /// Every member's decision, counted by reason and region.
+    public func summary(policy: Policy, instant: Date) -> DecisionSummary {
+        var summary = DecisionSummary()
+        forEachDecision(policy: policy, instant: instant) { _, decision in summary.add(decision, policy: policy) }
+        return summary
+    }
 }

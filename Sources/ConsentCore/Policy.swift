@@ -189,7 +189,7 @@ extension Policy {
         }
 
         if draft.purpose != genAITrainingPurpose {
-            problem("purpose", "\(quoted(draft.purpose)) is not supported; Consentry decides the purpose \"\(genAITrainingPurpose)\"")
+            problem("purpose", "\(jsonStringLiteral(draft.purpose)) is not supported; Consentry decides the purpose \"\(genAITrainingPurpose)\"")
         }
         if draft.version.trimmingCharacters(in: .whitespaces).isEmpty {
             problem("version", "must be a non-empty string")
@@ -199,7 +199,7 @@ extension Policy {
         }
         let unknownAge = UnknownAgeRule(rawValue: draft.unknownAge)
         if unknownAge == nil {
-            problem("unknown_age", "\(quoted(draft.unknownAge)) must be exclude or include")
+            problem("unknown_age", "\(jsonStringLiteral(draft.unknownAge)) must be exclude or include")
         }
         if !(0...3650).contains(draft.noticeDays) {
             problem("notice_days", "\(draft.noticeDays) must be between 0 and 3650")
@@ -207,7 +207,7 @@ extension Policy {
         var lookback: Date?
         if let text = draft.lookbackStart {
             lookback = Timestamp.parse(text)
-            if lookback == nil { problem("lookback_start", "\(quoted(text)) is not a date or an RFC 3339 instant") }
+            if lookback == nil { problem("lookback_start", "\(jsonStringLiteral(text)) is not a date or an RFC 3339 instant") }
         }
         if !(1...365).contains(draft.responseDays) {
             problem("objections.response_days", "\(draft.responseDays) must be between 1 and 365")
@@ -220,16 +220,16 @@ extension Policy {
         for (index, entry) in draft.allow.enumerated() {
             let path = "categories.allow[\(index)]"
             guard let leaves = Category.expanding(entry) else {
-                problem(path, "\(quoted(entry)) is not a data category; known: \(Category.groups.joined(separator: ", ")) and their leaves such as \(Category.accountName.rawValue)")
+                problem(path, "\(jsonStringLiteral(entry)) is not a data category; known: \(Category.groups.joined(separator: ", ")) and their leaves such as \(Category.accountName.rawValue)")
                 continue
             }
             let forbidden = leaves.filter(\.isNeverAllowed)
             if !forbidden.isEmpty {
                 let names = forbidden.map(\.rawValue).joined(separator: ", ")
                 if leaves.count == 1 {
-                    problem(path, "\(quoted(entry)) can never be allowed for training")
+                    problem(path, "\(jsonStringLiteral(entry)) can never be allowed for training")
                 } else {
-                    problem(path, "\(quoted(entry)) includes \(names), which can never be allowed; list the allowed categories one by one")
+                    problem(path, "\(jsonStringLiteral(entry)) includes \(names), which can never be allowed; list the allowed categories one by one")
                 }
                 continue
             }
@@ -245,22 +245,22 @@ extension Policy {
                 ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
             }
             if !idIsValid {
-                problem("\(path).id", "\(quoted(draftRegion.id)) must be lower-case letters, digits, - or _")
+                problem("\(path).id", "\(jsonStringLiteral(draftRegion.id)) must be lower-case letters, digits, - or _")
             } else if !regionIDs.insert(draftRegion.id).inserted {
-                problem("\(path).id", "\(quoted(draftRegion.id)) names another region too")
+                problem("\(path).id", "\(jsonStringLiteral(draftRegion.id)) names another region too")
             }
             if draftRegion.countries.isEmpty { problem("\(path).countries", "a region needs at least one country") }
             var countries: [CountryCode] = []
             for (countryIndex, text) in draftRegion.countries.enumerated() {
                 let countryPath = "\(path).countries[\(countryIndex)]"
                 guard let country = CountryCode(text) else {
-                    problem(countryPath, "\(quoted(text)) is not an ISO 3166-1 alpha-2 code")
+                    problem(countryPath, "\(jsonStringLiteral(text)) is not an ISO 3166-1 alpha-2 code")
                     continue
                 }
                 if let other = regionOfCountry[country] {
                     problem(countryPath, other == draftRegion.id
-                        ? "\(quoted(text)) is listed twice in this region"
-                        : "\(quoted(text)) is already in region \(quoted(other)); a country belongs to one region")
+                        ? "\(jsonStringLiteral(text)) is listed twice in this region"
+                        : "\(jsonStringLiteral(text)) is already in region \(jsonStringLiteral(other)); a country belongs to one region")
                     continue
                 }
                 regionOfCountry[country] = draftRegion.id
@@ -268,11 +268,11 @@ extension Policy {
             }
             let effective = Timestamp.parse(draftRegion.effective)
             if effective == nil {
-                problem("\(path).effective", "\(quoted(draftRegion.effective)) is not a date or an RFC 3339 instant")
+                problem("\(path).effective", "\(jsonStringLiteral(draftRegion.effective)) is not a date or an RFC 3339 instant")
             }
             let rule = RegionDefault(rawValue: draftRegion.defaultRule)
             if rule == nil {
-                problem("\(path).default", "\(quoted(draftRegion.defaultRule)) must be included (opt-out) or excluded (opt-in)")
+                problem("\(path).default", "\(jsonStringLiteral(draftRegion.defaultRule)) must be included (opt-out) or excluded (opt-in)")
             }
             if let effective, let rule {
                 regions.append(Region(id: draftRegion.id, countries: countries, effective: effective, defaultRule: rule))
@@ -290,18 +290,29 @@ extension Policy {
     }
 }
 
-/// `value` in double quotes with JSON-style escapes, for error messages.
-func quoted(_ value: String) -> String {
-    var result = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        default:
-            if scalar.value < 0x20 { result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { result.unicodeScalars.append(scalar) }
+/// `value` as a JSON string literal: in double quotes, with `"`, `\\` and control characters escaped.
+/// Used for values in error messages and, through `JSONWriter`, for every JSON Consentry writes.
+public func jsonStringLiteral(_ value: String) -> String {
+    var clean = true
+    for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+        clean = false
+        break
+    }
+    if clean { return "\"" + value + "\"" }
+    let hex = Array("0123456789abcdef".utf8)
+    var bytes: [UInt8] = [0x22]
+    bytes.reserveCapacity(value.utf8.count + 16)
+    for byte in value.utf8 {
+        switch byte {
+        case 0x22: bytes += [0x5C, 0x22]
+        case 0x5C: bytes += [0x5C, 0x5C]
+        case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
+        case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
+        case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
+        case ..<0x20: bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+        default: bytes.append(byte)
         }
     }
-    return result + "\""
+    bytes.append(0x22)
+    return String(decoding: bytes, as: UTF8.self)
 }

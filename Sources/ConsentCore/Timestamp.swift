@@ -51,19 +51,40 @@ public enum Timestamp {
     public static func format(_ instant: Date) -> String {
         let micros = microseconds(instant)
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-        let fraction = micros - seconds * 1_000_000
+        var fraction = Int(micros - seconds * 1_000_000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        var text = Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2)
-        text += "T" + Digits.padded(secondOfDay / 3600, 2) + ":" + Digits.padded(secondOfDay / 60 % 60, 2)
-        text += ":" + Digits.padded(secondOfDay % 60, 2)
-        if fraction != 0 {
-            var digits = Digits.padded(Int(fraction), 6)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var value = value
+            for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[position] = UInt8(48 + value % 10)
+                value /= 10
+            }
         }
-        return text + "Z"
+        put(year, at: 0, width: 4)
+        bytes[4] = 0x2D
+        put(month, at: 5, width: 2)
+        bytes[7] = 0x2D
+        put(day, at: 8, width: 2)
+        bytes[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, at: 11, width: 2)
+        bytes[13] = 0x3A
+        put(secondOfDay / 60 % 60, at: 14, width: 2)
+        bytes[16] = 0x3A
+        put(secondOfDay % 60, at: 17, width: 2)
+        if fraction != 0 {
+            bytes[19] = 0x2E
+            var digits = 6
+            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+            bytes += [UInt8](repeating: 0, count: digits)
+            put(fraction, at: 20, width: digits)
+            bytes.append(UInt8(ascii: "Z"))
+        } else {
+            bytes[19] = UInt8(ascii: "Z")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Microseconds since 1970-01-01T00:00:00Z, the stores' representation of an instant.

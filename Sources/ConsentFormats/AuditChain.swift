@@ -2,50 +2,89 @@ import ConsentCore
 import Foundation
 
 /// How audit entries are hashed and written, the same for every store.
+///
+/// An entry's hash is the SHA-256 of its canonical JSON: action, actor, details, previous_hash,
+/// recorded_at (RFC 3339, UTC), sequence and subject, keys sorted. The details are stored as the
+/// exact JSON text that was hashed, so verification recomputes the hash from the stored columns.
 public enum AuditChain {
     /// The previous hash of the first entry.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// Canonical JSON of everything an entry says, its predecessor's hash included.
-    public static func canonicalContent(sequence: Int64, recordedAt: Date, actor: String, action: AuditAction,
-                                        subject: String, details: [String: String], previousHash: String) -> String {
-        JSONWriter.object([
-            "sequence": String(sequence),
-            "recorded_at": JSONWriter.string(Timestamp.format(recordedAt)),
-            "actor": JSONWriter.string(actor),
-            "action": JSONWriter.string(action.rawValue),
-            "subject": JSONWriter.string(subject),
-            "details": detailsJSON(details),
-            "previous_hash": JSONWriter.string(previousHash),
-        ])
+    /// The SHA-256 (hex) sealing one entry after `previousHash`.
+    public static func hash(sequence: Int64, recordedAt: String, actor: String, action: String, subject: String,
+                            detailsJSON: String, previousHash: String) -> String {
+        var writer = JSONObjectWriter(capacity: 256 + detailsJSON.utf8.count)
+        writer.field("action", JSONWriter.string(action))
+        writer.field("actor", JSONWriter.string(actor))
+        writer.field("details", detailsJSON)
+        writer.field("previous_hash", JSONWriter.string(previousHash))
+        writer.field("recorded_at", JSONWriter.string(recordedAt))
+        writer.field("sequence", String(sequence))
+        writer.field("subject", JSONWriter.string(subject))
+        return Digest.sha256Hex(writer.finish())
     }
 
     /// Seals a new entry after `previousHash`.
     public static func entry(sequence: Int64, recordedAt: Date, actor: String, action: AuditAction, subject: String,
                              details: [String: String], previousHash: String) -> AuditEntry {
-        let content = canonicalContent(sequence: sequence, recordedAt: recordedAt, actor: actor, action: action,
-                                       subject: subject, details: details, previousHash: previousHash)
+        let hash = hash(sequence: sequence, recordedAt: Timestamp.format(recordedAt), actor: actor, action: action.rawValue,
+                        subject: subject, detailsJSON: detailsJSON(details), previousHash: previousHash)
         return AuditEntry(sequence: sequence, recordedAt: recordedAt, actor: actor, action: action, subject: subject,
-                          details: details, previousHash: previousHash, hash: Digest.sha256Hex(content))
+                          details: details, previousHash: previousHash, hash: hash)
     }
 
-    /// Checks `entry` against its predecessor's hash and sequence; nil when it holds.
-    public static func problem(with entry: AuditEntry, previousHash: String, previousSequence: Int64) -> String? {
-        if entry.sequence != previousSequence + 1 {
-            return "expected entry \(previousSequence + 1) next, found \(entry.sequence): entries were deleted or reordered"
+    /// The stored columns of one entry, exactly as written.
+    public struct StoredEntry {
+        public var sequence: Int64
+        public var recordedAt: Date
+        public var actor: String
+        public var action: String
+        public var subject: String
+        public var detailsJSON: String
+        public var previousHash: String
+        public var hash: String
+
+        public init(sequence: Int64, recordedAt: Date, actor: String, action: String, subject: String,
+                    detailsJSON: String, previousHash: String, hash: String) {
+            self.sequence = sequence
+            self.recordedAt = recordedAt
+            self.actor = actor
+            self.action = action
+            self.subject = subject
+            self.detailsJSON = detailsJSON
+            self.previousHash = previousHash
+            self.hash = hash
         }
-        if entry.previousHash != previousHash {
+
+        /// The entry as the domain sees it, or nil when its action or details are unreadable.
+        public var entry: AuditEntry? {
+            guard let action = AuditAction(rawValue: action), let details = AuditChain.details(fromJSON: detailsJSON) else { return nil }
+            return AuditEntry(sequence: sequence, recordedAt: recordedAt, actor: actor, action: action, subject: subject,
+                              details: details, previousHash: previousHash, hash: hash)
+        }
+    }
+
+    /// Checks a stored entry against its predecessor; nil when it holds.
+    public static func problem(with stored: StoredEntry, previousHash: String, previousSequence: Int64) -> String? {
+        if stored.sequence != previousSequence + 1 {
+            return "expected entry \(previousSequence + 1) next, found \(stored.sequence): entries were deleted or reordered"
+        }
+        if stored.previousHash != previousHash {
             return "its previous_hash does not match the hash of entry \(previousSequence)"
         }
-        let recomputed = self.entry(sequence: entry.sequence, recordedAt: entry.recordedAt, actor: entry.actor,
-                                    action: entry.action, subject: entry.subject, details: entry.details,
-                                    previousHash: entry.previousHash).hash
-        if recomputed != entry.hash {
+        let recomputed = hash(sequence: stored.sequence, recordedAt: Timestamp.format(stored.recordedAt), actor: stored.actor,
+                              action: stored.action, subject: stored.subject, detailsJSON: stored.detailsJSON,
+                              previousHash: stored.previousHash)
+        if recomputed != stored.hash {
             return "its content does not match its hash: the entry was altered"
+        }
+        if AuditAction(rawValue: stored.action) == nil {
+            return "unknown action \(stored.action)"
         }
         return nil
     }
 
+    /// Canonical JSON of flat string details.
     public static func detailsJSON(_ details: [String: String]) -> String {
         JSONWriter.object(details.mapValues(JSONWriter.string))
     }
@@ -63,15 +102,15 @@ public enum AuditChain {
 
     /// One JSON Lines row of `consentry audit export`.
     public static func exportLine(_ entry: AuditEntry) -> String {
-        JSONWriter.object([
-            "sequence": String(entry.sequence),
-            "recorded_at": JSONWriter.string(Timestamp.format(entry.recordedAt)),
-            "actor": JSONWriter.string(entry.actor),
-            "action": JSONWriter.string(entry.action.rawValue),
-            "subject": JSONWriter.string(entry.subject),
-            "details": detailsJSON(entry.details),
-            "previous_hash": JSONWriter.string(entry.previousHash),
-            "hash": JSONWriter.string(entry.hash),
-        ])
+        var writer = JSONObjectWriter(capacity: 384)
+        writer.field("action", JSONWriter.string(entry.action.rawValue))
+        writer.field("actor", JSONWriter.string(entry.actor))
+        writer.field("details", detailsJSON(entry.details))
+        writer.field("hash", JSONWriter.string(entry.hash))
+        writer.field("previous_hash", JSONWriter.string(entry.previousHash))
+        writer.field("recorded_at", JSONWriter.string(Timestamp.format(entry.recordedAt)))
+        writer.field("sequence", String(entry.sequence))
+        writer.field("subject", JSONWriter.string(entry.subject))
+        return writer.finish()
     }
 }

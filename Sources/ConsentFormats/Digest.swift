@@ -3,11 +3,12 @@ import Crypto
 /// SHA-256 digests as lower-case hex, the form every Consentry record uses.
 public enum Digest {
     public static func sha256Hex(_ text: String) -> String {
-        sha256Hex(Array(text.utf8))
+        var text = text
+        return text.withUTF8 { hex(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
-    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-        hex(SHA256.hash(data: Array(bytes)))
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {

@@ -297,32 +297,15 @@ public struct JSONParser: ~Copyable {
 /// Writes compact JSON; objects built with ``object(_:)`` have their keys sorted, which makes
 /// the output canonical (the same input always gives the same bytes, and the same hash).
 public enum JSONWriter {
-    public static func string(_ value: String) -> String {
-        var result = "\""
-        result.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    public static func string(_ value: String) -> String { jsonStringLiteral(value) }
 
     /// `{"key":value,...}` with keys in byte order; values are JSON text already.
     public static func object(_ members: [String: String]) -> String {
-        let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return "{" + keys.map { string($0) + ":" + members[$0]! }.joined(separator: ",") + "}"
+        var writer = JSONObjectWriter()
+        for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            writer.field(key, members[key]!)
+        }
+        return writer.finish()
     }
 
     public static func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
@@ -340,4 +323,25 @@ public enum JSONWriter {
             "{" + members.map { string($0.key) + ":" + write($0.value) }.joined(separator: ",") + "}"
         }
     }
+}
+
+/// Builds a JSON object whose keys the caller gives in byte order (so the output is canonical)
+/// without a dictionary or a sort: the hot paths (audit entries, member records) use it.
+public struct JSONObjectWriter {
+    private var text = "{"
+    private var lastKey: String?
+
+    public init(capacity: Int = 128) { text.reserveCapacity(capacity) }
+
+    /// Appends `"key":json`; `json` must already be JSON text.
+    public mutating func field(_ key: String, _ json: String) {
+        assert(lastKey.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true, "keys must come in byte order")
+        if lastKey != nil { text += "," }
+        text += jsonStringLiteral(key)
+        text += ":"
+        text += json
+        lastKey = key
+    }
+
+    public func finish() -> String { text + "}" }
 }

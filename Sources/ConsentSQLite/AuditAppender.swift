@@ -8,14 +8,16 @@ import GRDB
 struct AuditAppender {
     private let db: Database
     private let insert: Statement
-    private let recordedAt: Date
+    private let recordedAt: Int64
+    private let recordedAtText: String
     private var sequence: Int64
     private var hash: String
     private var appended = false
 
     init(_ db: Database, now: Date) throws {
         self.db = db
-        recordedAt = now
+        recordedAt = Timestamp.microseconds(now)
+        recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(recordedAt))
         insert = try db.cachedStatement(sql: """
             INSERT INTO audit_log (sequence, recorded_at, actor, action, subject, details, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -30,14 +32,13 @@ struct AuditAppender {
     }
 
     mutating func append(actor: String, action: AuditAction, subject: String, details: [String: String]) throws {
-        let entry = AuditChain.entry(sequence: sequence + 1, recordedAt: recordedAt, actor: actor, action: action,
-                                     subject: subject, details: details, previousHash: hash)
-        try insert.execute(arguments: [
-            entry.sequence, Timestamp.microseconds(entry.recordedAt), entry.actor, entry.action.rawValue,
-            entry.subject, AuditChain.detailsJSON(entry.details), entry.previousHash, entry.hash,
-        ])
-        sequence = entry.sequence
-        hash = entry.hash
+        let detailsJSON = AuditChain.detailsJSON(details)
+        let next = sequence + 1
+        let sealed = AuditChain.hash(sequence: next, recordedAt: recordedAtText, actor: actor, action: action.rawValue,
+                                     subject: subject, detailsJSON: detailsJSON, previousHash: hash)
+        try insert.execute(arguments: [next, recordedAt, actor, action.rawValue, subject, detailsJSON, hash, sealed])
+        sequence = next
+        hash = sealed
         appended = true
     }
 

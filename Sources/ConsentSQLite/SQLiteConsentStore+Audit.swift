@@ -11,8 +11,10 @@ extension SQLiteConsentStore {
                 WHERE (?1 IS NULL OR recorded_at >= ?1) AND (?2 IS NULL OR recorded_at <= ?2) ORDER BY sequence
                 """, arguments: [from.map(Timestamp.microseconds), to.map(Timestamp.microseconds)])
             while let row = try rows.next() {
-                let (entry, problem) = Self.auditEntry(row)
-                if let problem { throw ConsentError.auditChainBroken(sequence: row[0], message: problem) }
+                let stored = Self.storedEntry(row)
+                guard let entry = stored.entry else {
+                    throw ConsentError.auditChainBroken(sequence: stored.sequence, message: "the entry is not readable: it was altered")
+                }
                 try body(entry)
             }
         }
@@ -26,13 +28,12 @@ extension SQLiteConsentStore {
                 SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log ORDER BY sequence
                 """)
             while let row = try rows.next() {
-                let (entry, unreadable) = Self.auditEntry(row)
-                if let problem = unreadable ?? AuditChain.problem(with: entry, previousHash: previousHash,
-                                                                  previousSequence: previousSequence) {
-                    throw ConsentError.auditChainBroken(sequence: entry.sequence, message: problem)
+                let stored = Self.storedEntry(row)
+                if let problem = AuditChain.problem(with: stored, previousHash: previousHash, previousSequence: previousSequence) {
+                    throw ConsentError.auditChainBroken(sequence: stored.sequence, message: problem)
                 }
-                previousHash = entry.hash
-                previousSequence = entry.sequence
+                previousHash = stored.hash
+                previousSequence = stored.sequence
             }
             let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE singleton = 1")
             let headSequence: Int64 = head?[0] ?? 0
@@ -46,17 +47,8 @@ extension SQLiteConsentStore {
         }
     }
 
-    /// The entry, and what is unreadable about it if anything.
-    private static func auditEntry(_ row: Row) -> (AuditEntry, String?) {
-        let actionText: String = row[3]
-        let detailsText: String = row[5]
-        let action = AuditAction(rawValue: actionText)
-        let details = AuditChain.details(fromJSON: detailsText)
-        let entry = AuditEntry(sequence: row[0], recordedAt: Timestamp.fromMicroseconds(row[1]), actor: row[2],
-                               action: action ?? .policyApplied, subject: row[4], details: details ?? [:],
-                               previousHash: row[6], hash: row[7])
-        if action == nil { return (entry, "unknown action \(actionText): the entry was altered") }
-        if details == nil { return (entry, "its details are not readable: the entry was altered") }
-        return (entry, nil)
+    private static func storedEntry(_ row: Row) -> AuditChain.StoredEntry {
+        AuditChain.StoredEntry(sequence: row[0], recordedAt: Timestamp.fromMicroseconds(row[1]), actor: row[2], action: row[3],
+                               subject: row[4], detailsJSON: row[5], previousHash: row[6], hash: row[7])
     }
 }

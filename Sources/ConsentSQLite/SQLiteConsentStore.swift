@@ -23,10 +23,14 @@ public final class SQLiteConsentStore: ConsentStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A bigger page cache keeps the id and ledger indexes in memory during large imports.
+            try db.execute(sql: "PRAGMA cache_size = -131072")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB opens WAL pools with synchronous=NORMAL, which may lose the last commits on power
+            // loss. The pool has one writer connection for its lifetime: make it fsync every commit.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try SQLiteSchema.migrator.migrate(pool)
         } catch {
             throw ConsentError.storeUnavailable("cannot open \(path): \(Self.message(error))")
@@ -117,9 +121,9 @@ public final class SQLiteConsentStore: ConsentStore {
                         member.id.rawValue, member.birthDate?.description, member.country.description,
                         member.notifiedAt.map(Timestamp.microseconds), data, at,
                     ])
+                    let digest = Digest.sha256Hex(MemberRecords.canonicalJSON(member, dataJSON: data))
                     try audit.append(actor: options.actor, action: .memberImported, subject: member.id.rawValue,
-                                     details: ["record_sha256": Digest.sha256Hex(MemberRecords.canonicalJSON(record)),
-                                               "source": options.source])
+                                     details: ["record_sha256": digest, "source": options.source])
                     report.imported += 1
                 }
             }
@@ -270,4 +274,12 @@ struct LedgerAppender {
     }
 
     func finish() throws { try audit.finish() }
+}
+
+extension SQLiteConsentStore {
+    /// The value of an integer `PRAGMA` on the writer connection (for checks and diagnostics).
+    public func writerPragma(_ name: String) throws -> Int? {
+        guard name.allSatisfy({ $0.isLetter || $0 == "_" }) else { return nil }
+        return try pool.write { try Int.fetchOne($0, sql: "PRAGMA \(name)") }
+    }
 }

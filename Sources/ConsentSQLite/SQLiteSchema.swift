@@ -80,7 +80,7 @@ enum SQLiteSchema {
                     subject TEXT NOT NULL,
                     details TEXT NOT NULL,
                     previous_hash TEXT NOT NULL CHECK (length(previous_hash) = 64),
-                    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+                    hash TEXT NOT NULL CHECK (length(hash) = 64)
                 );
                 CREATE INDEX audit_log_by_time ON audit_log(recorded_at);
                 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log

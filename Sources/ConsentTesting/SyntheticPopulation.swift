@@ -98,15 +98,7 @@ public struct SyntheticPopulation: Sendable {
 
     /// Member `index` as a line of `consentry import members`.
     public func memberLine(_ index: Int) -> String {
-        let record = member(index)
-        let m = record.member
-        return JSONWriter.object([
-            "id": JSONWriter.string(m.id.rawValue),
-            "birth_date": JSONWriter.optional(m.birthDate?.description),
-            "country": JSONWriter.string(m.country.description),
-            "notified_at": JSONWriter.optional(m.notifiedAt.map(Timestamp.format)),
-            "data": MemberRecords.dataJSON(record.data),
-        ])
+        MemberRecords.canonicalJSON(member(index))
     }
 
     /// A choice as a line of `consentry import consents`.

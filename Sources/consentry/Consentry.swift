@@ -14,7 +14,8 @@ struct Consentry: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, PolicyCommand.self, ImportCommand.self, SetCommand.self, DecideCommand.self,
-            ExclusionsCommand.self, StatsCommand.self, ObjectionsCommand.self, AuditCommand.self,
+            ExclusionsCommand.self, StatsCommand.self, ObjectionsCommand.self, AuditCommand.self, GenerateCommand.self,
+            BenchDecideCommand.self,
         ]
     )
 }

@@ -38,8 +38,7 @@ struct DecideCommand: AsyncParsableCommand {
         let instant = time.instant
         if member.isEmpty {
             let snapshot = try await store.decisionSnapshot(asOf: instant)
-            for index in 0..<snapshot.count {
-                let decision = snapshot.decision(at: index, policy: version.policy, instant: instant)
+            snapshot.forEachDecision(policy: version.policy, instant: instant) { index, decision in
                 output.line(DecisionRecords.decisionLine(member: snapshot.members[index].id, decision: decision, policy: version.policy))
             }
         } else {
@@ -68,8 +67,8 @@ struct ExclusionsCommand: AsyncParsableCommand {
         let instant = time.instant
         let snapshot = try await store.decisionSnapshot(asOf: instant)
         let output = Output()
-        for index in 0..<snapshot.count where !snapshot.decision(at: index, policy: version.policy, instant: instant).eligible {
-            output.line(snapshot.members[index].id.rawValue)
+        snapshot.forEachDecision(policy: version.policy, instant: instant) { index, decision in
+            if !decision.eligible { output.line(snapshot.members[index].id.rawValue) }
         }
         output.flush()
     }
@@ -88,17 +87,7 @@ struct StatsCommand: AsyncParsableCommand {
         let store = try store.openExisting()
         let version = try await requireActivePolicy(store)
         let instant = time.instant
-        let summary = try await summarize(store, version.policy, at: instant)
+        let summary = try await store.decisionSnapshot(asOf: instant).summary(policy: version.policy, instant: instant)
         print(DecisionRecords.statsJSON(summary, policy: version, asOf: instant))
     }
-}
-
-/// Decides every member at `instant` and counts the outcomes.
-func summarize(_ store: any ConsentStore, _ policy: Policy, at instant: Date) async throws -> DecisionSummary {
-    let snapshot = try await store.decisionSnapshot(asOf: instant)
-    var summary = DecisionSummary()
-    for index in 0..<snapshot.count {
-        summary.add(snapshot.decision(at: index, policy: policy, instant: instant), policy: policy)
-    }
-    return summary
 }

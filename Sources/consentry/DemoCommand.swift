@@ -38,8 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         let snapshot = try await store.decisionSnapshot(asOf: now)
         var summary = DecisionSummary()
         var examples: [Reason: MemberID] = [:]
-        for index in 0..<snapshot.count {
-            let decision = snapshot.decision(at: index, policy: version.policy, instant: now)
+        snapshot.forEachDecision(policy: version.policy, instant: now) { index, decision in
             summary.add(decision, policy: version.policy)
             if examples[decision.reason] == nil { examples[decision.reason] = snapshot.members[index].id }
         }

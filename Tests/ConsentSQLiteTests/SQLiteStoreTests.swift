@@ -91,3 +91,13 @@ enum StoreContractSeed {
                                           options: ImportOptions(source: "m", actor: "test"))
     }
 }
+
+struct SQLiteDurabilityTests {
+    @Test func everyWriteConnectionUsesFullSynchronousCommits() throws {
+        let database = try TemporaryDatabase()
+        let store = try SQLiteConsentStore(path: database.path)
+        // 2 = FULL: the WAL is fsynced at every commit, so an acknowledged write survives a crash.
+        #expect(try store.writerPragma("synchronous") == 2)
+        #expect(try store.writerPragma("foreign_keys") == 1)
+    }
+}
