@@ -38,6 +38,7 @@ let package = Package(
             dependencies: [
                 "ConsentCore", "ConsentFormats",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

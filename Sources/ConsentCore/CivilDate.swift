@@ -25,10 +25,16 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD`.
     public init?(parsing text: some StringProtocol) {
-        let bytes = Array(text.utf8)
+        var string = String(text)
+        guard let date = string.withUTF8({ CivilDate(utf8: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses `YYYY-MM-DD` from UTF-8 bytes.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = Digits.value(bytes[0..<4]), let month = Digits.value(bytes[5..<7]),
-              let day = Digits.value(bytes[8..<10])
+              let year = Digits.value(bytes, 0..<4), let month = Digits.value(bytes, 5..<7),
+              let day = Digits.value(bytes, 8..<10)
         else { return nil }
         self.init(year: year, month: month, day: day)
     }
@@ -92,13 +98,15 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
 }
 
 enum Digits {
-    static func value(_ bytes: ArraySlice<UInt8>) -> Int? {
+    static func value(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.upperBound <= bytes.count else { return nil }
         var result = 0
-        for byte in bytes {
+        for index in range {
+            let byte = bytes[index]
             guard byte >= 48, byte <= 57 else { return nil }
             result = result * 10 + Int(byte - 48)
         }
-        return bytes.isEmpty ? nil : result
+        return result
     }
 
     static func padded(_ value: Int, _ width: Int) -> String {

@@ -12,10 +12,14 @@ public struct MemberID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// Accepts an id of 1 to 256 UTF-8 bytes without control characters; nil otherwise.
     public init?(_ rawValue: String) {
-        let count = rawValue.utf8.count
-        guard count > 0, count <= Self.maximumLength,
-              !rawValue.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { return nil }
+        let utf8 = rawValue.utf8
+        guard utf8.count > 0, utf8.count <= Self.maximumLength else { return nil }
+        // Control characters (Unicode Cc): U+0000-001F, U+007F, and U+0080-009F (C2 80 ... C2 9F in UTF-8).
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return nil }
+            previous = byte
+        }
         self.rawValue = rawValue
     }
 

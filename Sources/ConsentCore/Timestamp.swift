@@ -7,14 +7,19 @@ import Foundation
 public enum Timestamp {
     /// The instant `text` names, or nil when it is not RFC 3339 or a date.
     public static func parse(_ text: some StringProtocol) -> Date? {
-        let bytes = Array(text.utf8)
-        if bytes.count == 10 { return CivilDate(parsing: text)?.startOfDay }
-        guard bytes.count >= 20, let date = CivilDate(parsing: String(decoding: bytes[0..<10], as: UTF8.self)),
+        var string = String(text)
+        return string.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// The same, from UTF-8 bytes.
+    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        if bytes.count == 10 { return CivilDate(utf8: bytes)?.startOfDay }
+        guard bytes.count >= 20, let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
               bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let hour = Digits.value(bytes[11..<13]), hour < 24,
-              let minute = Digits.value(bytes[14..<16]), minute < 60,
-              let second = Digits.value(bytes[17..<19]), second < 60
+              let hour = Digits.value(bytes, 11..<13), hour < 24,
+              let minute = Digits.value(bytes, 14..<16), minute < 60,
+              let second = Digits.value(bytes, 17..<19), second < 60
         else { return nil }
         var index = 19
         var micros: Int64 = 0
@@ -36,8 +41,8 @@ public enum Timestamp {
             guard index + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
-                  let oh = Digits.value(bytes[(index + 1)..<(index + 3)]), oh < 24,
-                  let om = Digits.value(bytes[(index + 4)..<(index + 6)]), om < 60
+                  let oh = Digits.value(bytes, (index + 1)..<(index + 3)), oh < 24,
+                  let om = Digits.value(bytes, (index + 4)..<(index + 6)), om < 60
             else { return nil }
             offsetSeconds = Int64(oh * 3600 + om * 60) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
         default:

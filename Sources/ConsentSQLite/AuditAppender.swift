@@ -7,7 +7,7 @@ import GRDB
 /// IMMEDIATE, no other writer can slip an entry in between reading the head and appending.
 struct AuditAppender {
     private let db: Database
-    private let insert: Statement
+    private let insert: FastInsert
     private let recordedAt: Int64
     private let recordedAtText: String
     private var sequence: Int64
@@ -18,7 +18,7 @@ struct AuditAppender {
         self.db = db
         recordedAt = Timestamp.microseconds(now)
         recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(recordedAt))
-        insert = try db.cachedStatement(sql: """
+        insert = try FastInsert(db, sql: """
             INSERT INTO audit_log (sequence, recorded_at, actor, action, subject, details, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -32,11 +32,16 @@ struct AuditAppender {
     }
 
     mutating func append(actor: String, action: AuditAction, subject: String, details: [String: String]) throws {
-        let detailsJSON = AuditChain.detailsJSON(details)
+        try append(actor: actor, action: action, subject: subject, detailsJSON: AuditChain.detailsJSON(details))
+    }
+
+    /// Appends an entry whose details are already canonical JSON (keys sorted, string values).
+    mutating func append(actor: String, action: AuditAction, subject: String, detailsJSON: String) throws {
         let next = sequence + 1
         let sealed = AuditChain.hash(sequence: next, recordedAt: recordedAtText, actor: actor, action: action.rawValue,
                                      subject: subject, detailsJSON: detailsJSON, previousHash: hash)
-        try insert.execute(arguments: [next, recordedAt, actor, action.rawValue, subject, detailsJSON, hash, sealed])
+        try insert.run(.integer(next), .integer(recordedAt), .text(actor), .text(action.rawValue), .text(subject),
+                       .text(detailsJSON), .text(hash), .text(sealed))
         sequence = next
         hash = sealed
         appended = true

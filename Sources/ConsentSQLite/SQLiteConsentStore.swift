@@ -100,12 +100,13 @@ public final class SQLiteConsentStore: ConsentStore {
         try write { db in
             var report = ImportReport()
             var audit = try AuditAppender(db, now: self.now())
-            let upsert = try db.makeStatement(sql: """
+            let upsert = try FastInsert(db, sql: """
                 INSERT INTO members (id, birth_date, country, notified_at, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET birth_date = excluded.birth_date, country = excluded.country,
                     notified_at = excluded.notified_at, data = excluded.data, updated_at = excluded.updated_at
                 """)
             let at = Timestamp.microseconds(self.now())
+            let sourceJSON = JSONWriter.string(options.source)
             for line in lines {
                 report.read += 1
                 if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
@@ -117,13 +118,15 @@ public final class SQLiteConsentStore: ConsentStore {
                 case .success(let record):
                     let member = record.member
                     let data = MemberRecords.dataJSON(record.data)
-                    try upsert.execute(arguments: [
-                        member.id.rawValue, member.birthDate?.description, member.country.description,
-                        member.notifiedAt.map(Timestamp.microseconds), data, at,
-                    ])
+                    try upsert.run(.text(member.id.rawValue), .optional(member.birthDate?.description),
+                                   .text(member.country.description), .optional(member.notifiedAt.map(Timestamp.microseconds)),
+                                   .text(data), .integer(at))
                     let digest = Digest.sha256Hex(MemberRecords.canonicalJSON(member, dataJSON: data))
+                    var details = JSONObjectWriter()
+                    details.field("record_sha256", "\"" + digest + "\"")
+                    details.field("source", sourceJSON)
                     try audit.append(actor: options.actor, action: .memberImported, subject: member.id.rawValue,
-                                     details: ["record_sha256": digest, "source": options.source])
+                                     detailsJSON: details.finish())
                     report.imported += 1
                 }
             }
@@ -244,13 +247,13 @@ public final class SQLiteConsentStore: ConsentStore {
 /// Appends choices to the ledger inside a write transaction, with their audit entries.
 struct LedgerAppender {
     private let db: Database
-    private let insert: Statement
+    private let insert: FastInsert
     private var audit: AuditAppender
     private let recordedAt: Int64
 
     init(_ db: Database, now: Date) throws {
         self.db = db
-        insert = try db.makeStatement(sql: """
+        insert = try FastInsert(db, sql: """
             INSERT INTO consent_events (member_key, choice, channel, at, actor, recorded_at)
             SELECT member_key, ?, ?, ?, ?, ? FROM members WHERE id = ?
             """)
@@ -260,16 +263,18 @@ struct LedgerAppender {
 
     @discardableResult
     mutating func append(_ event: ConsentEvent) throws -> ConsentEvent {
-        try insert.execute(arguments: [event.choice.rawValue, event.channel.rawValue, Timestamp.microseconds(event.at),
-                                       event.actor, recordedAt, event.member.rawValue])
+        try insert.run(.text(event.choice.rawValue), .text(event.channel.rawValue), .integer(Timestamp.microseconds(event.at)),
+                       .text(event.actor), .integer(recordedAt), .text(event.member.rawValue))
         guard db.changesCount == 1 else { throw ConsentError.unknownMember(event.member) }
         var stored = event
         stored.sequence = db.lastInsertedRowID
         stored.recordedAt = Timestamp.fromMicroseconds(recordedAt)
-        try audit.append(actor: event.actor, action: .choiceRecorded, subject: event.member.rawValue, details: [
-            "choice": event.choice.rawValue, "channel": event.channel.rawValue,
-            "at": Timestamp.format(event.at), "ledger_sequence": String(db.lastInsertedRowID),
-        ])
+        var details = JSONObjectWriter()
+        details.field("at", "\"" + Timestamp.format(event.at) + "\"")
+        details.field("channel", "\"" + event.channel.rawValue + "\"")
+        details.field("choice", "\"" + event.choice.rawValue + "\"")
+        details.field("ledger_sequence", "\"" + String(db.lastInsertedRowID) + "\"")
+        try audit.append(actor: event.actor, action: .choiceRecorded, subject: event.member.rawValue, detailsJSON: details.finish())
         return stored
     }
 

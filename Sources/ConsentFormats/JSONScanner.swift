@@ -1,0 +1,231 @@
+/// A validating JSON scanner over UTF-8 bytes that builds nothing it is not asked for.
+///
+/// The import hot path reads a handful of known keys per line: the scanner validates the
+/// whole line (RFC 8259) but only decodes the strings the caller wants, and hands out the
+/// byte range of any other value. ``JSONParser`` builds whole trees for everything else.
+public struct JSONScanner {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public private(set) var position = 0
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// A string's contents (between the quotes) and whether it holds escapes.
+    public struct StringToken {
+        public var range: Range<Int>
+        public var hasEscapes: Bool
+    }
+
+    public func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
+        JSONSyntaxError(offset: offset ?? position, message: message)
+    }
+
+    public var atEnd: Bool { position >= bytes.count }
+
+    public func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    public mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// Consumes `byte` after optional white space.
+    public mutating func expect(_ byte: UInt8, _ what: String) throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard peek() == byte else { throw error("expected \(what)") }
+        position += 1
+    }
+
+    /// After a member: true when another follows (`,`), false at the closing `close`.
+    public mutating func nextMember(close: UInt8) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        guard let byte = peek() else { throw error(close == 0x7D ? "unterminated object" : "unterminated array") }
+        position += 1
+        if byte == 0x2C { return true }
+        if byte == close { return false }
+        throw error(close == 0x7D ? "expected ',' or '}'" : "expected ',' or ']'")
+    }
+
+    /// Whether the object or array just opened is empty (consumes the closing byte if so).
+    public mutating func closesImmediately(_ close: UInt8) -> Bool {
+        skipWhitespace()
+        if peek() == close { position += 1; return true }
+        return false
+    }
+
+    /// Reads a string token, validating escapes and control characters.
+    public mutating func readString() throws(JSONSyntaxError) -> StringToken {
+        skipWhitespace()
+        guard peek() == 0x22 else { throw error("expected a string") }
+        position += 1
+        let start = position
+        var escapes = false
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == 0x22 {
+                let token = StringToken(range: start..<position, hasEscapes: escapes)
+                position += 1
+                return token
+            }
+            if byte == 0x5C {
+                escapes = true
+                position += 1
+                guard let escape = peek() else { break }
+                switch escape {
+                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: position += 1
+                case 0x75:
+                    guard position + 4 < bytes.count,
+                          (1...4).allSatisfy({ Self.isHex(bytes[position + $0]) }) else { throw error("a \\u escape needs four hex digits") }
+                    position += 5
+                default: throw error("unknown escape")
+                }
+                continue
+            }
+            if byte < 0x20 { throw error("a control character must be escaped inside a string") }
+            position += 1
+        }
+        throw error("unterminated string", at: start - 1)
+    }
+
+    /// The decoded text of a string token (surrogate pairs joined, UTF-8 validated).
+    public func decode(_ token: StringToken) throws(JSONSyntaxError) -> String {
+        let raw = UnsafeBufferPointer(rebasing: bytes[token.range])
+        if !token.hasEscapes {
+            guard let text = String(validating: raw, as: UTF8.self) else { throw error("a string is not valid UTF-8", at: token.range.lowerBound) }
+            return text
+        }
+        // Escapes are rare in ids and dates: decode through the full parser.
+        var quoted = [UInt8](repeating: 0x22, count: raw.count + 2)
+        for (offset, byte) in raw.enumerated() { quoted[offset + 1] = byte }
+        let value = try quoted.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
+        guard case .string(let text) = value else { throw error("expected a string", at: token.range.lowerBound) }
+        return text
+    }
+
+    /// Whether a string token equals `literal` (an ASCII key), without decoding.
+    public func token(_ token: StringToken, equals literal: StaticString) -> Bool {
+        guard !token.hasEscapes, token.range.count == literal.utf8CodeUnitCount else { return false }
+        let start = literal.utf8Start
+        for offset in 0..<token.range.count where bytes[token.range.lowerBound + offset] != start[offset] { return false }
+        return true
+    }
+
+    /// Reads `null` if it comes next.
+    public mutating func readNull() -> Bool {
+        skipWhitespace()
+        guard position + 4 <= bytes.count, bytes[position] == 0x6E, bytes[position + 1] == 0x75,
+              bytes[position + 2] == 0x6C, bytes[position + 3] == 0x6C else { return false }
+        position += 4
+        return true
+    }
+
+    /// Validates the next value without building it; returns its byte range.
+    @discardableResult
+    public mutating func skipValue(depth: Int = 0) throws(JSONSyntaxError) -> Range<Int> {
+        guard depth < 128 else { throw error("nested too deeply") }
+        skipWhitespace()
+        let start = position
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case 0x7B:
+            position += 1
+            if !closesImmediately(0x7D) {
+                repeat {
+                    _ = try readString()
+                    try expect(0x3A, "':' after a key")
+                    try skipValue(depth: depth + 1)
+                } while try nextMember(close: 0x7D)
+            }
+        case 0x5B:
+            position += 1
+            if !closesImmediately(0x5D) {
+                repeat { try skipValue(depth: depth + 1) } while try nextMember(close: 0x5D)
+            }
+        case 0x22:
+            _ = try readString()
+        case 0x74: try literal("true")
+        case 0x66: try literal("false")
+        case 0x6E: try literal("null")
+        case 0x2D, 0x30...0x39: try number()
+        default: throw error("unexpected character")
+        }
+        return start..<position
+    }
+
+    /// The kind of the next value, for error messages.
+    public func nextKindName() -> String {
+        var copy = self
+        copy.skipWhitespace()
+        switch copy.peek() {
+        case 0x7B: return "an object"
+        case 0x5B: return "an array"
+        case 0x22: return "a string"
+        case 0x74, 0x66: return "a boolean"
+        case 0x6E: return "null"
+        default: return "a number"
+        }
+    }
+
+    /// The value's bytes without insignificant white space (a valid value in, valid JSON out).
+    public func compactText(_ range: Range<Int>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(range.count)
+        var inString = false
+        var escaped = false
+        for index in range {
+            let byte = bytes[index]
+            if inString {
+                out.append(byte)
+                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+            } else {
+                switch byte {
+                case 0x20, 0x09, 0x0A, 0x0D: continue
+                case 0x22: inString = true; out.append(byte)
+                default: out.append(byte)
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Fails unless only white space remains.
+    public mutating func expectEnd() throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard atEnd else { throw error("unexpected text after the object") }
+    }
+
+    private mutating func literal(_ text: StaticString) throws(JSONSyntaxError) {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { throw error("unexpected end of input") }
+        for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] {
+            throw error("unexpected character")
+        }
+        position += count
+    }
+
+    private mutating func number() throws(JSONSyntaxError) {
+        func digits(_ scanner: inout JSONScanner) -> Int {
+            var count = 0
+            while let byte = scanner.peek(), byte >= 0x30, byte <= 0x39 { scanner.position += 1; count += 1 }
+            return count
+        }
+        if peek() == 0x2D { position += 1 }
+        if peek() == 0x30 { position += 1 } else if digits(&self) == 0 { throw error("a number needs digits") }
+        if peek() == 0x2E {
+            position += 1
+            guard digits(&self) > 0 else { throw error("a fraction needs digits") }
+        }
+        if peek() == 0x65 || peek() == 0x45 {
+            position += 1
+            if peek() == 0x2B || peek() == 0x2D { position += 1 }
+            guard digits(&self) > 0 else { throw error("an exponent needs digits") }
+        }
+    }
+
+    private static func isHex(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
+    }
+}
