@@ -15,42 +15,63 @@ extension SQLiteConsentStore {
             // Ledger entries grouped by member key (the covering index's order).
             var keyedEntries: [ConsentHistory.Entry] = []
             var rangeByKey = [Range<Int>](repeating: 0..<0, count: maxKey + 1)
-            let entryRows = try Row.fetchCursor(db, sql: """
+            let entryRows = try RawRows(db, sql: """
                 SELECT member_key, at, choice, channel FROM consent_events INDEXED BY consent_events_by_member
                 WHERE at <= ? ORDER BY member_key, at, sequence
                 """, arguments: [asOfMicros])
+            defer { entryRows.reset() }
             var currentKey = -1
             var start = 0
-            while let row = try entryRows.next() {
-                let key: Int = row[0]
+            while try entryRows.next() {
+                let key = Int(entryRows.int64(0))
                 if key != currentKey {
                     if currentKey >= 0 { rangeByKey[currentKey] = start..<keyedEntries.count }
                     currentKey = key
                     start = keyedEntries.count
                 }
-                let choice: String = row[2]
-                let channel: String = row[3]
+                let choice = entryRows.bytes(2)
                 keyedEntries.append(ConsentHistory.Entry(
-                    at: Timestamp.fromMicroseconds(row[1]),
-                    choice: choice == "on" ? .on : .off,
-                    channel: Channel(rawValue: channel) ?? .import))
+                    at: Timestamp.fromMicroseconds(entryRows.int64(1)),
+                    choice: choice.count == 2 ? .on : .off,
+                    channel: Self.channel(entryRows.bytes(3))))
             }
             if currentKey >= 0 { rangeByKey[currentKey] = start..<keyedEntries.count }
 
             var snapshot = DecisionSnapshot()
             snapshot.reserveCapacity(members: memberCount, entries: keyedEntries.count)
             var indexByKey = [Int32](repeating: -1, count: maxKey + 1)
-            let memberRows = try Row.fetchCursor(db, sql: "SELECT id, birth_date, country, notified_at, member_key FROM members ORDER BY id")
-            while let row = try memberRows.next() {
-                let key: Int = row[4]
+            let memberRows = try RawRows(db, sql: """
+                SELECT id, member_key, birth_date, country, notified_at FROM members INDEXED BY members_for_decisions ORDER BY id
+                """)
+            defer { memberRows.reset() }
+            while try memberRows.next() {
+                let key = Int(memberRows.int64(1))
+                let idText = memberRows.string(0)
+                guard let id = MemberID(idText), let country = CountryCode(memberRows.string(3)) else {
+                    throw ConsentError.storeUnavailable("member row \(idText) is not readable")
+                }
+                let birthDate = memberRows.isNull(2) ? nil : CivilDate(utf8: memberRows.bytes(2))
+                let notifiedAt = memberRows.isNull(4) ? nil : Timestamp.fromMicroseconds(memberRows.int64(4))
                 indexByKey[key] = Int32(snapshot.count)
-                snapshot.append(try Self.member(row), entries: keyedEntries[rangeByKey[key]])
+                snapshot.append(Member(id: id, birthDate: birthDate, country: country, notifiedAt: notifiedAt),
+                                entries: keyedEntries[rangeByKey[key]])
             }
             for (key, objection) in try Self.objections(db: db, asOf: asOfMicros) {
                 let index = indexByKey[Int(key)]
                 if index >= 0 { snapshot.attach(objection, toMemberAt: Int(index)) }
             }
             return snapshot
+        }
+    }
+
+    private static func channel(_ bytes: UnsafeBufferPointer<UInt8>) -> Channel {
+        switch (bytes.count, bytes.first) {
+        case (3, UInt8(ascii: "w")): .web
+        case (3, UInt8(ascii: "i")): .ios
+        case (7, _): .android
+        case (3, UInt8(ascii: "a")): .api
+        case (3, UInt8(ascii: "g")): .gpc
+        default: .import
         }
     }
 }

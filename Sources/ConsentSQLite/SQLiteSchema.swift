@@ -28,6 +28,8 @@ enum SQLiteSchema {
                     data TEXT NOT NULL DEFAULT '{}',
                     updated_at INTEGER NOT NULL
                 );
+                -- Covering, in id order: decisions for every member read this index alone.
+                CREATE INDEX members_for_decisions ON members(id, member_key, birth_date, country, notified_at);
                 CREATE TABLE consent_events (
                     sequence INTEGER PRIMARY KEY AUTOINCREMENT,
                     member_key INTEGER NOT NULL REFERENCES members(member_key),
