@@ -2,7 +2,7 @@
 ///
 /// The import hot path reads a handful of known keys per line: the scanner validates the
 /// whole line (RFC 8259) but only decodes the strings the caller wants, and hands out the
-/// byte range of any other value. ``JSONParser`` builds whole trees for everything else.
+/// byte range of any other value. ``JSONParser`` builds whole trees on top of it.
 public struct JSONScanner {
     public let bytes: UnsafeBufferPointer<UInt8>
     public private(set) var position = 0
@@ -97,12 +97,50 @@ public struct JSONScanner {
             guard let text = String(validating: raw, as: UTF8.self) else { throw error("a string is not valid UTF-8", at: token.range.lowerBound) }
             return text
         }
-        // Escapes are rare in ids and dates: decode through the full parser.
-        var quoted = [UInt8](repeating: 0x22, count: raw.count + 2)
-        for (offset, byte) in raw.enumerated() { quoted[offset + 1] = byte }
-        let value = try quoted.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(buffer) }
-        guard case .string(let text) = value else { throw error("expected a string", at: token.range.lowerBound) }
+        var decoded = [UInt8]()
+        decoded.reserveCapacity(raw.count)
+        var index = 0
+        while index < raw.count {
+            let byte = raw[index]
+            index += 1
+            guard byte == 0x5C else { decoded.append(byte); continue }
+            let escape = raw[index]
+            index += 1
+            switch escape {
+            case 0x62: decoded.append(0x08)
+            case 0x66: decoded.append(0x0C)
+            case 0x6E: decoded.append(0x0A)
+            case 0x72: decoded.append(0x0D)
+            case 0x74: decoded.append(0x09)
+            case 0x75:
+                var scalar = Self.hex4(raw, at: index)
+                index += 4
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard index + 6 <= raw.count, raw[index] == 0x5C, raw[index + 1] == 0x75,
+                          case let low = Self.hex4(raw, at: index + 2), (0xDC00..<0xE000).contains(low)
+                    else { throw error("a lone surrogate in \\u escape", at: token.range.lowerBound) }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    index += 6
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw error("a lone surrogate in \\u escape", at: token.range.lowerBound)
+                }
+                decoded.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+            default: decoded.append(escape)  // \" \\ \/ (readString admitted only valid escapes)
+            }
+        }
+        guard let text = String(validating: decoded, as: UTF8.self) else {
+            throw error("a string is not valid UTF-8", at: token.range.lowerBound)
+        }
         return text
+    }
+
+    private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for byte in raw[index..<(index + 4)] {
+            let digit: UInt8 = byte <= 0x39 ? byte - 0x30 : (byte | 0x20) - 0x57
+            value = value * 16 + UInt32(digit)
+        }
+        return value
     }
 
     /// Whether a string token equals `literal` (an ASCII key), without decoding.

@@ -178,7 +178,9 @@ public final class SQLiteConsentStore: ConsentStore {
                                                          message: "\(JSONWriter.string(id.rawValue)) is not a known member; import members first")
                     }
                     report.imported += 1
-                } catch let error as ConsentError where options.skipInvalid {
+                } catch let error as ConsentError {
+                    // Only a bad line may be skipped; a store failure always aborts the import.
+                    guard options.skipInvalid, case .invalidRecord = error else { throw error }
                     report.skipped += 1
                     options.onSkip(error)
                 }

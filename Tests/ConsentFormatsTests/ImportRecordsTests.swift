@@ -29,6 +29,13 @@ struct ImportRecordsTests {
         #expect(record.data[.accountLogin] == #"{"hash":"x"}"#, "never-allowed categories are stored too")
     }
 
+    @Test func escapedStringsAreDecodedAndDataIsStoredCompact() throws {
+        let record = try member(#"{"id": "urn:li:member:\u0031\"x", "country": "DE", "birth_date": "2001\u002d04-12", "data": {"profile.skills": [ "C\u00e9", 1 ,{ "a" : null } ]}}"#).get()
+        #expect(record.member.id.rawValue == "urn:li:member:1\"x")
+        #expect(record.member.birthDate?.description == "2001-04-12")
+        #expect(record.data[.profileSkills] == #"["C\u00e9",1,{"a":null}]"#)
+    }
+
     @Test func optionalMemberFieldsMayBeAbsentOrNull() throws {
         let record = try member(#"{"id": "a", "country": "US", "birth_date": null, "data": null}"#).get()
         #expect(record.member.birthDate == nil && record.member.notifiedAt == nil && record.data.isEmpty)
