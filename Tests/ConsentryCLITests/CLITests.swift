@@ -225,6 +225,20 @@ struct CLITests {
         #expect(choice.status == 64 && choice.stderr.contains("--choice"))
     }
 
+    @Test func generatedPopulationsAreReproducibleAndImportable() throws {
+        let cli = try CLIRunner()
+        for directory in ["a", "b"] {
+            #expect(try cli.run(["generate", "--members", "300", "--seed", "9", "--out", cli.path(directory)], withDB: false).status == 0)
+        }
+        let a = try String(contentsOfFile: cli.path("a/members.jsonl"), encoding: .utf8)
+        #expect(a == (try String(contentsOfFile: cli.path("b/members.jsonl"), encoding: .utf8)))
+        #expect(a.split(separator: "\n").count == 300)
+        #expect(try cli.run(["policy", "apply", try cli.write("p.yaml", Fixtures.examplePolicyYAML)]).status == 0)
+        #expect(try cli.run(["import", "members", cli.path("a/members.jsonl")]).stdout.contains("imported 300 members"))
+        let consents = try cli.run(["import", "consents", cli.path("a/consents.jsonl")])
+        #expect(consents.status == 0 && consents.stdout.contains("0 skipped"), "\(consents.stderr)")
+    }
+
     @Test func theDemoSeedsOnceAndExplainsEveryone() throws {
         let cli = try CLIRunner()
         let first = try cli.run(["demo", "--members", "400"])
