@@ -3,25 +3,55 @@ import Foundation
 
 /// How audit entries are hashed and written, the same for every store.
 ///
-/// An entry's hash is the SHA-256 of its canonical JSON: action, actor, details, previous_hash,
-/// recorded_at (RFC 3339, UTC), sequence and subject, keys sorted. The details are stored as the
-/// exact JSON text that was hashed, so verification recomputes the hash from the stored columns.
+/// Sealing has two steps. The *content digest* is the SHA-256 of the entry's canonical JSON
+/// (action, actor, details, recorded_at in RFC 3339 UTC, subject; keys sorted): it depends on
+/// nothing else, so imports compute it on another core. The *hash* links it into the chain:
+/// SHA-256 of `previous_hash:sequence:content_digest`. Details are stored as the exact JSON
+/// text that was digested, so verification recomputes both from the stored columns.
 public enum AuditChain {
     /// The previous hash of the first entry.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// The SHA-256 (hex) sealing one entry after `previousHash`.
-    public static func hash(sequence: Int64, recordedAt: String, actor: String, action: String, subject: String,
-                            detailsJSON: String, previousHash: String) -> String {
-        var writer = JSONObjectWriter(capacity: 256 + detailsJSON.utf8.count)
+    /// What an entry says, sealed except for its place in the chain.
+    public struct Content: Sendable {
+        public var actor: String
+        public var action: AuditAction
+        public var subject: String
+        public var detailsJSON: String
+        public var digest: String
+
+        public init(recordedAt: String, actor: String, action: AuditAction, subject: String, detailsJSON: String) {
+            self.actor = actor
+            self.action = action
+            self.subject = subject
+            self.detailsJSON = detailsJSON
+            digest = AuditChain.contentDigest(recordedAt: recordedAt, actor: actor, action: action.rawValue,
+                                              subject: subject, detailsJSON: detailsJSON)
+        }
+    }
+
+    /// SHA-256 (hex) of the entry's canonical content.
+    public static func contentDigest(recordedAt: String, actor: String, action: String, subject: String,
+                                     detailsJSON: String) -> String {
+        var writer = JSONObjectWriter(capacity: 192 + detailsJSON.utf8.count)
         writer.field("action", JSONWriter.string(action))
         writer.field("actor", JSONWriter.string(actor))
         writer.field("details", detailsJSON)
-        writer.field("previous_hash", JSONWriter.string(previousHash))
         writer.field("recorded_at", JSONWriter.string(recordedAt))
-        writer.field("sequence", String(sequence))
         writer.field("subject", JSONWriter.string(subject))
         return Digest.sha256Hex(writer.finish())
+    }
+
+    /// SHA-256 (hex) linking content at `sequence` after `previousHash`.
+    public static func link(previousHash: String, sequence: Int64, contentDigest: String) -> String {
+        Digest.sha256Hex(previousHash + ":" + String(sequence) + ":" + contentDigest)
+    }
+
+    /// The hash sealing one entry after `previousHash`.
+    public static func hash(sequence: Int64, recordedAt: String, actor: String, action: String, subject: String,
+                            detailsJSON: String, previousHash: String) -> String {
+        link(previousHash: previousHash, sequence: sequence,
+             contentDigest: contentDigest(recordedAt: recordedAt, actor: actor, action: action, subject: subject, detailsJSON: detailsJSON))
     }
 
     /// Seals a new entry after `previousHash`.

@@ -9,7 +9,8 @@ struct AuditAppender {
     private let db: Database
     private let insert: FastInsert
     private let recordedAt: Int64
-    private let recordedAtText: String
+    /// The recorded-at text of every entry this appender writes (one transaction, one instant).
+    let recordedAtText: String
     private var sequence: Int64
     private var hash: String
     private var appended = false
@@ -37,11 +38,16 @@ struct AuditAppender {
 
     /// Appends an entry whose details are already canonical JSON (keys sorted, string values).
     mutating func append(actor: String, action: AuditAction, subject: String, detailsJSON: String) throws {
+        try append(AuditChain.Content(recordedAt: recordedAtText, actor: actor, action: action, subject: subject,
+                                      detailsJSON: detailsJSON))
+    }
+
+    /// Appends content digested elsewhere (at this appender's `recordedAtText`): only the link is computed here.
+    mutating func append(_ content: AuditChain.Content) throws {
         let next = sequence + 1
-        let sealed = AuditChain.hash(sequence: next, recordedAt: recordedAtText, actor: actor, action: action.rawValue,
-                                     subject: subject, detailsJSON: detailsJSON, previousHash: hash)
-        try insert.run(.integer(next), .integer(recordedAt), .text(actor), .text(action.rawValue), .text(subject),
-                       .text(detailsJSON), .text(hash), .text(sealed))
+        let sealed = AuditChain.link(previousHash: hash, sequence: next, contentDigest: content.digest)
+        try insert.run(.integer(next), .integer(recordedAt), .text(content.actor), .text(content.action.rawValue),
+                       .text(content.subject), .text(content.detailsJSON), .text(hash), .text(sealed))
         sequence = next
         hash = sealed
         appended = true

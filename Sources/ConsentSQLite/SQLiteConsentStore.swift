@@ -107,29 +107,34 @@ public final class SQLiteConsentStore: ConsentStore {
                 """)
             let at = Timestamp.microseconds(self.now())
             let sourceJSON = JSONWriter.string(options.source)
-            for line in lines {
+            let recordedAt = audit.recordedAtText
+            // Parsing, canonical forms and digests run on a second core; this thread only writes.
+            try ReadAhead.run(lines, prepare: { line in
+                (line.line, line.record.map { record in
+                    let data = MemberRecords.dataJSON(record.data)
+                    var details = JSONObjectWriter()
+                    details.field("record_sha256", "\"" + Digest.sha256Hex(MemberRecords.canonicalJSON(record.member, dataJSON: data)) + "\"")
+                    details.field("source", sourceJSON)
+                    let content = AuditChain.Content(recordedAt: recordedAt, actor: options.actor, action: .memberImported,
+                                                     subject: record.member.id.rawValue, detailsJSON: details.finish())
+                    return (record.member, data, content)
+                })
+            }, consume: { prepared in
                 report.read += 1
                 if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
-                switch line.record {
+                switch prepared.1 {
                 case .failure(let error):
                     guard options.skipInvalid else { throw error }
                     report.skipped += 1
                     options.onSkip(error)
-                case .success(let record):
-                    let member = record.member
-                    let data = MemberRecords.dataJSON(record.data)
+                case .success(let (member, data, content)):
                     try upsert.run(.text(member.id.rawValue), .optional(member.birthDate?.description),
                                    .text(member.country.description), .optional(member.notifiedAt.map(Timestamp.microseconds)),
                                    .text(data), .integer(at))
-                    let digest = Digest.sha256Hex(MemberRecords.canonicalJSON(member, dataJSON: data))
-                    var details = JSONObjectWriter()
-                    details.field("record_sha256", "\"" + digest + "\"")
-                    details.field("source", sourceJSON)
-                    try audit.append(actor: options.actor, action: .memberImported, subject: member.id.rawValue,
-                                     detailsJSON: details.finish())
+                    try audit.append(content)
                     report.imported += 1
                 }
-            }
+            })
             try audit.finish()
             return report
         }
@@ -166,15 +171,18 @@ public final class SQLiteConsentStore: ConsentStore {
         try write { db in
             var report = ImportReport()
             var ledger = try LedgerAppender(db, now: self.now())
-            for line in lines {
+            let recordedAt = ledger.recordedAtText
+            try ReadAhead.run(lines, prepare: { line in
+                (line.line, line.record.map { ($0, LedgerAppender.auditContent(for: $0, recordedAt: recordedAt)) })
+            }, consume: { prepared in
                 report.read += 1
                 if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
                 do {
-                    let event = try line.record.get()
+                    let (event, content) = try prepared.1.get()
                     do {
-                        try ledger.append(event)
+                        try ledger.append(event, audited: content)
                     } catch ConsentError.unknownMember(let id) {
-                        throw ConsentError.invalidRecord(source: options.source, line: line.line, field: "member",
+                        throw ConsentError.invalidRecord(source: options.source, line: prepared.0, field: "member",
                                                          message: "\(JSONWriter.string(id.rawValue)) is not a known member; import members first")
                     }
                     report.imported += 1
@@ -184,7 +192,7 @@ public final class SQLiteConsentStore: ConsentStore {
                     report.skipped += 1
                     options.onSkip(error)
                 }
-            }
+            })
             try ledger.finish()
             return report
         }
@@ -263,21 +271,30 @@ struct LedgerAppender {
         recordedAt = Timestamp.microseconds(now)
     }
 
+    /// The recorded-at text of every entry this appender writes.
+    var recordedAtText: String { audit.recordedAtText }
+
+    /// Appends `event` and its audit entry (prepared elsewhere, or made here).
     @discardableResult
-    mutating func append(_ event: ConsentEvent) throws -> ConsentEvent {
+    mutating func append(_ event: ConsentEvent, audited content: AuditChain.Content? = nil) throws -> ConsentEvent {
         try insert.run(.text(event.choice.rawValue), .text(event.channel.rawValue), .integer(Timestamp.microseconds(event.at)),
                        .text(event.actor), .integer(recordedAt), .text(event.member.rawValue))
         guard db.changesCount == 1 else { throw ConsentError.unknownMember(event.member) }
         var stored = event
         stored.sequence = db.lastInsertedRowID
         stored.recordedAt = Timestamp.fromMicroseconds(recordedAt)
+        try audit.append(content ?? Self.auditContent(for: event, recordedAt: recordedAtText))
+        return stored
+    }
+
+    /// The audit entry of a recorded choice: what, how and when, for whom.
+    static func auditContent(for event: ConsentEvent, recordedAt: String) -> AuditChain.Content {
         var details = JSONObjectWriter()
         details.field("at", "\"" + Timestamp.format(event.at) + "\"")
         details.field("channel", "\"" + event.channel.rawValue + "\"")
         details.field("choice", "\"" + event.choice.rawValue + "\"")
-        details.field("ledger_sequence", "\"" + String(db.lastInsertedRowID) + "\"")
-        try audit.append(actor: event.actor, action: .choiceRecorded, subject: event.member.rawValue, detailsJSON: details.finish())
-        return stored
+        return AuditChain.Content(recordedAt: recordedAt, actor: event.actor, action: .choiceRecorded,
+                                  subject: event.member.rawValue, detailsJSON: details.finish())
     }
 
     func finish() throws { try audit.finish() }
