@@ -229,18 +229,17 @@ public final class SQLiteConsentStore: ConsentStore {
     /// Runs `body` in one IMMEDIATE transaction (committed with synchronous=FULL), translating
     /// driver errors at this edge.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.write(body)
-        } catch let error as ConsentError {
-            throw error
-        } catch {
-            throw ConsentError.storeUnavailable(Self.message(error))
-        }
+        try translatingErrors { try pool.write(body) }
     }
 
+    /// Runs `body` in a read transaction: a consistent snapshot while others write.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try translatingErrors { try pool.read(body) }
+    }
+
+    private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try pool.read(body)
+            return try body()
         } catch let error as ConsentError {
             throw error
         } catch {

@@ -10,6 +10,27 @@ struct AsOfOption: ParsableArguments {
     var instant: Date { asOf?.date ?? Date() }
 }
 
+/// Every member's inputs at one instant, with the policy to decide them by.
+struct EveryoneAtInstant {
+    let version: PolicyVersion
+    let snapshot: DecisionSnapshot
+    let instant: Date
+
+    /// Opens the existing store and loads the active policy and every member as of `time`.
+    static func load(_ store: StoreOptions, _ time: AsOfOption) async throws -> EveryoneAtInstant {
+        let store = try store.openExisting()
+        let version = try await requireActivePolicy(store)
+        let instant = time.instant
+        return EveryoneAtInstant(version: version, snapshot: try await store.decisionSnapshot(asOf: instant), instant: instant)
+    }
+
+    var policy: Policy { version.policy }
+
+    func forEachDecision(_ body: (MemberID, Decision) -> Void) {
+        snapshot.forEachDecision(policy: policy, instant: instant) { index, decision in body(snapshot.members[index].id, decision) }
+    }
+}
+
 struct DecideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decide",
@@ -32,16 +53,16 @@ struct DecideCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try store.openExisting()
-        let version = try await requireActivePolicy(store)
         let output = Output()
-        let instant = time.instant
         if member.isEmpty {
-            let snapshot = try await store.decisionSnapshot(asOf: instant)
-            snapshot.forEachDecision(policy: version.policy, instant: instant) { index, decision in
-                output.line(DecisionRecords.decisionLine(member: snapshot.members[index].id, decision: decision, policy: version.policy))
+            let everyone = try await EveryoneAtInstant.load(store, time)
+            everyone.forEachDecision { id, decision in
+                output.line(DecisionRecords.decisionLine(member: id, decision: decision, policy: everyone.policy))
             }
         } else {
+            let store = try store.openExisting()
+            let version = try await requireActivePolicy(store)
+            let instant = time.instant
             for id in Set(member.compactMap(MemberID.init)).sorted() {
                 let decision = try await store.decision(for: id, policy: version.policy, at: instant)
                 output.line(DecisionRecords.decisionLine(member: id, decision: decision, policy: version.policy))
@@ -62,13 +83,10 @@ struct ExclusionsCommand: AsyncParsableCommand {
     @OptionGroup var time: AsOfOption
 
     func run() async throws {
-        let store = try store.openExisting()
-        let version = try await requireActivePolicy(store)
-        let instant = time.instant
-        let snapshot = try await store.decisionSnapshot(asOf: instant)
+        let everyone = try await EveryoneAtInstant.load(store, time)
         let output = Output()
-        snapshot.forEachDecision(policy: version.policy, instant: instant) { index, decision in
-            if !decision.eligible { output.line(snapshot.members[index].id.rawValue) }
+        everyone.forEachDecision { id, decision in
+            if !decision.eligible { output.line(id.rawValue) }
         }
         output.flush()
     }
@@ -84,10 +102,8 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var time: AsOfOption
 
     func run() async throws {
-        let store = try store.openExisting()
-        let version = try await requireActivePolicy(store)
-        let instant = time.instant
-        let summary = try await store.decisionSnapshot(asOf: instant).summary(policy: version.policy, instant: instant)
-        print(DecisionRecords.statsJSON(summary, policy: version, asOf: instant))
+        let everyone = try await EveryoneAtInstant.load(store, time)
+        let summary = everyone.snapshot.summary(policy: everyone.policy, instant: everyone.instant)
+        print(DecisionRecords.statsJSON(summary, policy: everyone.version, asOf: everyone.instant))
     }
 }
