@@ -11,14 +11,19 @@ public enum Digest {
         hex(SHA256.hash(data: bytes))
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func hex(_ digest: SHA256.Digest) -> String {
-        let table = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0F)])
+        digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                hexDigits.withUnsafeBufferPointer { digits in
+                    for (offset, byte) in bytes.enumerated() {
+                        out[offset * 2] = digits[Int(byte >> 4)]
+                        out[offset * 2 + 1] = digits[Int(byte & 0x0F)]
+                    }
+                }
+                return bytes.count * 2
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -24,20 +24,31 @@ struct FastInsert {
     /// Binds `values` to the parameters in order, runs the statement, and resets it.
     func run(_ values: Value...) throws {
         defer { sqlite3_reset(handle) }
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch value {
-            case .text(var text):
-                code = text.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
-            case .integer(let number):
-                code = sqlite3_bind_int64(handle, index, number)
-            case .null:
-                code = sqlite3_bind_null(handle, index)
-            }
-            guard code == SQLITE_OK else { throw failure() }
+        var index: Int32 = 1
+        for value in values {
+            try bind(value, at: index)
+            index += 1
         }
         guard sqlite3_step(handle) == SQLITE_DONE else { throw failure() }
+    }
+
+    private func bind(_ value: Value, at index: Int32) throws {
+        let code: Int32
+        switch value {
+        case .text(let text):
+            // Native strings expose their UTF-8 without copying; SQLite copies it (transient).
+            code = text.utf8.withContiguousStorageIfAvailable {
+                sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient)
+            } ?? {
+                var copy = text
+                return copy.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+            }()
+        case .integer(let number):
+            code = sqlite3_bind_int64(handle, index, number)
+        case .null:
+            code = sqlite3_bind_null(handle, index)
+        }
+        guard code == SQLITE_OK else { throw failure() }
     }
 
     private func failure() -> ConsentError {
