@@ -298,7 +298,13 @@ public func jsonStringLiteral(_ value: String) -> String {
         clean = false
         break
     }
-    if clean { return "\"" + value + "\"" }
+    if clean {
+        var result = "\""
+        result.reserveCapacity(value.utf8.count + 2)
+        result += value
+        result += "\""
+        return result
+    }
     let hex = Array("0123456789abcdef".utf8)
     var bytes: [UInt8] = [0x22]
     bytes.reserveCapacity(value.utf8.count + 16)

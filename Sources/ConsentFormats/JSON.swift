@@ -132,18 +132,30 @@ public enum JSONWriter {
 /// without a dictionary or a sort: the hot paths (audit entries, member records) use it.
 public struct JSONObjectWriter {
     private var text = "{"
+    private var isEmpty = true
+    #if DEBUG
     private var lastKey: String?
+    #endif
 
     public init(capacity: Int = 128) { text.reserveCapacity(capacity) }
 
     /// Appends `"key":json`; `json` must already be JSON text.
     public mutating func field(_ key: String, _ json: String) {
+        #if DEBUG
         assert(lastKey.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true, "keys must come in byte order")
-        if lastKey != nil { text += "," }
-        text += jsonStringLiteral(key)
-        text += ":"
-        text += json
         lastKey = key
+        #endif
+        if !isEmpty { text += "," }
+        isEmpty = false
+        if key.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            text += "\""
+            text += key
+            text += "\":"
+        } else {
+            text += jsonStringLiteral(key)
+            text += ":"
+        }
+        text += json
     }
 
     public func finish() -> String { text + "}" }
