@@ -12,8 +12,9 @@ public enum AuditAction: String, Sendable, CaseIterable {
 
 /// One link of the tamper-evident audit log.
 ///
-/// `hash` is the SHA-256 over the previous entry's hash and this entry's canonical content
-/// (sequence included), so altering, deleting or reordering any entry breaks every later link.
+/// `hash` is the SHA-256 over the previous entry's hash, this entry's sequence and the digest
+/// of its canonical content, so altering, deleting or reordering any entry breaks every later
+/// link (the formats module defines the exact bytes).
 public struct AuditEntry: Sendable, Equatable {
     public var sequence: Int64
     public var recordedAt: Date
