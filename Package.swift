@@ -18,6 +18,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // Pure domain: policy, members, ledger, eligibility, objections. Foundation only.
@@ -42,13 +48,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP application: member API, pages, pipeline API. Never imports a store module.
+        .target(
+            name: "ConsentServer",
+            dependencies: [
+                "ConsentCore", "ConsentFormats",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Not a product: synthetic data, fixtures and the store contract suite.
         .target(name: "ConsentTesting", dependencies: ["ConsentCore", "ConsentFormats"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "consentry",
             dependencies: [
-                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentTesting",
+                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentServer", "ConsentTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -57,6 +77,15 @@ let package = Package(
         .testTarget(
             name: "ConsentSQLiteTests",
             dependencies: ["ConsentSQLite", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConsentServerTests",
+            dependencies: [
+                "ConsentServer", "ConsentSQLite", "ConsentTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -13,7 +13,7 @@ struct Consentry: AsyncParsableCommand {
             Start with: consentry demo
             """,
         subcommands: [
-            DemoCommand.self, PolicyCommand.self, ImportCommand.self, SetCommand.self, DecideCommand.self,
+            DemoCommand.self, ServeCommand.self, TokenCommand.self, PolicyCommand.self, ImportCommand.self, SetCommand.self, DecideCommand.self,
             ExclusionsCommand.self, StatsCommand.self, ObjectionsCommand.self, AuditCommand.self, GenerateCommand.self,
             BenchDecideCommand.self,
         ]

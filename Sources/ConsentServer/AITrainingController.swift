@@ -1,0 +1,128 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The member's "Data for Generative AI Improvement" setting, for the mobile apps:
+/// `GET`/`PUT /api/v1/me/ai-training` and `GET /api/v1/me/ai-training/history`.
+/// No route names a member: a token only ever reaches its own member's data.
+struct AITrainingController {
+    let states: MemberStates
+    let now: @Sendable () -> Date
+
+    func addRoutes(to group: RouterGroup<ConsentRequestContext>) {
+        group.get("ai-training", use: show)
+        group.put("ai-training", use: update)
+        group.get("ai-training/history", use: history)
+    }
+
+    @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        return JSONResponse.ok(try await stateJSON(for: member))
+    }
+
+    @Sendable func update(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        let channelText = request.headers[HTTPField.Name("X-Consentry-Channel")!] ?? "api"
+        guard let channel = Channel(rawValue: channelText), [Channel.ios, .android, .api].contains(channel) else {
+            throw Problem.invalid(nil, "header X-Consentry-Channel: \(jsonStringLiteral(channelText)) must be ios, android or api")
+        }
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let enabled = try Self.enabledField(in: body)
+        let record: @Sendable () async throws -> MemberStates.StoredResponse = { [states, now] in
+            let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
+            _ = try await states.record(event)
+            return .init(status: 200, body: try await stateJSON(for: member))
+        }
+        let response: MemberStates.StoredResponse
+        if let key = request.headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty {
+            guard key.utf8.count <= 255 else { throw Problem.invalid(nil, "header Idempotency-Key: at most 255 characters") }
+            response = try await states.once(key: member.rawValue + "\u{0}" + key, record)
+        } else {
+            response = try await record()
+        }
+        return JSONResponse.ok(response.body)
+    }
+
+    @Sendable func history(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        let limitText = request.uri.queryParameters.get("limit") ?? "50"
+        guard let limit = Int(limitText), (1...500).contains(limit) else {
+            throw Problem.invalid(nil, "query limit: \(jsonStringLiteral(limitText)) must be a whole number from 1 to 500")
+        }
+        var before = Int64.max
+        if let cursor = request.uri.queryParameters.get("cursor") {
+            guard let value = Int64(cursor), value > 0 else { throw Problem.invalid(nil, "query cursor: \(jsonStringLiteral(cursor)) is not a cursor from a previous page") }
+            before = value
+        }
+        guard let state = try await states.state(of: member) else { throw Problem.unauthenticated }
+        let newestFirst = state.events.reversed().filter { ($0.sequence ?? 0) < before }
+        let page = newestFirst.prefix(limit)
+        let items = page.map { event in
+            var item = JSONObjectWriter()
+            item.field("at", jsonStringLiteral(Timestamp.format(event.at)))
+            item.field("channel", jsonStringLiteral(event.channel.rawValue))
+            item.field("enabled", event.choice == .on ? "true" : "false")
+            item.field("recorded_at", JSONWriter.optional(event.recordedAt.map(Timestamp.format)))
+            item.field("sequence", event.sequence.map { String($0) } ?? "null")
+            return item.finish()
+        }
+        var body = JSONObjectWriter()
+        body.field("items", JSONWriter.array(items))
+        body.field("next_cursor", newestFirst.count > limit ? jsonStringLiteral(String(page.last?.sequence ?? 0)) : "null")
+        return JSONResponse.ok(body.finish())
+    }
+
+    /// `{"enabled": true|false}` and nothing else.
+    static func enabledField(in body: ByteBuffer) throws -> Bool {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(String(buffer: body))
+        } catch {
+            throw Problem.invalid("", "the body is not valid JSON: \(error.description)")
+        }
+        guard case .object(let members) = value else { throw Problem.invalid("", "the body must be a JSON object like {\"enabled\": false}") }
+        var enabled: Bool?
+        for (key, field) in members {
+            guard key == "enabled" else { throw Problem.invalid("/" + key, "unknown field \(jsonStringLiteral(key)); the only field is enabled") }
+            guard case .bool(let flag) = field else { throw Problem.invalid("/enabled", "must be true or false, not \(field.kindName)") }
+            enabled = flag
+        }
+        guard let enabled else { throw Problem.invalid("/enabled", "is required") }
+        return enabled
+    }
+
+    /// The member's setting as the apps show it.
+    func stateJSON(for member: MemberID) async throws -> String {
+        let version = try await states.activePolicy()
+        guard let state = try await states.state(of: member) else { throw Problem.unauthenticated }
+        let policy = version.policy
+        let instant = now()
+        let decision = state.decision(policy: policy, at: instant)
+        let latest = state.latestChoice(at: instant, honoringGPC: policy.honorGPC)
+        let region = decision.regionIndex.map { policy.regions[$0] }
+        var categories = JSONObjectWriter()
+        categories.field("never_used", JSONWriter.array(policy.excludedCategories.map { jsonStringLiteral($0.rawValue) }))
+        categories.field("used", JSONWriter.array(policy.allowedCategories.map { jsonStringLiteral($0.rawValue) }))
+        var body = JSONObjectWriter(capacity: 1024)
+        body.field("can_change", Explanation.canChange(decision.reason) ? "true" : "false")
+        body.field("categories", categories.finish())
+        body.field("effective", JSONWriter.optional(region.map { CivilDate($0.effective).description }))
+        body.field("eligible", decision.eligible ? "true" : "false")
+        body.field("enabled", decision.eligible ? "true" : "false")
+        body.field("explanation", jsonStringLiteral(Explanation.sentence(for: decision, policy: policy, latest: latest)))
+        body.field("reason", jsonStringLiteral(decision.reason.rawValue))
+        body.field("region", JSONWriter.optional(region?.id))
+        body.field("updated_at", JSONWriter.optional(latest.map { Timestamp.format($0.at) }))
+        return body.finish()
+    }
+}
+
+enum JSONResponse {
+    static func ok(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+    }
+}

@@ -1,0 +1,32 @@
+import ConsentCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Builds the Consentry HTTP application over `store`; `consentry serve` and the tests both use it.
+///
+/// - `GET /healthz`: the process is up.
+/// - `GET /readyz`: the store can be read (503 problem otherwise).
+/// - `/api/v1/me/...`: the calling member's own setting (bearer token).
+public func buildApplication(store: any ConsentStore, identity: IdentityVerifier, configuration: ServerConfiguration,
+                             now: @escaping @Sendable () -> Date = Date.init,
+                             logger: Logger = Logger(label: "consentry")) -> some ApplicationProtocol {
+    let states = MemberStates(store: store)
+    let router = Router(context: ConsentRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.get("healthz") { _, _ in JSONResponse.ok(#"{"status":"up"}"#) }
+    router.get("readyz") { _, _ -> Response in
+        do {
+            _ = try await store.activePolicy()
+            return JSONResponse.ok(#"{"status":"ready"}"#)
+        } catch {
+            return Problem.unavailable.response()
+        }
+    }
+    let me = router.group("api/v1/me").add(middleware: BearerAuthenticator(verifier: identity, states: states))
+    AITrainingController(states: states, now: now).addRoutes(to: me)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),
+        logger: logger)
+}

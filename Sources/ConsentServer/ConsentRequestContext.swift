@@ -1,0 +1,58 @@
+import ConsentCore
+import HTTPTypes
+import Hummingbird
+
+/// The request context of every route: who is calling, once a token proved it.
+public struct ConsentRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var identity: Identity?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+
+    /// Request bodies are small JSON documents: anything over 64 KiB is refused with 413.
+    public var maxUploadSize: Int { 64 * 1024 }
+}
+
+/// Requires a valid bearer token and records the identity it proves.
+struct BearerAuthenticator: RouterMiddleware {
+    typealias Context = ConsentRequestContext
+    let verifier: IdentityVerifier
+    let states: MemberStates
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw Problem.unauthenticated
+        }
+        let identity: Identity
+        do {
+            identity = try await verifier.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        } catch {
+            context.logger.notice("refused token", metadata: ["reason": "\(error)"])
+            throw Problem.unauthenticated
+        }
+        if identity.role == .member {
+            // A member token must name a member the store knows.
+            guard let member = identity.member, try await states.state(of: member) != nil else { throw Problem.unauthenticated }
+        }
+        var context = context
+        context.identity = identity
+        return try await next(request, context)
+    }
+}
+
+extension ConsentRequestContext {
+    /// The calling member; a token for another role is refused.
+    func requireMember() throws -> MemberID {
+        guard let identity else { throw Problem.unauthenticated }
+        guard let member = identity.member else { throw Problem.forbidden("This route is for members; the token's role is \(identity.role.rawValue).") }
+        return member
+    }
+
+    func require(_ role: Identity.Role) throws {
+        guard let identity else { throw Problem.unauthenticated }
+        guard identity.role == role else { throw Problem.forbidden("This route needs the \(role.rawValue) role; the token's role is \(identity.role.rawValue).") }
+    }
+}

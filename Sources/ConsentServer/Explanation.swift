@@ -1,0 +1,80 @@
+import ConsentCore
+import Foundation
+
+/// Turns a decision into the plain words a member reads: the state, and why.
+public enum Explanation {
+    /// One sentence, e.g. "On — used by default in your region (Europe) since 3 November 2025".
+    public static func sentence(for decision: Decision, policy: Policy, latest: ConsentEvent?) -> String {
+        let region = decision.regionIndex.map { policy.regions[$0] }
+        switch decision.reason {
+        case .includedByDefault:
+            let since = region.map { " since \(longDate($0.effective))" } ?? ""
+            return "On — used by default in your region (\(regionName(region)))\(since)"
+        case .optedIn:
+            return "On — you turned this on" + when(latest)
+        case .optedOut:
+            return "Off — you turned this off" + when(latest)
+        case .globalPrivacyControl:
+            return "Off — your browser sends Global Privacy Control, which we honour" + (latest.map { " (applied on \(longDate($0.at)))" } ?? "")
+        case .awaitingConsent:
+            return "Off until you choose — in your region your data is used only if you turn this on"
+        case .minor:
+            return "Off — members under \(policy.minimumAge) are never included"
+        case .ageUnknown:
+            return "Off — we don't know your age, and members whose age we don't know are never included"
+        case .regionNotInScope:
+            return "Off — data of members in your country is not used for generative AI training"
+        case .notYetEffective:
+            let start = region.map { " on \(longDate($0.effective))" } ?? ""
+            return "Off — this starts in your region (\(regionName(region)))\(start)"
+        case .noticePending:
+            return "Off — we must tell you at least \(policy.noticeDays) days before your data is used"
+        case .objectionUpheld:
+            return "Off — your objection was upheld, so your data is never used"
+        case .objectionPending:
+            return "Off — your objection is being reviewed; your data is not used meanwhile"
+        case .memberUnknown:
+            return "Off — we don't know this account"
+        }
+    }
+
+    /// Whether the member's own switch can change the outcome.
+    public static func canChange(_ reason: Reason) -> Bool {
+        switch reason {
+        case .memberUnknown, .ageUnknown, .minor, .regionNotInScope, .objectionUpheld: false
+        default: true
+        }
+    }
+
+    /// "Europe", "Canada Hong Kong": the region id in words.
+    public static func regionName(_ region: Region?) -> String {
+        guard let region else { return "not in scope" }
+        return region.id.split(whereSeparator: { $0 == "-" || $0 == "_" })
+            .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+    }
+
+    /// "3 November 2025" (UTC).
+    public static func longDate(_ instant: Date) -> String {
+        let date = CivilDate(instant)
+        return "\(date.day) \(monthNames[date.month - 1]) \(date.year)"
+    }
+
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
+                             "September", "October", "November", "December"]
+
+    private static func when(_ event: ConsentEvent?) -> String {
+        guard let event else { return "" }
+        return " on \(longDate(event.at)) (\(channelName(event.channel)))"
+    }
+
+    static func channelName(_ channel: Channel) -> String {
+        switch channel {
+        case .web: "web"
+        case .ios: "iOS app"
+        case .android: "Android app"
+        case .api: "API"
+        case .gpc: "Global Privacy Control"
+        case .import: "imported"
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import ConsentCore
+import Foundation
+import JWTKit
+
+/// Who is calling, as the platform's identity provider vouched for them in a JWT.
+public struct Identity: Sendable, Equatable {
+    public enum Role: String, Sendable, CaseIterable {
+        /// A member acting on their own data (the default).
+        case member
+        /// A training pipeline asking for decisions in bulk.
+        case pipeline
+        /// The privacy team.
+        case privacy
+    }
+
+    /// The token's `sub`: a member id for members, a staff or service name otherwise.
+    public var subject: String
+    public var role: Role
+
+    /// The member this identity acts for; nil unless the role is `member`.
+    public var member: MemberID? { role == .member ? MemberID(subject) : nil }
+}
+
+/// The claims Consentry reads from an identity token.
+struct IdentityClaims: JWTPayload {
+    var sub: SubjectClaim
+    var iss: IssuerClaim
+    var exp: ExpirationClaim
+    var nbf: NotBeforeClaim?
+    var iat: IssuedAtClaim?
+    var role: String?
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore()
+    }
+}
+
+/// Why a token was refused (kept for logs; callers see one 401).
+public enum IdentityError: Error, Equatable, CustomStringConvertible {
+    case missing
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .missing: "no token was presented"
+        case .invalid(let reason): "the token was refused: \(reason)"
+        }
+    }
+}
+
+/// Verifies identity tokens (and, with a shared secret, issues them for development).
+///
+/// Keys come from the environment: `CONSENTRY_JWT_SECRET` (HS256) or `CONSENTRY_JWT_PUBLIC_KEY`
+/// (PEM: ES256 or RS256), and `CONSENTRY_JWT_ISSUER`. Tokens with `alg: none` are never accepted.
+public struct IdentityVerifier: Sendable {
+    let keys: JWTKeyCollection
+    public let issuer: String
+    /// Whether this verifier can also sign (it holds a shared secret).
+    public let canSign: Bool
+
+    /// A verifier for HS256 tokens signed with `secret`.
+    public static func sharedSecret(_ secret: String, issuer: String) async throws -> IdentityVerifier {
+        guard secret.utf8.count >= 32 else {
+            throw ConsentError.invalidField(field: "CONSENTRY_JWT_SECRET", message: "must be at least 32 bytes long")
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        return IdentityVerifier(keys: keys, issuer: issuer, canSign: true)
+    }
+
+    /// A verifier for ES256 or RS256 tokens, given the identity provider's public key in PEM.
+    public static func publicKey(pem: String, issuer: String) async throws -> IdentityVerifier {
+        let keys = JWTKeyCollection()
+        if let key = try? ES256PublicKey(pem: pem) {
+            await keys.add(ecdsa: key)
+        } else if let key = try? Insecure.RSA.PublicKey(pem: pem) {
+            await keys.add(rsa: key, digestAlgorithm: .sha256)
+        } else {
+            throw ConsentError.invalidField(field: "CONSENTRY_JWT_PUBLIC_KEY", message: "is not a PEM P-256 (ES256) or RSA (RS256) public key")
+        }
+        return IdentityVerifier(keys: keys, issuer: issuer, canSign: false)
+    }
+
+    /// From the environment; nil when no key is configured.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> IdentityVerifier? {
+        let issuer = environment["CONSENTRY_JWT_ISSUER"] ?? "consentry-dev"
+        if let secret = environment["CONSENTRY_JWT_SECRET"], !secret.isEmpty {
+            return try await sharedSecret(secret, issuer: issuer)
+        }
+        if let pem = environment["CONSENTRY_JWT_PUBLIC_KEY"], !pem.isEmpty {
+            return try await publicKey(pem: pem, issuer: issuer)
+        }
+        return nil
+    }
+
+    /// The identity a token proves, or why it proves none.
+    public func verify(_ token: String) async throws(IdentityError) -> Identity {
+        let claims: IdentityClaims
+        do {
+            claims = try await keys.verify(token, as: IdentityClaims.self)
+        } catch {
+            throw .invalid("\(error)")
+        }
+        guard claims.iss.value == issuer else { throw .invalid("issuer \(claims.iss.value) is not \(issuer)") }
+        guard let role = Identity.Role(rawValue: claims.role ?? Identity.Role.member.rawValue) else {
+            throw .invalid("unknown role \(claims.role ?? "")")
+        }
+        guard !claims.sub.value.isEmpty else { throw .invalid("no subject") }
+        return Identity(subject: claims.sub.value, role: role)
+    }
+
+    /// Signs a token (shared-secret verifiers only), for development and tests.
+    public func token(subject: String, role: Identity.Role = .member, lifetime: TimeInterval = 3600,
+                      now: Date = Date()) async throws -> String {
+        guard canSign else {
+            throw ConsentError.invalidField(field: "CONSENTRY_JWT_SECRET", message: "is needed to sign tokens; a public key only verifies")
+        }
+        let claims = IdentityClaims(sub: SubjectClaim(value: subject), iss: IssuerClaim(value: issuer),
+                                    exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
+                                    nbf: NotBeforeClaim(value: now.addingTimeInterval(-5)), iat: IssuedAtClaim(value: now),
+                                    role: role.rawValue)
+        return try await keys.sign(claims)
+    }
+}

@@ -1,0 +1,84 @@
+import ConsentCore
+import Foundation
+
+/// What the server knows about one member: enough to decide and to show the history.
+public struct MemberState: Sendable {
+    public var member: Member
+    /// In ledger (append) order.
+    public var events: [ConsentEvent]
+    public var objections: [Objection]
+
+    public func decision(policy: Policy, at instant: Date) -> Decision {
+        decide(member, history: ConsentHistory(events), objections: objections, policy: policy, at: instant)
+    }
+
+    /// The choice in force now (for "you turned this off on …").
+    public func latestChoice(at instant: Date, honoringGPC: Bool) -> ConsentEvent? {
+        events.filter { $0.at <= instant && ($0.channel != .gpc || honoringGPC) }
+            .enumerated().max { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }?.element
+    }
+}
+
+/// The in-memory view of current state that pages and GETs read, so that a read never touches
+/// the store once a member was seen. It changes only after a write is durable in the store.
+public actor MemberStates {
+    let store: any ConsentStore
+    private var cache: [MemberID: MemberState] = [:]
+    /// Writes per member, so that a load that raced a write does not install stale state.
+    private var writes: [MemberID: Int] = [:]
+    private var policy: (version: PolicyVersion, loadedAt: ContinuousClock.Instant)?
+    private var idempotent: [String: Task<StoredResponse, any Error>] = [:]
+
+    struct StoredResponse: Sendable {
+        var status: Int
+        var body: String
+    }
+
+    public init(store: any ConsentStore) { self.store = store }
+
+    /// The member's state, loaded from the store the first time; nil for an unknown member.
+    public func state(of id: MemberID) async throws -> MemberState? {
+        if let cached = cache[id] { return cached }
+        let generation = writes[id, default: 0]
+        guard let record = try await store.member(id) else { return nil }
+        let state = MemberState(member: record.member, events: try await store.history(of: id),
+                                objections: try await store.objections(of: id))
+        if writes[id, default: 0] == generation, cache[id] == nil { cache[id] = state }
+        return cache[id] ?? state
+    }
+
+    /// Appends a choice durably, then updates the view.
+    public func record(_ event: ConsentEvent) async throws -> ConsentEvent {
+        let stored = try await store.recordChoice(event)
+        writes[event.member, default: 0] += 1
+        if var state = cache[event.member] {
+            let position = state.events.firstIndex { ($0.sequence ?? 0) > (stored.sequence ?? 0) } ?? state.events.endIndex
+            state.events.insert(stored, at: position)
+            cache[event.member] = state
+        }
+        return stored
+    }
+
+    /// The active policy, re-read from the store at most once a second.
+    public func activePolicy() async throws -> PolicyVersion {
+        if let policy, ContinuousClock.now - policy.loadedAt < .seconds(1) { return policy.version }
+        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+        policy = (version, ContinuousClock.now)
+        return version
+    }
+
+    /// Runs `work` once per key: a retry, even one that arrives while the first is still
+    /// running, gets the first result and records nothing new. A failed attempt may be retried.
+    func once(key: String, _ work: @escaping @Sendable () async throws -> StoredResponse) async throws -> StoredResponse {
+        if let running = idempotent[key] { return try await running.value }
+        if idempotent.count > 100_000 { idempotent.removeAll() }
+        let task = Task { try await work() }
+        idempotent[key] = task
+        do {
+            return try await task.value
+        } catch {
+            idempotent[key] = nil
+            throw error
+        }
+    }
+}

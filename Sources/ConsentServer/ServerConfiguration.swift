@@ -1,0 +1,18 @@
+import Foundation
+
+/// How the server runs: where it listens and how it treats cookies.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Drop the `Secure` flag on cookies, for plain-http development on 127.0.0.1.
+    public var insecureCookies: Bool
+    /// Demo mode: `/login` lists demo members to sign in as.
+    public var demo: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false) {
+        self.host = host
+        self.port = port
+        self.insecureCookies = insecureCookies
+        self.demo = demo
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import ConsentCore
+import ConsentServer
+import Foundation
+import Hummingbird
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the member API over HTTP.",
+        discussion: """
+            Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM, ES256 or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev). Stops gracefully on SIGTERM or SIGINT.
+
+            Example: CONSENTRY_JWT_SECRET=$(openssl rand -hex 32) consentry serve --db consentry.sqlite --port 8080
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on.") var port = 8080
+    @Flag(help: "Send session cookies without the Secure flag (plain http on a development machine).") var insecureCookies = false
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+    }
+
+    func run() async throws {
+        let store = try store.openExisting()
+        guard let identity = try await IdentityVerifier.fromEnvironment() else {
+            throw ValidationError("set CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM) to verify identity tokens")
+        }
+        let app = buildApplication(store: store, identity: identity,
+                                   configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies))
+        print("Consentry is serving \(self.store.path()) on http://\(host):\(port)")
+        try await app.runService()
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Print an identity token signed with CONSENTRY_JWT_SECRET (for development and tests).",
+        discussion: "Example: curl -H \"Authorization: Bearer $(consentry token --member urn:li:member:1001)\" http://127.0.0.1:8080/api/v1/me/ai-training"
+    )
+
+    @Option(help: "The token's subject: a member id (or a service name for other roles).") var member: String
+    @Option(help: "member, pipeline or privacy.") var role: String = "member"
+    @Option(help: "How long the token is valid: 90s, 30m, 1h, 7d.") var ttl: String = "1h"
+
+    func validate() throws {
+        guard Identity.Role(rawValue: role) != nil else { throw ValidationError("--role must be member, pipeline or privacy") }
+        guard Self.seconds(ttl) != nil else { throw ValidationError("--ttl \(ttl.debugDescription) must be a number followed by s, m, h or d, like 1h") }
+    }
+
+    func run() async throws {
+        guard let verifier = try await IdentityVerifier.fromEnvironment() else {
+            throw ValidationError("set CONSENTRY_JWT_SECRET (at least 32 bytes) to sign tokens")
+        }
+        print(try await verifier.token(subject: member, role: Identity.Role(rawValue: role)!, lifetime: Self.seconds(ttl)!))
+    }
+
+    static func seconds(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let value = Double(text.dropLast()), value > 0 else { return nil }
+        switch unit {
+        case "s": return value
+        case "m": return value * 60
+        case "h": return value * 3600
+        case "d": return value * 86_400
+        default: return nil
+        }
+    }
+}

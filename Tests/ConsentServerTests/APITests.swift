@@ -1,0 +1,215 @@
+import ConsentCore
+import ConsentFormats
+import ConsentServer
+import ConsentSQLite
+import ConsentTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A server over a real SQLite file with a few members, a fixed clock and an HS256 verifier.
+struct Harness {
+    static let secret = "test-secret-test-secret-test-secret-0123"
+    static let now = Timestamp.parse("2026-01-15T12:00:00Z")!
+
+    let directory: URL
+    let store: SQLiteConsentStore
+    let identity: IdentityVerifier
+
+    init() async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("consentry-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try SQLiteConsentStore(path: directory.appendingPathComponent("db.sqlite").path)
+        try await store.applyPolicy(try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "policy"), actor: "test")
+        let members: [(String, String, String?)] = [
+            ("urn:li:member:eu", "DE", "1990-05-17"), ("urn:li:member:minor", "FR", "2012-03-01"),
+            ("urn:li:member:ca", "CA", "1985-01-01"), ("<script>alert(1)</script>", "US", "1980-01-01"),
+        ]
+        let lines = members.enumerated().map { index, member in
+            ImportLine(line: index + 1, record: .success(MemberRecord(member: Member(
+                id: MemberID(member.0)!, birthDate: member.2.flatMap { CivilDate(parsing: $0) }, country: CountryCode(member.1)!))))
+        }
+        _ = try await store.importMembers(lines, options: ImportOptions(source: "test", actor: "test"))
+        identity = try await IdentityVerifier.sharedSecret(Self.secret, issuer: "test-issuer")
+    }
+
+    var app: some ApplicationProtocol {
+        buildApplication(store: store, identity: identity, configuration: ServerConfiguration(port: 0), now: { Self.now })
+    }
+
+    func token(_ subject: String, role: Identity.Role = .member) async throws -> String {
+        try await identity.token(subject: subject, role: role)
+    }
+}
+
+func headers(_ token: String?, _ extra: [HTTPField.Name: String] = [:]) -> HTTPFields {
+    var fields = HTTPFields()
+    if let token { fields[.authorization] = "Bearer " + token }
+    for (name, value) in extra { fields[name] = value }
+    return fields
+}
+
+func object(_ buffer: ByteBuffer) throws -> [String: JSONValue] {
+    guard case .object(let members) = try JSONParser.parse(String(buffer: buffer)) else { throw Problem.init(status: .ok, type: "", title: "", detail: "not an object") }
+    return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+}
+
+struct APITests {
+    @Test func healthAndReadinessAnswer() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func aMemberSeesTheirSettingAndWhy() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json")
+                let body = try object(response.body)
+                #expect(body["enabled"] == .bool(true) && body["eligible"] == .bool(true) && body["can_change"] == .bool(true))
+                #expect(body["reason"] == .string("included_by_default") && body["region"] == .string("europe"))
+                #expect(body["effective"] == .string("2025-11-03") && body["updated_at"] == .null)
+                #expect(body["explanation"] == .string("On — used by default in your region (Europe) since 3 November 2025"))
+                guard case .object(let categories)? = body["categories"] else { Issue.record("no categories"); return }
+                #expect(categories.first { $0.key == "never_used" }.map { JSONWriter.write($0.value).contains("account.login") } == true)
+            }
+        }
+    }
+
+    @Test func switchingOffIsDurableAndExplained() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put,
+                                     headers: headers(token, [HTTPField.Name("X-Consentry-Channel")!: "ios"]),
+                                     body: ByteBuffer(string: #"{"enabled": false}"#)) { response in
+                #expect(response.status == .ok)
+                let body = try object(response.body)
+                #expect(body["reason"] == .string("opted_out") && body["enabled"] == .bool(false))
+                #expect(body["explanation"] == .string("Off — you turned this off on 15 January 2026 (iOS app)"))
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["reason"] == .string("opted_out"))
+            }
+        }
+        let history = try await harness.store.history(of: MemberID("urn:li:member:eu")!)
+        #expect(history.map(\.choice) == [.off] && history.map(\.channel) == [.ios])
+        #expect(try await harness.store.verifyAuditChain().entries == 6)
+    }
+
+    @Test func aRetryWithTheSameIdempotencyKeyRecordsNothingNew() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:ca")
+        try await harness.app.test(.router) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/api/v1/me/ai-training", method: .put,
+                                         headers: headers(token, [HTTPField.Name("Idempotency-Key")!: "k-1"]),
+                                         body: ByteBuffer(string: #"{"enabled": true}"#)) { response in
+                    #expect(response.status == .ok)
+                    let body = try object(response.body)
+                #expect(body["reason"] == .string("opted_in"))
+                }
+            }
+        }
+        #expect(try await harness.store.history(of: MemberID("urn:li:member:ca")!).count == 1)
+    }
+
+    @Test(arguments: [
+        (#"{"enabled": "no"}"#, "/enabled"), (#"{"enabled": false, "member": "x"}"#, "/member"), (#"{}"#, "/enabled"),
+        (#"{"enabled": fal"#, ""), (#"[false]"#, ""),
+    ])
+    func badBodiesAreRefusedNamingTheField(_ body: String, _ pointer: String) async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: headers(token),
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try object(response.body)
+                #expect(problem["status"] == .number("400"))
+                #expect(problem["pointer"] == .string(pointer), "a JSON pointer; \"\" is the whole body")
+            }
+        }
+        #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).isEmpty)
+    }
+
+    @Test func aBodyOver64KiBIsRefused() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            let big = #"{"enabled": false, "pad": ""# + String(repeating: "x", count: 70_000) + #""}"#
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: headers(token),
+                                     body: ByteBuffer(string: big)) { #expect($0.status == .contentTooLarge) }
+        }
+    }
+
+    @Test func aMinorCannotChangeTheOutcome() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:minor")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["reason"] == .string("minor") && body["can_change"] == .bool(false))
+                #expect(body["explanation"] == .string("Off — members under 18 are never included"))
+            }
+        }
+    }
+
+    @Test func historyIsNewestFirstAndPaginated() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            for enabled in [false, true, false] {
+                try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: headers(token),
+                                         body: ByteBuffer(string: #"{"enabled": \#(enabled)}"#)) { #expect($0.status == .ok) }
+            }
+            var cursor: String?
+            try await client.execute(uri: "/api/v1/me/ai-training/history?limit=2", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                guard case .array(let items)? = body["items"], case .string(let next)? = body["next_cursor"] else {
+                    Issue.record("unexpected page: \(String(buffer: response.body))")
+                    return
+                }
+                #expect(items.count == 2)
+                #expect(items.first.map { "\($0)".contains("\"enabled\"") } != nil)
+                cursor = next
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training/history?limit=2&cursor=\(cursor ?? "")", method: .get,
+                                     headers: headers(token)) { response in
+                let body = try object(response.body)
+                guard case .array(let items)? = body["items"] else { Issue.record("no items"); return }
+                #expect(items.count == 1 && body["next_cursor"] == .null)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training/history?limit=0", method: .get, headers: headers(token)) {
+                #expect($0.status == .badRequest)
+            }
+        }
+    }
+}
+
+/// Over real HTTP on 127.0.0.1: what the API acknowledged is what the store decides from.
+struct LiveAPITests {
+    @Test func anAcknowledgedOffOverHTTPIsWhatTheStoreDecides() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.live) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put,
+                                     headers: headers(token, [HTTPField.Name("X-Consentry-Channel")!: "android"]),
+                                     body: ByteBuffer(string: #"{"enabled": false}"#)) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        let policy = try #require(try await harness.store.activePolicy()).policy
+        let decision = try await harness.store.decision(for: MemberID("urn:li:member:eu")!, policy: policy, at: Date())
+        #expect(decision.reason == .optedOut)
+    }
+}
