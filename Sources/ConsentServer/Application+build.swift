@@ -8,6 +8,7 @@ import Logging
 /// - `GET /healthz`: the process is up.
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
 /// - `/api/v1/me/...`: the calling member's own setting (bearer token).
+/// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
 public func buildApplication(store: any ConsentStore, identity: IdentityVerifier, configuration: ServerConfiguration,
                              now: @escaping @Sendable () -> Date = Date.init,
                              logger: Logger = Logger(label: "consentry")) -> some ApplicationProtocol {
@@ -23,8 +24,11 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
             return Problem.unavailable.response()
         }
     }
-    let me = router.group("api/v1/me").add(middleware: BearerAuthenticator(verifier: identity, states: states))
+    let authenticator = BearerAuthenticator(verifier: identity, states: states)
+    let me = router.group("api/v1/me").add(middleware: authenticator)
     AITrainingController(states: states, now: now).addRoutes(to: me)
+    let pipeline = router.group("api/v1").add(middleware: authenticator)
+    PipelineController(store: store, now: now).addRoutes(to: pipeline)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),

@@ -1,0 +1,105 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Decisions in bulk for training pipelines (role `pipeline`), always read from the durable
+/// store, never from the member view: `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`.
+struct PipelineController {
+    let store: any ConsentStore
+    let now: @Sendable () -> Date
+
+    static let maximumBatch = 10_000
+
+    func addRoutes(to group: RouterGroup<ConsentRequestContext>) {
+        group.post("eligibility:batch", use: batch)
+        group.get("exclusions", use: exclusions)
+    }
+
+    /// `{"as_of": "...", "members": ["id", ...]}` → the decisions, in the order asked.
+    @Sendable func batch(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try context.require(.pipeline)
+        let body = try await request.body.collect(upTo: 2 * 1024 * 1024)
+        let (instant, ids) = try Self.batchRequest(String(buffer: body), now: now())
+        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+        var lines: [String] = []
+        lines.reserveCapacity(ids.count)
+        for id in ids {
+            let decision = try await store.decision(for: id, policy: version.policy, at: instant)
+            lines.append(DecisionRecords.decisionLine(member: id, decision: decision, policy: version.policy))
+        }
+        var response = JSONObjectWriter(capacity: 64 * ids.count + 128)
+        response.field("as_of", jsonStringLiteral(Timestamp.format(instant)))
+        response.field("decisions", JSONWriter.array(lines))
+        response.field("policy_version", jsonStringLiteral(version.policy.version))
+        return JSONResponse.ok(response.finish())
+    }
+
+    /// The excluded member ids at `as_of` (default now), one per line, sorted, streamed.
+    @Sendable func exclusions(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try context.require(.pipeline)
+        var instant = now()
+        if let text = request.uri.queryParameters.get("as_of") {
+            guard let parsed = Timestamp.parse(text) else {
+                throw Problem.invalid(nil, "query as_of: \(jsonStringLiteral(String(text))) is not an RFC 3339 instant or a date")
+            }
+            instant = parsed
+        }
+        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+        // Loaded before the first byte is sent, so a store failure is still a 503 problem.
+        let snapshot = try await store.decisionSnapshot(asOf: instant)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        headers[HTTPField.Name("X-Consentry-As-Of")!] = Timestamp.format(instant)
+        headers[HTTPField.Name("X-Consentry-Policy-Version")!] = version.policy.version
+        let (policy, asOf) = (version.policy, instant)
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(1 << 16)
+            for index in 0..<snapshot.count where !snapshot.decision(at: index, policy: policy, instant: asOf).eligible {
+                buffer.writeString(snapshot.members[index].id.rawValue)
+                buffer.writeInteger(UInt8(ascii: "\n"))
+                if buffer.readableBytes >= 1 << 16 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func batchRequest(_ text: String, now: Date) throws -> (Date, [MemberID]) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch { throw Problem.invalid("", "the body is not valid JSON: \(error.description)") }
+        guard case .object(let fields) = value else { throw Problem.invalid("", "the body must be an object like {\"members\": [\"id\"]}") }
+        var instant = now
+        var ids: [MemberID]?
+        for (key, field) in fields {
+            switch key {
+            case "as_of":
+                guard case .string(let text) = field, let parsed = Timestamp.parse(text) else {
+                    throw Problem.invalid("/as_of", "must be an RFC 3339 instant or a date")
+                }
+                instant = parsed
+            case "members":
+                guard case .array(let elements) = field else { throw Problem.invalid("/members", "must be an array of member ids") }
+                guard elements.count <= maximumBatch else {
+                    throw Problem.invalid("/members", "holds \(elements.count) ids; at most \(maximumBatch) per request")
+                }
+                ids = try elements.enumerated().map { index, element in
+                    guard case .string(let text) = element, let id = MemberID(text) else {
+                        throw Problem.invalid("/members/\(index)", "must be a member id: a string of 1 to 256 bytes")
+                    }
+                    return id
+                }
+            default:
+                throw Problem.invalid("/" + key, "unknown field \(jsonStringLiteral(key)); the fields are as_of and members")
+            }
+        }
+        guard let ids else { throw Problem.invalid("/members", "is required") }
+        return (instant, ids)
+    }
+}

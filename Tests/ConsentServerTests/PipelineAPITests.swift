@@ -1,0 +1,87 @@
+import ConsentCore
+import ConsentFormats
+import ConsentServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+struct PipelineAPITests {
+    @Test func batchDecisionsComeBackInTheOrderAsked() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("training-etl", role: .pipeline)
+        let body = #"{"as_of": "2026-01-01", "members": ["urn:li:member:minor", "urn:li:member:ghost", "urn:li:member:eu", "urn:li:member:ca"]}"#
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/eligibility:batch", method: .post, headers: headers(token),
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let result = try object(response.body)
+                #expect(result["as_of"] == .string("2026-01-01T00:00:00Z") && result["policy_version"] == .string("2025-11-03"))
+                guard case .array(let decisions)? = result["decisions"] else { Issue.record("no decisions"); return }
+                let reasons = decisions.compactMap { decision -> String? in
+                    guard case .object(let fields) = decision, case .string(let reason)? = fields.first(where: { $0.key == "reason" })?.value else { return nil }
+                    return reason
+                }
+                #expect(reasons == ["minor", "member_unknown", "included_by_default", "awaiting_consent"])
+            }
+        }
+    }
+
+
+    @Test(arguments: [
+        (#"{"members": "urn:li:member:eu"}"#, "/members"), (#"{"members": ["ok", 3]}"#, "/members/1"),
+        (#"{"as_of": "yesterday", "members": []}"#, "/as_of"), (#"{"members": [], "limit": 1}"#, "/limit"), (#"{}"#, "/members"),
+    ])
+    func badBatchRequestsNameTheField(_ body: String, _ pointer: String) async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("training-etl", role: .pipeline)
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/eligibility:batch", method: .post, headers: headers(token),
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest)
+                let problem = try object(response.body)
+                #expect(problem["pointer"] == .string(pointer))
+            }
+        }
+    }
+
+    @Test func moreThanTenThousandIdsAreRefused() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("training-etl", role: .pipeline)
+        let ids = (0...10_000).map { "\"m\($0)\"" }.joined(separator: ",")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/eligibility:batch", method: .post, headers: headers(token),
+                                     body: ByteBuffer(string: #"{"members": [\#(ids)]}"#)) { response in
+                #expect(response.status == .badRequest)
+                let problem = try object(response.body)
+                #expect(problem["pointer"] == .string("/members"))
+            }
+        }
+    }
+
+    @Test func exclusionsStreamTheExcludedIdsSorted() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("training-etl", role: .pipeline)
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/exclusions?as_of=2026-01-01", method: .get, headers: headers(token)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
+                #expect(String(buffer: response.body) == "urn:li:member:ca\nurn:li:member:minor\n")
+            }
+            try await client.execute(uri: "/api/v1/exclusions?as_of=soon", method: .get, headers: headers(token)) {
+                #expect($0.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func memberTokensCannotUseThePipelineAPI() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/exclusions", method: .get, headers: headers(token)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/eligibility:batch", method: .post, headers: headers(token),
+                                     body: ByteBuffer(string: #"{"members": []}"#)) { #expect($0.status == .forbidden) }
+        }
+    }
+}
