@@ -9,9 +9,11 @@ import Logging
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
 /// - `/api/v1/me/...`: the calling member's own setting (bearer token).
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
+/// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
 public func buildApplication(store: any ConsentStore, identity: IdentityVerifier, configuration: ServerConfiguration,
+                             sessionSecret: String? = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"],
                              now: @escaping @Sendable () -> Date = Date.init,
-                             logger: Logger = Logger(label: "consentry")) -> some ApplicationProtocol {
+                             logger: Logger = Logger(label: "consentry")) throws -> some ApplicationProtocol {
     let states = MemberStates(store: store)
     let router = Router(context: ConsentRequestContext.self)
     router.add(middleware: ProblemMiddleware())
@@ -29,6 +31,8 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
     AITrainingController(states: states, now: now).addRoutes(to: me)
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now).addRoutes(to: pipeline)
+    SettingsController(states: states, identity: identity, sessions: WebSessions(secret: sessionSecret),
+                       configuration: configuration, library: try Templates.library(), now: now).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),

@@ -1,3 +1,4 @@
+import ConsentCore
 import Foundation
 
 /// How the server runs: where it listens and how it treats cookies.
@@ -8,11 +9,15 @@ public struct ServerConfiguration: Sendable {
     public var insecureCookies: Bool
     /// Demo mode: `/login` lists demo members to sign in as.
     public var demo: Bool
+    /// The members `/login` offers in demo mode, with what makes each one interesting.
+    public var demoMembers: [(label: String, member: MemberID)]
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false,
+                demoMembers: [(label: String, member: MemberID)] = []) {
         self.host = host
         self.port = port
         self.insecureCookies = insecureCookies
         self.demo = demo
+        self.demoMembers = demoMembers
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import ConsentCore
 import ConsentFormats
+import ConsentServer
 import ConsentSQLite
+import Hummingbird
 import ConsentTesting
 import Foundation
 
@@ -17,6 +19,8 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: "How many synthetic members to create.") var members = 3000
     @Option(help: "The generator's seed: the same seed gives the same population.") var seed: UInt64 = 42
+    @Option(help: "The port to serve the demo on (127.0.0.1).") var port = 8080
+    @Flag(help: "Print the summary and stop instead of serving.") var noServe = false
 
     func validate() throws {
         guard (1...1_000_000).contains(members) else { throw ValidationError("--members must be between 1 and 1000000") }
@@ -38,11 +42,29 @@ struct DemoCommand: AsyncParsableCommand {
         let snapshot = try await store.decisionSnapshot(asOf: now)
         var summary = DecisionSummary()
         var examples: [Reason: MemberID] = [:]
+        var demoMembers = DemoMembers(policy: version.policy)
         snapshot.forEachDecision(policy: version.policy, instant: now) { index, decision in
             summary.add(decision, policy: version.policy)
             if examples[decision.reason] == nil { examples[decision.reason] = snapshot.members[index].id }
+            demoMembers.consider(snapshot.members[index].id, decision)
         }
         print(report(summary, examples: examples, version: version, at: now, path: path))
+        guard !noServe else { return }
+        try await serve(store, demoMembers: demoMembers.chosen)
+    }
+
+    /// Serves the demo database on 127.0.0.1 with a `/login` page of demo members.
+    private func serve(_ store: SQLiteConsentStore, demoMembers: [(label: String, member: MemberID)]) async throws {
+        let secret = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+        let identity = try await IdentityVerifier.sharedSecret(secret, issuer: ProcessInfo.processInfo.environment["CONSENTRY_JWT_ISSUER"] ?? "consentry-dev")
+        let app = try buildApplication(store: store, identity: identity,
+                                       configuration: ServerConfiguration(host: "127.0.0.1", port: port, insecureCookies: true,
+                                                                          demo: true, demoMembers: demoMembers),
+                                       sessionSecret: secret)
+        print("")
+        print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as. Ctrl-C stops it.")
+        try await app.runService()
     }
 
     private func report(_ summary: DecisionSummary, examples: [Reason: MemberID], version: PolicyVersion, at now: Date,
@@ -84,5 +106,34 @@ struct DemoCommand: AsyncParsableCommand {
 
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// The members the demo's `/login` offers: one of each kind a reviewer wants to see.
+struct DemoMembers {
+    let policy: Policy
+    private var found: [String: MemberID] = [:]
+    private static let kinds = [
+        "Adult in Europe (on by default)", "Minor (always excluded)", "Member in the United States",
+        "Member in Canada (opt-in region)", "Opted out by Global Privacy Control",
+    ]
+
+    init(policy: Policy) { self.policy = policy }
+
+    mutating func consider(_ member: MemberID, _ decision: Decision) {
+        let region = decision.regionIndex.map { policy.regions[$0].id }
+        let kind: String? = switch (decision.reason, region) {
+        case (.includedByDefault, "europe"?): Self.kinds[0]
+        case (.minor, _): Self.kinds[1]
+        case (.includedByDefault, "us"?), (.optedIn, "us"?): Self.kinds[2]
+        case (.awaitingConsent, _): Self.kinds[3]
+        case (.globalPrivacyControl, _): Self.kinds[4]
+        default: nil
+        }
+        if let kind, found[kind] == nil { found[kind] = member }
+    }
+
+    var chosen: [(label: String, member: MemberID)] {
+        Self.kinds.compactMap { kind in found[kind].map { (kind, $0) } }
     }
 }

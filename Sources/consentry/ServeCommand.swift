@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let identity = try await IdentityVerifier.fromEnvironment() else {
             throw ValidationError("set CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM) to verify identity tokens")
         }
-        let app = buildApplication(store: store, identity: identity,
+        let app = try buildApplication(store: store, identity: identity,
                                    configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies))
         print("Consentry is serving \(self.store.path()) on http://\(host):\(port)")
         try await app.runService()

@@ -36,7 +36,11 @@ struct Harness {
     }
 
     var app: some ApplicationProtocol {
-        buildApplication(store: store, identity: identity, configuration: ServerConfiguration(port: 0), now: { Self.now })
+        try! buildApplication(store: store, identity: identity,
+                              configuration: ServerConfiguration(port: 0, demo: true, demoMembers: [
+                                  ("Adult in Europe", MemberID("urn:li:member:eu")!), ("A <b>bold</b> label", MemberID("<script>alert(1)</script>")!),
+                              ]),
+                              sessionSecret: Self.secret, now: { Self.now })
     }
 
     func token(_ subject: String, role: Identity.Role = .member) async throws -> String {

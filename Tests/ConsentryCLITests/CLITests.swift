@@ -241,13 +241,13 @@ struct CLITests {
 
     @Test func theDemoSeedsOnceAndExplainsEveryone() throws {
         let cli = try CLIRunner()
-        let first = try cli.run(["demo", "--members", "400"])
+        let first = try cli.run(["demo", "--members", "400", "--no-serve"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Creating") && first.stdout.contains("400 members:"))
         for reason in ["minor", "region_not_in_scope", "opted_out", "included_by_default"] {
             #expect(first.stdout.contains(reason))
         }
-        let second = try cli.run(["demo", "--members", "400"])
+        let second = try cli.run(["demo", "--members", "400", "--no-serve"])
         #expect(second.stdout.contains("Reusing") && second.stdout.contains("400 members:"))
         #expect(try cli.run(["audit", "verify"]).status == 0)
     }

@@ -1,0 +1,231 @@
+import ConsentCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The member's settings pages: server-rendered, usable without JavaScript, CSRF-protected.
+///
+/// - `GET /auth/callback?token=JWT`: the platform's sign-in lands here; sets the session cookie.
+/// - `GET /login`: demo mode only, a list of demo members to sign in as.
+/// - `GET /settings/data-privacy`: the Data Privacy section.
+/// - `GET|POST /settings/data-privacy/generative-ai`: the setting, its reasons and history.
+struct SettingsController {
+    let states: MemberStates
+    let identity: IdentityVerifier
+    let sessions: WebSessions
+    let configuration: ServerConfiguration
+    let library: MustacheLibrary
+    let now: @Sendable () -> Date
+
+    static let settingPath = "/settings/data-privacy/generative-ai"
+
+    func addRoutes(to router: Router<ConsentRequestContext>) {
+        router.get("auth/callback", use: callback)
+        router.get("login", use: login)
+        router.get("settings/data-privacy", use: dataPrivacy)
+        router.get("settings/data-privacy/generative-ai", use: setting)
+        router.post("settings/data-privacy/generative-ai", use: save)
+        router.get("assets/settings.css") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/css; charset=utf-8"
+            headers[.cacheControl] = "max-age=3600"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+        }
+        router.get(".well-known/gpc.json") { _, _ in JSONResponse.ok(#"{"gpc":true,"lastUpdate":"2025-11-03"}"#) }
+    }
+
+    // MARK: Sign-in
+
+    @Sendable func callback(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        guard let token = request.uri.queryParameters.get("token"),
+              let verified = try? await identity.verify(String(token)), let member = verified.member,
+              try await states.state(of: member) != nil
+        else {
+            return page("message", ["title": "Sign-in failed", "text": "The sign-in link was not valid or has expired. Sign in again from the platform."],
+                        status: .unauthorized)
+        }
+        var response = Response(status: .seeOther, headers: [.location: "/settings/data-privacy"])
+        response.setCookie(Cookie(name: WebSessions.cookieName, value: sessions.issue(for: member, now: Date()),
+                                  maxAge: Int(WebSessions.lifetime), path: "/", secure: !configuration.insecureCookies,
+                                  httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    @Sendable func login(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        guard configuration.demo, identity.canSign else { throw Problem.notFound }
+        var members: [[String: String]] = []
+        for demo in configuration.demoMembers {
+            let token = try await identity.token(subject: demo.member.rawValue, lifetime: 600)
+            members.append(["label": demo.label, "id": demo.member.rawValue, "token": token])
+        }
+        return page("login", ["title": "Sign in", "members": members])
+    }
+
+    // MARK: Pages
+
+    @Sendable func dataPrivacy(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        guard let session = signedIn(request) else { return signInFirst() }
+        let view = try await SettingView.load(member: session.member, states: states, now: now())
+        return page("data-privacy", ["title": "Data privacy", "stateWord": view.decision.eligible ? "On" : "Off",
+                                     "explanation": view.explanation])
+    }
+
+    @Sendable func setting(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        guard let session = signedIn(request) else { return signInFirst() }
+        var gpcApplied: String?
+        if request.headers[HTTPField.Name("Sec-GPC")!] == "1" {
+            gpcApplied = try await applyGlobalPrivacyControl(for: session.member)
+        }
+        let view = try await SettingView.load(member: session.member, states: states, now: now())
+        var data = view.templateData
+        data["title"] = "Data for Generative AI Improvement"
+        data["csrfToken"] = sessions.csrfToken(for: session)
+        data["saved"] = request.uri.queryParameters.get("saved") != nil
+        if let gpcApplied { data["gpcApplied"] = gpcApplied }
+        return page("generative-ai", data)
+    }
+
+    @Sendable func save(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        guard let session = signedIn(request) else { return signInFirst() }
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let form = FormFields(String(buffer: body))
+        guard sessions.isValidCSRF(form["csrf_token"], for: session) else {
+            return page("message", ["title": "This form has expired", "text": "Nothing was changed. Go back to the setting and try again.",
+                                    "link": Self.settingPath, "linkText": "Back to the setting"], status: .forbidden)
+        }
+        let enabled = form["enabled"] == "on"
+        _ = try await states.record(ConsentEvent(member: session.member, choice: enabled ? .on : .off, channel: .web,
+                                                 at: now(), actor: session.member.rawValue))
+        return Response(status: .seeOther, headers: [.location: Self.settingPath + "?saved=1"])
+    }
+
+    /// Records the browser's GPC signal as an `off` choice, once: not when the latest choice is
+    /// already off, nor when the member switched it back on after their last GPC choice.
+    /// - Returns: when GPC was applied, for the notice, or nil when nothing was recorded.
+    func applyGlobalPrivacyControl(for member: MemberID) async throws -> String? {
+        let policy = try await states.activePolicy().policy
+        guard policy.honorGPC, let state = try await states.state(of: member) else { return nil }
+        let instant = now()
+        if let latest = state.latestChoice(at: instant, honoringGPC: true) {
+            if latest.choice == .off { return nil }
+            if state.events.contains(where: { $0.channel == .gpc && $0.at <= latest.at }) { return nil }
+        }
+        let recorded = try await states.record(ConsentEvent(member: member, choice: .off, channel: .gpc, at: instant, actor: "gpc"))
+        return Explanation.longDate(recorded.at)
+    }
+
+    // MARK: Plumbing
+
+    func signedIn(_ request: Request) -> WebSessions.Session? {
+        request.cookies[WebSessions.cookieName].flatMap { sessions.session(from: $0.value) }
+    }
+
+    func signInFirst() -> Response {
+        if configuration.demo { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        return page("message", ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings."],
+                    status: .unauthorized)
+    }
+
+    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let html = library.render(data, withTemplate: template) ?? ""
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// What the setting page shows for one member.
+struct SettingView {
+    var decision: Decision
+    var explanation: String
+    var canChange: Bool
+    var used: [String]
+    var neverUsed: [String]
+    var history: [ConsentEvent]
+
+    static func load(member: MemberID, states: MemberStates, now: Date) async throws -> SettingView {
+        let policy = try await states.activePolicy().policy
+        guard let state = try await states.state(of: member) else { throw Problem.unauthenticated }
+        let decision = state.decision(policy: policy, at: now)
+        let latest = state.latestChoice(at: now, honoringGPC: policy.honorGPC)
+        return SettingView(decision: decision, explanation: Explanation.sentence(for: decision, policy: policy, latest: latest),
+                           canChange: Explanation.canChange(decision.reason),
+                           used: policy.allowedCategories.map(CategoryNames.name),
+                           neverUsed: policy.excludedCategories.map(CategoryNames.name),
+                           history: state.events.reversed())
+    }
+
+    var templateData: [String: Any] {
+        [
+            "explanation": explanation,
+            "stateClass": decision.eligible ? "on" : "off",
+            "checked": decision.eligible,
+            "ariaChecked": decision.eligible ? "true" : "false",
+            "canChange": canChange,
+            "used": used,
+            "neverUsed": neverUsed,
+            "hasHistory": !history.isEmpty,
+            "history": history.map { event in
+                ["when": Timestamp.format(event.at).replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC",
+                 "choice": event.choice == .on ? "On" : "Off",
+                 "channel": Explanation.channelName(event.channel)]
+            },
+        ]
+    }
+}
+
+/// Category codes in words.
+enum CategoryNames {
+    static func name(_ category: Category) -> String {
+        switch category {
+        case .accountName: "Your name"
+        case .accountEmail: "Email address"
+        case .accountLogin: "Login details"
+        case .accountTwoFactor: "Two-step verification"
+        case .accountSubscription: "Subscription details"
+        case .accountPayment: "Payment card details"
+        case .preferencesLanguage: "Language"
+        case .preferencesSettings: "Account settings"
+        case .serviceIPAddress: "IP address"
+        case .serviceDeviceID: "Device identifier"
+        case .serviceBrowser: "Browser"
+        case .serviceOperatingSystem: "Operating system"
+        case .servicePlatform: "Platform (web or app)"
+        case .serviceLocation: "Location"
+        case .serviceCookieID: "Cookie identifiers"
+        case .profileHeadline: "Profile headline"
+        case .profileSummary: "Profile summary"
+        case .profileExperience: "Work experience"
+        case .profileEducation: "Education"
+        case .profileSkills: "Skills"
+        case .profilePhoto: "Profile photo"
+        case .contentPosts: "Your posts"
+        case .contentComments: "Your comments"
+        case .contentArticles: "Your articles"
+        case .messagesPrivate: "Private messages"
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded` fields; the first value of a repeated name wins.
+struct FormFields {
+    private var values: [String: String] = [:]
+
+    init(_ body: String) {
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            if values[name] == nil { values[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
+        }
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
+
+    static func decode(_ text: Substring) -> String {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+    }
+}

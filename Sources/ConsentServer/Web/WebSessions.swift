@@ -1,0 +1,84 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// Signed, stateless web sessions and their CSRF tokens.
+///
+/// The cookie holds the member id, an expiry and a random nonce, with an HMAC-SHA256 over them;
+/// the CSRF token is an HMAC of the nonce. The key is derived from `CONSENTRY_JWT_SECRET` (so
+/// every instance sharing that secret accepts the same sessions) or drawn at random per process.
+public struct WebSessions: Sendable {
+    public static let cookieName = "consentry_session"
+    public static let lifetime: TimeInterval = 8 * 3600
+
+    let key: SymmetricKey
+
+    public init(secret: String?) {
+        if let secret, !secret.isEmpty {
+            key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("consentry-web-session-v1".utf8),
+                                                                     using: SymmetricKey(data: Data(secret.utf8))))
+        } else {
+            key = SymmetricKey(size: .bits256)
+        }
+    }
+
+    public struct Session: Sendable, Equatable {
+        public var member: MemberID
+        public var expires: Date
+        var nonce: String
+    }
+
+    /// A new session for `member`, as the cookie value.
+    public func issue(for member: MemberID, now: Date = Date()) -> String {
+        var random = SystemRandomNumberGenerator()
+        let nonce = String(random.next() as UInt64, radix: 36) + String(random.next() as UInt64, radix: 36)
+        let payload = ["v1", member.rawValue, String(Int(now.addingTimeInterval(Self.lifetime).timeIntervalSince1970)), nonce]
+            .joined(separator: "\n")
+        let encoded = Self.base64URL(Data(payload.utf8))
+        return encoded + "." + mac(encoded)
+    }
+
+    /// The session a cookie value proves, or nil (bad signature, expired, malformed).
+    public func session(from cookie: String, now: Date = Date()) -> Session? {
+        let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, Self.constantTimeEqual(mac(String(parts[0])), String(parts[1])),
+              let data = Self.data(base64URL: String(parts[0])), let payload = String(data: data, encoding: .utf8)
+        else { return nil }
+        let fields = payload.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 4, fields[0] == "v1", let member = MemberID(fields[1]), let expiry = TimeInterval(fields[2]),
+              now.timeIntervalSince1970 < expiry
+        else { return nil }
+        return Session(member: member, expires: Date(timeIntervalSince1970: expiry), nonce: fields[3])
+    }
+
+    /// The CSRF token forms of this session must carry.
+    public func csrfToken(for session: Session) -> String { mac("csrf\n" + session.nonce) }
+
+    public func isValidCSRF(_ token: String?, for session: Session) -> Bool {
+        guard let token else { return false }
+        return Self.constantTimeEqual(token, csrfToken(for: session))
+    }
+
+    private func mac(_ text: String) -> String {
+        Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func data(base64URL text: String) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}

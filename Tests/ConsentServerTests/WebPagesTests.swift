@@ -1,0 +1,174 @@
+import ConsentCore
+import ConsentServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The settings pages through the router: sign-in, the switch, CSRF, escaping, GPC.
+struct WebPagesTests {
+    /// Signs in through `/auth/callback` and returns the `Cookie` header value.
+    func signIn(_ client: some TestClientProtocol, _ harness: Harness, as member: String) async throws -> String {
+        let token = try await harness.token(member)
+        return try await client.execute(uri: "/auth/callback?token=\(token)", method: .get) { response in
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/settings/data-privacy")
+            let setCookie = try #require(response.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Secure"))
+            return String(setCookie.prefix { $0 != ";" })
+        }
+    }
+
+    func csrfToken(in html: String) -> String? {
+        guard let range = html.range(of: #"name="csrf_token" value=""#) else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func signedOutVisitorsAreSentToSignIn() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/login")
+            }
+            try await client.execute(uri: "/auth/callback?token=forged", method: .get) { response in
+                #expect(response.status == .unauthorized && response.headers[.setCookie] == nil)
+            }
+        }
+    }
+
+    @Test func theDemoLoginEscapesWhatItShows() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/login", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("Adult in Europe"))
+                #expect(!html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+                #expect(!html.contains("<b>bold</b>"))
+            }
+        }
+    }
+
+    @Test func theSettingExplainsItselfAndCarriesACSRFToken() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await signIn(client, harness, as: "urn:li:member:eu")
+            try await client.execute(uri: "/settings/data-privacy", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"href="/settings/data-privacy/generative-ai""#) && html.contains("Data for Generative AI Improvement"))
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(html.contains(#"<html lang="en">"#))
+                #expect(html.contains("On — used by default in your region (Europe) since 3 November 2025"))
+                #expect(html.contains(#"role="switch""#) && html.contains(#"aria-checked="true""#) && html.contains(" checked"))
+                #expect(html.contains(#"<label for="ai-switch">"#))
+                #expect(csrfToken(in: html)?.isEmpty == false)
+                #expect(html.contains(#"href="/settings/data-privacy/objection""#))
+                #expect(html.contains("Login details") && html.contains("Profile headline"))
+            }
+        }
+    }
+
+    @Test func switchingOffOnThePageIsDurableAndShown() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await signIn(client, harness, as: "urn:li:member:eu")
+            let token = try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) {
+                csrfToken(in: String(buffer: $0.body)) ?? ""
+            }
+            let headers: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf_token=\(token)")) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/settings/data-privacy/generative-ai?saved=1")
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai?saved=1", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Off — you turned this off on 15 January 2026 (web)"))
+                #expect(html.contains(#"aria-checked="false""#) && html.contains("Saved."))
+            }
+        }
+        let history = try await harness.store.history(of: MemberID("urn:li:member:eu")!)
+        #expect(history.map(\.choice) == [.off] && history.map(\.channel) == [.web])
+    }
+
+    @Test(arguments: ["", "csrf_token=wrong", "csrf_token="])
+    func aMissingOrWrongCSRFTokenRecordsNothing(_ body: String) async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await signIn(client, harness, as: "urn:li:member:eu")
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .post,
+                                     headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: body + "&enabled=on")) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).isEmpty)
+    }
+
+    @Test func aCSRFTokenFromAnotherSessionIsRefused() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let other = try await signIn(client, harness, as: "urn:li:member:ca")
+            let stolen = try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: other]) {
+                csrfToken(in: String(buffer: $0.body)) ?? ""
+            }
+            let cookie = try await signIn(client, harness, as: "urn:li:member:eu")
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .post,
+                                     headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf_token=\(stolen)")) { #expect($0.status == .forbidden) }
+        }
+        #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).isEmpty)
+    }
+
+    @Test func aMinorSeesADisabledSwitchAndWhy() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await signIn(client, harness, as: "urn:li:member:minor")
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Off — members under 18 are never included"))
+                #expect(html.contains(" disabled ") && html.contains("This switch can't change the outcome"))
+                #expect(!html.contains(#"class="save""#))
+            }
+        }
+    }
+
+    @Test func globalPrivacyControlSwitchesOffOnceAndRespectsALaterOn() async throws {
+        let harness = try await Harness()
+        let gpc: HTTPField.Name = HTTPField.Name("Sec-GPC")!
+        try await harness.app.test(.router) { client in
+            let cookie = try await signIn(client, harness, as: "urn:li:member:eu")
+            for _ in 0..<2 {
+                try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie, gpc: "1"]) { response in
+                    #expect(String(buffer: response.body).contains("Global Privacy Control"))
+                }
+            }
+            #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).map(\.channel) == [.gpc])
+            let token = try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) {
+                csrfToken(in: String(buffer: $0.body)) ?? ""
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .post,
+                                     headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf_token=\(token)&enabled=on")) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie, gpc: "1"]) { response in
+                #expect(String(buffer: response.body).contains("On — you turned this on"))
+            }
+        }
+        #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).map(\.channel) == [.gpc, .web])
+    }
+
+    @Test func theGPCStatementAndTheStylesheetAreServed() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/.well-known/gpc.json", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#""gpc":true"#))
+            }
+            try await client.execute(uri: "/assets/settings.css", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/css; charset=utf-8")
+            }
+        }
+    }
+}
