@@ -162,6 +162,7 @@ struct SettingView {
     var templateData: [String: Any] {
         [
             "explanation": explanation,
+            "why": explanation.range(of: " — ").map { String(explanation[$0.upperBound...]) } ?? explanation,
             "stateClass": decision.eligible ? "on" : "off",
             "checked": decision.eligible,
             "ariaChecked": decision.eligible ? "true" : "false",

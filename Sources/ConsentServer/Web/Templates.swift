@@ -66,7 +66,7 @@ enum Templates {
               <input type="checkbox" class="switch" role="switch" id="ai-switch" name="enabled" value="on"{{#checked}} checked{{/checked}} aria-checked="{{ariaChecked}}"{{^canChange}} disabled aria-describedby="locked"{{/canChange}}>
               <label for="ai-switch">Use my data to train generative AI models</label>
             </div>
-            {{^canChange}}<p id="locked" class="locked">This switch can't change the outcome: {{explanation}}.</p>{{/canChange}}
+            {{^canChange}}<p id="locked" class="locked">This switch can't change the outcome: {{why}}.</p>{{/canChange}}
             {{#canChange}}<button type="submit" class="save">Save</button>{{/canChange}}
           </form>
         </section>

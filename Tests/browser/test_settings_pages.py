@@ -1,0 +1,123 @@
+"""Browser tests of the settings pages: a real headless Chromium against `consentry demo`
+serving on 127.0.0.1. Run by scripts/test; screenshots go to .build/browser-artifacts/.
+
+    CONSENTRY_BIN=.build/debug/consentry python -m pytest Tests/browser
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARTIFACTS = os.path.join(ROOT, ".build", "browser-artifacts")
+BINARY = os.path.abspath(os.environ.get("CONSENTRY_BIN", os.path.join(ROOT, ".build", "debug", "consentry")))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    workdir = tempfile.mkdtemp(prefix="consentry-browser-")
+    port = free_port()
+    log = open(os.path.join(workdir, "demo.log"), "w")
+    process = subprocess.Popen(
+        [BINARY, "demo", "--members", "600", "--port", str(port), "--db", os.path.join(workdir, "demo.sqlite")],
+        cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(open(os.path.join(workdir, "demo.log")).read())
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("the demo server did not start within 60 s")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=420,1100"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+
+def sign_in(driver, base, label):
+    driver.get(base + "/login")
+    links = [a for a in driver.find_elements(By.CSS_SELECTOR, "a.section") if label in a.text]
+    assert links, f"no demo member labelled {label!r} on /login"
+    links[0].click()
+    assert driver.current_url.endswith("/settings/data-privacy")
+
+
+def open_setting(driver):
+    driver.find_element(By.CSS_SELECTOR, 'a[href="/settings/data-privacy/generative-ai"]').click()
+    return driver.find_element(By.ID, "ai-switch")
+
+
+def test_an_adult_in_europe_switches_it_off_and_it_stays_off(server, browser):
+    sign_in(browser, server, "Adult in Europe")
+    switch = open_setting(browser)
+    assert switch.get_attribute("role") == "switch"
+    assert switch.get_attribute("aria-checked") == "true"
+    assert "used by default in your region (Europe)" in browser.find_element(By.ID, "state").text
+    screenshot(browser, "adult-europe-on")
+    browser.find_element(By.CSS_SELECTOR, 'label[for="ai-switch"]').click()
+    before = browser.find_element(By.ID, "state")
+    browser.find_element(By.CSS_SELECTOR, "button.save").click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(before))
+    assert browser.current_url.endswith("?saved=1")
+    assert "Off — you turned this off" in browser.find_element(By.ID, "state").text
+    browser.refresh()
+    assert "Off — you turned this off" in browser.find_element(By.ID, "state").text
+    assert browser.find_element(By.ID, "ai-switch").get_attribute("aria-checked") == "false"
+    assert "web" in browser.find_element(By.CSS_SELECTOR, "table").text
+    screenshot(browser, "adult-europe-off")
+
+
+def test_a_minor_sees_a_disabled_switch(server, browser):
+    sign_in(browser, server, "Minor")
+    switch = open_setting(browser)
+    assert not switch.is_enabled()
+    assert "members under 18 are never included" in browser.find_element(By.ID, "locked").text
+    screenshot(browser, "minor")
+
+
+def test_global_privacy_control_is_applied(server, browser):
+    sign_in(browser, server, "Member in the United States")
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Sec-GPC": "1"}})
+    open_setting(browser)
+    assert "Global Privacy Control" in browser.find_element(By.ID, "state").text
+    assert "Global Privacy Control" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    screenshot(browser, "gpc-applied")
