@@ -1,22 +1,31 @@
 import ConsentCore
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Logging
 
 /// Builds the Consentry HTTP application over `store`; `consentry serve` and the tests both use it.
 ///
 /// - `GET /healthz`: the process is up.
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
+/// - `GET /metrics`: Prometheus text: requests by route and status, latency, choices by channel and value.
 /// - `/api/v1/me/...`: the calling member's own setting (bearer token).
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
 /// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
 public func buildApplication(store: any ConsentStore, identity: IdentityVerifier, configuration: ServerConfiguration,
                              sessionSecret: String? = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"],
+                             metrics: ServerMetrics = ServerMetrics(),
                              now: @escaping @Sendable () -> Date = Date.init,
                              logger: Logger = Logger(label: "consentry")) throws -> some ApplicationProtocol {
-    let states = MemberStates(store: store)
+    let states = MemberStates(store: store, metrics: metrics)
     let router = Router(context: ConsentRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
+    router.get("metrics") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+    }
     router.get("healthz") { _, _ in JSONResponse.ok(#"{"status":"up"}"#) }
     router.get("readyz") { _, _ -> Response in
         do {

@@ -34,7 +34,12 @@ public actor MemberStates {
         var body: String
     }
 
-    public init(store: any ConsentStore) { self.store = store }
+    let metrics: ServerMetrics
+
+    public init(store: any ConsentStore, metrics: ServerMetrics = ServerMetrics()) {
+        self.store = store
+        self.metrics = metrics
+    }
 
     /// The member's state, loaded from the store the first time; nil for an unknown member.
     public func state(of id: MemberID) async throws -> MemberState? {
@@ -50,6 +55,7 @@ public actor MemberStates {
     /// Appends a choice durably, then updates the view.
     public func record(_ event: ConsentEvent) async throws -> ConsentEvent {
         let stored = try await store.recordChoice(event)
+        metrics.recordChoice(stored)
         writes[event.member, default: 0] += 1
         if var state = cache[event.member] {
             let position = state.events.firstIndex { ($0.sequence ?? 0) > (stored.sequence ?? 0) } ?? state.events.endIndex

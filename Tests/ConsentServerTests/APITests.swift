@@ -217,3 +217,24 @@ struct LiveAPITests {
         #expect(decision.reason == .optedOut)
     }
 }
+
+struct MetricsTests {
+    @Test func metricsCountRequestsByRouteAndChoicesByChannel() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put,
+                                     headers: headers(token, [HTTPField.Name("X-Consentry-Channel")!: "android"]),
+                                     body: ByteBuffer(string: #"{"enabled": false}"#)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(text.contains(#"consentry_choices_recorded_total{channel="android",value="off"} 1"#))
+                #expect(text.contains(#"consentry_http_requests_total{route="/api/v1/me/ai-training",method="PUT",status="200"} 1"#))
+                #expect(text.contains(#"consentry_http_requests_total{route="/api/v1/me/ai-training",method="GET",status="401"} 1"#))
+                #expect(text.contains("consentry_http_request_duration_seconds_bucket"))
+            }
+        }
+    }
+}

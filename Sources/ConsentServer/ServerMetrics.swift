@@ -1,0 +1,61 @@
+import ConsentCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import Prometheus
+
+/// The server's metrics, in one Prometheus registry owned by the application (no global state,
+/// so several applications can run in one process, as the tests do). Served at `GET /metrics`.
+public struct ServerMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                                                   .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                                                   .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
+        self.factory = factory
+    }
+
+    /// Counts a request by route, method and status, and times it by route.
+    func recordRequest(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, duration: Duration) {
+        Counter(label: "consentry_http_requests_total",
+                dimensions: [("route", route), ("method", method.rawValue), ("status", String(status.code))], factory: factory)
+            .increment()
+        Metrics.Timer(label: "consentry_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Counts a durable choice by channel and value.
+    func recordChoice(_ event: ConsentEvent) {
+        Counter(label: "consentry_choices_recorded_total",
+                dimensions: [("channel", event.channel.rawValue), ("value", event.choice.rawValue)], factory: factory)
+            .increment()
+    }
+
+    /// The Prometheus text exposition.
+    func exposition() -> String { registry.emitToString() }
+}
+
+/// Records every request in ``ServerMetrics`` under its route template, never its raw path
+/// (so ids in paths cannot blow up the label space).
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let route = context.endpointPath ?? "unmatched"
+        do {
+            let response = try await next(request, context)
+            metrics.recordRequest(route: route, method: request.method, status: response.status, duration: ContinuousClock.now - start)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status ?? (error as? Problem)?.status ?? .internalServerError
+            metrics.recordRequest(route: route, method: request.method, status: status, duration: ContinuousClock.now - start)
+            throw error
+        }
+    }
+}
