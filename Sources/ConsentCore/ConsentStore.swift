@@ -101,6 +101,8 @@ public protocol ConsentStore: Sendable {
 
     /// Every member with the ledger entries and objection events at or before `asOf`.
     func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot
+    /// The same for just `members` (unknown ids are left out), read in one transaction.
+    func decisionSnapshot(asOf: Date, members: [MemberID]) async throws -> DecisionSnapshot
 
     /// Audit entries recorded in `[from, to]`, in chain order.
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws

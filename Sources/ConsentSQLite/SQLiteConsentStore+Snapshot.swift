@@ -64,6 +64,35 @@ extension SQLiteConsentStore {
         }
     }
 
+    public func decisionSnapshot(asOf: Date, members ids: [MemberID]) async throws -> DecisionSnapshot {
+        try read { db in
+            let asOfMicros = Timestamp.microseconds(asOf)
+            let memberStatement = try db.cachedStatement(sql: "SELECT id, birth_date, country, notified_at, member_key FROM members WHERE id = ?")
+            let entryStatement = try db.cachedStatement(sql: """
+                SELECT at, choice, channel FROM consent_events INDEXED BY consent_events_by_member
+                WHERE member_key = ? AND at <= ? ORDER BY at, sequence
+                """)
+            var snapshot = DecisionSnapshot()
+            var indexByKey: [Int64: Int] = [:]
+            for id in Set(ids).sorted() {
+                guard let row = try Row.fetchOne(memberStatement, arguments: [id.rawValue]) else { continue }
+                let key: Int64 = row[4]
+                let entries = try Row.fetchAll(entryStatement, arguments: [key, asOfMicros]).map { entry in
+                    let choice: String = entry[1]
+                    let channel: String = entry[2]
+                    return ConsentHistory.Entry(at: Timestamp.fromMicroseconds(entry[0]), choice: choice == "on" ? .on : .off,
+                                                channel: Channel(rawValue: channel) ?? .import)
+                }
+                indexByKey[key] = snapshot.count
+                snapshot.append(try Self.member(row), entries: entries)
+            }
+            for (key, objection) in try Self.objections(db: db, asOf: asOfMicros) {
+                if let index = indexByKey[key] { snapshot.attach(objection, toMemberAt: index) }
+            }
+            return snapshot
+        }
+    }
+
     private static func channel(_ bytes: UnsafeBufferPointer<UInt8>) -> Channel {
         switch (bytes.count, bytes.first) {
         case (3, UInt8(ascii: "w")): .web

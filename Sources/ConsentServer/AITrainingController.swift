@@ -95,8 +95,7 @@ struct AITrainingController {
 
     /// The member's setting as the apps show it.
     func stateJSON(for member: MemberID) async throws -> String {
-        let version = try await states.activePolicy()
-        guard let state = try await states.state(of: member) else { throw Problem.unauthenticated }
+        guard let (version, state) = try await states.view(of: member) else { throw Problem.unauthenticated }
         let policy = version.policy
         let instant = now()
         let decision = state.decision(policy: policy, at: instant)

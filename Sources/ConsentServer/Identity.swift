@@ -1,6 +1,7 @@
 import ConsentCore
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Who is calling, as the platform's identity provider vouched for them in a JWT.
 public struct Identity: Sendable, Equatable {
@@ -58,6 +59,15 @@ public struct IdentityVerifier: Sendable {
     public let issuer: String
     /// Whether this verifier can also sign (it holds a shared secret).
     public let canSign: Bool
+    /// Tokens already verified, until they expire: apps send the same token with every request,
+    /// and checking a signature costs more than answering the request.
+    private let verified = VerifiedTokens()
+
+    init(keys: JWTKeyCollection, issuer: String, canSign: Bool) {
+        self.keys = keys
+        self.issuer = issuer
+        self.canSign = canSign
+    }
 
     /// A verifier for HS256 tokens signed with `secret`.
     public static func sharedSecret(_ secret: String, issuer: String) async throws -> IdentityVerifier {
@@ -95,7 +105,8 @@ public struct IdentityVerifier: Sendable {
     }
 
     /// The identity a token proves, or why it proves none.
-    public func verify(_ token: String) async throws(IdentityError) -> Identity {
+    public func verify(_ token: String, now: Date = Date()) async throws(IdentityError) -> Identity {
+        if let identity = verified.identity(for: token, at: now) { return identity }
         let claims: IdentityClaims
         do {
             claims = try await keys.verify(token, as: IdentityClaims.self)
@@ -107,7 +118,9 @@ public struct IdentityVerifier: Sendable {
             throw .invalid("unknown role \(claims.role ?? "")")
         }
         guard !claims.sub.value.isEmpty else { throw .invalid("no subject") }
-        return Identity(subject: claims.sub.value, role: role)
+        let identity = Identity(subject: claims.sub.value, role: role)
+        verified.remember(identity, for: token, until: claims.exp.value)
+        return identity
     }
 
     /// Signs a token (shared-secret verifiers only), for development and tests.
@@ -121,5 +134,29 @@ public struct IdentityVerifier: Sendable {
                                     nbf: NotBeforeClaim(value: now.addingTimeInterval(-5)), iat: IssuedAtClaim(value: now),
                                     role: role.rawValue)
         return try await keys.sign(claims)
+    }
+}
+
+/// A bounded cache of verified tokens; an entry is used only before its token's expiry.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: (identity: Identity, expires: Date)]>([:])
+    static let capacity = 100_000
+
+    func identity(for token: String, at now: Date) -> Identity? {
+        entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            guard now < entry.expires else {
+                entries[token] = nil
+                return nil
+            }
+            return entry.identity
+        }
+    }
+
+    func remember(_ identity: Identity, for token: String, until expires: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = (identity, expires)
+        }
     }
 }

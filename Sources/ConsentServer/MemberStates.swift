@@ -52,6 +52,13 @@ public actor MemberStates {
         return cache[id] ?? state
     }
 
+    /// The active policy and the member's state, in one call (one hop onto this actor).
+    public func view(of id: MemberID) async throws -> (policy: PolicyVersion, state: MemberState)? {
+        let policy = try await activePolicy()
+        guard let state = try await state(of: id) else { return nil }
+        return (policy, state)
+    }
+
     /// Appends a choice durably, then updates the view.
     public func record(_ event: ConsentEvent) async throws -> ConsentEvent {
         let stored = try await store.recordChoice(event)

@@ -24,11 +24,12 @@ struct PipelineController {
         let body = try await request.body.collect(upTo: 2 * 1024 * 1024)
         let (instant, ids) = try Self.batchRequest(String(buffer: body), now: now())
         guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
-        var lines: [String] = []
-        lines.reserveCapacity(ids.count)
-        for id in ids {
-            let decision = try await store.decision(for: id, policy: version.policy, at: instant)
-            lines.append(DecisionRecords.decisionLine(member: id, decision: decision, policy: version.policy))
+        let snapshot = try await store.decisionSnapshot(asOf: instant, members: ids)
+        let policy = version.policy
+        let lines = ids.map { id in
+            let decision = snapshot.index(of: id).map { snapshot.decision(at: $0, policy: policy, instant: instant) }
+                ?? decide(nil, history: .empty, objections: [], policy: policy, at: instant)
+            return DecisionRecords.decisionLine(member: id, decision: decision, policy: policy)
         }
         var response = JSONObjectWriter(capacity: 64 * ids.count + 128)
         response.field("as_of", jsonStringLiteral(Timestamp.format(instant)))

@@ -28,6 +28,7 @@ public enum StoreContract {
         ("choicesAppendInOrderAndUnknownMembersAreRefused", choicesAppendInOrderAndUnknownMembersAreRefused),
         ("consentImportNamesTheLineOfAnUnknownMember", consentImportNamesTheLineOfAnUnknownMember),
         ("snapshotSeesOnlyWhatHappenedByItsInstant", snapshotSeesOnlyWhatHappenedByItsInstant),
+        ("aSnapshotOfSomeMembersMatchesTheFullSnapshot", aSnapshotOfSomeMembersMatchesTheFullSnapshot),
         ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
         ("everyWriteExtendsAVerifiableAuditChain", everyWriteExtendsAVerifiableAuditChain),
     ]
@@ -174,6 +175,25 @@ public enum StoreContract {
         try expect(between.objections[2]?.first?.id == objection.id, "the objection is attached to its member")
         let after = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(7200))
         try expect(after.history(at: 0).entries.map(\.choice) == [.off, .on], "both choices by then, in order")
+    }
+
+    static func aSnapshotOfSomeMembersMatchesTheFullSnapshot(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["b", "a", "c", "d"])
+        try await store.recordChoice(ConsentEvent(member: MemberID("c")!, choice: .off, channel: .ios, at: t0, actor: "c"))
+        try await store.recordChoice(ConsentEvent(member: MemberID("c")!, choice: .on, channel: .web, at: t0.addingTimeInterval(60), actor: "c"))
+        try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_d"), member: MemberID("d")!, at: t0, reason: nil,
+                                                     terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)), actor: "d")
+        let asOf = t0.addingTimeInterval(3600)
+        let full = try await store.decisionSnapshot(asOf: asOf)
+        let part = try await store.decisionSnapshot(asOf: asOf, members: [MemberID("d")!, MemberID("ghost")!, MemberID("c")!, MemberID("c")!])
+        try expect(part.members.map(\.id.rawValue) == ["c", "d"], "only the known members asked for, sorted, once each")
+        let policy = try policy().policy
+        for (index, member) in part.members.enumerated() {
+            let whole = full.index(of: member.id)!
+            try expect(part.decision(at: index, policy: policy, instant: asOf) == full.decision(at: whole, policy: policy, instant: asOf),
+                       "member \(member.id) decides the same")
+            try expect(part.history(at: index).entries.map(\.choice) == full.history(at: whole).entries.map(\.choice), "same history")
+        }
     }
 
     static func objectionsMoveOnlyAlongLegalTransitions(_ store: any ConsentStore) async throws {

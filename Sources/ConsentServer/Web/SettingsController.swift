@@ -148,8 +148,8 @@ struct SettingView {
     var history: [ConsentEvent]
 
     static func load(member: MemberID, states: MemberStates, now: Date) async throws -> SettingView {
-        let policy = try await states.activePolicy().policy
-        guard let state = try await states.state(of: member) else { throw Problem.unauthenticated }
+        guard let (version, state) = try await states.view(of: member) else { throw Problem.unauthenticated }
+        let policy = version.policy
         let decision = state.decision(policy: policy, at: now)
         let latest = state.latestChoice(at: now, honoringGPC: policy.honorGPC)
         return SettingView(decision: decision, explanation: Explanation.sentence(for: decision, policy: policy, latest: latest),
