@@ -3,6 +3,7 @@ import ConsentFormats
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// The member's "Data for Generative AI Improvement" setting, for the mobile apps:
 /// `GET`/`PUT /api/v1/me/ai-training` and `GET /api/v1/me/ai-training/history`.
@@ -101,12 +102,9 @@ struct AITrainingController {
         let decision = state.decision(policy: policy, at: instant)
         let latest = state.latestChoice(at: instant, honoringGPC: policy.honorGPC)
         let region = decision.regionIndex.map { policy.regions[$0] }
-        var categories = JSONObjectWriter()
-        categories.field("never_used", JSONWriter.array(policy.excludedCategories.map { jsonStringLiteral($0.rawValue) }))
-        categories.field("used", JSONWriter.array(policy.allowedCategories.map { jsonStringLiteral($0.rawValue) }))
         var body = JSONObjectWriter(capacity: 1024)
         body.field("can_change", Explanation.canChange(decision.reason) ? "true" : "false")
-        body.field("categories", categories.finish())
+        body.field("categories", CategoriesJSON.of(version))
         body.field("effective", JSONWriter.optional(region.map { CivilDate($0.effective).description }))
         body.field("eligible", decision.eligible ? "true" : "false")
         body.field("enabled", decision.eligible ? "true" : "false")
@@ -123,5 +121,20 @@ enum JSONResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+    }
+}
+
+/// The `categories` object of a policy version, written once per version.
+enum CategoriesJSON {
+    private static let cache = Mutex<(sha256: String, json: String)?>(nil)
+
+    static func of(_ version: PolicyVersion) -> String {
+        if let cached = cache.withLock({ $0 }), cached.sha256 == version.sha256 { return cached.json }
+        var categories = JSONObjectWriter()
+        categories.field("never_used", JSONWriter.array(version.policy.excludedCategories.map { jsonStringLiteral($0.rawValue) }))
+        categories.field("used", JSONWriter.array(version.policy.allowedCategories.map { jsonStringLiteral($0.rawValue) }))
+        let json = categories.finish()
+        cache.withLock { $0 = (version.sha256, json) }
+        return json
     }
 }

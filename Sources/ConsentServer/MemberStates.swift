@@ -5,11 +5,27 @@ import Foundation
 public struct MemberState: Sendable {
     public var member: Member
     /// In ledger (append) order.
-    public var events: [ConsentEvent]
+    public private(set) var events: [ConsentEvent]
     public var objections: [Objection]
+    /// `events` in decision order, kept in step so that reads never sort.
+    public private(set) var history: ConsentHistory
+
+    public init(member: Member, events: [ConsentEvent], objections: [Objection]) {
+        self.member = member
+        self.events = events
+        self.objections = objections
+        history = ConsentHistory(events)
+    }
+
+    /// Adds a stored event at its place in ledger order.
+    mutating func insert(_ event: ConsentEvent) {
+        let position = events.firstIndex { ($0.sequence ?? 0) > (event.sequence ?? 0) } ?? events.endIndex
+        events.insert(event, at: position)
+        history = ConsentHistory(events)
+    }
 
     public func decision(policy: Policy, at instant: Date) -> Decision {
-        decide(member, history: ConsentHistory(events), objections: objections, policy: policy, at: instant)
+        decide(member, history: history, objections: objections, policy: policy, at: instant)
     }
 
     /// The choice in force now (for "you turned this off on …").
@@ -65,8 +81,7 @@ public actor MemberStates {
         metrics.recordChoice(stored)
         writes[event.member, default: 0] += 1
         if var state = cache[event.member] {
-            let position = state.events.firstIndex { ($0.sequence ?? 0) > (stored.sequence ?? 0) } ?? state.events.endIndex
-            state.events.insert(stored, at: position)
+            state.insert(stored)
             cache[event.member] = state
         }
         return stored
