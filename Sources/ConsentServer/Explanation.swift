@@ -4,7 +4,7 @@ import Foundation
 /// Turns a decision into the plain words a member reads: the state, and why.
 public enum Explanation {
     /// One sentence, e.g. "On — used by default in your region (Europe) since 3 November 2025".
-    public static func sentence(for decision: Decision, policy: Policy, latest: ConsentEvent?) -> String {
+    public static func sentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?) -> String {
         let region = decision.regionIndex.map { policy.regions[$0] }
         switch decision.reason {
         case .includedByDefault:
@@ -62,7 +62,7 @@ public enum Explanation {
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
                              "September", "October", "November", "December"]
 
-    private static func when(_ event: ConsentEvent?) -> String {
+    private static func when(_ event: ConsentHistory.Entry?) -> String {
         guard let event else { return "" }
         return " on \(longDate(event.at)) (\(channelName(event.channel)))"
     }

@@ -28,10 +28,9 @@ public struct MemberState: Sendable {
         decide(member, history: history, objections: objections, policy: policy, at: instant)
     }
 
-    /// The choice in force now (for "you turned this off on …").
-    public func latestChoice(at instant: Date, honoringGPC: Bool) -> ConsentEvent? {
-        events.filter { $0.at <= instant && ($0.channel != .gpc || honoringGPC) }
-            .enumerated().max { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }?.element
+    /// The choice in force at `instant` (for "you turned this off on …"): the same one decisions use.
+    public func latestChoice(at instant: Date, honoringGPC: Bool) -> ConsentHistory.Entry? {
+        history.latest(at: instant, honoringGPC: honoringGPC)
     }
 }
 
