@@ -23,12 +23,12 @@ struct BearerAuthenticator: RouterMiddleware {
     let states: MemberStates
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let header = request.headers[.authorization], let token = BearerTokenParsing.token(header) else {
             throw Problem.unauthenticated
         }
         let identity: Identity
         do {
-            identity = try await verifier.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+            identity = try await verifier.verify(token)
         } catch {
             context.logger.notice("refused token", metadata: ["reason": "\(error)"])
             throw Problem.unauthenticated
@@ -39,6 +39,21 @@ struct BearerAuthenticator: RouterMiddleware {
         var context = context
         context.identity = identity
         return try await next(request, context)
+    }
+}
+
+/// Reads `Authorization: Bearer <token>` headers.
+public enum BearerTokenParsing {
+    /// The token of a Bearer header (scheme case-insensitive), read on bytes: this runs on
+    /// every API request. Nil for any other header.
+    public static func token(_ header: String) -> String? {
+        let bytes = header.utf8
+        guard bytes.count > 7, bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8),
+              bytes.dropFirst(6).first == UInt8(ascii: " ") else { return nil }
+        let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
+        let end = token.lastIndex { $0 != UInt8(ascii: " ") }.map { token.index(after: $0) } ?? token.startIndex
+        let trimmed = token[token.startIndex..<end]
+        return trimmed.isEmpty ? nil : String(decoding: trimmed, as: UTF8.self)
     }
 }
 

@@ -93,3 +93,15 @@ struct IdentityTests {
         await #expect(throws: ConsentError.self) { try await IdentityVerifier.sharedSecret("short", issuer: "x") }
     }
 }
+
+struct BearerHeaderTests {
+    @Test(arguments: [("Bearer abc.def", "abc.def"), ("bearer  abc ", "abc"), ("BEARER x", "x")])
+    func theTokenIsReadFromTheHeader(_ header: String, _ token: String) {
+        #expect(BearerTokenParsing.token(header) == token)
+    }
+
+    @Test(arguments: ["Basic abc", "Bearer", "Bearer    ", "Bearerabc", ""])
+    func otherHeadersCarryNoToken(_ header: String) {
+        #expect(BearerTokenParsing.token(header) == nil)
+    }
+}
