@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "ConsentServer", "ConsentSQLite", "ConsentTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings

@@ -6,6 +6,7 @@ import Logging
 
 /// Builds the Consentry HTTP application over `store`; `consentry serve` and the tests both use it.
 ///
+/// - `GET /openapi.yaml`: the OpenAPI 3.1 description of every route.
 /// - `GET /healthz`: the process is up.
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
 /// - `GET /metrics`: Prometheus text: requests by route and status, latency, choices by channel and value.
@@ -25,6 +26,11 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+    }
+    router.get("openapi.yaml") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "application/yaml"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
     router.get("healthz") { _, _ in JSONResponse.ok(#"{"status":"up"}"#) }
     router.get("readyz") { _, _ -> Response in
