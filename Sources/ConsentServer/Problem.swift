@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -47,8 +48,7 @@ public struct Problem: Error, Sendable, Equatable {
             "status": String(status.code), "detail": jsonStringLiteral(detail),
         ]
         if let pointer { fields["pointer"] = jsonStringLiteral(pointer) }
-        let keys = fields.keys.sorted()
-        return "{" + keys.map { jsonStringLiteral($0) + ":" + fields[$0]! }.joined(separator: ",") + "}"
+        return JSONWriter.object(fields)
     }
 
     func response() -> Response {
