@@ -21,7 +21,8 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
     let states = MemberStates(store: store, metrics: metrics)
     let router = Router(context: ConsentRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: ProblemMiddleware())
+    let routes = RouteTable()
+    router.add(middleware: ProblemMiddleware(routes: routes))
     router.get("metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
@@ -48,6 +49,7 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
     PipelineController(store: store, now: now).addRoutes(to: pipeline)
     SettingsController(states: states, identity: identity, sessions: WebSessions(secret: sessionSecret),
                        configuration: configuration, library: try Templates.library(), now: now).addRoutes(to: router)
+    routes.load(from: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),

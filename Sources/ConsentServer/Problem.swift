@@ -62,6 +62,9 @@ public struct Problem: Error, Sendable, Equatable {
 /// Turns every error into problem+json: domain errors by their meaning, anything unexpected
 /// into a 500 that reveals nothing (and is logged in full).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Known addresses and their methods, for 405 answers.
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -73,7 +76,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(status: .contentTooLarge, type: "too-large", title: "Request body too large",
                            detail: "Request bodies are limited to 64 KiB.").response()
         } catch let error as HTTPError {
-            if error.status == .notFound { return Problem.notFound.response() }
+            if error.status == .notFound {
+                guard let allowed = routes.methods(for: request.uri.path) else { return Problem.notFound.response() }
+                let allow = allowed.map(\.rawValue).joined(separator: ", ")
+                var response = Problem(status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
+                                       detail: "\(request.method.rawValue) is not answered here; use \(allow).").response()
+                response.headers[.allow] = allow
+                return response
+            }
             if error.status == .contentTooLarge {
                 return Problem(status: .contentTooLarge, type: "too-large", title: "Request body too large",
                                detail: "Request bodies are limited to 64 KiB.").response()

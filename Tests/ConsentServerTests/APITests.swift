@@ -69,6 +69,24 @@ struct APITests {
         }
     }
 
+    @Test func aKnownAddressAskedWithAnotherMethodAnswers405WithAllow() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, PUT")
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(String(buffer: response.body).contains("DELETE is not answered here"))
+            }
+            try await client.execute(uri: "/healthz", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+            }
+            try await client.execute(uri: "/api/v1/me/nothing-here", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/healthz/deeper", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
     @Test func aMemberSeesTheirSettingAndWhy() async throws {
         let harness = try await Harness()
         let token = try await harness.token("urn:li:member:eu")

@@ -30,24 +30,66 @@ struct OpenAPITests {
 
     func keys(_ buffer: ByteBuffer) throws -> Set<String> { Set(try object(buffer).keys) }
 
-    @Test func everyDocumentedOperationIsServed() async throws {
+    /// The documented responses of one operation: status code → content types (empty for none).
+    func responses(_ document: [String: Any], _ operation: [String: Any]) throws -> [String: Set<String>] {
+        let shared = try #require((document["components"] as? [String: Any])?["responses"] as? [String: Any])
+        var result: [String: Set<String>] = [:]
+        for (code, value) in try #require(operation["responses"] as? [String: Any]) {
+            var response = try #require(value as? [String: Any])
+            if let reference = response["$ref"] as? String {
+                response = try #require(shared[String(reference.split(separator: "/").last!)] as? [String: Any])
+            }
+            result[code] = Set((response["content"] as? [String: Any])?.keys.map { $0 } ?? [])
+        }
+        return result
+    }
+
+    /// Every documented operation, called as a legitimate client would (bearer token, session
+    /// cookie or CSRF-carrying form), succeeds with a documented status and content type.
+    @Test func everyDocumentedOperationIsServedAsDocumented() async throws {
         let harness = try await Harness()
         let document = try await document(harness)
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
-        #expect(paths.count >= 9)
-        let operations = paths.flatMap { path, methods in methods.keys.map { (path, $0) } }
-        #expect(operations.count >= 10)
+        var operations: [(path: String, method: String, security: String?, documented: [String: Set<String>])] = []
+        for (path, methods) in paths {
+            for (method, value) in methods {
+                let operation = try #require(value as? [String: Any])
+                let security = (operation["security"] as? [[String: Any]])?.first?.keys.first
+                operations.append((path, method, security, try responses(document, operation)))
+            }
+        }
+        let calls = operations
+        #expect(operations.count >= 16)
         let member = try await harness.token("urn:li:member:eu")
         let pipeline = try await harness.token("etl", role: .pipeline)
         try await harness.app.test(.router) { client in
-            for (path, method) in operations {
-                let token = path.contains("eligibility") || path.contains("exclusions") ? pipeline : member
-                let body: ByteBuffer? = method == "put" ? ByteBuffer(string: #"{"enabled": true}"#)
-                    : method == "post" ? ByteBuffer(string: #"{"members": []}"#) : nil
-                try await client.execute(uri: path, method: HTTPRequest.Method(rawValue: method.uppercased())!,
-                                         headers: headers(token), body: body) { response in
-                    #expect(response.status.code < 300, "\(method.uppercased()) \(path) answered \(response.status)")
+            let cookie = try await WebPagesTests().signIn(client, harness, as: "urn:li:member:eu")
+            let csrf = try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) {
+                WebPagesTests().csrfToken(in: String(buffer: $0.body))
+            }
+            for (path, method, security, documented) in calls {
+                var fields = security == "bearer" ? headers(path.contains("eligibility") || path.contains("exclusions") ? pipeline : member)
+                    : security == "session" ? [.cookie: cookie] : HTTPFields()
+                var uri = path
+                var body: ByteBuffer?
+                switch (path, method) {
+                case ("/auth/callback", _): uri += "?token=" + member
+                case (_, "put"): body = ByteBuffer(string: #"{"enabled": true}"#)
+                case ("/settings/data-privacy/generative-ai", "post"):
+                    fields[.contentType] = "application/x-www-form-urlencoded"
+                    body = ByteBuffer(string: "csrf_token=\(csrf ?? "")&enabled=on")
+                case (_, "post"): body = ByteBuffer(string: #"{"members": []}"#)
+                default: break
+                }
+                try await client.execute(uri: uri, method: HTTPRequest.Method(rawValue: method.uppercased())!,
+                                         headers: fields, body: body) { response in
+                    let code = String(response.status.code)
+                    #expect(response.status.code < 400, "\(method.uppercased()) \(path) answered \(response.status)")
+                    let types = try #require(documented[code], "\(method.uppercased()) \(path): \(code) is not documented")
+                    let type = response.headers[.contentType].map { String($0.prefix { $0 != ";" }) }
+                    #expect(types.isEmpty ? type == nil || response.body.readableBytes == 0 : types.contains(type ?? ""),
+                            "\(method.uppercased()) \(path): \(type ?? "no content type") is not among \(types)")
                 }
             }
         }

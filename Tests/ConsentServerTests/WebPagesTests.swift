@@ -29,7 +29,13 @@ struct WebPagesTests {
         let harness = try await Harness()
         try await harness.app.test(.router) { client in
             try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get) { response in
-                #expect(response.status == .seeOther && response.headers[.location] == "/login")
+                #expect(response.status == .unauthorized)
+                #expect(String(buffer: response.body).contains(#"<a href="/login">Sign in as a demo member</a>"#))
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .post,
+                                     headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf_token=x&enabled=on")) { response in
+                #expect(response.status == .unauthorized)
             }
             try await client.execute(uri: "/auth/callback?token=forged", method: .get) { response in
                 #expect(response.status == .unauthorized && response.headers[.setCookie] == nil)

@@ -1,5 +1,6 @@
-/// The OpenAPI 3.1 description of every route, served at `GET /openapi.yaml`.
-/// Tests check it against the router and against real responses.
+/// The OpenAPI 3.1 description of every route, the JSON API and the member's web pages, served
+/// at `GET /openapi.yaml`. Tests check it against the router and against real responses, and
+/// `scripts/test` runs schemathesis against a live server with it.
 enum OpenAPIDocument {
     static let yaml = #"""
 openapi: 3.1.0
@@ -14,6 +15,11 @@ servers:
 components:
   securitySchemes:
     bearer: { type: http, scheme: bearer, bearerFormat: JWT }
+    session:
+      type: apiKey
+      in: cookie
+      name: consentry_session
+      description: The web session set by /auth/callback (HttpOnly, SameSite=Lax, Secure unless --insecure-cookies)
   schemas:
     Problem:
       type: object
@@ -82,13 +88,22 @@ components:
         eligible: { type: boolean }
         reason: { $ref: "#/components/schemas/Reason" }
         region: { type: [string, "null"] }
+    MemberId:
+      description: A member id as the platform names it, 1 to 256 UTF-8 bytes, no control characters
+      type: string
+      minLength: 1
+      maxLength: 256
+      pattern: "^[^\\x00-\\x1F\\x7F-\\x9F]+$"
+    AsOf:
+      description: Decide as of this instant (default now); a date means its first instant, UTC
+      anyOf: [{ type: string, format: date-time }, { type: string, format: date }]
     BatchRequest:
       type: object
       required: [members]
       additionalProperties: false
       properties:
-        as_of: { type: string, description: RFC 3339 instant or a date }
-        members: { type: array, maxItems: 10000, items: { type: string, minLength: 1 } }
+        as_of: { $ref: "#/components/schemas/AsOf" }
+        members: { type: array, maxItems: 10000, items: { $ref: "#/components/schemas/MemberId" } }
     BatchResponse:
       type: object
       required: [as_of, decisions, policy_version]
@@ -97,12 +112,24 @@ components:
         as_of: { type: string, format: date-time }
         decisions: { type: array, items: { $ref: "#/components/schemas/Decision" } }
         policy_version: { type: string }
+    SettingForm:
+      type: object
+      required: [csrf_token]
+      properties:
+        csrf_token: { type: string, description: The token from the hidden field of the page's form }
+        enabled: { type: string, enum: ["on"], description: Present (checkbox ticked) to switch on, absent to switch off }
   responses:
     Problem:
       description: An RFC 9457 problem
       content:
         application/problem+json:
           schema: { $ref: "#/components/schemas/Problem" }
+    Page:
+      description: A server-rendered HTML page
+      content: { text/html: { schema: { type: string } } }
+    SignInFirst:
+      description: Not signed in; a page saying how to sign in (in demo mode, with a link to /login)
+      content: { text/html: { schema: { type: string } } }
 paths:
   /healthz:
     get:
@@ -155,7 +182,7 @@ paths:
       security: [{ bearer: [] }]
       parameters:
         - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 500, default: 50 } }
-        - { name: cursor, in: query, schema: { type: string } }
+        - { name: cursor, in: query, schema: { type: string, pattern: "^[1-9][0-9]{0,17}$" }, description: next_cursor of the previous page }
       responses:
         "200": { description: A page, content: { application/json: { schema: { $ref: "#/components/schemas/HistoryPage" } } } }
         "400": { $ref: "#/components/responses/Problem" }
@@ -179,13 +206,68 @@ paths:
       summary: Excluded member ids, one per line, sorted (role pipeline)
       security: [{ bearer: [] }]
       parameters:
-        - { name: as_of, in: query, schema: { type: string } }
+        - { name: as_of, in: query, schema: { $ref: "#/components/schemas/AsOf" } }
       responses:
         "200": { description: One id per line, content: { text/plain: { schema: { type: string } } } }
         "400": { $ref: "#/components/responses/Problem" }
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
+  /login:
+    get:
+      summary: Demo mode only, the demo members to sign in as with one click
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "404": { $ref: "#/components/responses/Problem" }
+  /auth/callback:
+    get:
+      summary: Where the platform's sign-in redirects; turns a JWT into the web session cookie
+      parameters:
+        - { name: token, in: query, required: true, schema: { type: string } }
+      responses:
+        "303":
+          description: Signed in; the session cookie is set and the browser goes to /settings/data-privacy
+          headers:
+            Location: { schema: { type: string } }
+            Set-Cookie: { schema: { type: string } }
+        "401": { $ref: "#/components/responses/Page" }
+  /settings/data-privacy:
+    get:
+      summary: The Data Privacy section, with the generative AI setting one click away
+      security: [{ session: [] }]
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+  /settings/data-privacy/generative-ai:
+    get:
+      summary: The setting, why it is on or off, the categories, and the member's history
+      description: A request with `Sec-GPC 1` records an `off` choice (channel gpc) once, where the policy honours GPC.
+      security: [{ session: [] }]
+      parameters:
+        - { name: Sec-GPC, in: header, schema: { type: string }, description: "1 is the Global Privacy Control signal; any other value is no signal" }
+        - { name: saved, in: query, schema: { type: string }, description: Shows the "saved" confirmation }
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+    post:
+      summary: Record the member's choice (channel web), durably, then redirect back to the setting
+      security: [{ session: [] }]
+      requestBody:
+        required: true
+        content: { application/x-www-form-urlencoded: { schema: { $ref: "#/components/schemas/SettingForm" } } }
+      responses:
+        "303":
+          description: Recorded; Location is the setting with ?saved=1
+          headers:
+            Location: { schema: { type: string } }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { description: Missing or wrong CSRF token; nothing recorded, content: { text/html: { schema: { type: string } } } }
+        "413": { $ref: "#/components/responses/Problem" }
+  /assets/settings.css:
+    get:
+      summary: The pages' stylesheet
+      responses:
+        "200": { description: CSS, content: { text/css: { schema: { type: string } } } }
   /.well-known/gpc.json:
     get:
       summary: The Global Privacy Control statement

@@ -121,10 +121,16 @@ struct SettingsController {
         request.cookies[WebSessions.cookieName].flatMap { sessions.session(from: $0.value) }
     }
 
+    /// 401 with a page that says how to sign in (in demo mode, a link to the demo members).
+    /// Not a redirect: an unauthenticated request is answered as one, whoever sent it.
     func signInFirst() -> Response {
-        if configuration.demo { return Response(status: .seeOther, headers: [.location: "/login"]) }
-        return page("message", ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings."],
-                    status: .unauthorized)
+        var data: [String: Any] = ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings."]
+        if configuration.demo {
+            data["text"] = "Sign in to see your privacy settings. This is a demo: pick a demo member to sign in as."
+            data["link"] = "/login"
+            data["linkText"] = "Sign in as a demo member"
+        }
+        return page("message", data, status: .unauthorized)
     }
 
     func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
