@@ -53,7 +53,7 @@ public enum IdentityError: Error, Equatable, CustomStringConvertible {
 /// Verifies identity tokens (and, with a shared secret, issues them for development).
 ///
 /// Keys come from the environment: `CONSENTRY_JWT_SECRET` (HS256) or `CONSENTRY_JWT_PUBLIC_KEY`
-/// (PEM: ES256 or RS256), and `CONSENTRY_JWT_ISSUER`. Tokens with `alg: none` are never accepted.
+/// (PEM: ES256, RS256 or EdDSA/Ed25519), and `CONSENTRY_JWT_ISSUER`. Tokens with `alg: none` are never accepted.
 public struct IdentityVerifier: Sendable {
     let keys: JWTKeyCollection
     public let issuer: String
@@ -79,15 +79,20 @@ public struct IdentityVerifier: Sendable {
         return IdentityVerifier(keys: keys, issuer: issuer, canSign: true)
     }
 
-    /// A verifier for ES256 or RS256 tokens, given the identity provider's public key in PEM.
+    /// A verifier for ES256, RS256 or EdDSA (Ed25519) tokens, given the identity provider's
+    /// public key in PEM (`-----BEGIN PUBLIC KEY-----`). Only tokens whose `alg` is the key's
+    /// algorithm are accepted: an HS256 token "signed" with the public key is refused.
     public static func publicKey(pem: String, issuer: String) async throws -> IdentityVerifier {
         let keys = JWTKeyCollection()
         if let key = try? ES256PublicKey(pem: pem) {
             await keys.add(ecdsa: key)
+        } else if let key = try? EdDSA.PublicKey(pem: pem) {
+            await keys.add(eddsa: key)
         } else if let key = try? Insecure.RSA.PublicKey(pem: pem) {
             await keys.add(rsa: key, digestAlgorithm: .sha256)
         } else {
-            throw ConsentError.invalidField(field: "CONSENTRY_JWT_PUBLIC_KEY", message: "is not a PEM P-256 (ES256) or RSA (RS256) public key")
+            throw ConsentError.invalidField(field: "CONSENTRY_JWT_PUBLIC_KEY",
+                                            message: "is not a PEM public key of P-256 (ES256), Ed25519 (EdDSA) or RSA (RS256)")
         }
         return IdentityVerifier(keys: keys, issuer: issuer, canSign: false)
     }

@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the member API over HTTP.",
         discussion: """
-            Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM, ES256 or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev). Stops gracefully on SIGTERM or SIGINT.
+            Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM: ES256, EdDSA or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev). Stops gracefully on SIGTERM or SIGINT.
 
             Example: CONSENTRY_JWT_SECRET=$(openssl rand -hex 32) consentry serve --db consentry.sqlite --port 8080
             """
