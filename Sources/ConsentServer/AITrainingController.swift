@@ -20,7 +20,11 @@ struct AITrainingController {
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let member = try context.requireMember()
-        return JSONResponse.ok(try await stateJSON(for: member))
+        let (cached, generation) = states.rendered.lookup(member)
+        if let cached { return JSONResponse.ok(cached) }
+        let body = try await stateJSON(for: member)
+        states.rendered.store(body, for: member, generation: generation)
+        return JSONResponse.ok(body)
     }
 
     @Sendable func update(_ request: Request, context: ConsentRequestContext) async throws -> Response {

@@ -1,5 +1,6 @@
 import ConsentCore
 import Foundation
+import Synchronization
 
 /// What the server knows about one member: enough to decide and to show the history.
 public struct MemberState: Sendable {
@@ -50,6 +51,8 @@ public actor MemberStates {
     }
 
     let metrics: ServerMetrics
+    /// Rendered `GET /api/v1/me/ai-training` bodies, read without a hop onto this actor.
+    nonisolated let rendered = RenderedSettings()
 
     public init(store: any ConsentStore, metrics: ServerMetrics = ServerMetrics()) {
         self.store = store
@@ -83,6 +86,7 @@ public actor MemberStates {
             state.insert(stored)
             cache[event.member] = state
         }
+        rendered.invalidate(event.member)
         return stored
     }
 
@@ -106,6 +110,47 @@ public actor MemberStates {
         } catch {
             idempotent[key] = nil
             throw error
+        }
+    }
+}
+
+/// Bodies of the member's setting as last rendered, so a repeated `GET` costs a dictionary
+/// lookup. A body lives at most `lifetime` (decisions change with time: birthdays, effective
+/// dates, policy versions) and is dropped as soon as a write for its member is durable. A body
+/// rendered from state read before any later write is never stored (the generation check), so
+/// a stale "On" cannot outlive an acknowledged "Off".
+final class RenderedSettings: Sendable {
+    static let lifetime: Duration = .seconds(1)
+    static let capacity = 200_000
+
+    private struct Table {
+        var bodies: [MemberID: (body: String, expires: ContinuousClock.Instant)] = [:]
+        var generation = 0
+    }
+    private let table = Mutex(Table())
+
+    /// The body for `member` if one is fresh, and the generation to store a new one with.
+    func lookup(_ member: MemberID, now: ContinuousClock.Instant = .now) -> (body: String?, generation: Int) {
+        table.withLock { table in
+            guard let entry = table.bodies[member], now < entry.expires else { return (nil, table.generation) }
+            return (entry.body, table.generation)
+        }
+    }
+
+    /// Keeps `body` unless a write happened since `generation` was read.
+    func store(_ body: String, for member: MemberID, generation: Int, now: ContinuousClock.Instant = .now) {
+        table.withLock { table in
+            guard table.generation == generation else { return }
+            if table.bodies.count >= Self.capacity { table.bodies.removeAll(keepingCapacity: true) }
+            table.bodies[member] = (body, now + Self.lifetime)
+        }
+    }
+
+    /// A write for `member` is durable: its body goes, and bodies rendered before it are not kept.
+    func invalidate(_ member: MemberID) {
+        table.withLock { table in
+            table.generation &+= 1
+            table.bodies[member] = nil
         }
     }
 }

@@ -109,6 +109,11 @@ struct APITests {
         let harness = try await Harness()
         let token = try await harness.token("urn:li:member:eu")
         try await harness.app.test(.router) { client in
+            // A GET first, so that the rendered body is cached and the write has to drop it.
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["reason"] == .string("included_by_default"))
+            }
             try await client.execute(uri: "/api/v1/me/ai-training", method: .put,
                                      headers: headers(token, [HTTPField.Name("X-Consentry-Channel")!: "ios"]),
                                      body: ByteBuffer(string: #"{"enabled": false}"#)) { response in
