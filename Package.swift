@@ -51,6 +51,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The training-data gate: filter, snapshots, export, lineage, purge. Streams; no store module.
+        .target(
+            name: "TrainingGate",
+            dependencies: [
+                "ConsentCore", "ConsentFormats",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP application: member API, pages, pipeline API. Never imports a store module.
         .target(
             name: "ConsentServer",
@@ -73,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "consentry",
             dependencies: [
-                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentServer", "ConsentTesting",
+                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentServer", "ConsentTesting", "TrainingGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -13,7 +13,13 @@ public enum Timestamp {
 
     /// The same, from UTF-8 bytes.
     public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
-        if bytes.count == 10 { return CivilDate(utf8: bytes)?.startOfDay }
+        microseconds(utf8: bytes).map(fromMicroseconds)
+    }
+
+    /// Microseconds since 1970-01-01T00:00:00Z of the instant `bytes` name, without going
+    /// through `Date` (the training-data gate reads one per record).
+    public static func microseconds(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if bytes.count == 10 { return CivilDate(utf8: bytes).map { $0.daysSinceEpoch * 86_400_000_000 } }
         guard bytes.count >= 20, let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
               bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
@@ -49,7 +55,7 @@ public enum Timestamp {
             return nil
         }
         let seconds = date.daysSinceEpoch * 86_400 + Int64(hour * 3600 + minute * 60 + second) - offsetSeconds
-        return fromMicroseconds(seconds * 1_000_000 + micros)
+        return seconds * 1_000_000 + micros
     }
 
     /// `instant` in UTC, e.g. `2025-11-04T10:00:00Z`; fractional seconds only when present.

@@ -1,0 +1,317 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// The decisions a filter applies: one verdict per member id, and what to do with ids the
+/// source does not hold.
+public struct GateDecisions: @unchecked Sendable {
+    public let table: MemberTable
+    /// True for a plain exclusions list (an id not listed is kept); false for the store or a
+    /// snapshot, which list every member (an id not held is `member_unknown`).
+    public let unknownIsEligible: Bool
+    public let asOf: Date
+    public let lookbackStart: Date?
+    public let policyVersion: String?
+    public let policySHA256: String?
+    /// Where the decisions came from, for the report: `db`, `snapshot PATH`, `exclusions PATH`.
+    public let source: String
+
+    public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?,
+                policyVersion: String?, policySHA256: String?, source: String) {
+        self.table = table
+        self.unknownIsEligible = unknownIsEligible
+        self.asOf = asOf
+        self.lookbackStart = lookbackStart
+        self.policyVersion = policyVersion
+        self.policySHA256 = policySHA256
+        self.source = source
+    }
+}
+
+/// How to read the records.
+public struct FilterOptions: Sendable {
+    public var memberField: String
+    public var timeField: String?
+    /// Scanning threads; 1 scans and writes on the calling thread.
+    public var threads: Int
+    /// Stop at the first malformed line with `FILE:LINE` instead of counting it.
+    public var strict: Bool
+    /// Compute the SHA-256 of every input and of the output (for the report).
+    public var hashing: Bool
+    public var blockSize: Int
+
+    public init(memberField: String = "member_id", timeField: String? = nil, threads: Int = 2, strict: Bool = false,
+                hashing: Bool = false, blockSize: Int = 4 << 20) {
+        self.memberField = memberField
+        self.timeField = timeField
+        self.threads = threads
+        self.strict = strict
+        self.hashing = hashing
+        self.blockSize = blockSize
+    }
+}
+
+/// What a filter run did.
+public struct FilterResult: Sendable {
+    public struct Input: Sendable {
+        public var path: String
+        /// Bytes of records read (after decompression for `.gz`).
+        public var bytes: Int
+        public var records: Int
+        public var sha256: String?
+    }
+
+    public var inputs: [Input] = []
+    public var records = 0
+    public var kept = 0
+    public var dropped: [DropReason: Int] = [:]
+    public var outputBytes = 0
+    public var outputSHA256: String?
+    public var seconds = 0.0
+
+    public var inputBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
+}
+
+/// The training-data gate's filter: streams JSON Lines records and keeps, byte for byte and in
+/// input order, only those an eligible member created when their data may be used.
+public enum GateFilter {
+    /// Filters `inputs` (paths; `-` is standard input; `.gz` is decompressed) into `output`
+    /// (replaced atomically; `-` is standard output).
+    public static func run(inputs: [String], output: String, decisions: GateDecisions,
+                           options: FilterOptions) throws -> FilterResult {
+        guard !inputs.isEmpty else { throw GateError.usage("name at least one input file, or - for standard input") }
+        guard !options.memberField.isEmpty else { throw GateError.usage("--member-field must not be empty") }
+        let started = ContinuousClock.now
+        let sink = try OutputFile(path: output, hashing: options.hashing)
+        var result = FilterResult()
+        var counts = [Int](repeating: 0, count: DropReason.allCases.count)
+        let threads = max(1, options.threads)
+        let processors = (0..<threads).map { _ in LineJudge(decisions: decisions, options: options) }
+        do {
+            for path in inputs {
+                var input = FilterResult.Input(path: path, bytes: 0, records: 0)
+                var inputHasher: SHA256? = options.hashing ? SHA256() : nil
+                var line = 0
+                let (source, finish) = try openInput(path, blockSize: options.blockSize)
+                var malformed: GateError?
+                try OrderedPipeline.run(source: source, workers: threads, ahead: threads * 3,
+                                        process: { worker, block in processors[worker].judge(block) },
+                                        consume: { block, judged in
+                    if options.strict, let (index, detail) = judged.firstMalformed {
+                        malformed = .malformedLine(file: path == "-" ? "<stdin>" : path, line: line + index + 1, detail: detail)
+                        return false
+                    }
+                    if inputHasher != nil {
+                        inputHasher!.update(bufferPointer: UnsafeRawBufferPointer(start: block.base, count: block.count))
+                    }
+                    try sink.write(block.base, runs: judged.runs)
+                    if judged.unterminatedKept { try sink.write([0x0A]) }
+                    line += judged.lines
+                    input.bytes += block.count
+                    input.records += judged.lines
+                    result.kept += judged.kept
+                    for (reason, count) in judged.counts.enumerated() { counts[reason] += count }
+                    return true
+                })
+                try finish()
+                if let malformed { throw malformed }
+                input.sha256 = inputHasher.map { hex($0.finalize()) }
+                result.records += input.records
+                result.inputs.append(input)
+            }
+            result.outputSHA256 = sink.sha256
+            try sink.commit()
+        } catch {
+            sink.abandon()
+            throw error
+        }
+        result.outputBytes = sink.bytes
+        for reason in DropReason.allCases where counts[reason.rawValue] > 0 { result.dropped[reason] = counts[reason.rawValue] }
+        let elapsed = ContinuousClock.now - started
+        result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return result
+    }
+
+    /// The block source of one input and what to check once it is read.
+    static func openInput(_ path: String, blockSize: Int) throws -> (any BlockSource, () throws -> Void) {
+        if path == "-" { return (StreamSource(fd: STDIN_FILENO, name: "<stdin>", blockSize: blockSize), {}) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw GateError.input(path, "no such file")
+        }
+        guard !isDirectory.boolValue else { throw GateError.input(path, "is a directory") }
+        guard path.hasSuffix(".gz") else { return (MappedSource(try FileMapping(path: path), blockSize: blockSize), {}) }
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/gzip") ? "/usr/bin/gzip" : "/bin/gzip")
+        gzip.arguments = ["-dc", "--", path]
+        let pipe = Pipe()
+        let errors = Pipe()
+        gzip.standardOutput = pipe
+        gzip.standardError = errors
+        do {
+            try gzip.run()
+        } catch {
+            throw GateError.input(path, "cannot start gzip to decompress it: \(error)")
+        }
+        let source = StreamSource(fd: pipe.fileHandleForReading.fileDescriptor, name: path, blockSize: blockSize)
+        return (source, {
+            gzip.waitUntilExit()
+            guard gzip.terminationStatus == 0 else {
+                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                throw GateError.input(path, "not a complete gzip file (\(message.isEmpty ? "gzip failed" : message))")
+            }
+        })
+    }
+}
+
+/// One block's lines, judged: the byte ranges to keep and the drop counts.
+struct JudgedBlock {
+    /// Kept byte ranges as start, end pairs (adjacent kept lines merged into one range).
+    var runs: [Int] = []
+    var counts: [Int]
+    var lines = 0
+    var kept = 0
+    /// The block's last line was kept and has no newline (the end of an input).
+    var unterminatedKept = false
+    /// The first malformed line: its index in the block and what is wrong.
+    var firstMalformed: (Int, String)?
+}
+
+/// Judges lines; one per scanning thread (it owns scratch memory).
+final class LineJudge: @unchecked Sendable {
+    let scanner: RecordScanner
+    let table: MemberTable
+    let unknownIsEligible: Bool
+    let usesTime: Bool
+    let asOfMicros: Int64
+    let lookbackMicros: Int64?
+    private let stack = UnsafeMutablePointer<Bool>.allocate(capacity: RecordScanner.maximumDepth + 2)
+    private var scratch: [UInt8] = []
+
+    init(decisions: GateDecisions, options: FilterOptions) {
+        scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) })
+        table = decisions.table
+        unknownIsEligible = decisions.unknownIsEligible
+        usesTime = options.timeField != nil
+        asOfMicros = Timestamp.microseconds(decisions.asOf)
+        lookbackMicros = decisions.lookbackStart.map(Timestamp.microseconds)
+    }
+
+    deinit { stack.deallocate() }
+
+    func judge(_ block: Block) -> JudgedBlock {
+        var judged = JudgedBlock(counts: [Int](repeating: 0, count: DropReason.allCases.count))
+        let base = block.base
+        let count = block.count
+        var start = 0
+        var runStart = -1
+        while start < count {
+            let end: Int
+            if let newline = memchr(base + start, 0x0A, count - start) {
+                end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = count
+            }
+            let next = min(end + 1, count)
+            let drop = judgeLine(base + start, end - start)
+            if let drop {
+                judged.counts[drop.rawValue] += 1
+                if drop == .malformed, judged.firstMalformed == nil {
+                    judged.firstMalformed = (judged.lines, "not a valid JSON object")
+                }
+                if runStart >= 0 {
+                    judged.runs.append(runStart)
+                    judged.runs.append(start)
+                    runStart = -1
+                }
+            } else {
+                judged.kept += 1
+                if runStart < 0 { runStart = start }
+                if end == count { judged.unterminatedKept = true }
+            }
+            judged.lines += 1
+            start = next
+        }
+        if runStart >= 0 {
+            judged.runs.append(runStart)
+            judged.runs.append(count)
+        }
+        return judged
+    }
+
+    /// Nil to keep the line, otherwise why it is dropped.
+    @inline(__always)
+    func judgeLine(_ line: UnsafePointer<UInt8>, _ length: Int) -> DropReason? {
+        guard let found = scanner.scan(line, length, stack: stack) else { return .malformed }
+        guard found.memberCount == 1 else { return .missingMember }
+        let verdict: GateVerdict?
+        switch found.memberKind {
+        case .string, .integer:
+            guard found.memberEnd > found.memberStart else { return .missingMember }
+            verdict = table.verdict(line + found.memberStart, found.memberEnd - found.memberStart)
+        case .escapedString:
+            guard JSONStringDecoding.decode(line + found.memberStart, found.memberEnd - found.memberStart, into: &scratch),
+                  !scratch.isEmpty else { return .missingMember }
+            verdict = scratch.withUnsafeBufferPointer { table.verdict($0.baseAddress!, $0.count) }
+        default:
+            return .missingMember
+        }
+        let known = verdict ?? (unknownIsEligible ? GateVerdict(drop: nil) : GateVerdict(drop: .memberUnknown))
+        guard usesTime else { return known.drop }
+        return RecordRules.judge(known, time: .some(recordTime(line, found)), asOfMicros: asOfMicros, lookbackMicros: lookbackMicros)
+    }
+
+    /// The record's time in microseconds: an RFC 3339 string or epoch seconds; nil when absent
+    /// or unreadable.
+    private func recordTime(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Int64? {
+        let start = line + found.timeStart
+        let length = found.timeEnd - found.timeStart
+        switch found.timeKind {
+        case .string:
+            return Timestamp.microseconds(utf8: UnsafeBufferPointer(start: start, count: length))
+        case .escapedString:
+            guard JSONStringDecoding.decode(start, length, into: &scratch) else { return nil }
+            return scratch.withUnsafeBufferPointer { Timestamp.microseconds(utf8: $0) }
+        case .integer, .number:
+            return EpochSeconds.microseconds(start, length)
+        default:
+            return nil
+        }
+    }
+}
+
+/// Epoch seconds as JSON numbers: `1730000000`, `1730000000.25`, `1.73e9`.
+enum EpochSeconds {
+    static func microseconds(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> Int64? {
+        var i = 0
+        var negative = false
+        if i < length, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var seconds: Int64 = 0
+        var digits = 0
+        while i < length, bytes[i] >= 48, bytes[i] <= 57 {
+            seconds = seconds * 10 + Int64(bytes[i] - 48)
+            digits += 1
+            i += 1
+            guard digits <= 12 else { return nil }
+        }
+        var micros: Int64 = 0
+        if i < length, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            var places = 0
+            while i < length, bytes[i] >= 48, bytes[i] <= 57 {
+                if places < 6 { micros = micros * 10 + Int64(bytes[i] - 48); places += 1 }
+                i += 1
+            }
+            while places < 6 { micros *= 10; places += 1 }
+        }
+        if i < length {
+            // An exponent: rare enough to go through Double.
+            guard let value = Double(String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)),
+                  abs(value) < 1e12 else { return nil }
+            return Int64((value * 1_000_000).rounded(.down))
+        }
+        let total = seconds * 1_000_000 + micros
+        return negative ? -total : total
+    }
+}

@@ -1,0 +1,145 @@
+import ConsentCore
+import Crypto
+import Foundation
+
+/// The exclusion snapshot: every member's decision at one instant, in a file a batch worker or
+/// a Spark executor can use without access to the store (`consentry filter --snapshot`), and
+/// that any engine can read as tab-separated text.
+///
+/// Format, version 1 (UTF-8; member ids never hold tabs or newlines):
+///
+///     # consentry-snapshot 1
+///     # as_of	2026-01-01T00:00:00Z
+///     # policy_version	2025-11
+///     # policy_sha256	<hex>
+///     # minimum_age	18
+///     # lookback_start	2020-01-01T00:00:00Z      (or -)
+///     # members	<count>
+///     member	eligible	reason	usable_from
+///     urn:li:member:1	true	included_by_default	2008-05-17
+///     urn:li:member:2	false	minor	2031-02-01
+///     ...
+///     # sha256	<hex of every byte before this line>
+///
+/// `usable_from` is the member's minimum-age birthday (records created before it are
+/// `created_while_minor`), empty when the birth date is unknown. Rows are sorted by member id.
+public enum SnapshotFile {
+    static let magic = "# consentry-snapshot 1"
+
+    public struct Header: Sendable, Equatable {
+        public var asOf: Date
+        public var policyVersion: String
+        public var policySHA256: String
+        public var minimumAge: Int
+        public var lookbackStart: Date?
+        public var members: Int
+    }
+
+    /// Writes the snapshot of `snapshot`'s members at `asOf` to `path`, atomically.
+    /// - Returns: the header written and the file's SHA-256 trailer.
+    @discardableResult
+    public static func write(_ snapshot: DecisionSnapshot, version: PolicyVersion, asOf: Date, to path: String) throws -> (Header, String) {
+        let policy = version.policy
+        let header = Header(asOf: asOf, policyVersion: policy.version, policySHA256: version.sha256, minimumAge: policy.minimumAge,
+                            lookbackStart: policy.lookbackStart, members: snapshot.count)
+        var text = [UInt8]()
+        text.reserveCapacity(snapshot.count * 48 + 512)
+        func append(_ string: String) { text.append(contentsOf: string.utf8) }
+        append(magic + "\n")
+        append("# as_of\t\(Timestamp.format(asOf))\n")
+        append("# policy_version\t\(policy.version)\n")
+        append("# policy_sha256\t\(version.sha256)\n")
+        append("# minimum_age\t\(policy.minimumAge)\n")
+        append("# lookback_start\t\(policy.lookbackStart.map(Timestamp.format) ?? "-")\n")
+        append("# members\t\(snapshot.count)\n")
+        append("member\teligible\treason\tusable_from\n")
+        snapshot.forEachDecision(policy: policy, instant: asOf) { index, decision in
+            let member = snapshot.members[index]
+            append(member.id.rawValue)
+            append(decision.eligible ? "\ttrue\t" : "\tfalse\t")
+            append(decision.reason.rawValue)
+            text.append(0x09)
+            if let birth = member.birthDate { append(birth.comingOfAge(policy.minimumAge).description) }
+            text.append(0x0A)
+        }
+        let digest = hex(SHA256.hash(data: text))
+        append("# sha256\t\(digest)\n")
+        let output = try OutputFile(path: path, hashing: false)
+        try output.write(text)
+        try output.commit()
+        return (header, digest)
+    }
+
+    /// Reads a snapshot, refusing one that is corrupt, truncated or of another version.
+    public static func read(path: String) throws -> (Header, GateDecisions) {
+        let mapping = try FileMapping(path: path)
+        let base = mapping.bytes
+        let count = mapping.count
+        func bad(_ why: String) -> GateError { .badSource(path, "not a usable snapshot: " + why) }
+        guard count > magic.utf8.count, memcmp(base, magic, magic.utf8.count) == 0 else {
+            throw bad("it does not start with \"\(magic)\"")
+        }
+        // The trailer: the last line, "# sha256\t<64 hex>\n".
+        let trailerLength = "# sha256\t".utf8.count + 64 + 1
+        guard count > trailerLength, base[count - 1] == 0x0A,
+              String(decoding: UnsafeBufferPointer(start: base + count - trailerLength, count: 9), as: UTF8.self) == "# sha256\t"
+        else { throw bad("the SHA-256 trailer is missing (truncated?)") }
+        let stated = String(decoding: UnsafeBufferPointer(start: base + count - 65, count: 64), as: UTF8.self)
+        let actual = hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count - trailerLength)))
+        guard stated == actual else { throw bad("its SHA-256 does not match the trailer (the file was altered or damaged)") }
+
+        var fields: [String: String] = [:]
+        var offset = 0
+        var lineNumber = 0
+        func nextLine() -> (UnsafePointer<UInt8>, Int)? {
+            guard offset < count - trailerLength else { return nil }
+            let start = offset
+            while offset < count, base[offset] != 0x0A { offset += 1 }
+            defer { offset += 1 }
+            lineNumber += 1
+            return (base + start, offset - start)
+        }
+        while let (line, length) = nextLine() {
+            let text = String(decoding: UnsafeBufferPointer(start: line, count: length), as: UTF8.self)
+            if text == "member\teligible\treason\tusable_from" { break }
+            guard text.hasPrefix("# ") else { throw bad("line \(lineNumber) is neither a header nor the column names") }
+            let parts = text.dropFirst(2).split(separator: "\t", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        guard let asOf = fields["as_of"].flatMap({ Timestamp.parse($0) }),
+              let version = fields["policy_version"], let sha = fields["policy_sha256"],
+              let minimumAge = fields["minimum_age"].flatMap({ Int($0) }),
+              let lookbackText = fields["lookback_start"], let members = fields["members"].flatMap({ Int($0) })
+        else { throw bad("the header lacks as_of, policy_version, policy_sha256, minimum_age, lookback_start or members") }
+        let lookback = lookbackText == "-" ? nil : Timestamp.parse(lookbackText)
+        let header = Header(asOf: asOf, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
+                            lookbackStart: lookback, members: members)
+        let table = MemberTable(expectedCount: members)
+        var rows = 0
+        while let (line, length) = nextLine() {
+            // id \t eligible \t reason \t usable_from
+            var tabs: [Int] = []
+            for index in 0..<length where line[index] == 0x09 { tabs.append(index) }
+            guard tabs.count == 3, tabs[0] > 0 else { throw bad("line \(lineNumber) does not have 4 tab-separated fields") }
+            let reasonText = String(decoding: UnsafeBufferPointer(start: line + tabs[1] + 1, count: tabs[2] - tabs[1] - 1), as: UTF8.self)
+            guard let reason = Reason(rawValue: reasonText) else { throw bad("line \(lineNumber): unknown reason \(reasonText)") }
+            let eligibleText = String(decoding: UnsafeBufferPointer(start: line + tabs[0] + 1, count: tabs[1] - tabs[0] - 1), as: UTF8.self)
+            guard eligibleText == (reason.isEligible ? "true" : "false") else {
+                throw bad("line \(lineNumber): eligible \(eligibleText) contradicts reason \(reasonText)")
+            }
+            var usable = Int64.min
+            if tabs[2] + 1 < length {
+                guard let date = CivilDate(utf8: UnsafeBufferPointer(start: line + tabs[2] + 1, count: length - tabs[2] - 1)) else {
+                    throw bad("line \(lineNumber): usable_from is not a date")
+                }
+                usable = date.daysSinceEpoch * 86_400_000_000
+            }
+            table.insert(UnsafeRawBufferPointer(start: line, count: tabs[0]),
+                         GateVerdict(drop: reason.isEligible ? nil : DropReason(excludedBecause: reason), usableFromMicros: usable))
+            rows += 1
+        }
+        guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
+        return (header, GateDecisions(table: table, unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
+                                      policyVersion: version, policySHA256: sha, source: "snapshot " + path))
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import ConsentCore
+import ConsentSQLite
+import Foundation
+import TrainingGate
+
+struct FilterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Keep only the records of a dataset that may train generative AI.",
+        discussion: """
+            Streams JSON Lines records (plain or .gz, - for standard input) and writes the kept ones \
+            byte for byte, in input order, to OUTPUT (replaced atomically; - for standard output). \
+            A record is kept only when its member (the --member-field, a top-level string or integer) \
+            is eligible as of --as-of and, with --time-field, it was created at or before as-of, after \
+            the member reached the minimum age and after the policy's look-back start. Every dropped \
+            record counts under one reason: malformed, missing_member, member_unknown, the member's \
+            exclusion reason (or excluded, with --exclusions), missing_time, after_as_of, \
+            created_while_minor, before_lookback.
+
+            Decisions come from exactly one of: --db (the store), --snapshot FILE (written by \
+            `consentry snapshot`), --exclusions FILE (ids, one per line, as `consentry exclusions` prints).
+
+              consentry filter posts.jsonl --db consentry.sqlite --out kept.jsonl --report report.json
+              consentry filter part-*.jsonl.gz --snapshot snap.tsv --time-field created_at --out kept.jsonl
+              zcat posts.gz | consentry filter - --exclusions excluded.txt --out - > kept.jsonl
+            """
+    )
+
+    @Argument(help: ArgumentHelp("JSON Lines files (.gz is decompressed); - reads standard input.", valueName: "input"))
+    var inputs: [String]
+
+    @Option(help: "The top-level field naming the record's member.")
+    var memberField = "member_id"
+
+    @Option(help: "A top-level field with the record's creation time: RFC 3339 or epoch seconds.")
+    var timeField: String?
+
+    @Option(help: "Decide as of this instant (default: now; with --snapshot, the snapshot's own).")
+    var asOf: Instant?
+
+    @Option(help: ArgumentHelp("The SQLite store to decide with (env CONSENTRY_DB).", valueName: "path"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("A snapshot file written by `consentry snapshot`.", valueName: "file"))
+    var snapshot: String?
+
+    @Option(help: ArgumentHelp("A list of excluded member ids, one per line.", valueName: "file"))
+    var exclusions: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the kept records; - for standard output.", valueName: "output"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Write a JSON report: counts by reason, sizes, SHA-256s, throughput.", valueName: "file"))
+    var report: String?
+
+    @Option(help: "Scanning threads (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Stop at the first malformed line, naming FILE:LINE, and write nothing.")
+    var strict = false
+
+    func validate() throws {
+        let sources = [db != nil, snapshot != nil, exclusions != nil].filter { $0 }.count
+        guard sources <= 1 else { throw ValidationError("give only one of --db, --snapshot and --exclusions") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
+        if snapshot != nil, asOf != nil { throw ValidationError("--as-of cannot be used with --snapshot: a snapshot is decided at its own instant") }
+    }
+
+    func run() async throws {
+        let decisions: GateDecisions
+        if let snapshot {
+            decisions = try SnapshotFile.read(path: snapshot).1
+        } else if let exclusions {
+            decisions = try GateSources.exclusions(path: exclusions, asOf: asOf?.date ?? Date())
+        } else {
+            let path = db ?? ProcessInfo.processInfo.environment["CONSENTRY_DB"]
+            guard let path else {
+                throw ValidationError("say where decisions come from: --db PATH (or env CONSENTRY_DB), --snapshot FILE or --exclusions FILE")
+            }
+            let store = try SQLiteConsentStore(path: path, mustExist: true)
+            let version = try await requireActivePolicy(store)
+            let instant = asOf?.date ?? Date()
+            decisions = GateSources.decisions(from: try await store.decisionSnapshot(asOf: instant), version: version, asOf: instant)
+        }
+        let options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
+                                    hashing: report != nil)
+        let result = try GateFilter.run(inputs: inputs, output: out, decisions: decisions, options: options)
+        if let report {
+            let json = FilterReport.json(result, decisions: decisions, options: options, output: out) + "\n"
+            do {
+                try Data(json.utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
+            } catch {
+                throw GateError.output(report, error.localizedDescription)
+            }
+        }
+        let dropped = result.dropped.sorted { $0.key < $1.key }.map { "\($0.key.code) \($0.value)" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data((
+            "filter: \(result.records) records, kept \(result.kept), dropped \(result.records - result.kept)"
+                + (dropped.isEmpty ? "" : " (\(dropped))")
+                + String(format: "; %.1f MB in %.2f s\n", Double(result.inputBytes) / 1e6, result.seconds)).utf8))
+    }
+}
+
+struct SnapshotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Write every member's decision at one instant to a file the gate can use without the store.",
+        discussion: """
+            A tab-separated file with a versioned header and a SHA-256 trailer: member, eligible, \
+            reason, usable_from (the minimum-age birthday). `consentry filter --snapshot FILE` refuses \
+            a corrupt or truncated one; any engine can read it as TSV (lines starting with # are comments).
+
+              consentry snapshot --as-of 2026-01-01 --out snapshot.tsv
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Decide as of this instant (default: now).")
+    var asOf: Instant?
+
+    @Option(name: .long, help: ArgumentHelp("The snapshot file to write (replaced atomically).", valueName: "file"))
+    var out: String
+
+    func run() async throws {
+        let store = try store.openExisting()
+        let version = try await requireActivePolicy(store)
+        let instant = asOf?.date ?? Date()
+        let snapshot = try await store.decisionSnapshot(asOf: instant)
+        let (header, digest) = try SnapshotFile.write(snapshot, version: version, asOf: instant, to: out)
+        print("snapshot: \(header.members) members as of \(Timestamp.format(instant)), policy \(header.policyVersion), sha256 \(digest)")
+    }
+}
