@@ -77,6 +77,19 @@ final class FileMapping {
     deinit {
         if let address { munmap(address, count) } else { UnsafeMutablePointer(mutating: bytes).deallocate() }
     }
+
+    private var releasedTo = 0
+
+    /// Lets go of the pages before `end` (they stay in the page cache, but leave this process's
+    /// resident memory): a filter of any size keeps only the blocks in flight resident.
+    func release(through end: UnsafePointer<UInt8>) {
+        guard let address else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let upTo = (bytes.distance(to: end) / page) * page
+        guard upTo > releasedTo else { return }
+        madvise(address + releasedTo, upTo - releasedTo, MADV_DONTNEED)
+        releasedTo = upTo
+    }
 }
 
 /// A byte stream (standard input, a decompressor's output) cut into blocks of whole lines.

@@ -18,6 +18,7 @@ public struct GateDecisions: @unchecked Sendable {
 
     public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?,
                 policyVersion: String?, policySHA256: String?, source: String) {
+        table.seal()
         self.table = table
         self.unknownIsEligible = unknownIsEligible
         self.asOf = asOf
@@ -106,6 +107,7 @@ public enum GateFilter {
                     }
                     try sink.write(block.base, runs: judged.runs)
                     if judged.unterminatedKept { try sink.write([0x0A]) }
+                    (block.owner as? FileMapping)?.release(through: block.base + block.count)
                     line += judged.lines
                     input.bytes += block.count
                     input.records += judged.lines

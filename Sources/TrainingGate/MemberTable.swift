@@ -39,6 +39,7 @@ public final class MemberTable: @unchecked Sendable {
 
     /// Adds or replaces the verdict of the id with these UTF-8 bytes.
     public func insert(_ id: UnsafeRawBufferPointer, _ verdict: GateVerdict) {
+        dense = nil
         if (count + 1) * 2 > mask + 1 { grow() }
         let hash = Self.hash(id.baseAddress!, id.count)
         var index = Int(truncatingIfNeeded: hash) & mask
@@ -71,6 +72,7 @@ public final class MemberTable: @unchecked Sendable {
     /// The verdict of the id with these bytes, or nil when the table does not hold it.
     @inline(__always)
     public func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
+        if let dense { return dense.verdict(bytes, length) }
         let hash = Self.hash(bytes, length)
         var index = Int(truncatingIfNeeded: hash) & mask
         while slots[index].used {
@@ -83,6 +85,42 @@ public final class MemberTable: @unchecked Sendable {
     public func verdict(_ id: String) -> GateVerdict? {
         var id = id
         return id.withUTF8 { verdict($0.baseAddress ?? UnsafePointer(arena), $0.count) }
+    }
+
+    // MARK: Dense ids
+
+    /// Set by ``seal()`` when every id is one common prefix followed by a decimal number
+    /// (`123`, `urn:li:member:123`), as platforms' ids usually are: lookups then index an array
+    /// by the number, one cache-friendly read and no comparison of bytes.
+    private var dense: DenseIDs?
+
+    /// Call once every id is inserted; picks the dense layout when the ids allow it.
+    public func seal() {
+        dense = nil
+        guard count > 0 else { return }
+        var prefix: [UInt8]?
+        var largest = 0
+        for position in 0...mask where slots[position].used {
+            let id = UnsafeBufferPointer(start: arena + Int(slots[position].offset), count: Int(slots[position].length))
+            var digitsStart = id.count
+            while digitsStart > 0, id[digitsStart - 1] >= 48, id[digitsStart - 1] <= 57 { digitsStart -= 1 }
+            guard let value = DenseIDs.number(id.baseAddress! + digitsStart, id.count - digitsStart) else { return }
+            if let prefix {
+                guard prefix.count == digitsStart, prefix.elementsEqual(id[0..<digitsStart]) else { return }
+            } else {
+                prefix = Array(id[0..<digitsStart])
+            }
+            largest = max(largest, value)
+        }
+        guard largest <= max(count * 8, 1 << 20), largest < DenseIDs.limit, let prefix else { return }
+        let table = DenseIDs(prefix: prefix, size: largest + 1)
+        for position in 0...mask where slots[position].used {
+            let start = arena + Int(slots[position].offset)
+            let length = Int(slots[position].length)
+            let value = DenseIDs.number(start + prefix.count, length - prefix.count)!
+            table.set(value, slots[position].verdict)
+        }
+        dense = table
     }
 
     @inline(__always)
@@ -126,5 +164,67 @@ public final class MemberTable: @unchecked Sendable {
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         return h ^ (h >> 32)
+    }
+}
+
+/// Verdicts indexed by the number in `prefix + number` ids. Code 0: not held; 1: eligible;
+/// 2 + n: dropped for the ``DropReason`` with raw value n.
+final class DenseIDs {
+    /// Numbers up to this are indexed directly (64 MiB of codes at most).
+    static let limit = 1 << 26
+    let prefix: [UInt8]
+    let codes: UnsafeMutablePointer<UInt8>
+    let size: Int
+    /// Minimum-age limits, only where one exists (most members of a plain list have none).
+    var usableDense: UnsafeMutablePointer<Int64>?
+
+    init(prefix: [UInt8], size: Int) {
+        self.prefix = prefix
+        self.size = size
+        codes = .allocate(capacity: size)
+        codes.initialize(repeating: 0, count: size)
+    }
+
+    deinit {
+        codes.deallocate()
+        usableDense?.deallocate()
+    }
+
+    func set(_ number: Int, _ verdict: GateVerdict) {
+        codes[number] = verdict.drop.map { UInt8($0.rawValue + 2) } ?? 1
+        guard verdict.usableFromMicros != .min else { return }
+        if usableDense == nil {
+            usableDense = .allocate(capacity: size)
+            usableDense!.initialize(repeating: .min, count: size)
+        }
+        usableDense![number] = verdict.usableFromMicros
+    }
+
+    /// The canonical decimal number these bytes spell (no sign, no leading zero), if small enough.
+    @inline(__always)
+    static func number(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> Int? {
+        guard length > 0, length <= 9, length == 1 || bytes[0] != 48 else { return nil }
+        var value = 0
+        for index in 0..<length {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+
+    @inline(__always)
+    func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
+        let prefixLength = prefix.count
+        guard length > prefixLength else { return nil }
+        if prefixLength > 0 {
+            let same = prefix.withUnsafeBufferPointer { memcmp(bytes, $0.baseAddress!, prefixLength) == 0 }
+            guard same else { return nil }
+        }
+        guard let number = Self.number(bytes + prefixLength, length - prefixLength), number < size else { return nil }
+        let code = codes[number]
+        if code == 0 { return nil }
+        let usable = usableDense?[number] ?? .min
+        return GateVerdict(drop: code == 1 ? nil : DropReason(rawValue: Int(code) - 2), usableFromMicros: usable)
     }
 }
