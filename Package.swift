@@ -89,6 +89,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "TrainingGateTests",
+            dependencies: ["TrainingGate", "ConsentCore", "ConsentSQLite", "ConsentTesting"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore", "ConsentTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ConsentFormatsTests", dependencies: ["ConsentFormats", "ConsentTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,225 @@
+import ConsentCore
+import Foundation
+import Testing
+@testable import TrainingGate
+
+/// The filter on hand-written records: every drop reason, the traps, the byte-exact output.
+struct FilterTests {
+    static let asOf = Timestamp.parse("2026-01-01T00:00:00Z")!
+    static let lookback = Timestamp.parse("2020-01-01T00:00:00Z")!
+
+    /// A scratch directory per test.
+    final class Scratch {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("consentry-gate-\(UUID().uuidString)")
+        init() { try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: url) }
+        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+        func write(_ name: String, _ bytes: [UInt8]) -> String {
+            FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
+            return path(name)
+        }
+        func write(_ name: String, _ text: String) -> String { write(name, Array(text.utf8)) }
+        func read(_ name: String) -> [UInt8] { Array((try? Data(contentsOf: URL(fileURLWithPath: path(name)))) ?? Data()) }
+    }
+
+    /// Decisions as the store would give them: eligible adults, one minor-until-2010 adult, excluded members.
+    static func decisions(dense: Bool = false) -> GateDecisions {
+        let table = MemberTable()
+        let comingOfAge = CivilDate(year: 2010, month: 3, day: 1)!.daysSinceEpoch * 86_400_000_000
+        let prefix = dense ? "" : "urn:li:member:"
+        table.insert(prefix + "1", GateVerdict(drop: nil))
+        table.insert(prefix + "2", GateVerdict(drop: .optedOut))
+        table.insert(prefix + "3", GateVerdict(drop: nil, usableFromMicros: comingOfAge))
+        table.insert(prefix + "4", GateVerdict(drop: .minor))
+        table.insert(prefix + "123", GateVerdict(drop: nil))
+        if !dense { table.insert("ada", GateVerdict(drop: nil)) }
+        return GateDecisions(table: table, unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
+                             policyVersion: "test", policySHA256: nil, source: "test")
+    }
+
+    func filter(_ lines: [String], decisions: GateDecisions = FilterTests.decisions(), timeField: String? = "created_at",
+                threads: Int = 1, blockSize: Int = 1 << 20) throws -> (kept: [String], result: FilterResult) {
+        let scratch = Scratch()
+        let input = scratch.write("in.jsonl", lines.map { $0 + "\n" }.joined())
+        let result = try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: decisions,
+                                        options: FilterOptions(memberField: "member_id", timeField: timeField, threads: threads,
+                                                               blockSize: blockSize))
+        let kept = String(decoding: scratch.read("out.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
+        return (kept, result)
+    }
+
+    @Test func everyDropReasonIsCountedOnceInPrecedenceOrder() throws {
+        let lines = [
+            #"{"member_id": "urn:li:member:1", "created_at": "2024-05-01T10:00:00Z", "text": "kept"}"#,
+            #"{"member_id": "urn:li:member:1", "created_at": "2024-05-01T10:00:00Z""#,       // malformed
+            #"["member_id", "urn:li:member:1"]"#,                                             // malformed: not an object
+            #"{"text": "no member", "created_at": "2024-05-01T10:00:00Z"}"#,                 // missing_member
+            #"{"member_id": null, "created_at": "2024-05-01T10:00:00Z"}"#,                   // missing_member
+            #"{"member_id": "urn:li:member:999", "created_at": "2024-05-01T10:00:00Z"}"#,    // member_unknown
+            #"{"member_id": "urn:li:member:2", "created_at": "not a time"}"#,                // opted_out beats missing_time
+            #"{"member_id": "urn:li:member:4"}"#,                                            // minor
+            #"{"member_id": "urn:li:member:1", "created_at": "yesterday"}"#,                 // missing_time
+            #"{"member_id": "urn:li:member:1"}"#,                                            // missing_time
+            #"{"member_id": "urn:li:member:1", "created_at": "2026-01-01T00:00:01Z"}"#,      // after_as_of
+            #"{"member_id": "urn:li:member:3", "created_at": "2009-06-01T00:00:00Z"}"#,      // created_while_minor (and before lookback)
+            #"{"member_id": "urn:li:member:3", "created_at": "2010-03-01T00:00:00Z"}"#,      // before_lookback only
+            #"{"member_id": "urn:li:member:3", "created_at": 1700000000}"#,                  // kept: epoch seconds
+        ]
+        let (kept, result) = try filter(lines)
+        #expect(kept == [lines[0], lines[13]])
+        #expect(result.records == 14 && result.kept == 2)
+        #expect(result.dropped == [.malformed: 2, .missingMember: 2, .memberUnknown: 1, .optedOut: 1, .minor: 1,
+                                   .missingTime: 2, .afterAsOf: 1, .createdWhileMinor: 1, .beforeLookback: 1])
+    }
+
+    @Test func textThatLooksLikeTheFieldIsNotTheField() throws {
+        let lines = [
+            #"{"text": "say \"member_id\": \"urn:li:member:1\"", "member_id": "urn:li:member:2"}"#,  // opted out
+            #"{"text": "{\"member_id\": \"urn:li:member:1\"}", "n": 1}"#,                           // no member
+            #"{"nested": {"member_id": "urn:li:member:1"}, "list": [{"member_id": "urn:li:member:1"}]}"#,
+            #"{"meta": {"x": [1, 2, {"y": "}"}]}, "member_id": "urn:li:member:1"}"#,                // kept: last key
+            #"{"member_id": "urn:li:member:1", "member_id": "urn:li:member:2"}"#,                  // given twice
+        ]
+        let (kept, result) = try filter(lines, timeField: nil)
+        #expect(kept == [lines[3]])
+        #expect(result.dropped == [.optedOut: 1, .missingMember: 3])
+    }
+
+    @Test(arguments: [false, true])
+    func integerAndStringIdsMatchTheSameMember(_ dense: Bool) throws {
+        let lines = [#"{"member_id": 123}"#, #"{"member_id": "123"}"#, #"{"member_id": 123.0}"#, #"{"member_id": 1e2}"#,
+                     #"{"member_id": "\u0031\u0032\u0033"}"#, #"{"member_id": 0123}"#, #"{"member_id": -123}"#]
+        let prefixed = lines.map { $0.replacingOccurrences(of: "\"123\"", with: "\"urn:li:member:123\"")
+            .replacingOccurrences(of: "\\u0031", with: "urn:li:member:\\u0031") }
+        let (kept, result) = try filter(dense ? lines : prefixed, decisions: Self.decisions(dense: dense), timeField: nil)
+        if dense {
+            #expect(kept == [lines[0], lines[1], lines[4]])
+            #expect(result.dropped == [.missingMember: 2, .malformed: 1, .memberUnknown: 1])
+        } else {
+            // Integers never match "urn:…" ids; the escaped string still does.
+            #expect(kept == [prefixed[1], prefixed[4]])
+        }
+    }
+
+    @Test func malformedJSONIsRecognised() throws {
+        let bad = [
+            #"{"member_id": "urn:li:member:1",}"#, #"{"member_id": "urn:li:member:1" "x": 1}"#, #"{"member_id": 'x'}"#,
+            #"{"member_id": "urn:li:member:1", "x": tru}"#, #"{"member_id": "urn:li:member:1", "x": [1,]}"#,
+            #"{"member_id": "urn:li:member:1", "x": "\q"}"#, #"{"member_id": "urn:li:member:1", "x": "\u12"}"#,
+            #"{"member_id": "urn:li:member:1"} {}"#, #"{"member_id": "urn:li:member:1", "x": 01}"#,
+            #"{"member_id": "urn:li:member:1", "x": NaN}"#, "", "   ", #"{"member_id": "urn:li:member:1", "x": "tab"# + "\t" + #"inside"}"#,
+            "\u{FEFF}" + #"{"member_id": "urn:li:member:1"}"#, #"{"member_id": "urn:li:member:1", "x": {"a" 1}}"#,
+            #"{"member_id": "urn:li:member:1", "x": -}"#, #"{"member_id": "urn:li:member:1", "x": 1.}"#, #"{"member_id": "urn:li:member:1", "x": 1e}"#,
+        ]
+        let good = [
+            #"  {"member_id": "urn:li:member:1", "x": [true, false, null, -0.5e+3, {"a": []}, "\"\\\/\b\f\n\r\t\u00e9"]}  "#,
+            #"{"x": {}, "member_id": "urn:li:member:1", "y": [[[]]]}"#,
+        ]
+        let (kept, result) = try filter(bad + good, timeField: nil)
+        #expect(kept == good)
+        #expect(result.dropped == [.malformed: bad.count])
+    }
+
+    @Test func lineEndingsAndTheLastLineAreKeptAsTheyCame() throws {
+        let scratch = Scratch()
+        let input = Array(#"{"member_id": "urn:li:member:1", "a": 1}"#.utf8) + [0x0D, 0x0A]
+            + Array(#"{"member_id": "urn:li:member:2"}"#.utf8) + [0x0D, 0x0A]
+            + Array(#"{"member_id": "urn:li:member:1", "text": "caf"#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"", "b": 2}"#.utf8)
+        let path = scratch.write("in.jsonl", input)
+        let second = scratch.write("in2.jsonl", #"{"member_id": "urn:li:member:123"}"#)
+        let result = try GateFilter.run(inputs: [path, second], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
+                                        options: FilterOptions(threads: 1))
+        let expected = Array(#"{"member_id": "urn:li:member:1", "a": 1}"#.utf8) + [0x0D, 0x0A]
+            + Array(#"{"member_id": "urn:li:member:1", "text": "caf"#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"", "b": 2}"#.utf8) + [0x0A]
+            + Array(#"{"member_id": "urn:li:member:123"}"#.utf8) + [0x0A]
+        #expect(scratch.read("out.jsonl") == expected)
+        #expect(result.kept == 3 && result.records == 4)
+        #expect(result.inputs.map(\.records) == [3, 1])
+    }
+
+    @Test func aTwentyMebibyteLineIsReadWhole() throws {
+        let text = String(repeating: "a\\\"b ", count: 4 << 20)
+        let lines = [#"{"member_id": "urn:li:member:1", "text": ""# + text + #""}"#, #"{"member_id": "urn:li:member:2"}"#]
+        let (kept, result) = try filter(lines, timeField: nil, threads: 2, blockSize: 64 << 10)
+        #expect(kept == [lines[0]])
+        #expect(result.dropped == [.optedOut: 1])
+    }
+
+    @Test func outputIsTheSameForOneAndManyThreads() throws {
+        var lines: [String] = []
+        for index in 0..<20_000 {
+            let member = ["urn:li:member:1", "urn:li:member:2", "urn:li:member:3", "urn:li:member:4", "urn:li:member:123", "ada"][index % 6]
+            lines.append(#"{"n": \#(index), "member_id": "\#(member)", "created_at": "20\#(10 + index % 15)-06-01T00:00:00Z"}"#)
+            if index % 997 == 0 { lines.append("{broken") }
+        }
+        let one = try filter(lines, threads: 1, blockSize: 4096)
+        let four = try filter(lines, threads: 4, blockSize: 4096)
+        #expect(one.kept == four.kept)
+        #expect(one.result.dropped == four.result.dropped)
+        #expect(one.kept.count > 1000)
+        let order = one.kept.compactMap { $0.split(separator: ",").first.flatMap { Int($0.dropFirst(6)) } }
+        #expect(order == order.sorted())
+    }
+
+    @Test func strictStopsAtTheFirstMalformedLineAndWritesNothing() throws {
+        let scratch = Scratch()
+        var text = ""
+        for index in 0..<5000 { text += #"{"member_id": "urn:li:member:1", "i": \#(index)}"# + "\n" }
+        text += "{oops\n" + #"{"member_id": "urn:li:member:1"}"# + "\n"
+        let input = scratch.write("in.jsonl", text)
+        let out = scratch.write("out.jsonl", "previous contents\n")
+        #expect(throws: GateError.malformedLine(file: input, line: 5001, detail: "not a valid JSON object")) {
+            try GateFilter.run(inputs: [input], output: out, decisions: Self.decisions(),
+                               options: FilterOptions(threads: 2, strict: true, blockSize: 1024))
+        }
+        #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == "previous contents\n")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.contains("partial") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func gzipInputsAreDecompressedAndBrokenOnesRefused() throws {
+        let scratch = Scratch()
+        let plain = scratch.write("data.jsonl", #"{"member_id": "urn:li:member:1"}"# + "\n" + #"{"member_id": "urn:li:member:2"}"# + "\n")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "gzip -c '\(plain)' > '\(plain).gz' && head -c 20 '\(plain).gz' > '\(scratch.path("cut.jsonl.gz"))'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let result = try GateFilter.run(inputs: [plain + ".gz"], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
+                                        options: FilterOptions(threads: 1))
+        #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == #"{"member_id": "urn:li:member:1"}"# + "\n")
+        #expect(result.dropped == [.optedOut: 1])
+        #expect(throws: GateError.self) {
+            try GateFilter.run(inputs: [scratch.path("cut.jsonl.gz")], output: scratch.path("out2.jsonl"), decisions: Self.decisions(),
+                               options: FilterOptions(threads: 1))
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("out2.jsonl")))
+    }
+
+    @Test func anExclusionsListDropsOnlyWhoIsListed() throws {
+        let scratch = Scratch()
+        let list = scratch.write("excluded.txt", "7\r\n\n9\n")
+        let decisions = try GateSources.exclusions(path: list, asOf: Self.asOf)
+        let (kept, result) = try filter([#"{"member_id": 7}"#, #"{"member_id": 8}"#, #"{"member_id": "9"}"#], decisions: decisions, timeField: nil)
+        #expect(kept == [#"{"member_id": 8}"#])
+        #expect(result.dropped == [.excluded: 2])
+        let bad = scratch.write("bad.txt", "7\n\u{01}x\n")
+        #expect(throws: GateError.badSource(bad, "line 2 is not a member id (1 to 256 bytes, no control characters)")) {
+            try GateSources.exclusions(path: bad, asOf: Self.asOf)
+        }
+    }
+
+    @Test func theDenseLayoutIsChosenOnlyWhenEveryIdAllowsIt() {
+        let dense = MemberTable()
+        for id in ["urn:li:member:5", "urn:li:member:70", "urn:li:member:0"] { dense.insert(id, GateVerdict(drop: .excluded)) }
+        dense.seal()
+        #expect(dense.verdict("urn:li:member:70")?.drop == .excluded)
+        #expect(dense.verdict("urn:li:member:07") == nil && dense.verdict("urn:li:member:") == nil && dense.verdict("urn:li:membr:5") == nil)
+        #expect(dense.verdict("urn:li:member:71") == nil && dense.verdict("urn:li:member:99999999") == nil)
+        let mixed = MemberTable()
+        for id in ["5", "urn:li:member:70", "ada"] { mixed.insert(id, GateVerdict(drop: nil, usableFromMicros: 42)) }
+        mixed.seal()
+        #expect(mixed.verdict("5") == GateVerdict(drop: nil, usableFromMicros: 42))
+        #expect(mixed.verdict("ada") != nil && mixed.verdict("6") == nil)
+    }
+}
