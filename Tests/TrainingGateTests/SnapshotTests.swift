@@ -1,0 +1,85 @@
+import ConsentCore
+import ConsentSQLite
+import ConsentTesting
+import Foundation
+import Testing
+@testable import TrainingGate
+
+/// Snapshots carry the store's decisions faithfully, and refuse to be used when damaged.
+struct SnapshotTests {
+    static let asOf = Timestamp.parse("2026-03-01T00:00:00Z")!
+
+    func seededStore(_ scratch: FilterTests.Scratch, members: Int = 400) async throws -> SQLiteConsentStore {
+        let store = try SQLiteConsentStore(path: scratch.path("store.sqlite"))
+        try await DemoData.seed(store, population: SyntheticPopulation(seed: 7, count: members))
+        return store
+    }
+
+    @Test func aSnapshotHoldsTheStoresDecisionsForEveryMember() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await seededStore(scratch)
+        let version = try #require(try await store.activePolicy())
+        let everyone = try await store.decisionSnapshot(asOf: Self.asOf)
+        let fromStore = GateSources.decisions(from: everyone, version: version, asOf: Self.asOf)
+        let (header, digest) = try SnapshotFile.write(everyone, version: version, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        let (read, fromFile) = try SnapshotFile.read(path: scratch.path("snap.tsv"))
+        #expect(read == header && read.members == 400 && digest.count == 64)
+        #expect(fromFile.asOf == Self.asOf && fromFile.policyVersion == version.policy.version)
+        var reasons = Set<DropReason?>()
+        for member in everyone.members {
+            let decision = try await store.decision(for: member.id, policy: version.policy, at: Self.asOf)
+            let expected = GateVerdict(member: member, decision: decision, minimumAge: version.policy.minimumAge)
+            #expect(fromStore.table.verdict(member.id.rawValue) == expected)
+            #expect(fromFile.table.verdict(member.id.rawValue) == expected)
+            reasons.insert(expected.drop)
+        }
+        #expect(reasons.count >= 5, "the population should exercise several reasons")
+        #expect(fromFile.table.verdict("urn:li:member:999999") == nil)
+    }
+
+    @Test func filteringWithTheStoreOrItsSnapshotKeepsTheSameRecords() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await seededStore(scratch)
+        let version = try #require(try await store.activePolicy())
+        let everyone = try await store.decisionSnapshot(asOf: Self.asOf)
+        try SnapshotFile.write(everyone, version: version, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        var lines = ""
+        for index in 0..<3000 {
+            let year = 2004 + index % 23
+            lines += #"{"member_id": "urn:li:member:\#(index % 420 + 1)", "created_at": "\#(year)-0\#(index % 9 + 1)-15T08:00:00Z", "i": \#(index)}"# + "\n"
+        }
+        let input = scratch.write("posts.jsonl", lines)
+        let options = FilterOptions(timeField: "created_at", threads: 2, hashing: true, blockSize: 8192)
+        let viaStore = try GateFilter.run(inputs: [input], output: scratch.path("a.jsonl"),
+                                          decisions: GateSources.decisions(from: everyone, version: version, asOf: Self.asOf), options: options)
+        let viaSnapshot = try GateFilter.run(inputs: [input], output: scratch.path("b.jsonl"),
+                                             decisions: try SnapshotFile.read(path: scratch.path("snap.tsv")).1, options: options)
+        #expect(viaStore.outputSHA256 == viaSnapshot.outputSHA256 && viaStore.dropped == viaSnapshot.dropped)
+        #expect(viaStore.dropped[.memberUnknown] ?? 0 > 0 && viaStore.dropped[.afterAsOf] ?? 0 > 0 && viaStore.kept > 0)
+        // Every kept record's member is eligible in the store, and the record is from after they came of age.
+        for line in String(decoding: scratch.read("a.jsonl"), as: UTF8.self).split(separator: "\n") {
+            let id = String(line.split(separator: "\"")[3])
+            let decision = try await store.decision(for: MemberID(id)!, policy: version.policy, at: Self.asOf)
+            #expect(decision.eligible, "\(id) is \(decision.reason) but a record of theirs was kept")
+        }
+    }
+
+    @Test func aDamagedOrTruncatedSnapshotIsRefused() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await seededStore(scratch, members: 50)
+        let version = try #require(try await store.activePolicy())
+        try SnapshotFile.write(try await store.decisionSnapshot(asOf: Self.asOf), version: version, asOf: Self.asOf,
+                               to: scratch.path("snap.tsv"))
+        var bytes = scratch.read("snap.tsv")
+        let flipped = scratch.path("flipped.tsv")
+        if let index = bytes.firstIndex(of: UInt8(ascii: "\t")) { bytes[index - 1] ^= 0x01 }
+        _ = scratch.write("flipped.tsv", bytes)
+        #expect(throws: GateError.badSource(flipped, "not a usable snapshot: its SHA-256 does not match the trailer (the file was altered or damaged)")) {
+            try SnapshotFile.read(path: flipped)
+        }
+        let truncated = scratch.write("truncated.tsv", Array(scratch.read("snap.tsv").dropLast(30)))
+        #expect(throws: GateError.self) { try SnapshotFile.read(path: truncated) }
+        let notOne = scratch.write("other.tsv", "member\teligible\n")
+        #expect(throws: GateError.self) { try SnapshotFile.read(path: notOne) }
+    }
+}
