@@ -6,13 +6,23 @@
 public struct JSONScanner {
     public let bytes: UnsafeBufferPointer<UInt8>
     public private(set) var position = 0
+    /// Containers nested deeper than this are refused by ``skipValue(depth:)``.
+    public let maximumDepth: Int
 
-    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 128) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
 
     /// A string's contents (between the quotes) and whether it holds escapes.
     public struct StringToken {
         public var range: Range<Int>
         public var hasEscapes: Bool
+
+        public init(range: Range<Int>, hasEscapes: Bool) {
+            self.range = range
+            self.hasEscapes = hasEscapes
+        }
     }
 
     public func error(_ message: String, at offset: Int? = nil) -> JSONSyntaxError {
@@ -56,14 +66,40 @@ public struct JSONScanner {
         return false
     }
 
-    /// Reads a string token, validating escapes and control characters.
+    /// Reads a string token, validating escapes and control characters. Runs of plain text
+    /// are skipped 16 bytes at a time (string contents are most of the bytes of a record).
     public mutating func readString() throws(JSONSyntaxError) -> StringToken {
         skipWhitespace()
         guard peek() == 0x22 else { throw error("expected a string") }
         position += 1
         let start = position
         var escapes = false
+        let quotes = SIMD16<UInt8>(repeating: 0x22)
+        let backslashes = SIMD16<UInt8>(repeating: 0x5C)
+        let controls = SIMD16<UInt8>(repeating: 0x20)
         while position < bytes.count {
+            if let base = bytes.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while position + 16 <= bytes.count {
+                    let chunk = raw.loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self)
+                    if any((chunk .== quotes) .| (chunk .== backslashes) .| (chunk .< controls)) { break }
+                    position += 16
+                }
+                // Then eight at a time (SWAR) to land on the quote, backslash or control byte.
+                while position + 8 <= bytes.count {
+                    let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                    let quote = word ^ 0x2222_2222_2222_2222, backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                    let ones: UInt64 = 0x0101_0101_0101_0101
+                    let hits = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                        | ((word &- 0x2020_2020_2020_2020) & ~word)) & 0x8080_8080_8080_8080
+                    if hits != 0 {
+                        position += hits.trailingZeroBitCount >> 3
+                        break
+                    }
+                    position += 8
+                }
+                guard position < bytes.count else { break }
+            }
             let byte = bytes[position]
             if byte == 0x22 {
                 let token = StringToken(range: start..<position, hasEscapes: escapes)
@@ -163,7 +199,7 @@ public struct JSONScanner {
     /// Validates the next value without building it; returns its byte range.
     @discardableResult
     public mutating func skipValue(depth: Int = 0) throws(JSONSyntaxError) -> Range<Int> {
-        guard depth < 128 else { throw error("nested too deeply") }
+        guard depth < maximumDepth else { throw error("nested too deeply") }
         skipWhitespace()
         let start = position
         guard let byte = peek() else { throw error("unexpected end of input") }

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Crypto
 import Foundation
 
@@ -188,8 +189,6 @@ final class LineJudge: @unchecked Sendable {
     let usesTime: Bool
     let asOfMicros: Int64
     let lookbackMicros: Int64?
-    private let stack = UnsafeMutablePointer<Bool>.allocate(capacity: RecordScanner.maximumDepth + 2)
-    private var scratch: [UInt8] = []
 
     init(decisions: GateDecisions, options: FilterOptions) {
         scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) })
@@ -199,8 +198,6 @@ final class LineJudge: @unchecked Sendable {
         asOfMicros = Timestamp.microseconds(decisions.asOf)
         lookbackMicros = decisions.lookbackStart.map(Timestamp.microseconds)
     }
-
-    deinit { stack.deallocate() }
 
     func judge(_ block: Block) -> JudgedBlock {
         var judged = JudgedBlock(counts: [Int](repeating: 0, count: DropReason.allCases.count))
@@ -245,7 +242,7 @@ final class LineJudge: @unchecked Sendable {
     /// Nil to keep the line, otherwise why it is dropped.
     @inline(__always)
     func judgeLine(_ line: UnsafePointer<UInt8>, _ length: Int) -> DropReason? {
-        guard let found = scanner.scan(line, length, stack: stack) else { return .malformed }
+        guard let found = scanner.scan(line, length) else { return .malformed }
         guard found.memberCount == 1 else { return .missingMember }
         let verdict: GateVerdict?
         switch found.memberKind {
@@ -253,9 +250,13 @@ final class LineJudge: @unchecked Sendable {
             guard found.memberEnd > found.memberStart else { return .missingMember }
             verdict = table.verdict(line + found.memberStart, found.memberEnd - found.memberStart)
         case .escapedString:
-            guard JSONStringDecoding.decode(line + found.memberStart, found.memberEnd - found.memberStart, into: &scratch),
-                  !scratch.isEmpty else { return .missingMember }
-            verdict = scratch.withUnsafeBufferPointer { table.verdict($0.baseAddress!, $0.count) }
+            // Rare: decode the escapes. Text no member id can be (a lone surrogate) is simply not held.
+            if var id = decode(line, found.memberStart..<found.memberEnd) {
+                guard !id.isEmpty else { return .missingMember }
+                verdict = id.withUTF8 { table.verdict($0.baseAddress!, $0.count) }
+            } else {
+                verdict = nil
+            }
         default:
             return .missingMember
         }
@@ -273,13 +274,20 @@ final class LineJudge: @unchecked Sendable {
         case .string:
             return Timestamp.microseconds(utf8: UnsafeBufferPointer(start: start, count: length))
         case .escapedString:
-            guard JSONStringDecoding.decode(start, length, into: &scratch) else { return nil }
-            return scratch.withUnsafeBufferPointer { Timestamp.microseconds(utf8: $0) }
+            return decode(line, found.timeStart..<found.timeEnd).flatMap { Timestamp.parse($0).map(Timestamp.microseconds) }
         case .integer, .number:
             return EpochSeconds.microseconds(start, length)
         default:
             return nil
         }
+    }
+}
+
+extension LineJudge {
+    /// The decoded text of the string whose contents are at `range` of `line`.
+    func decode(_ line: UnsafePointer<UInt8>, _ range: Range<Int>) -> String? {
+        let scanner = JSONScanner(UnsafeBufferPointer(start: line, count: range.upperBound))
+        return try? scanner.decode(JSONScanner.StringToken(range: range, hasEscapes: true))
     }
 }
 
