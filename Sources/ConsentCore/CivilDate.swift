@@ -44,6 +44,9 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
         Date(timeIntervalSince1970: TimeInterval(daysSinceEpoch) * 86_400)
     }
 
+    /// 00:00:00 UTC on this date, in microseconds since the epoch.
+    public var startOfDayMicroseconds: Int64 { daysSinceEpoch * 86_400_000_000 }
+
     /// Days since 1970-01-01.
     public var daysSinceEpoch: Int64 { CivilDate.days(fromCivil: year, month, day) }
 

@@ -91,7 +91,7 @@ public struct GateVerdict: Sendable, Equatable {
     /// when their birth date is known.
     public init(member: Member, decision: Decision, minimumAge: Int) {
         drop = decision.eligible ? nil : DropReason(excludedBecause: decision.reason)
-        usableFromMicros = member.birthDate.map { $0.comingOfAge(minimumAge).daysSinceEpoch * 86_400_000_000 } ?? .min
+        usableFromMicros = member.birthDate?.comingOfAge(minimumAge).startOfDayMicroseconds ?? .min
     }
 }
 

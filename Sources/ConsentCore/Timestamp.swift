@@ -19,7 +19,7 @@ public enum Timestamp {
     /// Microseconds since 1970-01-01T00:00:00Z of the instant `bytes` name, without going
     /// through `Date` (the training-data gate reads one per record).
     public static func microseconds(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        if bytes.count == 10 { return CivilDate(utf8: bytes).map { $0.daysSinceEpoch * 86_400_000_000 } }
+        if bytes.count == 10 { return CivilDate(utf8: bytes)?.startOfDayMicroseconds }
         guard bytes.count >= 20, let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
               bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),

@@ -13,7 +13,8 @@ public enum Digest {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func hex(_ digest: SHA256.Digest) -> String {
+    /// A digest as lower-case hex.
+    public static func hex(_ digest: SHA256.Digest) -> String {
         digest.withUnsafeBytes { bytes in
             String(unsafeUninitializedCapacity: bytes.count * 2) { out in
                 hexDigits.withUnsafeBufferPointer { digits in

@@ -79,13 +79,13 @@ final class FileMapping {
     }
 
     private var releasedTo = 0
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Lets go of the pages before `end` (they stay in the page cache, but leave this process's
     /// resident memory): a filter of any size keeps only the blocks in flight resident.
     func release(through end: UnsafePointer<UInt8>) {
         guard let address else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let upTo = (bytes.distance(to: end) / page) * page
+        let upTo = (bytes.distance(to: end) / Self.pageSize) * Self.pageSize
         guard upTo > releasedTo else { return }
         madvise(address + releasedTo, upTo - releasedTo, MADV_DONTNEED)
         releasedTo = upTo
@@ -160,10 +160,8 @@ enum OrderedPipeline {
                             process: @escaping (Int, Block) -> Result,
                             consume: (Block, Result) throws -> Bool) throws {
         if workers <= 1 {
-            var worker = 0
             while let block = try source.next() {
-                guard try consume(block, process(worker, block)) else { return }
-                worker = 0
+                guard try consume(block, process(0, block)) else { return }
             }
             return
         }

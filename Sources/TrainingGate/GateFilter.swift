@@ -118,7 +118,7 @@ public enum GateFilter {
                 })
                 try finish()
                 if let malformed { throw malformed }
-                input.sha256 = inputHasher.map { hex($0.finalize()) }
+                input.sha256 = inputHasher.map { Digest.hex($0.finalize()) }
                 result.records += input.records
                 result.inputs.append(input)
             }

@@ -1,3 +1,4 @@
+import ConsentFormats
 import Crypto
 import Foundation
 
@@ -100,7 +101,7 @@ final class OutputFile {
     }
 
     /// The SHA-256 of everything written, when hashing.
-    var sha256: String? { hasher.map { hex($0.finalize()) } }
+    var sha256: String? { hasher.map { Digest.hex($0.finalize()) } }
 
     /// Makes the output durable and puts it in place.
     func commit() throws {
@@ -135,14 +136,4 @@ func syncDirectory(of path: String) {
         fsync(fd)
         close(fd)
     }
-}
-
-func hex(_ digest: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for byte in digest {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Crypto
 import Foundation
 
@@ -62,7 +63,7 @@ public enum SnapshotFile {
             if let birth = member.birthDate { append(birth.comingOfAge(policy.minimumAge).description) }
             text.append(0x0A)
         }
-        let digest = hex(SHA256.hash(data: text))
+        let digest = Digest.hex(SHA256.hash(data: text))
         append("# sha256\t\(digest)\n")
         let output = try OutputFile(path: path, hashing: false)
         try output.write(text)
@@ -85,7 +86,7 @@ public enum SnapshotFile {
               String(decoding: UnsafeBufferPointer(start: base + count - trailerLength, count: 9), as: UTF8.self) == "# sha256\t"
         else { throw bad("the SHA-256 trailer is missing (truncated?)") }
         let stated = String(decoding: UnsafeBufferPointer(start: base + count - 65, count: 64), as: UTF8.self)
-        let actual = hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count - trailerLength)))
+        let actual = Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count - trailerLength)))
         guard stated == actual else { throw bad("its SHA-256 does not match the trailer (the file was altered or damaged)") }
 
         var fields: [String: String] = [:]
@@ -148,7 +149,7 @@ public enum SnapshotFile {
                 guard let date = CivilDate(utf8: UnsafeBufferPointer(start: line + tabs.2 + 1, count: length - tabs.2 - 1)) else {
                     throw bad("line \(lineNumber): usable_from is not a date")
                 }
-                usable = date.daysSinceEpoch * 86_400_000_000
+                usable = date.startOfDayMicroseconds
             }
             table.insert(UnsafeRawBufferPointer(start: line, count: tabs.0),
                          GateVerdict(drop: reason.isEligible ? nil : DropReason(excludedBecause: reason), usableFromMicros: usable))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConsentCore
 import ConsentFormats
+import ConsentSQLite
 import Foundation
 
 struct AsOfOption: ParsableArguments {
@@ -18,9 +19,13 @@ struct EveryoneAtInstant {
 
     /// Opens the existing store and loads the active policy and every member as of `time`.
     static func load(_ store: StoreOptions, _ time: AsOfOption) async throws -> EveryoneAtInstant {
-        let store = try store.openExisting()
+        try await load(path: store.path(), instant: time.instant)
+    }
+
+    /// The same from an existing store file.
+    static func load(path: String, instant: Date) async throws -> EveryoneAtInstant {
+        let store = try SQLiteConsentStore(path: path, mustExist: true)
         let version = try await requireActivePolicy(store)
-        let instant = time.instant
         return EveryoneAtInstant(version: version, snapshot: try await store.decisionSnapshot(asOf: instant), instant: instant)
     }
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ConsentCore
-import ConsentSQLite
 import Foundation
 import TrainingGate
 
@@ -78,10 +77,8 @@ struct FilterCommand: AsyncParsableCommand {
             guard let path else {
                 throw ValidationError("say where decisions come from: --db PATH (or env CONSENTRY_DB), --snapshot FILE or --exclusions FILE")
             }
-            let store = try SQLiteConsentStore(path: path, mustExist: true)
-            let version = try await requireActivePolicy(store)
-            let instant = asOf?.date ?? Date()
-            decisions = GateSources.decisions(from: try await store.decisionSnapshot(asOf: instant), version: version, asOf: instant)
+            let everyone = try await EveryoneAtInstant.load(path: path, instant: asOf?.date ?? Date())
+            decisions = GateSources.decisions(from: everyone.snapshot, version: everyone.version, asOf: everyone.instant)
         }
         let options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
                                     hashing: report != nil)
@@ -116,19 +113,14 @@ struct SnapshotCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-
-    @Option(help: "Decide as of this instant (default: now).")
-    var asOf: Instant?
+    @OptionGroup var time: AsOfOption
 
     @Option(name: .long, help: ArgumentHelp("The snapshot file to write (replaced atomically).", valueName: "file"))
     var out: String
 
     func run() async throws {
-        let store = try store.openExisting()
-        let version = try await requireActivePolicy(store)
-        let instant = asOf?.date ?? Date()
-        let snapshot = try await store.decisionSnapshot(asOf: instant)
-        let (header, digest) = try SnapshotFile.write(snapshot, version: version, asOf: instant, to: out)
-        print("snapshot: \(header.members) members as of \(Timestamp.format(instant)), policy \(header.policyVersion), sha256 \(digest)")
+        let everyone = try await EveryoneAtInstant.load(store, time)
+        let (header, digest) = try SnapshotFile.write(everyone.snapshot, version: everyone.version, asOf: everyone.instant, to: out)
+        print("snapshot: \(header.members) members as of \(Timestamp.format(everyone.instant)), policy \(header.policyVersion), sha256 \(digest)")
     }
 }
