@@ -8,6 +8,12 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case objectionFiled = "objection_filed"
     case objectionExtended = "objection_extended"
     case objectionDecided = "objection_decided"
+    case objectionCompleted = "objection_completed"
+    case datasetRegistered = "dataset_registered"
+    case datasetPurgeStarted = "dataset_purge_started"
+    case datasetPurged = "dataset_purged"
+    case datasetPurgeAbandoned = "dataset_purge_abandoned"
+    case modelRegistered = "model_registered"
 }
 
 /// One link of the tamper-evident audit log.

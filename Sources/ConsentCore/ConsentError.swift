@@ -17,6 +17,10 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     case unknownObjection(ObjectionID)
     /// An objection cannot move that way from where it stands.
     case illegalTransition(objection: ObjectionID, message: String)
+    case unknownDataset(DatasetID)
+    /// A dataset or model cannot be registered or changed that way (a name taken, a purge
+    /// already pending, a version out of order).
+    case lineageConflict(String)
     /// The store could not be read or written; nothing may be assumed about eligibility.
     case storeUnavailable(String)
     /// The audit chain does not verify at this entry.
@@ -45,6 +49,10 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "unknown objection \(jsonStringLiteral(id.rawValue))"
         case .illegalTransition(let id, let message):
             return "objection \(id): \(message)"
+        case .unknownDataset(let id):
+            return "unknown dataset \(jsonStringLiteral(id.rawValue)); `consentry datasets list` shows them"
+        case .lineageConflict(let message):
+            return message
         case .storeUnavailable(let message):
             return "the consent store is unavailable: \(message)"
         case .auditChainBroken(let sequence, let message):

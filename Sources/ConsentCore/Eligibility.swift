@@ -69,7 +69,7 @@ public func decide(_ member: Member?, history: ConsentHistory, objections: [Obje
         var pending = false
         for objection in objections {
             switch objection.status(at: instant) {
-            case .upheld?: return blocked(.objectionUpheld)
+            case .upheld?, .completed?: return blocked(.objectionUpheld)
             case .received?, .extended?: pending = true
             case .rejected?, nil: break
             }

@@ -10,6 +10,9 @@ public enum ObjectionStatus: String, Sendable, CaseIterable {
     case upheld
     /// Refused with reasons: the member's previous state applies again.
     case rejected
+    /// Upheld, and the member's data is gone from every registered dataset (after a purge).
+    /// The member stays excluded for good, as when upheld.
+    case completed
 
     /// Whether a decision is still owed.
     public var isPending: Bool { self == .received || self == .extended }
@@ -26,10 +29,12 @@ public enum ObjectionEvent: Sendable, Equatable {
     case received(at: Date, due: Date, reason: String?)
     case extended(at: Date, days: Int, due: Date, reason: String)
     case decided(at: Date, outcome: ObjectionOutcome, reason: String)
+    /// The upheld objection's data removal is done; `reason` says what was purged.
+    case completed(at: Date, reason: String)
 
     public var at: Date {
         switch self {
-        case .received(let at, _, _), .extended(let at, _, _, _), .decided(let at, _, _): at
+        case .received(let at, _, _), .extended(let at, _, _, _), .decided(let at, _, _), .completed(let at, _): at
         }
     }
 
@@ -40,6 +45,7 @@ public enum ObjectionEvent: Sendable, Equatable {
         case .extended: .extended
         case .decided(_, .uphold, _): .upheld
         case .decided(_, .reject, _): .rejected
+        case .completed: .completed
         }
     }
 }
@@ -48,7 +54,7 @@ public enum ObjectionEvent: Sendable, Equatable {
 /// data already used be removed.
 ///
 /// A pure state machine: `received` → `upheld` | `rejected`, with one `extended` step possible
-/// while undecided. Each transition returns a new value or throws
+/// while undecided, and `upheld` → `completed` once no dataset holds the member's data. Each transition returns a new value or throws
 /// ``ConsentError/illegalTransition(objection:message:)``; the full timeline is kept.
 public struct Objection: Sendable, Equatable {
     public let id: ObjectionID
@@ -79,6 +85,8 @@ public struct Objection: Sendable, Equatable {
                 objection = try objection.extending(byDays: days, reason: reason, at: at, maxExtensionDays: maxExtensionDays)
             case .decided(let at, let outcome, let reason):
                 objection = try objection.deciding(outcome, reason: reason, at: at)
+            case .completed(let at, let reason):
+                objection = try objection.completing(reason: reason, at: at)
             }
         }
         return objection
@@ -111,7 +119,15 @@ public struct Objection: Sendable, Equatable {
 
     /// The decision, once made.
     public var decision: (outcome: ObjectionOutcome, reason: String, at: Date)? {
-        if case .decided(let at, let outcome, let reason)? = timeline.last { return (outcome, reason, at) }
+        for event in timeline.reversed() {
+            if case .decided(let at, let outcome, let reason) = event { return (outcome, reason, at) }
+        }
+        return nil
+    }
+
+    /// When the upheld objection's data removal finished, if it has.
+    public var completedAt: Date? {
+        if case .completed(let at, _)? = timeline.last { return at }
         return nil
     }
 
@@ -150,6 +166,17 @@ public struct Objection: Sendable, Equatable {
         }
         let reason = try Self.requiredReason(reason)
         return appending(.decided(at: instant, outcome: outcome, reason: reason))
+    }
+
+    /// Marks an upheld objection done once its member's data is in no registered dataset.
+    public func completing(reason: String, at instant: Date) throws -> Objection {
+        guard status == .upheld else {
+            throw illegal("it is \(status.rawValue); only an upheld objection is completed, once its data is purged")
+        }
+        guard let last = timeline.last, instant >= last.at else {
+            throw illegal("completion cannot predate the decision (\(Timestamp.format(timeline[timeline.count - 1].at)))")
+        }
+        return appending(.completed(at: instant, reason: try Self.requiredReason(reason)))
     }
 
     private func appending(_ event: ObjectionEvent) -> Objection {

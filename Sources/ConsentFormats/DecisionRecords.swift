@@ -60,6 +60,9 @@ public enum DecisionRecords {
         case .decided(let at, let outcome, let reason):
             JSONWriter.object(["event": JSONWriter.string(outcome == .uphold ? "upheld" : "rejected"),
                                "at": JSONWriter.string(Timestamp.format(at)), "reason": JSONWriter.string(reason)])
+        case .completed(let at, let reason):
+            JSONWriter.object(["event": "\"completed\"", "at": JSONWriter.string(Timestamp.format(at)),
+                               "reason": JSONWriter.string(reason)])
         }
     }
 

@@ -53,7 +53,7 @@ extension SQLiteConsentStore {
         }
     }
 
-    private func appendEvents(_ timeline: [ObjectionEvent], from start: Int, of objection: Objection, actor: String,
+    func appendEvents(_ timeline: [ObjectionEvent], from start: Int, of objection: Objection, actor: String,
                               db: Database, audit: inout AuditAppender) throws {
         let recordedAt = Timestamp.microseconds(now())
         for position in start..<timeline.count {
@@ -76,6 +76,10 @@ extension SQLiteConsentStore {
                 columns = ("decided", nil, nil, outcome.rawValue, reason)
                 action = .objectionDecided
                 details["outcome"] = outcome.rawValue
+                details["reason"] = reason
+            case .completed(_, let reason):
+                columns = ("completed", nil, nil, nil, reason)
+                action = .objectionCompleted
                 details["reason"] = reason
             }
             try db.execute(sql: """
@@ -138,6 +142,8 @@ extension SQLiteConsentStore {
             return .extended(at: at, days: days, due: Timestamp.fromMicroseconds(due), reason: reason)
         case ("decided", _, _, let outcome?, let reason?):
             return .decided(at: at, outcome: outcome, reason: reason)
+        case ("completed", _, _, _, let reason?):
+            return .completed(at: at, reason: reason)
         default:
             throw ConsentError.storeUnavailable("an objection event of kind \(kind) is not readable")
         }

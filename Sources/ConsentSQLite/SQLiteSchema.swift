@@ -97,6 +97,122 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-lineage") { db in
+            // Objections gain a `completed` step (no dataset holds the member any more). SQLite
+            // cannot change a CHECK in place: rebuild the table, rows and triggers unchanged.
+            try db.execute(sql: """
+                CREATE TABLE objection_events_v2 (
+                    objection_id TEXT NOT NULL REFERENCES objections(id),
+                    position INTEGER NOT NULL CHECK (position >= 0),
+                    kind TEXT NOT NULL CHECK (kind IN ('received', 'extended', 'decided', 'completed')),
+                    at INTEGER NOT NULL,
+                    days INTEGER,
+                    due INTEGER,
+                    outcome TEXT CHECK (outcome IN ('uphold', 'reject')),
+                    reason TEXT,
+                    actor TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (objection_id, position),
+                    CHECK ((kind = 'received') = (position = 0)),
+                    CHECK (kind <> 'extended' OR (days > 0 AND due IS NOT NULL AND length(reason) > 0)),
+                    CHECK (kind <> 'decided' OR (outcome IS NOT NULL AND length(reason) > 0)),
+                    CHECK (kind <> 'completed' OR length(reason) > 0)
+                );
+                INSERT INTO objection_events_v2
+                    SELECT objection_id, position, kind, at, days, due, outcome, reason, actor, recorded_at FROM objection_events;
+                DROP TABLE objection_events;
+                ALTER TABLE objection_events_v2 RENAME TO objection_events;
+                CREATE TRIGGER objection_events_no_update BEFORE UPDATE ON objection_events
+                    BEGIN SELECT RAISE(ABORT, 'objection_events is append-only'); END;
+                CREATE TRIGGER objection_events_no_delete BEFORE DELETE ON objection_events
+                    BEGIN SELECT RAISE(ABORT, 'objection_events is append-only'); END;
+
+                CREATE TABLE datasets (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL CHECK (length(name) > 0),
+                    kind TEXT NOT NULL CHECK (kind IN ('export', 'filter')),
+                    location TEXT NOT NULL CHECK (substr(location, 1, 1) = '/'),
+                    member_field TEXT NOT NULL CHECK (length(member_field) > 0),
+                    created_at INTEGER NOT NULL,
+                    as_of INTEGER NOT NULL,
+                    policy_version TEXT,
+                    policy_sha256 TEXT,
+                    actor TEXT NOT NULL
+                );
+                CREATE TRIGGER datasets_no_update BEFORE UPDATE ON datasets
+                    BEGIN SELECT RAISE(ABORT, 'datasets rows never change'); END;
+                CREATE TRIGGER datasets_no_delete BEFORE DELETE ON datasets
+                    BEGIN SELECT RAISE(ABORT, 'datasets rows are never deleted'); END;
+
+                -- Version 1 is what was written; each purge adds one. Only a pending version may
+                -- change, once, to committed or abandoned.
+                CREATE TABLE dataset_versions (
+                    dataset_id TEXT NOT NULL REFERENCES datasets(id),
+                    version INTEGER NOT NULL CHECK (version >= 1),
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'committed', 'abandoned')),
+                    created_at INTEGER NOT NULL,
+                    manifest TEXT NOT NULL CHECK (json_valid(manifest)),
+                    manifest_sha256 TEXT NOT NULL CHECK (length(manifest_sha256) = 64),
+                    records INTEGER NOT NULL CHECK (records >= 0),
+                    removed_members INTEGER NOT NULL CHECK (removed_members >= 0),
+                    PRIMARY KEY (dataset_id, version)
+                );
+                CREATE TRIGGER dataset_versions_settle_once BEFORE UPDATE ON dataset_versions
+                    WHEN OLD.state <> 'pending' OR NEW.state = 'pending' OR NEW.manifest <> OLD.manifest
+                      OR NEW.records <> OLD.records OR NEW.version <> OLD.version OR NEW.dataset_id <> OLD.dataset_id
+                    BEGIN SELECT RAISE(ABORT, 'only a pending dataset version may be settled, once'); END;
+                CREATE TRIGGER dataset_versions_no_delete BEFORE DELETE ON dataset_versions
+                    BEGIN SELECT RAISE(ABORT, 'dataset_versions is append-only'); END;
+
+                -- Which members a dataset holds; a committed purge sets removed_version, once.
+                CREATE TABLE dataset_members (
+                    dataset_id TEXT NOT NULL REFERENCES datasets(id),
+                    member_key INTEGER NOT NULL REFERENCES members(member_key),
+                    removed_version INTEGER,
+                    PRIMARY KEY (dataset_id, member_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX dataset_members_by_member ON dataset_members(member_key);
+                CREATE TRIGGER dataset_members_remove_once BEFORE UPDATE ON dataset_members
+                    WHEN OLD.removed_version IS NOT NULL OR NEW.removed_version IS NULL
+                      OR NEW.dataset_id <> OLD.dataset_id OR NEW.member_key <> OLD.member_key
+                    BEGIN SELECT RAISE(ABORT, 'a member is removed from a dataset once, and never restored'); END;
+                CREATE TRIGGER dataset_members_no_delete BEFORE DELETE ON dataset_members
+                    BEGIN SELECT RAISE(ABORT, 'dataset_members is append-only'); END;
+                -- The members a purge version removes, recorded before its files are put in place.
+                CREATE TABLE dataset_removals (
+                    dataset_id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    member_key INTEGER NOT NULL REFERENCES members(member_key),
+                    PRIMARY KEY (dataset_id, version, member_key),
+                    FOREIGN KEY (dataset_id, version) REFERENCES dataset_versions(dataset_id, version)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER dataset_removals_no_update BEFORE UPDATE ON dataset_removals
+                    BEGIN SELECT RAISE(ABORT, 'dataset_removals is append-only'); END;
+                CREATE TRIGGER dataset_removals_no_delete BEFORE DELETE ON dataset_removals
+                    BEGIN SELECT RAISE(ABORT, 'dataset_removals is append-only'); END;
+
+                CREATE TABLE models (
+                    name TEXT PRIMARY KEY NOT NULL CHECK (length(name) > 0),
+                    registered_at INTEGER NOT NULL,
+                    actor TEXT NOT NULL
+                );
+                CREATE TABLE model_datasets (
+                    model TEXT NOT NULL REFERENCES models(name),
+                    dataset_id TEXT NOT NULL REFERENCES datasets(id),
+                    dataset_version INTEGER NOT NULL,
+                    PRIMARY KEY (model, dataset_id)
+                );
+                CREATE INDEX model_datasets_by_dataset ON model_datasets(dataset_id);
+                CREATE TRIGGER models_no_update BEFORE UPDATE ON models
+                    BEGIN SELECT RAISE(ABORT, 'models rows never change'); END;
+                CREATE TRIGGER models_no_delete BEFORE DELETE ON models
+                    BEGIN SELECT RAISE(ABORT, 'models rows are never deleted'); END;
+                CREATE TRIGGER model_datasets_no_update BEFORE UPDATE ON model_datasets
+                    BEGIN SELECT RAISE(ABORT, 'model_datasets rows never change'); END;
+                CREATE TRIGGER model_datasets_no_delete BEFORE DELETE ON model_datasets
+                    BEGIN SELECT RAISE(ABORT, 'model_datasets rows are never deleted'); END;
+                """)
+        }
         return migrator
     }
 }

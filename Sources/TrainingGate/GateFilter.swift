@@ -40,10 +40,13 @@ public struct FilterOptions: Sendable {
     public var strict: Bool
     /// Compute the SHA-256 of every input and of the output (for the report).
     public var hashing: Bool
+    /// Gather the ids of the members whose records were kept (to register the output's lineage).
+    public var collectMembers: Bool
     public var blockSize: Int
 
     public init(memberField: String = "member_id", timeField: String? = nil, threads: Int = 2, strict: Bool = false,
-                hashing: Bool = false, blockSize: Int = 4 << 20) {
+                hashing: Bool = false, collectMembers: Bool = false, blockSize: Int = 4 << 20) {
+        self.collectMembers = collectMembers
         self.memberField = memberField
         self.timeField = timeField
         self.threads = threads
@@ -68,8 +71,12 @@ public struct FilterResult: Sendable {
     public var kept = 0
     public var dropped: [DropReason: Int] = [:]
     public var outputBytes = 0
+    /// Bytes of the output file as stored (after compression for `.gz`).
+    public var storedBytes = 0
     public var outputSHA256: String?
     public var seconds = 0.0
+    /// The members whose records were kept, in id byte order (with `collectMembers`).
+    public var keptMembers: [MemberID] = []
 
     public var inputBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
 }
@@ -122,8 +129,19 @@ public enum GateFilter {
                 result.records += input.records
                 result.inputs.append(input)
             }
-            result.outputSHA256 = sink.sha256
+            if options.collectMembers {
+                let all = MemberTable(expectedCount: processors.reduce(0) { $0 + ($1.kept?.count ?? 0) })
+                for processor in processors { processor.kept?.forEachID { all.insert(UnsafeRawBufferPointer($0), GateVerdict(drop: nil)) } }
+                var ids: [MemberID] = []
+                ids.reserveCapacity(all.count)
+                all.forEachID { bytes in
+                    if let id = MemberID(String(decoding: bytes, as: UTF8.self)) { ids.append(id) }
+                }
+                result.keptMembers = ids.sorted()
+            }
             try sink.commit()
+            result.outputSHA256 = sink.sha256
+            result.storedBytes = sink.storedBytes
         } catch {
             sink.abandon()
             throw error
@@ -145,7 +163,7 @@ public enum GateFilter {
         guard !isDirectory.boolValue else { throw GateError.input(path, "is a directory") }
         guard path.hasSuffix(".gz") else { return (MappedSource(try FileMapping(path: path), blockSize: blockSize), {}) }
         let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/gzip") ? "/usr/bin/gzip" : "/bin/gzip")
+        gzip.executableURL = URL(fileURLWithPath: Gzip.path)
         gzip.arguments = ["-dc", "--", path]
         let pipe = Pipe()
         let errors = Pipe()
@@ -189,8 +207,11 @@ final class LineJudge: @unchecked Sendable {
     let usesTime: Bool
     let asOfMicros: Int64
     let lookbackMicros: Int64?
+    /// The ids of kept records' members, when collecting them.
+    let kept: MemberTable?
 
     init(decisions: GateDecisions, options: FilterOptions) {
+        kept = options.collectMembers ? MemberTable() : nil
         scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) })
         table = decisions.table
         unknownIsEligible = decisions.unknownIsEligible
@@ -242,6 +263,24 @@ final class LineJudge: @unchecked Sendable {
     /// Nil to keep the line, otherwise why it is dropped.
     @inline(__always)
     func judgeLine(_ line: UnsafePointer<UInt8>, _ length: Int) -> DropReason? {
+        let drop = judgeRecord(line, length)
+        if drop == nil, let kept { remember(line, length, in: kept) }
+        return drop
+    }
+
+    /// Adds the member of this kept line to `table`.
+    private func remember(_ line: UnsafePointer<UInt8>, _ length: Int, in table: MemberTable) {
+        guard let found = scanner.scan(line, length) else { return }
+        if found.memberKind == .escapedString {
+            if let id = decode(line, found.memberStart..<found.memberEnd) { table.insert(id, GateVerdict(drop: nil)) }
+        } else {
+            table.insert(UnsafeRawBufferPointer(start: line + found.memberStart, count: found.memberEnd - found.memberStart),
+                         GateVerdict(drop: nil))
+        }
+    }
+
+    @inline(__always)
+    private func judgeRecord(_ line: UnsafePointer<UInt8>, _ length: Int) -> DropReason? {
         guard let found = scanner.scan(line, length) else { return .malformed }
         guard found.memberCount == 1 else { return .missingMember }
         let verdict: GateVerdict?

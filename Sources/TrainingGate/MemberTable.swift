@@ -87,6 +87,13 @@ public final class MemberTable: @unchecked Sendable {
         return id.withUTF8 { verdict($0.baseAddress ?? UnsafePointer(arena), $0.count) }
     }
 
+    /// Calls `body` with the bytes of every id held, in no particular order.
+    public func forEachID(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        for position in 0...mask where slots[position].used {
+            try body(UnsafeBufferPointer(start: arena + Int(slots[position].offset), count: Int(slots[position].length)))
+        }
+    }
+
     // MARK: Dense ids
 
     /// Set by ``seal()`` when every id is one common prefix followed by a decimal number

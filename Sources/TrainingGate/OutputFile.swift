@@ -4,12 +4,23 @@ import Foundation
 
 /// An output written beside its final path and renamed over it only when complete and on disk
 /// (write, fsync, rename, fsync the directory): readers see the old file or the new one, never
-/// half of one. `-` writes to standard output instead.
+/// half of one. `-` writes to standard output instead. A path ending in `.gz` is compressed
+/// (through gzip, without a name or time stamp, so equal content gives equal files).
 final class OutputFile {
     let path: String
     private let temporary: String?
+    /// The file being written.
     private let fd: Int32
+    /// Where records are written: `fd`, or gzip's input when compressing.
+    private let sink: Int32
+    private var gzip: (process: Process, input: Pipe, errors: Pipe)?
+    /// Bytes written (before compression).
     private(set) var bytes = 0
+    /// Bytes of the file once committed (after compression).
+    private(set) var storedBytes = 0
+    /// The SHA-256 of the file as stored, once committed, when hashing.
+    private(set) var sha256: String?
+    private let hashing: Bool
     /// IOV_MAX on Linux.
     static let vectorLimit = 1024
     private var hasher: SHA256?
@@ -17,10 +28,12 @@ final class OutputFile {
 
     init(path: String, hashing: Bool) throws {
         self.path = path
-        hasher = hashing ? SHA256() : nil
+        self.hashing = hashing
         if path == "-" {
+            hasher = hashing ? SHA256() : nil
             temporary = nil
             fd = STDOUT_FILENO
+            sink = fd
             return
         }
         let url = URL(fileURLWithPath: path)
@@ -33,6 +46,29 @@ final class OutputFile {
         guard opened >= 0 else { throw GateError.output(path, String(cString: strerror(errno))) }
         temporary = temp
         fd = opened
+        guard path.hasSuffix(".gz") else {
+            hasher = hashing ? SHA256() : nil
+            sink = fd
+            return
+        }
+        // A gzip that dies must make writes fail with EPIPE, not kill this process.
+        signal(SIGPIPE, SIG_IGN)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Gzip.path)
+        process.arguments = ["-c", "-n", "-6"]
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle(fileDescriptor: opened, closeOnDealloc: false)
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            close(opened)
+            unlink(temp)
+            throw GateError.output(path, "cannot start gzip to compress it: \(error)")
+        }
+        gzip = (process, input, errors)
+        sink = input.fileHandleForWriting.fileDescriptor
     }
 
     deinit {
@@ -65,7 +101,7 @@ final class OutputFile {
     private func writeAll(_ vectors: inout [iovec]) throws {
         var first = 0
         while first < vectors.count {
-            let written = vectors[first...].withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) }
+            let written = vectors[first...].withUnsafeBufferPointer { writev(sink, $0.baseAddress, Int32($0.count)) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw GateError.output(path, String(cString: strerror(errno)))
@@ -95,22 +131,38 @@ final class OutputFile {
     /// Starts the kernel writing what is already written (without waiting), every 32 MiB, so the
     /// final fsync has little left to do and writing to disk overlaps with filtering.
     private func startWriteback() {
-        guard temporary != nil, bytes - writebackFrom >= Self.writebackStep else { return }
+        guard temporary != nil, gzip == nil, bytes - writebackFrom >= Self.writebackStep else { return }
         _ = Self.syncFileRange?(fd, Int64(writebackFrom), Int64(bytes - writebackFrom), 2 /* SYNC_FILE_RANGE_WRITE */)
         writebackFrom = bytes
     }
 
-    /// The SHA-256 of everything written, when hashing.
-    var sha256: String? { hasher.map { Digest.hex($0.finalize()) } }
-
     /// Makes the output durable and puts it in place.
     func commit() throws {
         finished = true
-        guard let temporary else { return }
+        guard let temporary else {
+            sha256 = hasher.map { Digest.hex($0.finalize()) }
+            storedBytes = bytes
+            return
+        }
         defer { close(fd) }
+        if let gzip {
+            try? gzip.input.fileHandleForWriting.close()
+            gzip.process.waitUntilExit()
+            guard gzip.process.terminationStatus == 0 else {
+                unlink(temporary)
+                let message = String(decoding: gzip.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw GateError.output(path, "gzip failed: " + message.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
         guard fsync(fd) == 0 else {
             unlink(temporary)
             throw GateError.output(path, "fsync failed: " + String(cString: strerror(errno)))
+        }
+        storedBytes = Int(lseek(fd, 0, SEEK_END))
+        if let hasher {
+            sha256 = Digest.hex(hasher.finalize())
+        } else if hashing {
+            sha256 = try FileDigest.sha256(of: temporary)
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
@@ -123,8 +175,39 @@ final class OutputFile {
     func abandon() {
         finished = true
         guard let temporary else { return }
+        if let gzip {
+            try? gzip.input.fileHandleForWriting.close()
+            gzip.process.waitUntilExit()
+        }
         close(fd)
         unlink(temporary)
+    }
+}
+
+/// Where gzip is on Debian (it is an essential package).
+enum Gzip {
+    static let path = FileManager.default.isExecutableFile(atPath: "/usr/bin/gzip") ? "/usr/bin/gzip" : "/bin/gzip"
+}
+
+/// SHA-256 of files as stored, read in 4 MiB chunks.
+public enum FileDigest {
+    public static func sha256(of path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw GateError.input(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw GateError.input(path, String(cString: strerror(errno)))
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return Digest.hex(hasher.finalize())
     }
 }
 

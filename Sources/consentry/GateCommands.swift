@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsentCore
+import ConsentSQLite
 import Foundation
 import TrainingGate
 
@@ -59,15 +60,25 @@ struct FilterCommand: AsyncParsableCommand {
     @Flag(help: "Stop at the first malformed line, naming FILE:LINE, and write nothing.")
     var strict = false
 
+    @Option(help: ArgumentHelp("Register the output as a training dataset with this name (needs --db): `lineage` and `purge` then know it.", valueName: "name"))
+    var register: String?
+
     func validate() throws {
         let sources = [db != nil, snapshot != nil, exclusions != nil].filter { $0 }.count
         guard sources <= 1 else { throw ValidationError("give only one of --db, --snapshot and --exclusions") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
         if snapshot != nil, asOf != nil { throw ValidationError("--as-of cannot be used with --snapshot: a snapshot is decided at its own instant") }
+        if register != nil {
+            guard snapshot == nil, exclusions == nil else {
+                throw ValidationError("--register needs decisions from the store (--db): lineage is recorded there")
+            }
+            guard out != "-" else { throw ValidationError("--register needs --out FILE: standard output cannot be registered or purged") }
+        }
     }
 
     func run() async throws {
         let decisions: GateDecisions
+        var storePath: String?
         if let snapshot {
             decisions = try SnapshotFile.read(path: snapshot).1
         } else if let exclusions {
@@ -77,12 +88,22 @@ struct FilterCommand: AsyncParsableCommand {
             guard let path else {
                 throw ValidationError("say where decisions come from: --db PATH (or env CONSENTRY_DB), --snapshot FILE or --exclusions FILE")
             }
+            storePath = path
             let everyone = try await EveryoneAtInstant.load(path: path, instant: asOf?.date ?? Date())
             decisions = GateSources.decisions(from: everyone.snapshot, version: everyone.version, asOf: everyone.instant)
         }
         let options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
                                     hashing: report != nil)
-        let result = try GateFilter.run(inputs: inputs, output: out, decisions: decisions, options: options)
+        let result: FilterResult
+        if let register, let storePath {
+            let store = try SQLiteConsentStore(path: storePath, mustExist: true)
+            let (run, manifest) = try await RegisteredFilter.run(inputs: inputs, output: out, decisions: decisions, options: options,
+                                                                 name: register, store: store, actor: cliActor)
+            result = run
+            printError("filter: registered dataset \(manifest.dataset) (\(register)): \(manifest.members) members, \(manifest.records) records")
+        } else {
+            result = try GateFilter.run(inputs: inputs, output: out, decisions: decisions, options: options)
+        }
         if let report {
             let json = FilterReport.json(result, decisions: decisions, options: options, output: out) + "\n"
             do {

@@ -43,7 +43,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         )
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "Only objections now in this status: received, extended, upheld or rejected.") var status: ObjectionStatus?
+        @Option(help: "Only objections now in this status: received, extended, upheld, rejected or completed (upheld, and the data purged from every dataset).") var status: ObjectionStatus?
 
         func run() async throws {
             let output = Output()

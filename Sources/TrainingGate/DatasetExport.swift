@@ -1,0 +1,201 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+/// `consentry export`: the eligible members' data, only in the categories the active policy
+/// allows, as JSON Lines shards and a manifest, registered with its member list (lineage).
+public enum DatasetExport {
+    public struct Options: Sendable {
+        public var asOf: Date
+        public var directory: String
+        public var name: String?
+        /// Members per shard.
+        public var shardRecords: Int
+        public var gzip: Bool
+        public var actor: String
+
+        public init(asOf: Date, directory: String, name: String? = nil, shardRecords: Int = 100_000, gzip: Bool = false,
+                    actor: String) {
+            self.asOf = asOf
+            self.directory = directory
+            self.name = name
+            self.shardRecords = shardRecords
+            self.gzip = gzip
+            self.actor = actor
+        }
+    }
+
+    /// What an export wrote.
+    public struct Result: Sendable {
+        public var manifest: DatasetManifest
+        public var seconds: Double
+        public var membersRead: Int
+    }
+
+    public static func run(store: some LineageStore, options: Options) async throws -> Result {
+        let started = ContinuousClock.now
+        guard options.shardRecords >= 1 else { throw GateError.usage("--shard-records must be at least 1") }
+        let directory = URL(fileURLWithPath: options.directory).standardizedFileURL.path
+        try prepareEmptyDirectory(directory)
+        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+        let policy = version.policy
+
+        // Who is eligible at as-of, counted by reason.
+        let snapshot = try await store.decisionSnapshot(asOf: options.asOf)
+        let eligible = MemberTable(expectedCount: snapshot.count)
+        var counts: [String: Int] = [:]
+        snapshot.forEachDecision(policy: policy, instant: options.asOf) { index, decision in
+            counts[decision.reason.rawValue, default: 0] += 1
+            if decision.eligible { eligible.insert(snapshot.members[index].id.rawValue, GateVerdict(drop: nil)) }
+        }
+        eligible.seal()
+
+        // The allowed categories' keys as bytes, to pick them out of each member's stored data.
+        let allowed = policy.allowedCategories.filter { !$0.isNeverAllowed }.map { Array($0.rawValue.utf8) }
+        let id = DatasetID.random(at: Date())
+        var writer = ShardWriter(directory: directory, gzip: options.gzip, shardRecords: options.shardRecords)
+        var members: [MemberID] = []
+        var read = 0
+        var withoutData = 0
+        do {
+            try await store.forEachMemberData { idBytes, data in
+                read += 1
+                guard let base = idBytes.baseAddress, eligible.verdict(base, idBytes.count) != nil else { return }
+                let idText = String(decoding: idBytes, as: UTF8.self)
+                guard let member = MemberID(idText) else { return }
+                let wrote = try writer.record(member: idText, data: data, allowed: allowed)
+                if wrote { members.append(member) } else { withoutData += 1 }
+            }
+            try writer.finish()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        if withoutData > 0 { counts["eligible_without_allowed_data"] = withoutData }
+
+        let manifest = DatasetManifest(
+            dataset: id, name: options.name ?? "export-" + Timestamp.format(options.asOf), kind: .export, version: 1,
+            previous: nil, createdAt: Date(), asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,
+            memberField: "member", records: members.count, members: members.count, counts: counts,
+            categories: policy.allowedCategories.filter { !$0.isNeverAllowed }.map(\.rawValue), files: writer.files, purge: nil)
+        let text = manifest.json
+        // Registered before the manifest appears: a dataset nobody could purge must never exist.
+        try await store.registerDataset(
+            NewDataset(id: id, name: manifest.name, kind: .export, location: directory, memberField: "member",
+                       asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,
+                       manifestJSON: text, manifestSHA256: Digest.sha256Hex(text), records: members.count),
+            members: members, actor: options.actor)
+        try AtomicFile.write(text, to: directory + "/manifest.json")
+        let elapsed = ContinuousClock.now - started
+        return Result(manifest: manifest, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                      membersRead: read)
+    }
+
+    /// Creates `path` or accepts it empty; anything already in it is refused, never overwritten.
+    static func prepareEmptyDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw GateError.output(path, "exists and is not a directory") }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            guard contents.isEmpty else {
+                throw GateError.output(path, "is not empty (\(contents.count) entries); export into a new or empty directory")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw GateError.output(path, "cannot create the directory: \(error.localizedDescription)")
+            }
+        }
+    }
+}
+
+/// Writes `part-00000.jsonl` … shards of `{"member": …, "data": {…}}` lines, each atomically.
+struct ShardWriter {
+    let directory: String
+    let gzip: Bool
+    let shardRecords: Int
+    private(set) var files: [DatasetManifest.File] = []
+    private var current: OutputFile?
+    private var currentName = ""
+    private var currentRecords = 0
+    private var buffer: [UInt8] = []
+
+    init(directory: String, gzip: Bool, shardRecords: Int) {
+        self.directory = directory
+        self.gzip = gzip
+        self.shardRecords = shardRecords
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Writes the member's line with only the `allowed` keys of `data`; false (nothing written)
+    /// when none of their data is in an allowed category.
+    mutating func record(member: String, data: UnsafeBufferPointer<UInt8>, allowed: [[UInt8]]) throws -> Bool {
+        let mark = buffer.count
+        buffer.append(contentsOf: #"{"member":"#.utf8)
+        buffer.append(contentsOf: jsonStringLiteral(member).utf8)
+        buffer.append(contentsOf: #","data":{"#.utf8)
+        var scanner = JSONScanner(data)
+        var wrote = 0
+        do {
+            try scanner.expect(0x7B, "a JSON object")
+            if !scanner.closesImmediately(0x7D) {
+                repeat {
+                    let key = try scanner.readString()
+                    try scanner.expect(0x3A, "':' after a key")
+                    let value = try scanner.skipValue()
+                    guard !key.hasEscapes else { continue }
+                    let keyBytes = UnsafeBufferPointer(rebasing: data[key.range])
+                    guard allowed.contains(where: { $0.elementsEqual(keyBytes) }) else { continue }
+                    if wrote > 0 { buffer.append(0x2C) }
+                    buffer.append(0x22)
+                    buffer.append(contentsOf: keyBytes)
+                    buffer.append(contentsOf: #"":"#.utf8)
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: data[value]))
+                    wrote += 1
+                } while try scanner.nextMember(close: 0x7D)
+            }
+        } catch {
+            throw ConsentError.storeUnavailable("the stored data of member \(jsonStringLiteral(member)) is not a JSON object: \(error)")
+        }
+        guard wrote > 0 else {
+            buffer.removeSubrange(mark...)
+            return false
+        }
+        buffer.append(contentsOf: "}}\n".utf8)
+        if current == nil { try open() }
+        currentRecords += 1
+        if buffer.count >= 1 << 20 { try flush() }
+        if currentRecords == shardRecords { try close() }
+        return true
+    }
+
+    private mutating func open() throws {
+        currentName = String(format: "part-%05d.jsonl", files.count) + (gzip ? ".gz" : "")
+        current = try OutputFile(path: directory + "/" + currentName, hashing: true)
+        currentRecords = 0
+    }
+
+    private mutating func flush() throws {
+        guard let current, !buffer.isEmpty else { return }
+        try current.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func close() throws {
+        try flush()
+        guard let file = current else { return }
+        try file.commit()
+        files.append(.init(name: currentName, records: currentRecords, bytes: file.storedBytes, sha256: file.sha256 ?? ""))
+        current = nil
+    }
+
+    mutating func finish() throws { try close() }
+
+    /// Removes the shard being written and every shard already written.
+    mutating func abandon() {
+        current?.abandon()
+        current = nil
+        for file in files { unlink(directory + "/" + file.name) }
+    }
+}

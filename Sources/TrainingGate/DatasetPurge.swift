@@ -1,0 +1,325 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+/// `consentry purge`: rewrites registered datasets without the records of members whose
+/// objection was upheld (and, when asked, of members no longer eligible).
+///
+/// Each dataset moves from one version to the next in steps that survive `kill -9` anywhere:
+/// 1. the new files are written beside the old ones and fsynced (`part-00000.v2.jsonl`, or a
+///    hidden `.NAME.v2` beside a filtered file);
+/// 2. the store records the new version as *pending*, with the members it removes;
+/// 3. the switch: the new `manifest.json` is renamed over the old one (an export: readers find
+///    the shards through it), or the new file is renamed over the old one (a filtered file);
+/// 4. the store marks the version *committed*, marks the members removed, and completes
+///    upheld objections whose member no dataset holds any more;
+/// 5. the old files are deleted.
+///
+/// A run that finds a pending version settles it first by looking at the disk: the switch
+/// happened (commit it) or it did not (abandon it and delete its files). So a dataset is
+/// always entirely its old version or entirely its new one.
+public enum DatasetPurge {
+    public struct Options: Sendable {
+        /// The datasets to purge; nil for all.
+        public var datasets: [DatasetID]?
+        /// Also remove members whose decision now is not eligible (opted out, or any other reason).
+        public var includeNotEligible: Bool
+        public var threads: Int
+        public var actor: String
+
+        public init(datasets: [DatasetID]?, includeNotEligible: Bool = false, threads: Int = 2, actor: String) {
+            self.datasets = datasets
+            self.includeNotEligible = includeNotEligible
+            self.threads = threads
+            self.actor = actor
+        }
+    }
+
+    /// What happened to one dataset.
+    public struct Outcome: Sendable, Equatable {
+        public enum Action: String, Sendable {
+            /// A new version without the removed members is in place.
+            case purged
+            /// Nobody to remove.
+            case unchanged
+        }
+
+        public var dataset: DatasetID
+        public var action: Action
+        public var version: Int
+        public var removedMembers: Int
+        public var removedRecords: Int
+        /// An interrupted purge found and settled first: "committed vN" or "abandoned vN".
+        public var recovered: String?
+    }
+
+    public struct Result: Sendable {
+        public var outcomes: [Outcome]
+        /// Upheld objections now complete (no dataset holds their member).
+        public var completedObjections: [ObjectionID]
+    }
+
+    public static func run(store: some LineageStore, options: Options) async throws -> Result {
+        let targets: [Dataset]
+        if let ids = options.datasets {
+            var list: [Dataset] = []
+            for id in ids {
+                guard let dataset = try await store.dataset(id) else { throw ConsentError.unknownDataset(id) }
+                list.append(dataset)
+            }
+            targets = list
+        } else {
+            targets = try await store.datasets()
+        }
+        let upheld = Set(try await store.objections(status: .upheld).map(\.member))
+        var outcomes: [Outcome] = []
+        var completed: [ObjectionID] = []
+        for target in targets {
+            var dataset = target
+            var recovered: String?
+            if let pending = dataset.pending {
+                let committed = try settle(dataset, pending: pending)
+                completed += try await store.finishPurge(of: dataset.id, version: pending.version, committed: committed,
+                                                         actor: options.actor)
+                if committed { try removeUnreferencedFiles(dataset, keeping: pending) }
+                recovered = (committed ? "committed v" : "abandoned v") + String(pending.version)
+                guard let reloaded = try await store.dataset(dataset.id) else { throw ConsentError.unknownDataset(dataset.id) }
+                dataset = reloaded
+            }
+            guard let current = dataset.current else { continue }
+            try placeRegisteredFile(dataset, version: current)
+            try removeUnreferencedFiles(dataset, keeping: current)
+            var outcome = try await purge(dataset, current: current, upheld: upheld, store: store, options: options)
+            outcome.outcome.recovered = recovered
+            completed += outcome.completed
+            outcomes.append(outcome.outcome)
+        }
+        completed += try await store.completeObjections(actor: options.actor)
+        return Result(outcomes: outcomes, completedObjections: completed)
+    }
+
+    private static func purge(_ dataset: Dataset, current: DatasetVersion, upheld: Set<MemberID>, store: some LineageStore,
+                              options: Options) async throws -> (outcome: Outcome, completed: [ObjectionID]) {
+        let manifest = try DatasetManifest.parse(current.manifestJSON, source: "dataset \(dataset.id) v\(current.version)")
+        let held = try await store.members(of: dataset.id)
+        var removing: [MemberID] = []
+        var reasons: [String: Int] = [:]
+        var notEligible: [MemberID: Reason] = [:]
+        if options.includeNotEligible, !held.isEmpty {
+            guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+            let now = Date()
+            let snapshot = try await store.decisionSnapshot(asOf: now, members: held)
+            snapshot.forEachDecision(policy: version.policy, instant: now) { index, decision in
+                if !decision.eligible { notEligible[snapshot.members[index].id] = decision.reason }
+            }
+            // A member the store no longer holds cannot be shown eligible: take them out too.
+            for id in held where snapshot.index(of: id) == nil { notEligible[id] = .memberUnknown }
+        }
+        for id in held {
+            if upheld.contains(id) {
+                removing.append(id)
+                reasons[Reason.objectionUpheld.rawValue, default: 0] += 1
+            } else if let reason = notEligible[id] {
+                removing.append(id)
+                reasons[reason.rawValue, default: 0] += 1
+            }
+        }
+        let unchanged = Outcome(dataset: dataset.id, action: .unchanged, version: current.version, removedMembers: 0,
+                                removedRecords: 0, recovered: nil)
+        guard !removing.isEmpty else { return (unchanged, []) }
+
+        let directory = Self.directory(of: dataset)
+        for file in manifest.files {
+            let path = directory + "/" + file.name
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw GateError.input(path, "missing: dataset \(dataset.id) v\(current.version) lists it; nothing was changed")
+            }
+            guard try FileDigest.sha256(of: path) == file.sha256 else {
+                throw GateError.input(path, "differs from dataset \(dataset.id) v\(current.version)'s manifest (SHA-256); it was changed outside Consentry, nothing was purged")
+            }
+        }
+
+        // 1. New files beside the old ones.
+        let table = MemberTable(expectedCount: removing.count)
+        for id in removing { table.insert(id.rawValue, GateVerdict(drop: .excluded)) }
+        let decisions = GateDecisions(table: table, unknownIsEligible: true, asOf: Date(), lookbackStart: nil,
+                                      policyVersion: nil, policySHA256: nil, source: "purge")
+        let next = (dataset.versions.last?.version ?? current.version) + 1
+        var files: [DatasetManifest.File] = []
+        var written: [String] = []
+        var records = 0
+        do {
+            for file in manifest.files {
+                let name = newName(of: file.name, kind: dataset.kind, version: next)
+                let result = try GateFilter.run(inputs: [directory + "/" + file.name], output: directory + "/" + name,
+                                                decisions: decisions,
+                                                options: FilterOptions(memberField: dataset.memberField, threads: options.threads,
+                                                                       hashing: true))
+                if result.kept == file.records, dataset.kind == .export {
+                    // Nobody to remove in this shard: the new version keeps the file as it is.
+                    unlink(directory + "/" + name)
+                    files.append(file)
+                } else {
+                    written.append(directory + "/" + name)
+                    files.append(.init(name: dataset.kind == .filter ? file.name : name, records: result.kept,
+                                       bytes: result.storedBytes, sha256: result.outputSHA256 ?? ""))
+                }
+                records += result.kept
+            }
+        } catch {
+            for path in written { unlink(path) }
+            throw error
+        }
+        Failpoint.hit("purge-files-written")
+
+        var newManifest = manifest
+        newManifest.version = next
+        newManifest.previous = (current.version, current.manifestSHA256)
+        newManifest.createdAt = Date()
+        newManifest.records = records
+        newManifest.members = held.count - removing.count
+        newManifest.files = files
+        newManifest.purge = .init(removedMembers: removing.count, removedRecords: current.records - records, reasons: reasons)
+        newManifest.tool = "consentry " + GateVersion.tool
+        let text = newManifest.json
+        let pending = DatasetVersion(version: next, state: .pending, createdAt: newManifest.createdAt, manifestJSON: text,
+                                     manifestSHA256: Digest.sha256Hex(text), records: records, removedMembers: removing.count)
+        // 2. The store knows what is about to happen.
+        do {
+            try await store.beginPurge(of: dataset.id, version: pending, removing: removing, actor: options.actor)
+        } catch {
+            for path in written { unlink(path) }
+            throw error
+        }
+        Failpoint.hit("purge-pending-recorded")
+        // 3. The switch.
+        try switchVersion(dataset, to: newManifest)
+        Failpoint.hit("purge-switched")
+        // 4. The store records it, and completes objections.
+        let completed = try await store.finishPurge(of: dataset.id, version: next, committed: true, actor: options.actor)
+        Failpoint.hit("purge-committed")
+        // 5. The old files go.
+        try removeUnreferencedFiles(dataset, keeping: pending)
+        return (Outcome(dataset: dataset.id, action: .purged, version: next, removedMembers: removing.count,
+                        removedRecords: current.records - records, recovered: nil), completed)
+    }
+
+    /// The directory holding the dataset's files and manifest.
+    static func directory(of dataset: Dataset) -> String {
+        dataset.kind == .export ? dataset.location : URL(fileURLWithPath: dataset.location).deletingLastPathComponent().path
+    }
+
+    /// Where a filtered file's manifest lives: beside it.
+    public static func manifestPath(of dataset: Dataset) -> String {
+        dataset.kind == .export ? dataset.location + "/manifest.json" : dataset.location + ".manifest.json"
+    }
+
+    /// The name a purge writes version `version` of a file under: `part-00000.v3.jsonl` for a
+    /// shard, a hidden `.NAME.v3` beside a filtered file (renamed over it at the switch).
+    static func newName(of name: String, kind: DatasetKind, version: Int) -> String {
+        if kind == .filter { return ".\(name).v\(version)" }
+        guard let base = name.range(of: "part-") , let dot = name[base.upperBound...].firstIndex(of: ".") else {
+            return name + ".v\(version)"
+        }
+        return "part-" + name[base.upperBound..<dot] + ".v\(version)" + (name.hasSuffix(".gz") ? ".jsonl.gz" : ".jsonl")
+    }
+
+    /// Puts the new version in place with one rename.
+    private static func switchVersion(_ dataset: Dataset, to manifest: DatasetManifest) throws {
+        switch dataset.kind {
+        case .export:
+            try AtomicFile.write(manifest.json, to: manifestPath(of: dataset))
+        case .filter:
+            let staged = directory(of: dataset) + "/" + newName(of: URL(fileURLWithPath: dataset.location).lastPathComponent,
+                                                                kind: .filter, version: manifest.version)
+            guard rename(staged, dataset.location) == 0 else {
+                throw GateError.output(dataset.location, "cannot put the purged version in place: " + String(cString: strerror(errno)))
+            }
+            syncDirectory(of: dataset.location)
+            try AtomicFile.write(manifest.json, to: manifestPath(of: dataset))
+        }
+    }
+
+    /// A filtered file registered but not yet renamed into place (the run stopped in between)
+    /// is put in place now.
+    static func placeRegisteredFile(_ dataset: Dataset, version: DatasetVersion) throws {
+        guard dataset.kind == .filter, !FileManager.default.fileExists(atPath: dataset.location) else { return }
+        let staged = directory(of: dataset) + "/" + newName(of: URL(fileURLWithPath: dataset.location).lastPathComponent,
+                                                            kind: .filter, version: version.version)
+        guard FileManager.default.fileExists(atPath: staged) else { return }
+        guard rename(staged, dataset.location) == 0 else {
+            throw GateError.output(dataset.location, "cannot put the registered file in place: " + String(cString: strerror(errno)))
+        }
+        syncDirectory(of: dataset.location)
+        try AtomicFile.write(version.manifestJSON, to: manifestPath(of: dataset))
+    }
+
+    /// Whether an interrupted purge's switch happened (commit) or not (abandon).
+    static func settle(_ dataset: Dataset, pending: DatasetVersion) throws -> Bool {
+        let manifest = try DatasetManifest.parse(pending.manifestJSON, source: "dataset \(dataset.id) v\(pending.version)")
+        let committed: Bool
+        switch dataset.kind {
+        case .export:
+            let onDisk = try? String(contentsOfFile: manifestPath(of: dataset), encoding: .utf8)
+            committed = onDisk.map(Digest.sha256Hex) == pending.manifestSHA256
+        case .filter:
+            let file = manifest.files.first
+            let staged = directory(of: dataset) + "/" + newName(of: URL(fileURLWithPath: dataset.location).lastPathComponent,
+                                                                kind: .filter, version: pending.version)
+            if FileManager.default.fileExists(atPath: staged) {
+                committed = false
+            } else {
+                committed = (try? FileDigest.sha256(of: dataset.location)) == file?.sha256
+            }
+            if committed { try AtomicFile.write(pending.manifestJSON, to: manifestPath(of: dataset)) }
+        }
+        if !committed {
+            for file in manifest.files where dataset.kind == .export {
+                let current = dataset.current.flatMap { try? DatasetManifest.parse($0.manifestJSON, source: "") }
+                if current?.files.contains(where: { $0.name == file.name }) != true {
+                    unlink(directory(of: dataset) + "/" + file.name)
+                }
+            }
+        }
+        return committed
+    }
+
+    /// Deletes files a purge left behind: an export's shards the version in place does not list,
+    /// partial or staged files. Only names Consentry writes are touched.
+    static func removeUnreferencedFiles(_ dataset: Dataset, keeping version: DatasetVersion) throws {
+        let manifest = try DatasetManifest.parse(version.manifestJSON, source: "dataset \(dataset.id) v\(version.version)")
+        let directory = Self.directory(of: dataset)
+        let kept = Set(manifest.files.map(\.name))
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed = false
+        for entry in entries {
+            let ours: Bool
+            switch dataset.kind {
+            case .export:
+                ours = (entry.hasPrefix("part-") || entry.hasPrefix(".part-") || entry.hasPrefix(".manifest.json.partial-"))
+                    && !kept.contains(entry)
+            case .filter:
+                let base = URL(fileURLWithPath: dataset.location).lastPathComponent
+                ours = entry.hasPrefix("." + base + ".v") || entry.hasPrefix(".." + base + ".v")
+                    || entry.hasPrefix("." + base + ".partial-")
+                    || entry.hasPrefix("." + base + ".manifest.json.partial-")
+            }
+            if ours {
+                unlink(directory + "/" + entry)
+                removed = true
+            }
+        }
+        if removed { syncDirectory(of: directory + "/manifest.json") }
+    }
+}
+
+/// Named points where a test can make the process die as `kill -9` would
+/// (`CONSENTRY_FAILPOINT=purge-switched`): the crash-safety tests stop a purge at each step.
+enum Failpoint {
+    static let armed = ProcessInfo.processInfo.environment["CONSENTRY_FAILPOINT"]
+
+    static func hit(_ name: String) {
+        guard let armed, armed == name else { return }
+        kill(getpid(), SIGKILL)
+    }
+}

@@ -1,0 +1,347 @@
+import ArgumentParser
+import ConsentCore
+import ConsentFormats
+import Foundation
+import TrainingGate
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the eligible members' data, in allowed categories only, as a registered training dataset.",
+        discussion: """
+            Decides every member as of --as-of and writes, for each eligible member with data in a \
+            category the active policy allows, one line {"member": ID, "data": {CATEGORY: VALUE, ...}} \
+            to JSON Lines shards (part-00000.jsonl, ...; .jsonl.gz with --gzip) in DIR, then \
+            manifest.json: dataset id, created at, as-of, policy version and SHA-256, counts by reason, \
+            every shard's record count and SHA-256, the tool version. Never-allowed categories \
+            (credentials, two-factor secrets, payment data, private messages) are never written. The \
+            dataset and the members it holds are registered for lineage and purges, and audited. DIR \
+            must be absent or empty.
+
+              consentry export --as-of 2026-01-01 --out datasets/2026-01 --name january-snapshot
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var time: AsOfOption
+
+    @Option(name: .long, help: ArgumentHelp("The directory to write (absent or empty).", valueName: "dir"))
+    var out: String
+
+    @Option(help: "A name for the dataset (default: export-AS_OF).")
+    var name: String?
+
+    @Option(help: "Members per shard.")
+    var shardRecords = 100_000
+
+    @Flag(help: "Compress the shards (part-00000.jsonl.gz).")
+    var gzip = false
+
+    func validate() throws {
+        guard shardRecords >= 1 else { throw ValidationError("--shard-records must be at least 1") }
+    }
+
+    func run() async throws {
+        let store = try store.openExisting()
+        let result = try await DatasetExport.run(store: store, options: .init(
+            asOf: time.instant, directory: out, name: name, shardRecords: shardRecords, gzip: gzip, actor: cliActor))
+        let manifest = result.manifest
+        print("export: dataset \(manifest.dataset) (\(manifest.name)): \(manifest.records) members in \(manifest.files.count) shard(s) in \(out)")
+        print("  as of \(Timestamp.format(manifest.asOf)), policy \(manifest.policyVersion ?? "-"); "
+              + manifest.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        printError(String(format: "export: %d members read in %.2f s (%.0f members/s)", result.membersRead, result.seconds,
+                          result.seconds > 0 ? Double(result.membersRead) / result.seconds : 0))
+    }
+}
+
+struct DatasetsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "datasets",
+        abstract: "List, show and verify the registered training datasets.",
+        subcommands: [List.self, Show.self, Verify.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per dataset: id, version, members, records, kind, name, location.")
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON Lines instead of a table.") var json = false
+
+        func run() async throws {
+            let datasets = try await store.openExisting().datasets()
+            let output = Output()
+            if json {
+                for dataset in datasets { output.line(LineageJSON.dataset(dataset)) }
+            } else {
+                output.line(Table.format([["DATASET", "VERSION", "MEMBERS", "RECORDS", "KIND", "CREATED", "NAME", "LOCATION"]]
+                    + datasets.map { dataset in
+                        [dataset.id.rawValue, String(dataset.current?.version ?? 0) + (dataset.pending != nil ? " (purge pending)" : ""),
+                         String(dataset.members), String(dataset.current?.records ?? 0), dataset.kind.rawValue,
+                         Timestamp.format(dataset.createdAt), dataset.name, dataset.location]
+                    }))
+            }
+            output.flush()
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A dataset's facts, every version, and the manifest in place.",
+            discussion: "Prints JSON: the dataset, its members count, its versions (pending and abandoned ones too) and the current manifest with its files."
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The dataset id (see `consentry datasets list`).") var id: String
+
+        func run() async throws {
+            let id = DatasetID(rawValue: id)
+            guard let dataset = try await store.openExisting().dataset(id) else { throw ConsentError.unknownDataset(id) }
+            print(LineageJSON.dataset(dataset, withManifest: true))
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that every dataset on disk is exactly one registered version; exit 1 when one is not.",
+            discussion: """
+                Reads every file and compares its SHA-256 with the manifest of the version in place. \
+                A purge interrupted before it recorded its outcome is reported; the next \
+                `consentry purge` settles it.
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Dataset ids (default: all).") var ids: [String] = []
+
+        func run() async throws {
+            let store = try store.openExisting()
+            var datasets = try await store.datasets()
+            if !ids.isEmpty {
+                let wanted = Set(ids)
+                for id in wanted where !datasets.contains(where: { $0.id.rawValue == id }) {
+                    throw ConsentError.unknownDataset(DatasetID(rawValue: id))
+                }
+                datasets = datasets.filter { wanted.contains($0.id.rawValue) }
+            }
+            var failed = 0
+            for dataset in datasets {
+                let check = DatasetCheck.check(dataset)
+                var line = "\(dataset.id): "
+                if check.isIntact {
+                    line += "intact, version \(check.versionOnDisk!) on disk"
+                    if check.versionOnDisk != check.currentVersion { line += " (the store still says \(check.currentVersion ?? 0))" }
+                } else {
+                    failed += 1
+                    line += "DAMAGED: " + check.problems.joined(separator: "; ")
+                }
+                if let pending = check.pendingVersion { line += "; purge to version \(pending) interrupted, `consentry purge --dataset \(dataset.id)` settles it" }
+                print(line)
+            }
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+struct ModelsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Record which datasets a model was trained on, and see which models hold purged data.",
+        subcommands: [Register.self, List.self]
+    )
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a model trained on the current versions of datasets.",
+            discussion: "Example: consentry models register assistant-2026-01 --datasets ds_20260101_3f9a1c2b,ds_20260101_77aa01bc"
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The model's name (unique).") var name: String
+        @Option(help: ArgumentHelp("Comma-separated dataset ids.", valueName: "id,id")) var datasets: String
+
+        func run() async throws {
+            let ids = datasets.split(separator: ",").map { DatasetID(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+            guard !ids.isEmpty else { throw ValidationError("--datasets needs at least one dataset id") }
+            let model = try await store.openExisting().registerModel(name: name, datasets: ids, actor: cliActor)
+            print("model \(model.name) registered, trained on " + model.sources.map { "\($0.dataset) v\($0.version)" }.joined(separator: ", "))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every model, its datasets, and whether it contains data since removed by a purge.",
+            discussion: "contains_removed_data is yes when members in a dataset version the model was trained on have since been purged from that dataset; the count says how many."
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON Lines instead of a table.") var json = false
+
+        func run() async throws {
+            let models = try await store.openExisting().models()
+            let output = Output()
+            if json {
+                for model in models { output.line(LineageJSON.model(model)) }
+            } else {
+                output.line(Table.format([["MODEL", "REGISTERED", "DATASETS", "CONTAINS_REMOVED_DATA"]] + models.map { model in
+                    [model.name, Timestamp.format(model.registeredAt),
+                     model.sources.map { "\($0.dataset) v\($0.version)" }.joined(separator: ","),
+                     model.containsRemovedData ? "yes (\(model.removedMembers) members)" : "no"]
+                }))
+            }
+            output.flush()
+        }
+    }
+}
+
+struct LineageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lineage",
+        abstract: "Every dataset and model that holds, or held, one member's data.",
+        discussion: """
+            Prints JSON: the datasets with when they were created and, once purged, when the member \
+            was removed; the models trained on a dataset version that held the member.
+
+              consentry lineage --member urn:li:member:1001
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The member id.") var member: String
+
+    func run() async throws {
+        guard let id = MemberID(member) else { throw ValidationError("--member must be 1 to 256 bytes without control characters") }
+        let lineage = try await store.openExisting().lineage(of: id)
+        print(LineageJSON.lineage(lineage, member: id))
+    }
+}
+
+struct PurgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Rewrite registered datasets without the data of members whose objection was upheld.",
+        discussion: """
+            For each dataset (--dataset ID, or --all): writes the new files beside the old ones, \
+            fsyncs them, records the new version as pending, switches with one atomic rename (an \
+            export's manifest.json, or the filtered file itself), records the new version with its \
+            manifest naming the previous one, and deletes the old files. Killed at any point, a \
+            dataset is entirely its old version or its new one; the next run settles an interrupted \
+            purge. Upheld objections whose member no dataset holds any more become completed.
+
+            --include-opted-out also removes members whose decision now is not eligible (opted out, \
+            Global Privacy Control, an objection pending, …).
+
+              consentry purge --all
+              consentry purge --dataset ds_20260101_3f9a1c2b --include-opted-out
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Purge this dataset (repeatable).", valueName: "id")) var dataset: [String] = []
+    @Flag(help: "Purge every registered dataset.") var all = false
+    @Flag(help: "Also remove members who are no longer eligible now (opted out, GPC, pending objection, …).") var includeOptedOut = false
+    @Option(help: "Scanning threads (default: the number of cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard all != !dataset.isEmpty else { throw ValidationError("give --dataset ID (one or more) or --all") }
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
+    }
+
+    func run() async throws {
+        let store = try store.openExisting()
+        let result = try await DatasetPurge.run(store: store, options: .init(
+            datasets: all ? nil : dataset.map(DatasetID.init(rawValue:)), includeNotEligible: includeOptedOut,
+            threads: threads, actor: cliActor))
+        for outcome in result.outcomes {
+            var line = "\(outcome.dataset): "
+            if let recovered = outcome.recovered { line += "interrupted purge \(recovered); " }
+            switch outcome.action {
+            case .purged:
+                line += "version \(outcome.version): removed \(outcome.removedMembers) members, \(outcome.removedRecords) records"
+            case .unchanged:
+                line += "version \(outcome.version): nothing to remove"
+            }
+            print(line)
+        }
+        for id in result.completedObjections { print("objection \(id): completed") }
+    }
+}
+
+/// JSON for the lineage commands.
+enum LineageJSON {
+    static func dataset(_ dataset: Dataset, withManifest: Bool = false) -> String {
+        var object = JSONObjectWriter()
+        object.field("as_of", JSONWriter.string(Timestamp.format(dataset.asOf)))
+        object.field("created_at", JSONWriter.string(Timestamp.format(dataset.createdAt)))
+        object.field("id", JSONWriter.string(dataset.id.rawValue))
+        object.field("kind", JSONWriter.string(dataset.kind.rawValue))
+        object.field("location", JSONWriter.string(dataset.location))
+        if withManifest { object.field("manifest", dataset.current.map { $0.manifestJSON.trimmingCharacters(in: .newlines) } ?? "null") }
+        object.field("member_field", JSONWriter.string(dataset.memberField))
+        object.field("members", String(dataset.members))
+        object.field("name", JSONWriter.string(dataset.name))
+        object.field("policy_version", JSONWriter.optional(dataset.policyVersion))
+        object.field("records", String(dataset.current?.records ?? 0))
+        object.field("version", String(dataset.current?.version ?? 0))
+        object.field("versions", JSONWriter.array(dataset.versions.map { version in
+            var entry = JSONObjectWriter()
+            entry.field("created_at", JSONWriter.string(Timestamp.format(version.createdAt)))
+            entry.field("manifest_sha256", JSONWriter.string(version.manifestSHA256))
+            entry.field("records", String(version.records))
+            entry.field("removed_members", String(version.removedMembers))
+            entry.field("state", JSONWriter.string(version.state.rawValue))
+            entry.field("version", String(version.version))
+            return entry.finish()
+        }))
+        return object.finish()
+    }
+
+    static func model(_ model: TrainedModel) -> String {
+        var object = JSONObjectWriter()
+        object.field("contains_removed_data", model.containsRemovedData ? "true" : "false")
+        object.field("datasets", JSONWriter.array(model.sources.map {
+            JSONWriter.object(["dataset": JSONWriter.string($0.dataset.rawValue), "version": String($0.version)])
+        }))
+        object.field("name", JSONWriter.string(model.name))
+        object.field("registered_at", JSONWriter.string(Timestamp.format(model.registeredAt)))
+        object.field("removed_members", String(model.removedMembers))
+        return object.finish()
+    }
+
+    static func lineage(_ lineage: MemberLineage, member: MemberID) -> String {
+        var object = JSONObjectWriter()
+        object.field("datasets", JSONWriter.array(lineage.datasets.map { entry in
+            var item = JSONObjectWriter()
+            item.field("created_at", JSONWriter.string(Timestamp.format(entry.createdAt)))
+            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
+            item.field("holds_member", entry.removedAt == nil ? "true" : "false")
+            item.field("name", JSONWriter.string(entry.name))
+            item.field("removed_at", JSONWriter.optional(entry.removedAt.map(Timestamp.format)))
+            item.field("removed_in_version", entry.removedInVersion.map { String($0) } ?? "null")
+            return item.finish()
+        }))
+        object.field("member", JSONWriter.string(member.rawValue))
+        object.field("models", JSONWriter.array(lineage.models.map { entry in
+            var item = JSONObjectWriter()
+            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
+            item.field("model", JSONWriter.string(entry.model))
+            item.field("registered_at", JSONWriter.string(Timestamp.format(entry.registeredAt)))
+            item.field("trained_before_removal", entry.trainedBeforeRemoval ? "true" : "false")
+            return item.finish()
+        }))
+        return object.finish()
+    }
+}
+
+/// Left-aligned columns separated by two spaces.
+enum Table {
+    static func format(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
