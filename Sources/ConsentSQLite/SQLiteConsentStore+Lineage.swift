@@ -15,17 +15,19 @@ extension SQLiteConsentStore: LineageStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [dataset.id.rawValue, dataset.name, dataset.kind.rawValue, dataset.location, dataset.memberField,
                                  at, Timestamp.microseconds(dataset.asOf), dataset.policyVersion, dataset.policySHA256, actor])
+            let datasetKey = db.lastInsertedRowID
             try db.execute(sql: """
                 INSERT INTO dataset_versions (dataset_id, version, state, created_at, manifest, manifest_sha256, records, removed_members)
                 VALUES (?, 1, 'committed', ?, ?, ?, ?, 0)
                 """, arguments: [dataset.id.rawValue, at, dataset.manifestJSON, dataset.manifestSHA256, dataset.records])
-            let keys = try memberKeys(members, db: db)
-            let insert = try FastInsert(db, sql: "INSERT OR IGNORE INTO dataset_members (dataset_id, member_key) VALUES (?, ?)")
-            for key in keys { try insert.run(.text(dataset.id.rawValue), .integer(key)) }
+            let count = try insertMembers(members, sql: """
+                INSERT OR IGNORE INTO dataset_members (dataset_key, member_key)
+                SELECT ?1, m.member_key FROM json_each(?2) j JOIN members m ON m.id = j.value ORDER BY m.member_key
+                """, datasetKey: datasetKey, db: db)
             var audit = try AuditAppender(db, now: now())
             try audit.append(actor: actor, action: .datasetRegistered, subject: dataset.id.rawValue, details: [
                 "name": dataset.name, "kind": dataset.kind.rawValue, "location": dataset.location,
-                "as_of": Timestamp.format(dataset.asOf), "members": String(keys.count), "records": String(dataset.records),
+                "as_of": Timestamp.format(dataset.asOf), "members": String(count), "records": String(dataset.records),
                 "manifest_sha256": dataset.manifestSHA256, "policy_version": dataset.policyVersion ?? "",
             ])
             try audit.finish()
@@ -49,7 +51,7 @@ extension SQLiteConsentStore: LineageStore {
             guard try Self.dataset(dataset, db: db) != nil else { throw ConsentError.unknownDataset(dataset) }
             return try String.fetchAll(db, sql: """
                 SELECT m.id FROM dataset_members d JOIN members m ON m.member_key = d.member_key
-                WHERE d.dataset_id = ? AND d.removed_version IS NULL ORDER BY m.id
+                WHERE d.dataset_key = (SELECT key FROM datasets WHERE id = ?) AND d.removed_version IS NULL ORDER BY m.id
                 """, arguments: [dataset.rawValue]).compactMap(MemberID.init)
         }
     }
@@ -69,10 +71,10 @@ extension SQLiteConsentStore: LineageStore {
                 VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)
                 """, arguments: [dataset.rawValue, version.version, Timestamp.microseconds(version.createdAt), version.manifestJSON,
                                  version.manifestSHA256, version.records, removing.count])
-            let insert = try FastInsert(db, sql: "INSERT OR IGNORE INTO dataset_removals (dataset_id, version, member_key) VALUES (?, ?, ?)")
-            for key in try memberKeys(removing, db: db) {
-                try insert.run(.text(dataset.rawValue), .integer(Int64(version.version)), .integer(key))
-            }
+            _ = try insertMembers(removing, sql: """
+                INSERT OR IGNORE INTO dataset_removals (dataset_key, version, member_key)
+                SELECT ?1, ?3, m.member_key FROM json_each(?2) j JOIN members m ON m.id = j.value ORDER BY m.member_key
+                """, datasetKey: try Self.key(of: dataset, db: db), version: version.version, db: db)
             var audit = try AuditAppender(db, now: now())
             try audit.append(actor: actor, action: .datasetPurgeStarted, subject: dataset.rawValue, details: [
                 "version": String(version.version), "removing_members": String(removing.count),
@@ -99,9 +101,9 @@ extension SQLiteConsentStore: LineageStore {
             }
             try db.execute(sql: """
                 UPDATE dataset_members SET removed_version = ?1
-                WHERE dataset_id = ?2 AND removed_version IS NULL
-                  AND member_key IN (SELECT member_key FROM dataset_removals WHERE dataset_id = ?2 AND version = ?1)
-                """, arguments: [version, dataset.rawValue])
+                WHERE dataset_key = ?2 AND removed_version IS NULL
+                  AND member_key IN (SELECT member_key FROM dataset_removals WHERE dataset_key = ?2 AND version = ?1)
+                """, arguments: [version, try Self.key(of: dataset, db: db)])
             let removed = db.changesCount
             try audit.append(actor: actor, action: .datasetPurged, subject: dataset.rawValue, details: [
                 "version": String(version), "previous_version": String(stored.current?.version ?? 0),
@@ -128,11 +130,14 @@ extension SQLiteConsentStore: LineageStore {
         let at = now()
         var completed: [ObjectionID] = []
         for (key, objection) in try Self.objections(db: db, asOf: nil) where objection.status == .upheld {
-            let held = try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_members WHERE member_key = ? AND removed_version IS NULL",
-                                        arguments: [key]) ?? 0
+            let held = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM datasets d CROSS JOIN dataset_members m ON m.dataset_key = d.key AND m.member_key = ?
+                WHERE m.removed_version IS NULL
+                """, arguments: [key]) ?? 0
             guard held == 0 else { continue }
-            let purged = try String.fetchAll(db, sql: "SELECT dataset_id FROM dataset_members WHERE member_key = ? ORDER BY dataset_id",
-                                             arguments: [key])
+            let purged = try String.fetchAll(db, sql: """
+                SELECT d.id FROM datasets d CROSS JOIN dataset_members m ON m.dataset_key = d.key AND m.member_key = ? ORDER BY d.id
+                """, arguments: [key])
             let reason = purged.isEmpty
                 ? "No registered dataset holds this member's data."
                 : "This member's data was removed from every dataset that held it: \(purged.joined(separator: ", "))."
@@ -179,11 +184,13 @@ extension SQLiteConsentStore: LineageStore {
                 let sources = try Row.fetchAll(db, sql: """
                     SELECT dataset_id, dataset_version FROM model_datasets WHERE model = ? ORDER BY dataset_id
                     """, arguments: [name]).map { TrainedModel.Source(dataset: DatasetID(rawValue: $0[0]), version: $0[1]) }
-                // Members in a version the model saw, removed by a later version.
+                // Members in a version the model saw, removed by a later committed version.
                 let removed = try Int.fetchOne(db, sql: """
-                    SELECT count(DISTINCT d.member_key) FROM model_datasets s
-                    JOIN dataset_members d ON d.dataset_id = s.dataset_id
-                    WHERE s.model = ? AND d.removed_version > s.dataset_version
+                    SELECT count(DISTINCT r.member_key) FROM model_datasets s
+                    JOIN dataset_versions v ON v.dataset_id = s.dataset_id AND v.version > s.dataset_version AND v.state = 'committed'
+                    JOIN datasets d ON d.id = v.dataset_id
+                    JOIN dataset_removals r ON r.dataset_key = d.key AND r.version = v.version
+                    WHERE s.model = ?
                     """, arguments: [name]) ?? 0
                 return TrainedModel(name: name, registeredAt: Timestamp.fromMicroseconds(row[1]), sources: sources, removedMembers: removed)
             }
@@ -197,9 +204,9 @@ extension SQLiteConsentStore: LineageStore {
             var lineage = MemberLineage()
             for row in try Row.fetchAll(db, sql: """
                 SELECT d.id, d.name, d.created_at, m.removed_version, v.created_at
-                FROM dataset_members m JOIN datasets d ON d.id = m.dataset_id
-                LEFT JOIN dataset_versions v ON v.dataset_id = m.dataset_id AND v.version = m.removed_version
-                WHERE m.member_key = ? ORDER BY d.created_at, d.id
+                FROM datasets d CROSS JOIN dataset_members m ON m.dataset_key = d.key AND m.member_key = ?
+                LEFT JOIN dataset_versions v ON v.dataset_id = d.id AND v.version = m.removed_version
+                ORDER BY d.created_at, d.id
                 """, arguments: [key]) {
                 let removedAt: Int64? = row[4]
                 lineage.datasets.append(.init(dataset: DatasetID(rawValue: row[0]), name: row[1],
@@ -208,8 +215,9 @@ extension SQLiteConsentStore: LineageStore {
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT md.model, mo.registered_at, md.dataset_id, m.removed_version, md.dataset_version
-                FROM model_datasets md JOIN models mo ON mo.name = md.model
-                JOIN dataset_members m ON m.dataset_id = md.dataset_id AND m.member_key = ?
+                FROM model_datasets md CROSS JOIN models mo ON mo.name = md.model
+                CROSS JOIN datasets d ON d.id = md.dataset_id
+                CROSS JOIN dataset_members m ON m.dataset_key = d.key AND m.member_key = ?
                 WHERE m.removed_version IS NULL OR m.removed_version > md.dataset_version
                 ORDER BY mo.registered_at, md.model, md.dataset_id
                 """, arguments: [key]) {
@@ -231,6 +239,14 @@ extension SQLiteConsentStore: LineageStore {
 
     // MARK: Reading
 
+    /// The integer key of a dataset, which its member rows carry.
+    static func key(of dataset: DatasetID, db: Database) throws -> Int64 {
+        guard let key = try Int64.fetchOne(db, sql: "SELECT key FROM datasets WHERE id = ?", arguments: [dataset.rawValue]) else {
+            throw ConsentError.unknownDataset(dataset)
+        }
+        return key
+    }
+
     static func dataset(_ id: DatasetID, db: Database) throws -> Dataset? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT name, kind, location, member_field, created_at, as_of, policy_version, policy_sha256 FROM datasets WHERE id = ?
@@ -246,19 +262,48 @@ extension SQLiteConsentStore: LineageStore {
             return DatasetVersion(version: version[0], state: state, createdAt: Timestamp.fromMicroseconds(version[2]),
                                   manifestJSON: version[3], manifestSHA256: version[4], records: version[5], removedMembers: version[6])
         }
-        let members = try Int.fetchOne(db, sql: "SELECT count(*) FROM dataset_members WHERE dataset_id = ? AND removed_version IS NULL",
-                                       arguments: [id.rawValue]) ?? 0
+        let members = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM dataset_members WHERE dataset_key = (SELECT key FROM datasets WHERE id = ?) AND removed_version IS NULL
+            """, arguments: [id.rawValue]) ?? 0
         return Dataset(id: id, name: row[0], kind: kind, location: row[2], memberField: row[3],
                        createdAt: Timestamp.fromMicroseconds(row[4]), asOf: Timestamp.fromMicroseconds(row[5]),
                        policyVersion: row[6], policySHA256: row[7], versions: versions, members: members)
     }
 
-    /// The keys of `members`; an id the store does not hold is refused.
-    private func memberKeys(_ members: [MemberID], db: Database) throws -> [Int64] {
-        let statement = try db.makeStatement(sql: "SELECT member_key FROM members WHERE id = ?")
-        return try members.map { id in
-            guard let key = try Int64.fetchOne(statement, arguments: [id.rawValue]) else { throw ConsentError.unknownMember(id) }
-            return key
+    /// Runs `sql` (an INSERT … SELECT over `json_each(?2)` joined to members) for `members`:
+    /// one statement for a million members instead of a million, in member-key order so the
+    /// primary key's B-tree grows at its end. An id the store does not hold is refused.
+    /// Returns the rows inserted.
+    private func insertMembers(_ members: [MemberID], sql: String, datasetKey: Int64, version: Int? = nil,
+                               db: Database) throws -> Int {
+        var list: [UInt8] = [0x5B]
+        list.reserveCapacity(members.count * 16)
+        for (index, id) in members.enumerated() {
+            if index > 0 { list.append(0x2C) }
+            var text = id.rawValue
+            text.withUTF8 { bytes in
+                if bytes.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+                    list.append(0x22)
+                    list.append(contentsOf: bytes)
+                    list.append(0x22)
+                } else {
+                    list.append(contentsOf: JSONWriter.string(id.rawValue).utf8)
+                }
+            }
         }
+        list.append(0x5D)
+        let json = String(decoding: list, as: UTF8.self)
+        let arguments: StatementArguments = version.map { [datasetKey, json, $0] } ?? [datasetKey, json]
+        try db.execute(sql: sql, arguments: arguments)
+        let inserted = db.changesCount
+        if inserted < members.count {
+            // Fewer rows than ids: an id the store does not hold, or the same id twice.
+            // Name an id the store does not hold (the transaction is rolled back by the throw).
+            let statement = try db.makeStatement(sql: "SELECT 1 FROM members WHERE id = ?")
+            for id in members where try Bool.fetchOne(statement, arguments: [id.rawValue]) != true {
+                throw ConsentError.unknownMember(id)
+            }
+        }
+        return inserted
     }
 }

@@ -128,7 +128,8 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'objection_events is append-only'); END;
 
                 CREATE TABLE datasets (
-                    id TEXT PRIMARY KEY NOT NULL,
+                    key INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
                     name TEXT NOT NULL CHECK (length(name) > 0),
                     kind TEXT NOT NULL CHECK (kind IN ('export', 'filter')),
                     location TEXT NOT NULL CHECK (substr(location, 1, 1) = '/'),
@@ -141,6 +142,8 @@ enum SQLiteSchema {
                 );
                 CREATE TRIGGER datasets_no_update BEFORE UPDATE ON datasets
                     BEGIN SELECT RAISE(ABORT, 'datasets rows never change'); END;
+                -- Members and removals name a dataset by its integer key: a million rows per
+                -- export stay small.
                 CREATE TRIGGER datasets_no_delete BEFORE DELETE ON datasets
                     BEGIN SELECT RAISE(ABORT, 'datasets rows are never deleted'); END;
 
@@ -166,25 +169,25 @@ enum SQLiteSchema {
 
                 -- Which members a dataset holds; a committed purge sets removed_version, once.
                 CREATE TABLE dataset_members (
-                    dataset_id TEXT NOT NULL REFERENCES datasets(id),
+                    dataset_key INTEGER NOT NULL REFERENCES datasets(key),
                     member_key INTEGER NOT NULL REFERENCES members(member_key),
                     removed_version INTEGER,
-                    PRIMARY KEY (dataset_id, member_key)
+                    PRIMARY KEY (dataset_key, member_key)
                 ) WITHOUT ROWID;
-                CREATE INDEX dataset_members_by_member ON dataset_members(member_key);
+                -- No index by member: lineage probes each dataset's primary key (datasets are few,
+                -- members many), and an export's million rows then append to one B-tree only.
                 CREATE TRIGGER dataset_members_remove_once BEFORE UPDATE ON dataset_members
                     WHEN OLD.removed_version IS NOT NULL OR NEW.removed_version IS NULL
-                      OR NEW.dataset_id <> OLD.dataset_id OR NEW.member_key <> OLD.member_key
+                      OR NEW.dataset_key <> OLD.dataset_key OR NEW.member_key <> OLD.member_key
                     BEGIN SELECT RAISE(ABORT, 'a member is removed from a dataset once, and never restored'); END;
                 CREATE TRIGGER dataset_members_no_delete BEFORE DELETE ON dataset_members
                     BEGIN SELECT RAISE(ABORT, 'dataset_members is append-only'); END;
                 -- The members a purge version removes, recorded before its files are put in place.
                 CREATE TABLE dataset_removals (
-                    dataset_id TEXT NOT NULL,
+                    dataset_key INTEGER NOT NULL REFERENCES datasets(key),
                     version INTEGER NOT NULL,
                     member_key INTEGER NOT NULL REFERENCES members(member_key),
-                    PRIMARY KEY (dataset_id, version, member_key),
-                    FOREIGN KEY (dataset_id, version) REFERENCES dataset_versions(dataset_id, version)
+                    PRIMARY KEY (dataset_key, version, member_key)
                 ) WITHOUT ROWID;
                 CREATE TRIGGER dataset_removals_no_update BEFORE UPDATE ON dataset_removals
                     BEGIN SELECT RAISE(ABORT, 'dataset_removals is append-only'); END;
