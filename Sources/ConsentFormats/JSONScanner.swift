@@ -8,10 +8,14 @@ public struct JSONScanner {
     public private(set) var position = 0
     /// Containers nested deeper than this are refused by ``skipValue(depth:)``.
     public let maximumDepth: Int
+    /// A line feed is not white space but the end of the text: a value never spans lines, so a
+    /// JSON Lines reader can scan from a line's start without finding its end first.
+    public let lineFeedEnds: Bool
 
-    public init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 128) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 128, lineFeedEnds: Bool = false) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.lineFeedEnds = lineFeedEnds
     }
 
     /// A string's contents (between the quotes) and whether it holds escapes.
@@ -36,7 +40,8 @@ public struct JSONScanner {
     public mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            case 0x20, 0x09, 0x0D: position += 1
+            case 0x0A where !lineFeedEnds: position += 1
             default: return
             }
         }
@@ -265,10 +270,10 @@ public struct JSONScanner {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Fails unless only white space remains.
+    /// Fails unless only white space remains (up to the line feed, with `lineFeedEnds`).
     public mutating func expectEnd() throws(JSONSyntaxError) {
         skipWhitespace()
-        guard atEnd else { throw error("unexpected text after the object") }
+        guard atEnd || (lineFeedEnds && bytes[position] == 0x0A) else { throw error("unexpected text after the object") }
     }
 
     private mutating func literal(_ text: StaticString) throws(JSONSyntaxError) {

@@ -159,12 +159,6 @@ enum OrderedPipeline {
     static func run<Result>(source: any BlockSource, workers: Int, ahead: Int,
                             process: @escaping (Int, Block) -> Result,
                             consume: (Block, Result) throws -> Bool) throws {
-        if workers <= 1 {
-            while let block = try source.next() {
-                guard try consume(block, process(0, block)) else { return }
-            }
-            return
-        }
         let state = PipelineState<Result>()
         let sourceBox = UncheckedBox(source)
         let processBox = UncheckedBox(process)

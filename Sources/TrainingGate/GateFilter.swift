@@ -34,7 +34,7 @@ public struct GateDecisions: @unchecked Sendable {
 public struct FilterOptions: Sendable {
     public var memberField: String
     public var timeField: String?
-    /// Scanning threads; 1 scans and writes on the calling thread.
+    /// Scanning threads; the calling thread writes meanwhile (so 1 thread still overlaps the two).
     public var threads: Int
     /// Stop at the first malformed line with `FILE:LINE` instead of counting it.
     public var strict: Bool
@@ -227,14 +227,9 @@ final class LineJudge: @unchecked Sendable {
         var start = 0
         var runStart = -1
         while start < count {
-            let end: Int
-            if let newline = memchr(base + start, 0x0A, count - start) {
-                end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-            } else {
-                end = count
-            }
+            let (drop, length) = judgeNext(base + start, count - start)
+            let end = start + length
             let next = min(end + 1, count)
-            let drop = judgeLine(base + start, end - start)
             if let drop {
                 judged.counts[drop.rawValue] += 1
                 if drop == .malformed, judged.firstMalformed == nil {
@@ -260,13 +255,17 @@ final class LineJudge: @unchecked Sendable {
         return judged
     }
 
-    /// Nil to keep the line, otherwise why it is dropped.
+    /// Judges the line starting at `line` (with `available` bytes to the block's end): nil to
+    /// keep it, otherwise why it is dropped; and the line's length without its line feed.
     @inline(__always)
-    func judgeLine(_ line: UnsafePointer<UInt8>, _ length: Int) -> DropReason? {
-        let drop = judgeRecord(line, length)
+    func judgeNext(_ line: UnsafePointer<UInt8>, _ available: Int) -> (DropReason?, Int) {
+        let (found, length) = scanner.scanLine(line, available)
+        guard let found else { return (.malformed, length) }
+        let drop = judge(found, line)
         if drop == nil, let kept { remember(line, length, in: kept) }
-        return drop
+        return (drop, length)
     }
+
 
     /// Adds the member of this kept line to `table`.
     private func remember(_ line: UnsafePointer<UInt8>, _ length: Int, in table: MemberTable) {
@@ -280,8 +279,7 @@ final class LineJudge: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func judgeRecord(_ line: UnsafePointer<UInt8>, _ length: Int) -> DropReason? {
-        guard let found = scanner.scan(line, length) else { return .malformed }
+    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>) -> DropReason? {
         guard found.memberCount == 1 else { return .missingMember }
         let verdict: GateVerdict?
         switch found.memberKind {

@@ -21,6 +21,8 @@ final class OutputFile {
     /// The SHA-256 of the file as stored, once committed, when hashing.
     private(set) var sha256: String?
     private let hashing: Bool
+    /// Writing to a device or pipe that existed before: no rename, closed when committed.
+    private var special = false
     /// IOV_MAX on Linux.
     static let vectorLimit = 1024
     private var hasher: SHA256?
@@ -37,9 +39,24 @@ final class OutputFile {
             return
         }
         let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw GateError.output(path, "is a directory")
+        var status = stat()
+        if stat(path, &status) == 0 {
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR:
+                throw GateError.output(path, "is a directory")
+            case S_IFREG:
+                break
+            default:
+                // A device or a pipe (/dev/null, a FIFO): written as it is, never replaced.
+                let opened = open(path, O_WRONLY | O_CLOEXEC)
+                guard opened >= 0 else { throw GateError.output(path, String(cString: strerror(errno))) }
+                hasher = hashing ? SHA256() : nil
+                temporary = nil
+                fd = opened
+                sink = fd
+                special = true
+                return
+            }
         }
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
         let opened = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -142,6 +159,7 @@ final class OutputFile {
         guard let temporary else {
             sha256 = hasher.map { Digest.hex($0.finalize()) }
             storedBytes = bytes
+            if special { close(fd) }
             return
         }
         defer { close(fd) }
@@ -174,7 +192,10 @@ final class OutputFile {
     /// Removes the partial output; the previous file at `path`, if any, is untouched.
     func abandon() {
         finished = true
-        guard let temporary else { return }
+        guard let temporary else {
+            if special { close(fd) }
+            return
+        }
         if let gzip {
             try? gzip.input.fileHandleForWriting.close()
             gzip.process.waitUntilExit()

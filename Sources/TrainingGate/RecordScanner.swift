@@ -41,6 +41,23 @@ struct RecordScanner {
         }
     }
 
+    /// Scans the record starting at `start`, with `available` bytes up to the end of the block,
+    /// finding its line's end on the way: the JSON scan stops at the line feed ending a valid
+    /// record, so only a malformed line needs a separate search. Returns what was found (nil
+    /// when malformed) and the line's length without its line feed.
+    @inline(__always)
+    func scanLine(_ start: UnsafePointer<UInt8>, _ available: Int) -> (Found?, Int) {
+        var scanner = JSONScanner(UnsafeBufferPointer(start: start, count: available), maximumDepth: Self.maximumDepth,
+                                  lineFeedEnds: true)
+        do {
+            let found = try scan(&scanner)
+            return (found, scanner.position)
+        } catch {
+            guard let newline = memchr(start, 0x0A, available) else { return (nil, available) }
+            return (nil, start.distance(to: newline.assumingMemoryBound(to: UInt8.self)))
+        }
+    }
+
     private func scan(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Found {
         var found = Found()
         try scanner.expect(0x7B, "an object")

@@ -222,4 +222,38 @@ struct FilterTests {
         #expect(mixed.verdict("5") == GateVerdict(drop: nil, usableFromMicros: 42))
         #expect(mixed.verdict("ada") != nil && mixed.verdict("6") == nil)
     }
+
+    @Test func anObjectSpreadOverTwoLinesIsTwoMalformedLines() throws {
+        let lines = [#"{"member_id": "urn:li:member:1","#, #" "text": "split"}"#, #"{"member_id": "urn:li:member:1"}"#,
+                     #"{"member_id": "urn:li:member:1"} {"member_id": "urn:li:member:1"}"#, #"{"member_id": "urn:li:member:1"}   "#]
+        let (kept, result) = try filter(lines, timeField: nil, blockSize: 64)
+        #expect(kept == [lines[2], lines[4]])
+        #expect(result.dropped == [.malformed: 3] && result.records == 5)
+    }
+
+    @Test func aPipeOrDeviceOutputIsWrittenInPlaceNeverReplaced() throws {
+        let scratch = Scratch()
+        let fifo = scratch.path("out.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = SendableData()
+        let reader = Thread { received.set(FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()) }
+        reader.start()
+        let input = scratch.write("in.jsonl", #"{"member_id": "urn:li:member:1", "n": 1}"# + "\n" + #"{"member_id": "urn:li:member:2"}"# + "\n")
+        let result = try GateFilter.run(inputs: [input], output: fifo, decisions: Self.decisions(),
+                                        options: FilterOptions(memberField: "member_id", threads: 1, hashing: true))
+        for _ in 0..<10_000 where received.get() == nil { usleep(1000) }
+        #expect(String(decoding: received.get()!, as: UTF8.self) == #"{"member_id": "urn:li:member:1", "n": 1}"# + "\n")
+        #expect(result.kept == 1 && result.outputSHA256?.count == 64)
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["in.jsonl", "out.fifo"])
+    }
+}
+
+/// Bytes handed from a reader thread to the test.
+final class SendableData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ value: Data) { lock.withLock { data = value } }
+    func get() -> Data? { lock.withLock { data } }
 }
