@@ -42,6 +42,8 @@ public struct FilterOptions: Sendable {
     public var hashing: Bool
     /// Gather the ids of the members whose records were kept (to register the output's lineage).
     public var collectMembers: Bool
+    /// Called on the writing thread about twice a second with the progress so far.
+    public var progress: (@Sendable (FilterProgress) -> Void)?
     public var blockSize: Int
 
     public init(memberField: String = "member_id", timeField: String? = nil, threads: Int = 2, strict: Bool = false,
@@ -53,6 +55,29 @@ public struct FilterOptions: Sendable {
         self.strict = strict
         self.hashing = hashing
         self.blockSize = blockSize
+    }
+}
+
+/// How far a running filter is: bytes and records read, and the total bytes when known (plain
+/// files; not standard input or .gz).
+public struct FilterProgress: Sendable {
+    public var bytes: Int
+    public var records: Int
+    public var totalBytes: Int?
+    public var seconds: Double
+
+    /// `512.3 MB of 1073.7 MB (48%), 1032000 records, 1.2 M records/s, ETA 0.5 s`
+    public var line: String {
+        var text = String(format: "%.1f MB", Double(bytes) / 1e6)
+        if let totalBytes, totalBytes > 0 {
+            text += String(format: " of %.1f MB (%d%%)", Double(totalBytes) / 1e6, bytes * 100 / totalBytes)
+        }
+        let rate = seconds > 0 ? Double(records) / seconds : 0
+        text += String(format: ", %d records, %.2f M records/s", records, rate / 1e6)
+        if let totalBytes, bytes > 0, seconds > 0 {
+            text += String(format: ", ETA %.1f s", Double(totalBytes - bytes) / (Double(bytes) / seconds))
+        }
+        return text
     }
 }
 
@@ -96,6 +121,9 @@ public enum GateFilter {
         var counts = [Int](repeating: 0, count: DropReason.allCases.count)
         let threads = max(1, options.threads)
         let processors = (0..<threads).map { _ in LineJudge(decisions: decisions, options: options) }
+        let totalBytes = Self.totalBytes(of: inputs)
+        var lastProgress = started
+        var progressBytes = 0, progressRecords = 0
         do {
             for path in inputs {
                 var input = FilterResult.Input(path: path, bytes: 0, records: 0)
@@ -117,6 +145,16 @@ public enum GateFilter {
                     if judged.unterminatedKept { try sink.write([0x0A]) }
                     (block.owner as? FileMapping)?.release(through: block.base + block.count)
                     line += judged.lines
+                    if let progress = options.progress {
+                        progressBytes += block.count
+                        progressRecords += judged.lines
+                        let now = ContinuousClock.now
+                        if now - lastProgress >= .milliseconds(500) {
+                            lastProgress = now
+                            progress(FilterProgress(bytes: progressBytes, records: progressRecords, totalBytes: totalBytes,
+                                                    seconds: Self.seconds(now - started)))
+                        }
+                    }
                     input.bytes += block.count
                     input.records += judged.lines
                     result.kept += judged.kept
@@ -148,9 +186,23 @@ public enum GateFilter {
         }
         result.outputBytes = sink.bytes
         for reason in DropReason.allCases where counts[reason.rawValue] > 0 { result.dropped[reason] = counts[reason.rawValue] }
-        let elapsed = ContinuousClock.now - started
-        result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        result.seconds = seconds(ContinuousClock.now - started)
         return result
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The inputs' total size when every one is a plain file (not stdin, not .gz).
+    static func totalBytes(of inputs: [String]) -> Int? {
+        var total = 0
+        for path in inputs {
+            guard path != "-", !path.hasSuffix(".gz"),
+                  let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else { return nil }
+            total += size
+        }
+        return total
     }
 
     /// The block source of one input and what to check once it is read.

@@ -92,8 +92,13 @@ struct FilterCommand: AsyncParsableCommand {
             let everyone = try await EveryoneAtInstant.load(path: path, instant: asOf?.date ?? Date())
             decisions = GateSources.decisions(from: everyone.snapshot, version: everyone.version, asOf: everyone.instant)
         }
-        let options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
+        var options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
                                     hashing: report != nil)
+        let showProgress = stderrIsTerminal
+        if showProgress {
+            options.progress = { progress in printError("\r\u{1B}[Kfilter: " + progress.line, newline: false) }
+        }
+        defer { if showProgress { printError("\r\u{1B}[K", newline: false) } }
         let result: FilterResult
         if let register, let storePath {
             let store = try SQLiteConsentStore(path: storePath, mustExist: true)

@@ -32,7 +32,7 @@ final class Output {
 /// Whether standard error is a terminal (progress is shown only there).
 var stderrIsTerminal: Bool { isatty(2) == 1 }
 
-func printError(_ text: String) {
-    var line = text + "\n"
+func printError(_ text: String, newline: Bool = true) {
+    var line = newline ? text + "\n" : text
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
