@@ -46,7 +46,7 @@ struct ExportCommand: AsyncParsableCommand {
         let result = try await DatasetExport.run(store: store, options: .init(
             asOf: time.instant, directory: out, name: name, shardRecords: shardRecords, gzip: gzip, actor: cliActor))
         let manifest = result.manifest
-        print("export: dataset \(manifest.dataset) (\(manifest.name)): \(manifest.records) members in \(manifest.files.count) shard(s) in \(out)")
+        print("export: dataset \(manifest.dataset) (\(manifest.name)): \(counted(manifest.records, "member")) in \(counted(manifest.files.count, "shard")) in \(out)")
         print("  as of \(Timestamp.format(manifest.asOf)), policy \(manifest.policyVersion ?? "-"); "
               + manifest.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         printError(String(format: "export: %d members read in %.2f s (%.0f members/s)", result.membersRead, result.seconds,
@@ -66,11 +66,14 @@ struct DatasetsCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
         @Flag(help: "Print JSON Lines instead of a table.") var json = false
+        @Flag(help: "Print only the dataset ids, one per line.") var ids = false
 
         func run() async throws {
             let datasets = try await store.openExisting().datasets()
             let output = Output()
-            if json {
+            if ids {
+                for dataset in datasets { output.line(dataset.id.rawValue) }
+            } else if json {
                 for dataset in datasets { output.line(LineageJSON.dataset(dataset)) }
             } else {
                 output.line(Table.format([["DATASET", "VERSION", "MEMBERS", "RECORDS", "KIND", "CREATED", "NAME", "LOCATION"]]
@@ -185,7 +188,7 @@ struct ModelsCommand: AsyncParsableCommand {
                 output.line(Table.format([["MODEL", "REGISTERED", "DATASETS", "CONTAINS_REMOVED_DATA"]] + models.map { model in
                     [model.name, Timestamp.format(model.registeredAt),
                      model.sources.map { "\($0.dataset) v\($0.version)" }.joined(separator: ","),
-                     model.containsRemovedData ? "yes (\(model.removedMembers) members)" : "no"]
+                     model.containsRemovedData ? "yes (\(counted(model.removedMembers, "member")))" : "no"]
                 }))
             }
             output.flush()
@@ -256,7 +259,7 @@ struct PurgeCommand: AsyncParsableCommand {
             if let recovered = outcome.recovered { line += "interrupted purge \(recovered); " }
             switch outcome.action {
             case .purged:
-                line += "version \(outcome.version): removed \(outcome.removedMembers) members, \(outcome.removedRecords) records"
+                line += "version \(outcome.version): removed \(counted(outcome.removedMembers, "member")), \(counted(outcome.removedRecords, "record"))"
             case .unchanged:
                 line += "version \(outcome.version): nothing to remove"
             }
@@ -331,6 +334,9 @@ enum LineageJSON {
         return object.finish()
     }
 }
+
+/// `1 member`, `3 members`.
+func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)" + (count == 1 ? "" : "s") }
 
 /// Left-aligned columns separated by two spaces.
 enum Table {

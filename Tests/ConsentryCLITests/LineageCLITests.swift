@@ -12,7 +12,7 @@ struct LineageCLITests {
         #expect(try cli.run(["import", "members", data]).status == 0)
         let export = try cli.run(["export", "--as-of", "2026-01-01", "--out", cli.path("ds"), "--name", "january"])
         #expect(export.status == 0, "\(export.stderr)")
-        #expect(export.stdout.contains("1 members in 1 shard(s)"), "\(export.stdout)")
+        #expect(export.stdout.contains("1 member in 1 shard in"), "\(export.stdout)")
         let shard = try String(contentsOfFile: cli.path("ds/part-00000.jsonl"), encoding: .utf8)
         #expect(shard == #"{"member":"urn:li:member:3","data":{"profile.headline":"Pilot"}}"# + "\n")
         let refused = try cli.run(["export", "--as-of", "2026-01-01", "--out", cli.path("ds")])
