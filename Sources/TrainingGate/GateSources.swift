@@ -6,13 +6,13 @@ import Foundation
 public enum GateSources {
     /// Decisions from the store, at `asOf`, under the active policy.
     public static func decisions(from snapshot: DecisionSnapshot, version: PolicyVersion, asOf: Date) -> GateDecisions {
-        let table = MemberTable(expectedCount: snapshot.count)
+        var loader = MemberTable.Loader(expectedCount: snapshot.count)
         let policy = version.policy
         snapshot.forEachDecision(policy: policy, instant: asOf) { index, decision in
             let member = snapshot.members[index]
-            table.insert(member.id.rawValue, GateVerdict(member: member, decision: decision, minimumAge: policy.minimumAge))
+            loader.add(member.id.rawValue, GateVerdict(member: member, decision: decision, minimumAge: policy.minimumAge))
         }
-        return GateDecisions(table: table, unknownIsEligible: false, asOf: asOf, lookbackStart: policy.lookbackStart,
+        return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: policy.lookbackStart,
                              policyVersion: policy.version, policySHA256: version.sha256, source: "db")
     }
 
@@ -20,7 +20,7 @@ public enum GateSources {
     /// dropped as `excluded`, any other kept. Empty lines are skipped; a trailing CR is ignored.
     public static func exclusions(path: String, asOf: Date) throws -> GateDecisions {
         let mapping = try FileMapping(path: path)
-        let table = MemberTable(expectedCount: max(1024, mapping.count / 16))
+        var loader = MemberTable.Loader(expectedCount: max(1024, mapping.count / 8))
         var start = 0
         var line = 0
         let base = mapping.bytes
@@ -35,11 +35,11 @@ public enum GateSources {
                 guard MemberID(String(decoding: id, as: UTF8.self)) != nil else {
                     throw GateError.badSource(path, "line \(line) is not a member id (1 to 256 bytes, no control characters)")
                 }
-                table.insert(id, GateVerdict(drop: .excluded))
+                loader.add(id, GateVerdict(drop: .excluded))
             }
             start = end + 1
         }
-        return GateDecisions(table: table, unknownIsEligible: true, asOf: asOf, lookbackStart: nil,
+        return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: asOf, lookbackStart: nil,
                              policyVersion: nil, policySHA256: nil, source: "exclusions " + path)
     }
 }

@@ -39,7 +39,9 @@ public final class MemberTable: @unchecked Sendable {
 
     /// Adds or replaces the verdict of the id with these UTF-8 bytes.
     public func insert(_ id: UnsafeRawBufferPointer, _ verdict: GateVerdict) {
+        precondition(!prebuilt, "a table built dense by a Loader takes no more ids")
         dense = nil
+        sealed = false
         if (count + 1) * 2 > mask + 1 { grow() }
         let hash = Self.hash(id.baseAddress!, id.count)
         var index = Int(truncatingIfNeeded: hash) & mask
@@ -101,8 +103,15 @@ public final class MemberTable: @unchecked Sendable {
     /// by the number, one cache-friendly read and no comparison of bytes.
     private var dense: DenseIDs?
 
+    /// Built dense by a ``Loader``: there are no slots, only the dense layout.
+    private var prebuilt = false
+    /// Sealed since the last insert: sealing again would change nothing.
+    private var sealed = false
+
     /// Call once every id is inserted; picks the dense layout when the ids allow it.
     public func seal() {
+        if prebuilt || sealed { return }
+        sealed = true
         dense = nil
         guard count > 0 else { return }
         var prefix: [UInt8]?
@@ -171,6 +180,101 @@ public final class MemberTable: @unchecked Sendable {
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         return h ^ (h >> 32)
+    }
+}
+
+extension MemberTable {
+    /// Builds a table from many ids at once (a snapshot, the store's decisions, a list).
+    ///
+    /// While every id is one prefix followed by a number, ids are kept as numbers in a compact
+    /// list and the table is made dense directly, without hashing anything or a ``seal()``
+    /// pass; the first id that is not turns the rest into ordinary inserts.
+    public struct Loader {
+        private let table: MemberTable
+        private var prefix: [UInt8]?
+        private var numbers: [Int32] = []
+        private var verdicts: [GateVerdict] = []
+        private var numeric = true
+        private var largest = 0
+
+        public init(expectedCount: Int) {
+            table = MemberTable(expectedCount: 16)
+            numbers.reserveCapacity(expectedCount)
+            verdicts.reserveCapacity(expectedCount)
+        }
+
+        public mutating func add(_ id: UnsafeRawBufferPointer, _ verdict: GateVerdict) {
+            if numeric, let number = number(of: id) {
+                numbers.append(Int32(number))
+                verdicts.append(verdict)
+                largest = max(largest, number)
+                return
+            }
+            spill()
+            table.insert(id, verdict)
+        }
+
+        public mutating func add(_ id: String, _ verdict: GateVerdict) {
+            var id = id
+            id.withUTF8 { add(UnsafeRawBufferPointer($0), verdict) }
+        }
+
+        /// The number after the common prefix, or nil when this id breaks the pattern.
+        private mutating func number(of id: UnsafeRawBufferPointer) -> Int? {
+            let bytes = id.bindMemory(to: UInt8.self)
+            var digitsStart = bytes.count
+            while digitsStart > 0, bytes[digitsStart - 1] >= 48, bytes[digitsStart - 1] <= 57 { digitsStart -= 1 }
+            guard let base = bytes.baseAddress, let value = DenseIDs.number(base + digitsStart, bytes.count - digitsStart),
+                  value < DenseIDs.limit else { return nil }
+            if let prefix {
+                guard prefix.count == digitsStart, prefix.withUnsafeBufferPointer({ digitsStart == 0 || memcmp($0.baseAddress!, base, digitsStart) == 0 })
+                else { return nil }
+            } else {
+                prefix = Array(bytes[0..<digitsStart])
+            }
+            return value
+        }
+
+        /// Moves the ids gathered as numbers into ordinary inserts.
+        private mutating func spill() {
+            guard numeric else { return }
+            numeric = false
+            let prefix = prefix ?? []
+            for (number, verdict) in zip(numbers, verdicts) {
+                var id = prefix
+                id.append(contentsOf: String(number).utf8)
+                id.withUnsafeBytes { table.insert($0, verdict) }
+            }
+            numbers = []
+            verdicts = []
+        }
+
+        /// The table, dense when the ids allowed it (as ``seal()`` would choose).
+        public consuming func finish() -> MemberTable {
+            guard numeric, !numbers.isEmpty else {
+                table.seal()
+                return table
+            }
+            guard largest <= max(numbers.count * 8, 1 << 20) else {
+                spill()
+                table.seal()
+                return table
+            }
+            let dense = DenseIDs(prefix: prefix ?? [], size: largest + 1)
+            var distinct = 0
+            for (number, verdict) in zip(numbers, verdicts) {
+                if dense.codes[Int(number)] == 0 { distinct += 1 }
+                dense.set(Int(number), verdict)
+            }
+            table.adopt(dense, count: distinct)
+            return table
+        }
+    }
+
+    fileprivate func adopt(_ dense: DenseIDs, count: Int) {
+        self.dense = dense
+        self.count = count
+        prebuilt = true
     }
 }
 

@@ -115,7 +115,7 @@ public enum SnapshotFile {
         let lookback = lookbackText == "-" ? nil : Timestamp.parse(lookbackText)
         let header = Header(asOf: asOf, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
                             lookbackStart: lookback, members: members)
-        let table = MemberTable(expectedCount: members)
+        var loader = MemberTable.Loader(expectedCount: members)
         var rows = 0
         // Rows, without a String or an array per row: 1M rows load in well under a second.
         let reasonCodes = Reason.allCases.map { (reason: $0, bytes: Array($0.rawValue.utf8)) }
@@ -151,12 +151,12 @@ public enum SnapshotFile {
                 }
                 usable = date.startOfDayMicroseconds
             }
-            table.insert(UnsafeRawBufferPointer(start: line, count: tabs.0),
+            loader.add(UnsafeRawBufferPointer(start: line, count: tabs.0),
                          GateVerdict(drop: reason.isEligible ? nil : DropReason(excludedBecause: reason), usableFromMicros: usable))
             rows += 1
         }
         guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
-        return (header, GateDecisions(table: table, unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
+        return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
                                       policyVersion: version, policySHA256: sha, source: "snapshot " + path))
     }
 }

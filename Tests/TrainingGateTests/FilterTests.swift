@@ -223,6 +223,26 @@ struct FilterTests {
         #expect(mixed.verdict("ada") != nil && mixed.verdict("6") == nil)
     }
 
+    @Test(arguments: [["urn:li:member:3", "urn:li:member:10", "urn:li:member:0"],
+                      ["3", "10", "007", "4"],
+                      ["urn:li:member:3", "ada", "urn:li:member:12"],
+                      ["1", "2", "urn:1"]])
+    func aLoaderBuildsTheSameTableAsInserts(ids: [String]) {
+        var loader = MemberTable.Loader(expectedCount: 4)
+        let inserted = MemberTable()
+        for (index, id) in ids.enumerated() {
+            let verdict = GateVerdict(drop: index % 2 == 0 ? nil : .optedOut, usableFromMicros: index == 1 ? 42 : .min)
+            loader.add(id, verdict)
+            inserted.insert(id, verdict)
+        }
+        inserted.seal()
+        let loaded = loader.finish()
+        #expect(loaded.count == ids.count)
+        for id in ids + ["urn:li:member:4", "5", "ad", "0", "urn:li:member:", "urn:10"] {
+            #expect(loaded.verdict(id) == inserted.verdict(id), "\(id)")
+        }
+    }
+
     @Test func anObjectSpreadOverTwoLinesIsTwoMalformedLines() throws {
         let lines = [#"{"member_id": "urn:li:member:1","#, #" "text": "split"}"#, #"{"member_id": "urn:li:member:1"}"#,
                      #"{"member_id": "urn:li:member:1"} {"member_id": "urn:li:member:1"}"#, #"{"member_id": "urn:li:member:1"}   "#]
