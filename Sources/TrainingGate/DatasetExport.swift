@@ -35,6 +35,7 @@ public enum DatasetExport {
     public static func run(store: some LineageStore, options: Options) async throws -> Result {
         let started = ContinuousClock.now
         guard options.shardRecords >= 1 else { throw GateError.usage("--shard-records must be at least 1") }
+        try GateTime.requirePast(options.asOf)
         let directory = URL(fileURLWithPath: options.directory).standardizedFileURL.path
         try prepareEmptyDirectory(directory)
         guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }

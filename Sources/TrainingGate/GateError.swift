@@ -1,3 +1,6 @@
+import ConsentCore
+import Foundation
+
 /// Why a gate command could not do its job. Every case names the file (and line) at fault.
 public enum GateError: Error, Equatable, CustomStringConvertible {
     /// An input could not be read.
@@ -18,6 +21,17 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
         case .output(let path, let why): "\(path): cannot write: \(why)"
         case .badSource(let path, let why): "\(path): \(why)"
         case .usage(let why): why
+        }
+    }
+}
+
+/// The gate uses decisions in force, never predicted ones.
+public enum GateTime {
+    /// Refuses an as-of instant after now: a member may still opt out or object before then, so
+    /// no decision about that instant is known yet.
+    public static func requirePast(_ asOf: Date, now: Date = Date()) throws {
+        guard asOf <= now else {
+            throw GateError.usage("--as-of \(Timestamp.format(asOf)) is in the future: decisions are only known up to now (a member may still opt out or object before then)")
         }
     }
 }

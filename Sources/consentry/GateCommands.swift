@@ -77,6 +77,7 @@ struct FilterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let asOf { try GateTime.requirePast(asOf.date) }
         let decisions: GateDecisions
         var storePath: String?
         if let snapshot {
@@ -145,6 +146,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
+        try GateTime.requirePast(time.instant)
         let everyone = try await EveryoneAtInstant.load(store, time)
         let (header, digest) = try SnapshotFile.write(everyone.snapshot, version: everyone.version, asOf: everyone.instant, to: out)
         print("snapshot: \(header.members) members as of \(Timestamp.format(everyone.instant)), policy \(header.policyVersion), sha256 \(digest)")

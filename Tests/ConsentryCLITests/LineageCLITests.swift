@@ -39,5 +39,9 @@ struct LineageCLITests {
         let unknown = try cli.run(["lineage", "--member", "urn:li:member:99"])
         #expect(unknown.status != 0 && unknown.stderr.contains("unknown member"))
         #expect(try cli.run(["purge"]).stderr.contains("give --dataset ID (one or more) or --all"))
+        for command in [["filter", "-", "--out", "-", "--as-of", "2999-01-01"], ["snapshot", "--as-of", "2999-01-01", "--out", cli.path("s.tsv")]] {
+            let future = try cli.run(command, stdin: "")
+            #expect(future.status == 1 && future.stderr.contains("is in the future"), "\(command): \(future.stderr)")
+        }
     }
 }

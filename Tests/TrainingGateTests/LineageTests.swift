@@ -80,6 +80,12 @@ struct LineageTests {
             try await DatasetExport.run(store: store, options: .init(asOf: Self.asOf, directory: scratch.path("ds"), actor: "test"))
         }
         #expect(try await store.datasets().count == 1)
+        // Decisions about the future are not known yet: refused, nothing written.
+        await #expect(throws: GateError.self) {
+            try await DatasetExport.run(store: store, options: .init(asOf: Date().addingTimeInterval(86_400),
+                                                                     directory: scratch.path("future"), actor: "test"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("future")))
     }
 
     @Test func aPurgeRemovesUpheldMembersEverywhereAndCompletesTheirObjection() async throws {
