@@ -47,7 +47,10 @@ public enum DatasetExport {
         var counts: [String: Int] = [:]
         snapshot.forEachDecision(policy: policy, instant: options.asOf) { index, decision in
             counts[decision.reason.rawValue, default: 0] += 1
-            if decision.eligible { eligible.insert(snapshot.members[index].id.rawValue, GateVerdict(drop: nil)) }
+            if decision.eligible {
+                counts["eligible", default: 0] += 1
+                eligible.insert(snapshot.members[index].id.rawValue, GateVerdict(drop: nil))
+            }
         }
         eligible.seal()
 

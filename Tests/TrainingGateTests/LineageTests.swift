@@ -58,7 +58,7 @@ struct LineageTests {
                                                                               name: "march", shardRecords: 1, actor: "test"))
         let manifest = result.manifest
         #expect(manifest.records == 2 && manifest.files.map(\.name) == ["part-00000.jsonl", "part-00001.jsonl"])
-        #expect(manifest.counts == ["included_by_default": 3, "opted_out": 1, "minor": 1, "awaiting_consent": 1,
+        #expect(manifest.counts == ["eligible": 3, "included_by_default": 3, "opted_out": 1, "minor": 1, "awaiting_consent": 1,
                                     "eligible_without_allowed_data": 1])
         let rows = try manifest.files.flatMap { try Self.lines(scratch.path("ds/" + $0.name)) }
         #expect(rows == [#"{"member":"m1","data":{"content.posts":["hello","world"],"profile.headline":"Engineer"}}"#,
