@@ -88,7 +88,23 @@ extension SQLiteConsentStore {
                 """, arguments: [objection.id.rawValue, position, columns.kind, Timestamp.microseconds(event.at), columns.days,
                                  columns.due, columns.outcome, columns.reason, actor, recordedAt])
             try audit.append(actor: actor, action: action, subject: objection.id.rawValue, details: details)
+            try queue(event, of: objection, recordedAt: recordedAt, db: db)
         }
+    }
+
+    /// Writes the outbox event telling of `event`, in the caller's transaction: the change and
+    /// its notification are committed together or not at all.
+    private func queue(_ event: ObjectionEvent, of objection: Objection, recordedAt: Int64, db: Database) throws {
+        let id = OutboxEvent.newID()
+        let type = OutboxEvent.type(of: event)
+        var payload = JSONObjectWriter()
+        payload.field("id", JSONWriter.string(id))
+        payload.field("member", JSONWriter.string(objection.member.rawValue))
+        payload.field("objection", DecisionRecords.objectionJSON(objection))
+        payload.field("occurred_at", JSONWriter.string(Timestamp.format(event.at)))
+        payload.field("type", JSONWriter.string(type))
+        try db.execute(sql: "INSERT INTO outbox (id, type, subject, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, type, objection.id.rawValue, payload.finish(), recordedAt])
     }
 
     static func objection(_ id: ObjectionID, db: Database) throws -> Objection? {

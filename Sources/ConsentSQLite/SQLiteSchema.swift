@@ -216,6 +216,32 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'model_datasets rows are never deleted'); END;
                 """)
         }
+        migrator.registerMigration("v3-outbox") { db in
+            // Events to deliver, written in the transaction of the change they report. Only the
+            // delivery columns ever change; rows are never deleted.
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL CHECK (length(type) > 0),
+                    subject TEXT NOT NULL,
+                    payload TEXT NOT NULL CHECK (json_valid(payload)),
+                    created_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    next_attempt_at INTEGER,
+                    delivered_at INTEGER,
+                    last_error TEXT
+                );
+                CREATE INDEX outbox_pending ON outbox(sequence) WHERE delivered_at IS NULL;
+                CREATE TRIGGER outbox_payload_is_fixed BEFORE UPDATE ON outbox
+                    WHEN NEW.id <> OLD.id OR NEW.type <> OLD.type OR NEW.subject <> OLD.subject
+                      OR NEW.payload <> OLD.payload OR NEW.created_at <> OLD.created_at OR NEW.sequence <> OLD.sequence
+                      OR OLD.delivered_at IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, 'an outbox event is fixed once written, and final once delivered'); END;
+                CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
+                    BEGIN SELECT RAISE(ABORT, 'outbox events are never deleted'); END;
+                """)
+        }
         return migrator
     }
 }

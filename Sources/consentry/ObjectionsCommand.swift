@@ -10,7 +10,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         discussion: """
             An objection is received, may be extended once before its due date, and is then upheld or rejected with a reason. While undecided the member is excluded (objection_pending); once upheld, for good (objection_upheld); a rejection restores the member's previous state.
             """,
-        subcommands: [File.self, List.self, Extend.self, Decide.self]
+        subcommands: [File.self, List.self, Extend.self, Decide.self, Overdue.self]
     )
 
     struct File: AsyncParsableCommand {
@@ -98,6 +98,85 @@ struct ObjectionsCommand: AsyncParsableCommand {
                 try $0.deciding(outcome, reason: reason, at: instant)
             }
             print(DecisionRecords.objectionJSON(updated))
+        }
+    }
+
+    struct Overdue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the undecided objections past their deadline; exit 1 when there are any.",
+            discussion: """
+                For a cron job or an alert: prints each overdue objection as a JSON line (with the \
+                deadline in force and how many days it is late) and exits 1 when at least one is \
+                overdue, 0 when none is.
+
+                  consentry objections overdue || notify-privacy-team
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Judge as of this instant (default: now).") var at: Instant?
+
+        func run() async throws {
+            let instant = at?.date ?? Date()
+            let overdue = try await store.openExisting().objections(status: nil)
+                .filter { $0.status.isPending && $0.currentDue < instant }
+                .sorted { $0.currentDue < $1.currentDue }
+            let output = Output()
+            for objection in overdue {
+                let days = Int(instant.timeIntervalSince(objection.currentDue) / 86_400)
+                output.line(JSONWriter.object([
+                    "id": JSONWriter.string(objection.id.rawValue),
+                    "member": JSONWriter.string(objection.member.rawValue),
+                    "status": JSONWriter.string(objection.status.rawValue),
+                    "due": JSONWriter.string(Timestamp.format(objection.currentDue)),
+                    "days_overdue": String(days),
+                ]))
+            }
+            output.flush()
+            if !overdue.isEmpty {
+                printError("objections: \(overdue.count) overdue")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "The notifications waiting to be delivered, and those delivered.",
+        discussion: """
+            Every event a member must be told about (an objection received, extended, upheld, \
+            rejected, completed) is written to the outbox in the same transaction as the change, \
+            then delivered at least once, each with its own idempotency id.
+            """,
+        subcommands: [List.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Outbox events as JSON Lines, oldest first.")
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Only events not delivered yet.") var pending = false
+        @Option(help: "At most this many events.") var limit = 1000
+
+        func run() async throws {
+            let output = Output()
+            for event in try await store.openExisting().outbox(pendingOnly: pending, limit: limit) {
+                output.line(JSONWriter.object([
+                    "id": JSONWriter.string(event.id),
+                    "sequence": String(event.sequence),
+                    "type": JSONWriter.string(event.type),
+                    "subject": JSONWriter.string(event.subject),
+                    "created_at": JSONWriter.string(Timestamp.format(event.createdAt)),
+                    "attempts": String(event.attempts),
+                    "next_attempt_at": JSONWriter.optional(event.nextAttemptAt.map(Timestamp.format)),
+                    "delivered_at": JSONWriter.optional(event.deliveredAt.map(Timestamp.format)),
+                    "last_error": JSONWriter.optional(event.lastError),
+                    "payload": event.payloadJSON,
+                ]))
+            }
+            output.flush()
         }
     }
 }

@@ -34,6 +34,13 @@ struct SQLiteStoreContractTests {
         try await LineageContract.checks.first { $0.name == name }!.run(store)
     }
 
+    @Test(arguments: OutboxContract.checks.map(\.name))
+    func sqliteStoreSatisfiesTheOutboxContract(_ name: String) async throws {
+        let database = try TemporaryDatabase()
+        let store = try SQLiteConsentStore(path: database.path)
+        try await OutboxContract.checks.first { $0.name == name }!.run(store)
+    }
+
     /// A database made before lineage existed keeps every objection event through the migration.
     @Test func aVersion1DatabaseMigratesWithItsObjectionsIntact() async throws {
         let database = try TemporaryDatabase()
@@ -46,8 +53,8 @@ struct SQLiteStoreContractTests {
         try await queue.writeWithoutTransaction { db in
             try db.execute(sql: """
                 DROP TABLE model_datasets; DROP TABLE models; DROP TABLE dataset_removals; DROP TABLE dataset_members;
-                DROP TABLE dataset_versions; DROP TABLE datasets;
-                DELETE FROM grdb_migrations WHERE identifier = 'v2-lineage';
+                DROP TABLE dataset_versions; DROP TABLE datasets; DROP TABLE outbox;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2-lineage', 'v3-outbox');
                 """)
         }
         try queue.close()
