@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConsentCore
 import ConsentFormats
+import ConsentServer
 import Foundation
 
 struct ObjectionsCommand: AsyncParsableCommand {
@@ -150,8 +151,26 @@ struct OutboxCommand: AsyncParsableCommand {
             rejected, completed) is written to the outbox in the same transaction as the change, \
             then delivered at least once, each with its own idempotency id.
             """,
-        subcommands: [List.self]
+        subcommands: [List.self, Deliver.self]
     )
+
+    struct Deliver: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver the events due now to CONSENTRY_WEBHOOK_URL, once (for cron; `serve` does it continuously).",
+            discussion: "Each event is POSTed with Consentry-Event-Id, Consentry-Event-Type and Consentry-Signature (sha256=HMAC of the body with CONSENTRY_WEBHOOK_SECRET). Exits 1 when a delivery failed (it is retried later)."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            guard let webhook = try WebhookConfiguration.fromEnvironment() else {
+                throw ValidationError("set CONSENTRY_WEBHOOK_URL and CONSENTRY_WEBHOOK_SECRET to deliver notifications")
+            }
+            let report = try await OutboxDeliverer(store: try store.openExisting(), webhook: webhook).deliverDue(limit: 10_000)
+            print("outbox: delivered \(report.delivered), failed \(report.failed)")
+            if report.failed > 0 { throw ExitCode(1) }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Outbox events as JSON Lines, oldest first.")

@@ -3,6 +3,8 @@ import ConsentCore
 import ConsentServer
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,6 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the member API over HTTP.",
         discussion: """
             Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM: ES256, EdDSA or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev). Stops gracefully on SIGTERM or SIGINT.
+
+            With CONSENTRY_WEBHOOK_URL (and CONSENTRY_WEBHOOK_SECRET, at least 16 bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed, and retried until accepted.
 
             Example: CONSENTRY_JWT_SECRET=$(openssl rand -hex 32) consentry serve --db consentry.sqlite --port 8080
             """
@@ -32,7 +36,16 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(store: store, identity: identity,
                                    configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies))
         print("Consentry is serving \(self.store.path()) on http://\(host):\(port)")
-        try await app.runService()
+        guard let webhook = try WebhookConfiguration.fromEnvironment() else {
+            try await app.runService()
+            return
+        }
+        print("Delivering notifications to \(webhook.url.absoluteString)")
+        let logger = Logger(label: "consentry")
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: OutboxDeliverer(store: store, webhook: webhook))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 
