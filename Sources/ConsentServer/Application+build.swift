@@ -9,7 +9,8 @@ import Logging
 /// - `GET /openapi.yaml`: the OpenAPI 3.1 description of every route.
 /// - `GET /healthz`: the process is up.
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
-/// - `GET /metrics`: Prometheus text: requests by route and status, latency, choices by channel and value.
+/// - `GET /metrics`: Prometheus text: requests by route and status, latency, choices by channel and
+///   value, objections open and overdue, time to decision.
 /// - `/api/v1/me/...`: the calling member's own setting (bearer token).
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
 /// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
@@ -26,7 +27,13 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
     router.get("metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        var text = metrics.exposition()
+        // Objection gauges come from the store; when it can't be read they are left out (the
+        // scrape still answers, and /readyz says why).
+        if let objections = try? await store.objections(status: nil) {
+            text += ObjectionMetrics.exposition(objections, now: now())
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
     router.get("openapi.yaml") { _, _ in
         var headers = HTTPFields()

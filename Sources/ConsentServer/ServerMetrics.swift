@@ -40,6 +40,29 @@ public struct ServerMetrics: Sendable {
     func exposition() -> String { registry.emitToString() }
 }
 
+/// Objection gauges, computed from the store when `/metrics` is scraped: how many are open,
+/// how many are past their deadline, and how long decisions took.
+public enum ObjectionMetrics {
+    public static func exposition(_ objections: [Objection], now: Date) -> String {
+        let open = objections.filter { $0.status.isPending }
+        let overdue = open.filter { $0.currentDue < now }
+        let decisions = objections.compactMap { objection in objection.decision.map { $0.at.timeIntervalSince(objection.receivedAt) } }
+        return """
+            # HELP consentry_objections_open Objections received or extended and not yet decided.
+            # TYPE consentry_objections_open gauge
+            consentry_objections_open \(open.count)
+            # HELP consentry_objections_overdue Undecided objections past the deadline in force.
+            # TYPE consentry_objections_overdue gauge
+            consentry_objections_overdue \(overdue.count)
+            # HELP consentry_objection_time_to_decision_seconds From receipt to decision, for decided objections.
+            # TYPE consentry_objection_time_to_decision_seconds summary
+            consentry_objection_time_to_decision_seconds_sum \(String(format: "%.3f", decisions.reduce(0, +)))
+            consentry_objection_time_to_decision_seconds_count \(decisions.count)
+
+            """
+    }
+}
+
 /// Records every request in ``ServerMetrics`` under its route template, never its raw path
 /// (so ids in paths cannot blow up the label space).
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -260,4 +260,29 @@ struct MetricsTests {
             }
         }
     }
+
+    @Test func metricsCountOpenAndOverdueObjectionsAndTimeToDecision() async throws {
+        let harness = try await Harness()
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        // Overdue at Harness.now (due 2026-01-01), open and in time (due 2026-02-13), decided after 2 days.
+        let late = Objection.file(id: .random(), member: MemberID("urn:li:member:eu")!, at: Timestamp.parse("2025-12-02T00:00:00Z")!,
+                                  reason: nil, terms: terms)
+        let fresh = Objection.file(id: .random(), member: MemberID("urn:li:member:ca")!, at: Timestamp.parse("2026-01-14T00:00:00Z")!,
+                                   reason: nil, terms: terms)
+        let decided = Objection.file(id: .random(), member: MemberID("urn:li:member:minor")!, at: Timestamp.parse("2026-01-01T00:00:00Z")!,
+                                     reason: nil, terms: terms)
+        for objection in [late, fresh, decided] { try await harness.store.fileObjection(objection, actor: "test") }
+        _ = try await harness.store.updateObjection(decided.id, actor: "privacy") {
+            try $0.deciding(.reject, reason: "no data", at: Timestamp.parse("2026-01-03T00:00:00Z")!)
+        }
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("consentry_objections_open 2\n"), "\(text)")
+                #expect(text.contains("consentry_objections_overdue 1\n"))
+                #expect(text.contains("consentry_objection_time_to_decision_seconds_sum 172800.000\n"))
+                #expect(text.contains("consentry_objection_time_to_decision_seconds_count 1\n"))
+            }
+        }
+    }
 }
