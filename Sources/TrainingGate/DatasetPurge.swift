@@ -273,12 +273,12 @@ public enum DatasetPurge {
             }
             if committed { try AtomicFile.write(pending.manifestJSON, to: manifestPath(of: dataset)) }
         }
-        if !committed {
-            for file in manifest.files where dataset.kind == .export {
-                let current = dataset.current.flatMap { try? DatasetManifest.parse($0.manifestJSON, source: "") }
-                if current?.files.contains(where: { $0.name == file.name }) != true {
-                    unlink(directory(of: dataset) + "/" + file.name)
-                }
+        if !committed, dataset.kind == .export {
+            // The abandoned version's new shards go; shards it shared with the version in place stay.
+            let current = dataset.current.flatMap { try? DatasetManifest.parse($0.manifestJSON, source: "") }
+            let kept = Set(current?.files.map(\.name) ?? [])
+            for file in manifest.files where !kept.contains(file.name) {
+                unlink(directory(of: dataset) + "/" + file.name)
             }
         }
         return committed
