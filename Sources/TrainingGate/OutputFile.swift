@@ -63,6 +63,7 @@ final class OutputFile {
         guard opened >= 0 else { throw GateError.output(path, String(cString: strerror(errno))) }
         temporary = temp
         fd = opened
+        PartialFiles.shared.add(temp)
         guard path.hasSuffix(".gz") else {
             hasher = hashing ? SHA256() : nil
             sink = fd
@@ -182,6 +183,7 @@ final class OutputFile {
         } else if hashing {
             sha256 = try FileDigest.sha256(of: temporary)
         }
+        defer { PartialFiles.shared.remove(temporary) }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
             throw GateError.output(path, String(cString: strerror(errno)))
@@ -202,6 +204,46 @@ final class OutputFile {
         }
         close(fd)
         unlink(temporary)
+        PartialFiles.shared.remove(temporary)
+    }
+}
+
+/// The partial outputs being written, removed if the process is interrupted (SIGINT, SIGTERM,
+/// SIGHUP), so an interrupted run leaves nothing half-written behind. (SIGKILL can't be caught:
+/// the next purge cleans up its own names; a filter's hidden `.OUT.partial-PID` may remain.)
+public final class PartialFiles: @unchecked Sendable {
+    public static let shared = PartialFiles()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    private var sources: [DispatchSourceSignal] = []
+    private var installed = false
+
+    func add(_ path: String) {
+        lock.withLock {
+            paths.insert(path)
+            if !installed { install() }
+        }
+    }
+
+    func remove(_ path: String) {
+        lock.withLock { _ = paths.remove(path) }
+    }
+
+    /// Catches the interrupting signals on a queue of their own; on one, deletes every partial
+    /// file and exits with 128 + the signal's number, as the shell reports it.
+    private func install() {
+        installed = true
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "consentry.signals"))
+            source.setEventHandler { [unowned self] in
+                let pending = self.lock.withLock { self.paths }
+                for path in pending { unlink(path) }
+                _exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
+        }
     }
 }
 

@@ -67,4 +67,27 @@ struct GateCLITests {
         let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--out", cli.path("x.jsonl")])
         #expect(missing.status != 0 && missing.stderr.contains("nope.jsonl: cannot read: no such file"))
     }
+
+    @Test func anInterruptedFilterLeavesNoPartialFileBehind() throws {
+        let cli = try CLITests().seeded()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+        process.arguments = ["filter", "-", "--db", cli.db, "--out", cli.path("kept.jsonl")]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(#"{"member_id": "urn:li:member:3"}"#.utf8 + [0x0A]))
+        // Wait for the partial output to exist, then interrupt as Ctrl-C or a scheduler would.
+        let partial = cli.path(".kept.jsonl.partial-\(process.processIdentifier)")
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: partial) { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: partial), "the filter should be writing beside its output")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + SIGTERM)
+        #expect(!FileManager.default.fileExists(atPath: partial), "the partial file is removed")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("kept.jsonl")), "no output appears")
+        try? input.fileHandleForWriting.close()
+    }
 }
