@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// SHA-256 digests as lower-case hex, the form every Consentry record uses.
 public enum Digest {
@@ -13,8 +14,8 @@ public enum Digest {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// A digest as lower-case hex.
-    public static func hex(_ digest: SHA256.Digest) -> String {
+    /// A digest (or an authentication code) as lower-case hex.
+    public static func hex(_ digest: some ContiguousBytes) -> String {
         digest.withUnsafeBytes { bytes in
             String(unsafeUninitializedCapacity: bytes.count * 2) { out in
                 hexDigits.withUnsafeBufferPointer { digits in

@@ -39,15 +39,4 @@ struct RawRows {
     func string(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
 
     func reset() { sqlite3_reset(handle) }
-
-    /// Resets the query and binds `text` to its first parameter, to run it again.
-    func rebind(_ text: String) throws {
-        sqlite3_reset(handle)
-        var text = text
-        let code = text.withUTF8 { sqlite3_bind_text(handle, 1, $0.baseAddress, Int32($0.count), transientText) }
-        guard code == SQLITE_OK else { throw ConsentError.storeUnavailable(String(cString: sqlite3_errmsg(db.sqliteConnection))) }
-    }
 }
-
-/// SQLite copies bound text before the call returns.
-private let transientText = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

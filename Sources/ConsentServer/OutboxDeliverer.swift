@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Crypto
 import Foundation
 #if canImport(FoundationNetworking)
@@ -69,7 +70,7 @@ public final class OutboxDeliverer: Service, Sendable {
     /// The signature header's value for `body`.
     public static func signature(of body: Data, secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Digest.hex(code)
     }
 
     /// One pass: tries every event due now, in order.

@@ -43,16 +43,16 @@ public enum DatasetExport {
 
         // Who is eligible at as-of, counted by reason.
         let snapshot = try await store.decisionSnapshot(asOf: options.asOf)
-        let eligible = MemberTable(expectedCount: snapshot.count)
+        var loader = MemberTable.Loader(expectedCount: snapshot.count)
         var counts: [String: Int] = [:]
         snapshot.forEachDecision(policy: policy, instant: options.asOf) { index, decision in
             counts[decision.reason.rawValue, default: 0] += 1
             if decision.eligible {
                 counts["eligible", default: 0] += 1
-                eligible.insert(snapshot.members[index].id.rawValue, GateVerdict(drop: nil))
+                loader.add(snapshot.members[index].id.rawValue, GateVerdict(drop: nil))
             }
         }
-        eligible.seal()
+        let eligible = loader.finish()
 
         // The allowed categories' keys as bytes, to pick them out of each member's stored data.
         let allowed = policy.allowedCategories.filter { !$0.isNeverAllowed }.map { Array($0.rawValue.utf8) }
@@ -90,9 +90,7 @@ public enum DatasetExport {
                        manifestJSON: text, manifestSHA256: Digest.sha256Hex(text), records: members.count),
             members: members, actor: options.actor)
         try AtomicFile.write(text, to: directory + "/manifest.json")
-        let elapsed = ContinuousClock.now - started
-        return Result(manifest: manifest, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                      membersRead: read)
+        return Result(manifest: manifest, seconds: GateFilter.seconds(ContinuousClock.now - started), membersRead: read)
     }
 
     /// Creates `path` or accepts it empty; anything already in it is refused, never overwritten.

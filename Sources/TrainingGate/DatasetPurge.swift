@@ -140,21 +140,22 @@ public enum DatasetPurge {
         }
 
         // 1. New files beside the old ones.
-        let table = MemberTable(expectedCount: removing.count)
-        for id in removing { table.insert(id.rawValue, GateVerdict(drop: .excluded)) }
-        let decisions = GateDecisions(table: table, unknownIsEligible: true, asOf: Date(), lookbackStart: nil,
+        var loader = MemberTable.Loader(expectedCount: removing.count)
+        for id in removing { loader.add(id.rawValue, GateVerdict(drop: .excluded)) }
+        let decisions = GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: Date(), lookbackStart: nil,
                                       policyVersion: nil, policySHA256: nil, source: "purge")
         let next = (dataset.versions.last?.version ?? current.version) + 1
         var files: [DatasetManifest.File] = []
         var written: [String] = []
         var records = 0
+        // The inputs were checked against the manifest above: only the new files need hashing.
+        var filterOptions = FilterOptions(memberField: dataset.memberField, threads: options.threads, hashing: true)
+        filterOptions.hashInputs = false
         do {
             for file in manifest.files {
                 let name = newName(of: file.name, kind: dataset.kind, version: next)
                 let result = try GateFilter.run(inputs: [directory + "/" + file.name], output: directory + "/" + name,
-                                                decisions: decisions,
-                                                options: FilterOptions(memberField: dataset.memberField, threads: options.threads,
-                                                                       hashing: true))
+                                                decisions: decisions, options: filterOptions)
                 if result.kept == file.records, dataset.kind == .export {
                     // Nobody to remove in this shard: the new version keeps the file as it is.
                     unlink(directory + "/" + name)

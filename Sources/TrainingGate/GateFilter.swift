@@ -38,8 +38,11 @@ public struct FilterOptions: Sendable {
     public var threads: Int
     /// Stop at the first malformed line with `FILE:LINE` instead of counting it.
     public var strict: Bool
-    /// Compute the SHA-256 of every input and of the output (for the report).
+    /// Compute the SHA-256 of the output, and of every input unless `hashInputs` is false.
     public var hashing: Bool
+    /// Hash the inputs too (for the report); a purge, which checked its inputs already, and a
+    /// registration need only the output's.
+    public var hashInputs: Bool
     /// Gather the ids of the members whose records were kept (to register the output's lineage).
     public var collectMembers: Bool
     /// Called on the writing thread about twice a second with the progress so far.
@@ -54,6 +57,7 @@ public struct FilterOptions: Sendable {
         self.threads = threads
         self.strict = strict
         self.hashing = hashing
+        hashInputs = hashing
         self.blockSize = blockSize
     }
 }
@@ -127,7 +131,7 @@ public enum GateFilter {
         do {
             for path in inputs {
                 var input = FilterResult.Input(path: path, bytes: 0, records: 0)
-                var inputHasher: SHA256? = options.hashing ? SHA256() : nil
+                var inputHasher: SHA256? = options.hashing && options.hashInputs ? SHA256() : nil
                 var line = 0
                 let (source, finish) = try openInput(path, blockSize: options.blockSize)
                 var malformed: GateError?
@@ -314,14 +318,12 @@ final class LineJudge: @unchecked Sendable {
         let (found, length) = scanner.scanLine(line, available)
         guard let found else { return (.malformed, length) }
         let drop = judge(found, line)
-        if drop == nil, let kept { remember(line, length, in: kept) }
+        if drop == nil, let kept { remember(found, line, in: kept) }
         return (drop, length)
     }
 
-
-    /// Adds the member of this kept line to `table`.
-    private func remember(_ line: UnsafePointer<UInt8>, _ length: Int, in table: MemberTable) {
-        guard let found = scanner.scan(line, length) else { return }
+    /// Adds the member of this kept line, as its scan found it, to `table`.
+    private func remember(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, in table: MemberTable) {
         if found.memberKind == .escapedString {
             if let id = decode(line, found.memberStart..<found.memberEnd) { table.insert(id, GateVerdict(drop: nil)) }
         } else {

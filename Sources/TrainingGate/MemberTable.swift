@@ -114,21 +114,14 @@ public final class MemberTable: @unchecked Sendable {
         sealed = true
         dense = nil
         guard count > 0 else { return }
-        var prefix: [UInt8]?
+        var numbers = PrefixedNumbers()
         var largest = 0
         for position in 0...mask where slots[position].used {
             let id = UnsafeBufferPointer(start: arena + Int(slots[position].offset), count: Int(slots[position].length))
-            var digitsStart = id.count
-            while digitsStart > 0, id[digitsStart - 1] >= 48, id[digitsStart - 1] <= 57 { digitsStart -= 1 }
-            guard let value = DenseIDs.number(id.baseAddress! + digitsStart, id.count - digitsStart) else { return }
-            if let prefix {
-                guard prefix.count == digitsStart, prefix.elementsEqual(id[0..<digitsStart]) else { return }
-            } else {
-                prefix = Array(id[0..<digitsStart])
-            }
+            guard let value = numbers.number(of: id) else { return }
             largest = max(largest, value)
         }
-        guard largest <= max(count * 8, 1 << 20), largest < DenseIDs.limit, let prefix else { return }
+        guard largest <= max(count * 8, 1 << 20), largest < DenseIDs.limit, let prefix = numbers.prefix else { return }
         let table = DenseIDs(prefix: prefix, size: largest + 1)
         for position in 0...mask where slots[position].used {
             let start = arena + Int(slots[position].offset)
@@ -191,7 +184,7 @@ extension MemberTable {
     /// pass; the first id that is not turns the rest into ordinary inserts.
     public struct Loader {
         private let table: MemberTable
-        private var prefix: [UInt8]?
+        private var prefixed = PrefixedNumbers()
         private var numbers: [Int32] = []
         private var verdicts: [GateVerdict] = []
         private var numeric = true
@@ -221,17 +214,7 @@ extension MemberTable {
 
         /// The number after the common prefix, or nil when this id breaks the pattern.
         private mutating func number(of id: UnsafeRawBufferPointer) -> Int? {
-            let bytes = id.bindMemory(to: UInt8.self)
-            var digitsStart = bytes.count
-            while digitsStart > 0, bytes[digitsStart - 1] >= 48, bytes[digitsStart - 1] <= 57 { digitsStart -= 1 }
-            guard let base = bytes.baseAddress, let value = DenseIDs.number(base + digitsStart, bytes.count - digitsStart),
-                  value < DenseIDs.limit else { return nil }
-            if let prefix {
-                guard prefix.count == digitsStart, prefix.withUnsafeBufferPointer({ digitsStart == 0 || memcmp($0.baseAddress!, base, digitsStart) == 0 })
-                else { return nil }
-            } else {
-                prefix = Array(bytes[0..<digitsStart])
-            }
+            guard let value = prefixed.number(of: id.bindMemory(to: UInt8.self)), value < DenseIDs.limit else { return nil }
             return value
         }
 
@@ -239,7 +222,7 @@ extension MemberTable {
         private mutating func spill() {
             guard numeric else { return }
             numeric = false
-            let prefix = prefix ?? []
+            let prefix = prefixed.prefix ?? []
             for (number, verdict) in zip(numbers, verdicts) {
                 var id = prefix
                 id.append(contentsOf: String(number).utf8)
@@ -260,7 +243,7 @@ extension MemberTable {
                 table.seal()
                 return table
             }
-            let dense = DenseIDs(prefix: prefix ?? [], size: largest + 1)
+            let dense = DenseIDs(prefix: prefixed.prefix ?? [], size: largest + 1)
             var distinct = 0
             for (number, verdict) in zip(numbers, verdicts) {
                 if dense.codes[Int(number)] == 0 { distinct += 1 }
@@ -275,6 +258,26 @@ extension MemberTable {
         self.dense = dense
         self.count = count
         prebuilt = true
+    }
+}
+
+/// Ids read as one common prefix followed by a canonical decimal number (`123`,
+/// `urn:li:member:123`): the first id sets the prefix, later ones must share it.
+struct PrefixedNumbers {
+    private(set) var prefix: [UInt8]?
+
+    /// The id's number, or nil when it does not end in one or its prefix differs.
+    mutating func number(of id: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = id.baseAddress else { return nil }
+        var digitsStart = id.count
+        while digitsStart > 0, id[digitsStart - 1] >= 48, id[digitsStart - 1] <= 57 { digitsStart -= 1 }
+        guard let value = DenseIDs.number(base + digitsStart, id.count - digitsStart) else { return nil }
+        if let prefix {
+            guard prefix.count == digitsStart, prefix.elementsEqual(id[0..<digitsStart]) else { return nil }
+        } else {
+            prefix = Array(id[0..<digitsStart])
+        }
+        return value
     }
 }
 

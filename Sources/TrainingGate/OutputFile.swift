@@ -31,8 +31,8 @@ final class OutputFile {
     init(path: String, hashing: Bool) throws {
         self.path = path
         self.hashing = hashing
+        hasher = hashing ? SHA256() : nil
         if path == "-" {
-            hasher = hashing ? SHA256() : nil
             temporary = nil
             fd = STDOUT_FILENO
             sink = fd
@@ -50,7 +50,6 @@ final class OutputFile {
                 // A device or a pipe (/dev/null, a FIFO): written as it is, never replaced.
                 let opened = open(path, O_WRONLY | O_CLOEXEC)
                 guard opened >= 0 else { throw GateError.output(path, String(cString: strerror(errno))) }
-                hasher = hashing ? SHA256() : nil
                 temporary = nil
                 fd = opened
                 sink = fd
@@ -65,10 +64,11 @@ final class OutputFile {
         fd = opened
         PartialFiles.shared.add(temp)
         guard path.hasSuffix(".gz") else {
-            hasher = hashing ? SHA256() : nil
             sink = fd
             return
         }
+        // A compressed file is hashed as stored, once complete (see commit), not as written.
+        hasher = nil
         // A gzip that dies must make writes fail with EPIPE, not kill this process.
         signal(SIGPIPE, SIG_IGN)
         let process = Process()

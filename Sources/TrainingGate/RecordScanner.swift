@@ -30,17 +30,6 @@ struct RecordScanner {
         var timeEnd = 0
     }
 
-    /// Scans `line` (without its newline). Returns nil when it is not one valid JSON object.
-    @inline(__always)
-    func scan(_ line: UnsafePointer<UInt8>, _ count: Int) -> Found? {
-        var scanner = JSONScanner(UnsafeBufferPointer(start: line, count: count), maximumDepth: Self.maximumDepth)
-        do {
-            return try scan(&scanner)
-        } catch {
-            return nil
-        }
-    }
-
     /// Scans the record starting at `start`, with `available` bytes up to the end of the block,
     /// finding its line's end on the way: the JSON scan stops at the line feed ending a valid
     /// record, so only a malformed line needs a separate search. Returns what was found (nil

@@ -19,6 +19,7 @@ public enum RegisteredFilter {
         var options = options
         options.collectMembers = true
         options.hashing = true
+        options.hashInputs = false
         let result = try GateFilter.run(inputs: inputs, output: staged, decisions: decisions, options: options)
         var registered = false
         do {
