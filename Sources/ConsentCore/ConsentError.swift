@@ -21,6 +21,10 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     /// A dataset or model cannot be registered or changed that way (a name taken, a purge
     /// already pending, a version out of order).
     case lineageConflict(String)
+    /// Too many requests of one kind from one member or address in a window; try again later.
+    case rateLimited(String)
+    /// A verification code was wrong, expired or used up.
+    case verificationFailed(String)
     /// The store could not be read or written; nothing may be assumed about eligibility.
     case storeUnavailable(String)
     /// The audit chain does not verify at this entry.
@@ -52,6 +56,8 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
         case .unknownDataset(let id):
             return "unknown dataset \(jsonStringLiteral(id.rawValue)); `consentry datasets list` shows them"
         case .lineageConflict(let message):
+            return message
+        case .rateLimited(let message), .verificationFailed(let message):
             return message
         case .storeUnavailable(let message):
             return "the consent store is unavailable: \(message)"

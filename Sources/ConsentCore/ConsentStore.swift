@@ -99,6 +99,20 @@ public protocol ConsentStore: Sendable {
     /// One member's objections by receipt time.
     func objections(of member: MemberID) async throws -> [Objection]
 
+    /// Records a non-member's objection request and, in the same transaction, queues the
+    /// `objection.verification` outbox event that carries `code` to the address (only the code's
+    /// hash is kept with the request).
+    func requestObjection(_ request: ObjectionRequest, code: String) async throws
+    func objectionRequest(_ id: String) async throws -> ObjectionRequest?
+    /// How many requests `email` (compared without case) made at or after `since`.
+    func objectionRequests(email: String, since: Date) async throws -> Int
+    /// Checks `code` against the request. A right code files the non-member's objection (due
+    /// under `terms`) and links it to the request, atomically, and returns it; a wrong one counts
+    /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:)``, as does an
+    /// unknown, expired, used-up or already verified request.
+    func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms,
+                                actor: String) async throws -> Objection
+
     /// Every member with the ledger entries and objection events at or before `asOf`.
     func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot
     /// The same for just `members` (unknown ids are left out), read in one transaction.

@@ -38,10 +38,7 @@ public struct ObjectionID: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// A new random identifier (64 bits from the system's secure generator).
     public static func random() -> ObjectionID {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16)
-        return ObjectionID(rawValue: "obj_" + String(repeating: "0", count: 16 - hex.count) + hex)
+        ObjectionID(rawValue: "obj_" + RandomHex.sixteen())
     }
 
     public var description: String { rawValue }

@@ -51,32 +51,52 @@ public enum ObjectionEvent: Sendable, Equatable {
 }
 
 /// A Data Processing Objection: a member asks that their data no longer be used, and that
-/// data already used be removed.
+/// data already used be removed. A non-member may object too (their data may be in what members
+/// posted): then `member` is nil and `identifiers` say what the privacy team should look for.
 ///
 /// A pure state machine: `received` → `upheld` | `rejected`, with one `extended` step possible
 /// while undecided, and `upheld` → `completed` once no dataset holds the member's data. Each transition returns a new value or throws
 /// ``ConsentError/illegalTransition(objection:message:)``; the full timeline is kept.
 public struct Objection: Sendable, Equatable {
     public let id: ObjectionID
-    public let member: MemberID
+    /// The member objecting; nil for a non-member's objection.
+    public let member: MemberID?
+    /// Where the member wants to be told of each step (the platform's mailer sends it); always
+    /// set for a non-member, whose address was verified.
+    public let contactEmail: String?
+    /// For a non-member: what identifies their data (names, profile or post URLs). Empty for members.
+    public let identifiers: [String]
     /// Every event, oldest first; never empty, the first is `.received`.
     public private(set) var timeline: [ObjectionEvent]
 
     /// Files a new objection, due `terms.responseDays` days after receipt.
     public static func file(id: ObjectionID, member: MemberID, at instant: Date, reason: String?,
-                            terms: ObjectionTerms) -> Objection {
+                            email: String? = nil, terms: ObjectionTerms) -> Objection {
+        Objection(id: id, member: member, contactEmail: email, identifiers: [],
+                  timeline: [received(at: instant, reason: reason, terms: terms)])
+    }
+
+    /// Files a non-member's objection once their email address was verified.
+    public static func fileForNonMember(id: ObjectionID, email: String, identifiers: [String], at instant: Date,
+                                        reason: String?, terms: ObjectionTerms) -> Objection {
+        Objection(id: id, member: nil, contactEmail: email, identifiers: identifiers,
+                  timeline: [received(at: instant, reason: reason, terms: terms)])
+    }
+
+    private static func received(at instant: Date, reason: String?, terms: ObjectionTerms) -> ObjectionEvent {
         let due = instant.addingTimeInterval(TimeInterval(terms.responseDays) * 86_400)
         let reason = reason.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-        return Objection(id: id, member: member, timeline: [.received(at: instant, due: due, reason: reason)])
+        return .received(at: instant, due: due, reason: reason)
     }
 
     /// Rebuilds an objection from its stored timeline, checking every transition again.
-    public static func replay(id: ObjectionID, member: MemberID, timeline: [ObjectionEvent],
-                              maxExtensionDays: Int = 365) throws -> Objection {
+    public static func replay(id: ObjectionID, member: MemberID?, contactEmail: String? = nil, identifiers: [String] = [],
+                              timeline: [ObjectionEvent], maxExtensionDays: Int = 365) throws -> Objection {
         guard case .received(let at, let due, let reason)? = timeline.first else {
             throw ConsentError.illegalTransition(objection: id, message: "the timeline does not start with its receipt")
         }
-        var objection = Objection(id: id, member: member, timeline: [.received(at: at, due: due, reason: reason)])
+        var objection = Objection(id: id, member: member, contactEmail: contactEmail, identifiers: identifiers,
+                                  timeline: [.received(at: at, due: due, reason: reason)])
         for event in timeline.dropFirst() {
             switch event {
             case .received:

@@ -9,7 +9,7 @@ public struct OutboxEvent: Sendable, Equatable {
     /// Position in the outbox: events are delivered in this order.
     public var sequence: Int64
     /// `objection.received`, `objection.extended`, `objection.upheld`, `objection.rejected`,
-    /// `objection.completed`.
+    /// `objection.completed`, `objection.verification`.
     public var type: String
     /// What the event is about (an objection id).
     public var subject: String
@@ -39,11 +39,10 @@ public struct OutboxEvent: Sendable, Equatable {
     public var isPending: Bool { deliveredAt == nil }
 
     /// A new random event id (64 bits from the system's secure generator).
-    public static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let hex = String(generator.next() as UInt64, radix: 16)
-        return "evt_" + String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    public static func newID() -> String { "evt_" + RandomHex.sixteen() }
+
+    /// The type of the event that carries a non-member's verification code to their address.
+    public static let verificationType = "objection.verification"
 
     /// The outbox type of an objection event.
     public static func type(of event: ObjectionEvent) -> String {

@@ -32,12 +32,44 @@ public enum DecisionRecords {
         ])
     }
 
+    /// The datasets and models that hold or held a member: `{"datasets", "member", "models"}`.
+    public static func lineageJSON(_ lineage: MemberLineage, member: MemberID) -> String {
+        var object = JSONObjectWriter()
+        object.field("datasets", JSONWriter.array(lineage.datasets.map { entry in
+            var item = JSONObjectWriter()
+            item.field("created_at", JSONWriter.string(Timestamp.format(entry.createdAt)))
+            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
+            item.field("holds_member", entry.removedAt == nil ? "true" : "false")
+            item.field("name", JSONWriter.string(entry.name))
+            item.field("removed_at", JSONWriter.optional(entry.removedAt.map(Timestamp.format)))
+            item.field("removed_in_version", entry.removedInVersion.map { String($0) } ?? "null")
+            return item.finish()
+        }))
+        object.field("member", JSONWriter.string(member.rawValue))
+        object.field("models", JSONWriter.array(lineage.models.map { entry in
+            var item = JSONObjectWriter()
+            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
+            item.field("model", JSONWriter.string(entry.model))
+            item.field("registered_at", JSONWriter.string(Timestamp.format(entry.registeredAt)))
+            item.field("trained_before_removal", entry.trainedBeforeRemoval ? "true" : "false")
+            return item.finish()
+        }))
+        return object.finish()
+    }
+
     /// An objection with its deadlines and full timeline.
     public static func objectionJSON(_ objection: Objection) -> String {
+        JSONWriter.object(objectionFields(objection))
+    }
+
+    /// The fields of ``objectionJSON(_:)``, for callers that add their own.
+    public static func objectionFields(_ objection: Objection) -> [String: String] {
         let decision = objection.decision
-        return JSONWriter.object([
+        return [
             "id": JSONWriter.string(objection.id.rawValue),
-            "member": JSONWriter.string(objection.member.rawValue),
+            "member": JSONWriter.optional(objection.member?.rawValue),
+            "email": JSONWriter.optional(objection.contactEmail),
+            "identifiers": objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : "null",
             "status": JSONWriter.string(objection.status.rawValue),
             "received_at": JSONWriter.string(Timestamp.format(objection.receivedAt)),
             "due": JSONWriter.string(Timestamp.format(objection.due)),
@@ -46,7 +78,7 @@ public enum DecisionRecords {
             "decision": JSONWriter.optional(decision?.outcome.rawValue),
             "decision_reason": JSONWriter.optional(decision?.reason),
             "timeline": JSONWriter.array(objection.timeline.map(timelineJSON)),
-        ])
+        ]
     }
 
     static func timelineJSON(_ event: ObjectionEvent) -> String {

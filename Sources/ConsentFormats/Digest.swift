@@ -28,4 +28,13 @@ public enum Digest {
             }
         }
     }
+
+    /// Compares two secrets (MACs, hashes, tokens) in time that depends only on their length.
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
 }

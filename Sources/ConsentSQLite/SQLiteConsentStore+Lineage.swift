@@ -129,7 +129,7 @@ extension SQLiteConsentStore: LineageStore {
     private func completeObjections(actor: String, db: Database, audit: inout AuditAppender) throws -> [ObjectionID] {
         let at = now()
         var completed: [ObjectionID] = []
-        for (key, objection) in try Self.objections(db: db, asOf: nil) where objection.status == .upheld {
+        for case (let key?, let objection) in try Self.objections(db: db, asOf: nil) where objection.status == .upheld {
             let held = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM datasets d CROSS JOIN dataset_members m ON m.dataset_key = d.key AND m.member_key = ?
                 WHERE m.removed_version IS NULL

@@ -6,15 +6,25 @@ import GRDB
 extension SQLiteConsentStore {
     public func fileObjection(_ objection: Objection, actor: String) async throws {
         try write { db in
-            guard let key = try Int64.fetchOne(db, sql: "SELECT member_key FROM members WHERE id = ?",
-                                               arguments: [objection.member.rawValue])
-            else { throw ConsentError.unknownMember(objection.member) }
-            try db.execute(sql: "INSERT INTO objections (id, member_key, received_at) VALUES (?, ?, ?)",
-                           arguments: [objection.id.rawValue, key, Timestamp.microseconds(objection.receivedAt)])
             var audit = try AuditAppender(db, now: now())
-            try appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db: db, audit: &audit)
+            try Self.insert(objection, actor: actor, db: db, audit: &audit, store: self)
             try audit.finish()
         }
+    }
+
+    /// Inserts a new objection and its first events, in the caller's transaction.
+    static func insert(_ objection: Objection, actor: String, db: Database, audit: inout AuditAppender,
+                       store: SQLiteConsentStore) throws {
+        var key: Int64?
+        if let member = objection.member {
+            guard let found = try Int64.fetchOne(db, sql: "SELECT member_key FROM members WHERE id = ?", arguments: [member.rawValue])
+            else { throw ConsentError.unknownMember(member) }
+            key = found
+        }
+        try db.execute(sql: "INSERT INTO objections (id, member_key, received_at, contact_email, identifiers) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [objection.id.rawValue, key, Timestamp.microseconds(objection.receivedAt), objection.contactEmail,
+                                   objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : nil])
+        try store.appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db: db, audit: &audit)
     }
 
     public func updateObjection(_ id: ObjectionID, actor: String,
@@ -38,7 +48,7 @@ extension SQLiteConsentStore {
 
     public func objections(status: ObjectionStatus?) async throws -> [Objection] {
         try read { db in
-            let all = try Self.objections(db: db, asOf: nil).map(\.objection)
+            let all = try Self.objections(db: db, asOf: nil, includingNonMembers: true).map(\.objection)
             return all.filter { status == nil || $0.status == status }
         }
     }
@@ -60,7 +70,8 @@ extension SQLiteConsentStore {
             let event = timeline[position]
             var columns: (kind: String, days: Int?, due: Int64?, outcome: String?, reason: String?)
             let action: AuditAction
-            var details: [String: String] = ["member": objection.member.rawValue, "at": Timestamp.format(event.at)]
+            var details: [String: String] = ["at": Timestamp.format(event.at)]
+            details["member"] = objection.member?.rawValue ?? "(not a member)"
             switch event {
             case .received(_, let due, let reason):
                 columns = ("received", nil, Timestamp.microseconds(due), nil, reason)
@@ -98,51 +109,72 @@ extension SQLiteConsentStore {
         let id = OutboxEvent.newID()
         let type = OutboxEvent.type(of: event)
         var payload = JSONObjectWriter()
+        payload.field("email", JSONWriter.optional(objection.contactEmail))
         payload.field("id", JSONWriter.string(id))
-        payload.field("member", JSONWriter.string(objection.member.rawValue))
+        payload.field("member", JSONWriter.optional(objection.member?.rawValue))
         payload.field("objection", DecisionRecords.objectionJSON(objection))
         payload.field("occurred_at", JSONWriter.string(Timestamp.format(event.at)))
         payload.field("type", JSONWriter.string(type))
+        try Self.enqueue(id: id, type: type, subject: objection.id.rawValue, payload: payload.finish(), recordedAt: recordedAt, db: db)
+    }
+
+    static func enqueue(id: String, type: String, subject: String, payload: String, recordedAt: Int64, db: Database) throws {
         try db.execute(sql: "INSERT INTO outbox (id, type, subject, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, type, objection.id.rawValue, payload.finish(), recordedAt])
+                       arguments: [id, type, subject, payload, recordedAt])
     }
 
     static func objection(_ id: ObjectionID, db: Database) throws -> Objection? {
-        guard let member = try String.fetchOne(db, sql: """
-            SELECT m.id FROM objections o JOIN members m ON m.member_key = o.member_key WHERE o.id = ?
-            """, arguments: [id.rawValue]).flatMap(MemberID.init)
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT m.id, o.contact_email, o.identifiers FROM objections o LEFT JOIN members m ON m.member_key = o.member_key
+            WHERE o.id = ?
+            """, arguments: [id.rawValue])
         else { return nil }
         let rows = try Row.fetchAll(db, sql: "SELECT kind, at, days, due, outcome, reason FROM objection_events WHERE objection_id = ? ORDER BY position",
                                     arguments: [id.rawValue])
-        return try Objection.replay(id: id, member: member, timeline: try rows.map(event))
+        return try replay(id, requester: row, offset: 0, timeline: try rows.map { try event($0, offset: 0) })
     }
 
-    /// Every objection with the events at or before `asOf` (all when nil), with its member's key.
-    static func objections(db: Database, asOf: Int64?) throws -> [(memberKey: Int64, objection: Objection)] {
+    /// Every objection with the events at or before `asOf` (all when nil), with its member's key:
+    /// members' objections only, unless `includingNonMembers` (their key is then nil).
+    static func objections(db: Database, asOf: Int64?, includingNonMembers: Bool = false) throws -> [(memberKey: Int64?, objection: Objection)] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT o.id, o.member_key, m.id, e.kind, e.at, e.days, e.due, e.outcome, e.reason
-            FROM objections o JOIN members m ON m.member_key = o.member_key
+            SELECT o.id, o.member_key, m.id, o.contact_email, o.identifiers, e.kind, e.at, e.days, e.due, e.outcome, e.reason
+            FROM objections o LEFT JOIN members m ON m.member_key = o.member_key
             JOIN objection_events e ON e.objection_id = o.id
-            WHERE ?1 IS NULL OR e.at <= ?1
+            WHERE (?1 IS NULL OR e.at <= ?1) AND (?2 OR o.member_key IS NOT NULL)
             ORDER BY o.received_at, o.id, e.position
-            """, arguments: [asOf])
-        var result: [(Int64, Objection)] = []
+            """, arguments: [asOf, includingNonMembers])
+        var result: [(Int64?, Objection)] = []
         var index = 0
         while index < rows.count {
             let id = ObjectionID(rawValue: rows[index][0])
-            let key: Int64 = rows[index][1]
-            guard let member = MemberID(rows[index][2]) else { throw ConsentError.storeUnavailable("objection \(id) names an unreadable member") }
+            let key: Int64? = rows[index][1]
+            let first = index
             var timeline: [ObjectionEvent] = []
             while index < rows.count, rows[index][0] == id.rawValue {
-                timeline.append(try event(rows[index], offset: 3))
+                timeline.append(try event(rows[index], offset: 5))
                 index += 1
             }
-            result.append((key, try Objection.replay(id: id, member: member, timeline: timeline)))
+            result.append((key, try replay(id, requester: rows[first], offset: 2, timeline: timeline)))
         }
         return result
     }
 
-    private static func event(_ row: Row) throws -> ObjectionEvent { try event(row, offset: 0) }
+    /// Rebuilds an objection from `timeline` and the member id, contact email and identifiers
+    /// read at `offset` in `row`.
+    private static func replay(_ id: ObjectionID, requester row: Row, offset: Int, timeline: [ObjectionEvent]) throws -> Objection {
+        let memberText: String? = row[offset]
+        let member = try memberText.map { text in
+            guard let member = MemberID(text) else { throw ConsentError.storeUnavailable("objection \(id) names an unreadable member") }
+            return member
+        }
+        let identifiersJSON: String? = row[offset + 2]
+        var identifiers: [String] = []
+        if let identifiersJSON, case .array(let values)? = try? JSONParser.parse(identifiersJSON) {
+            identifiers = values.compactMap { if case .string(let text) = $0 { text } else { nil } }
+        }
+        return try Objection.replay(id: id, member: member, contactEmail: row[offset + 1], identifiers: identifiers, timeline: timeline)
+    }
 
     private static func event(_ row: Row, offset: Int) throws -> ObjectionEvent {
         let kind: String = row[offset]

@@ -56,7 +56,7 @@ extension SQLiteConsentStore {
                 snapshot.append(Member(id: id, birthDate: birthDate, country: country, notifiedAt: notifiedAt),
                                 entries: keyedEntries[rangeByKey[key]])
             }
-            for (key, objection) in try Self.objections(db: db, asOf: asOfMicros) {
+            for case (let key?, let objection) in try Self.objections(db: db, asOf: asOfMicros) {
                 let index = indexByKey[Int(key)]
                 if index >= 0 { snapshot.attach(objection, toMemberAt: Int(index)) }
             }
@@ -86,7 +86,7 @@ extension SQLiteConsentStore {
                 indexByKey[key] = snapshot.count
                 snapshot.append(try Self.member(row), entries: entries)
             }
-            for (key, objection) in try Self.objections(db: db, asOf: asOfMicros) {
+            for case (let key?, let objection) in try Self.objections(db: db, asOf: asOfMicros) {
                 if let index = indexByKey[key] { snapshot.attach(objection, toMemberAt: index) }
             }
             return snapshot

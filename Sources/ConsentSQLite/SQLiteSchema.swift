@@ -242,6 +242,48 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'outbox events are never deleted'); END;
                 """)
         }
+        migrator.registerMigration("v4-objection-contacts") { db in
+            // Objections gain a contact email, and non-members may object: member_key becomes
+            // optional (then the verified email and identifiers are required). Rebuild the table;
+            // rows stay as they were.
+            try db.execute(sql: """
+                CREATE TABLE objections_v4 (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    member_key INTEGER REFERENCES members(member_key),
+                    received_at INTEGER NOT NULL,
+                    contact_email TEXT CHECK (contact_email IS NULL OR length(contact_email) BETWEEN 3 AND 254),
+                    identifiers TEXT CHECK (identifiers IS NULL OR json_valid(identifiers)),
+                    CHECK (member_key IS NOT NULL OR (contact_email IS NOT NULL AND identifiers IS NOT NULL))
+                );
+                INSERT INTO objections_v4 (id, member_key, received_at) SELECT id, member_key, received_at FROM objections;
+                DROP TABLE objections;
+                ALTER TABLE objections_v4 RENAME TO objections;
+                CREATE INDEX objections_by_member ON objections(member_key);
+                CREATE TRIGGER objections_no_delete BEFORE DELETE ON objections
+                    BEGIN SELECT RAISE(ABORT, 'objections are never deleted'); END;
+
+                -- A non-member's objection until the code sent to the address comes back. Only the
+                -- attempts counter and the objection it became ever change.
+                CREATE TABLE objection_requests (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    email TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+                    identifiers TEXT NOT NULL CHECK (json_valid(identifiers)),
+                    reason TEXT,
+                    code_sha256 TEXT NOT NULL CHECK (length(code_sha256) = 64),
+                    created_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                    objection_id TEXT UNIQUE REFERENCES objections(id)
+                );
+                CREATE INDEX objection_requests_by_email ON objection_requests(email COLLATE NOCASE, created_at);
+                CREATE TRIGGER objection_requests_fixed BEFORE UPDATE ON objection_requests
+                    WHEN NEW.id <> OLD.id OR NEW.email <> OLD.email OR NEW.identifiers <> OLD.identifiers
+                      OR NEW.code_sha256 <> OLD.code_sha256 OR NEW.created_at <> OLD.created_at
+                      OR OLD.objection_id IS NOT NULL OR NEW.attempts < OLD.attempts
+                    BEGIN SELECT RAISE(ABORT, 'an objection request only counts attempts, until verified'); END;
+                CREATE TRIGGER objection_requests_no_delete BEFORE DELETE ON objection_requests
+                    BEGIN SELECT RAISE(ABORT, 'objection requests are never deleted'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -11,10 +11,13 @@ import Logging
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
 /// - `GET /metrics`: Prometheus text: requests by route and status, latency, choices by channel and
 ///   value, objections open and overdue, time to decision.
-/// - `/api/v1/me/...`: the calling member's own setting (bearer token).
+/// - `/api/v1/me/...`: the calling member's own setting and objections (bearer token).
+/// - `/api/v1/admin/objections...`: the privacy team's queue, extensions and decisions (role `privacy`).
+/// - `POST /objections/public`, `POST /objections/public/verify`: non-members object, after verifying their email.
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
 /// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
-public func buildApplication(store: any ConsentStore, identity: IdentityVerifier, configuration: ServerConfiguration,
+/// - `/admin/objections...`: the privacy team's pages.
+public func buildApplication(store: any LineageStore, identity: IdentityVerifier, configuration: ServerConfiguration,
                              sessionSecret: String? = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"],
                              metrics: ServerMetrics = ServerMetrics(),
                              now: @escaping @Sendable () -> Date = Date.init,
@@ -52,6 +55,10 @@ public func buildApplication(store: any ConsentStore, identity: IdentityVerifier
     let authenticator = BearerAuthenticator(verifier: identity, states: states)
     let me = router.group("api/v1/me").add(middleware: authenticator)
     AITrainingController(states: states, now: now).addRoutes(to: me)
+    let desk = ObjectionDesk(states: states, store: store, now: now)
+    MemberObjectionsAPI(desk: desk).addRoutes(to: me)
+    AdminObjectionsAPI(desk: desk).addRoutes(to: router.group("api/v1/admin").add(middleware: authenticator))
+    PublicObjectionsAPI(desk: desk).addRoutes(to: router)
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now).addRoutes(to: pipeline)
     SettingsController(states: states, identity: identity, sessions: WebSessions(secret: sessionSecret),

@@ -90,6 +90,35 @@ public actor MemberStates {
         return stored
     }
 
+    /// Files an objection durably, then updates the view: the member is excluded from then on.
+    public func file(_ objection: Objection, actor: String) async throws {
+        try await store.fileObjection(objection, actor: actor)
+        refresh(objection)
+    }
+
+    /// Applies `transition` to a stored objection durably, then updates the view.
+    public func update(_ id: ObjectionID, actor: String,
+                       _ transition: @escaping @Sendable (Objection) throws -> Objection) async throws -> Objection {
+        let updated = try await store.updateObjection(id, actor: actor, transition)
+        refresh(updated)
+        return updated
+    }
+
+    /// Puts a durably stored objection in its member's view (replacing its older self).
+    public func refresh(_ objection: Objection) {
+        guard let member = objection.member else { return }
+        writes[member, default: 0] += 1
+        if var state = cache[member] {
+            if let index = state.objections.firstIndex(where: { $0.id == objection.id }) {
+                state.objections[index] = objection
+            } else {
+                state.objections.append(objection)
+            }
+            cache[member] = state
+        }
+        rendered.invalidate(member)
+    }
+
     /// The active policy, re-read from the store at most once a second.
     public func activePolicy() async throws -> PolicyVersion {
         if let policy, ContinuousClock.now - policy.loadedAt < .seconds(1) { return policy.version }

@@ -55,6 +55,7 @@ public struct Problem: Error, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if status == .tooManyRequests { headers[.retryAfter] = "3600" }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
     }
 }
@@ -104,6 +105,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                     detail: "No policy has been applied yet, so no decision can be made.")
         case .invalidField(let field, let message): .invalid("/" + field, message)
         case .unknownMember: .unauthenticated
+        case .unknownObjection: .notFound
+        case .illegalTransition(_, let message):
+            Problem(status: .conflict, type: "illegal-transition", title: "Not possible in the objection's current state", detail: message)
+        case .rateLimited(let message):
+            Problem(status: .tooManyRequests, type: "rate-limited", title: "Too many requests", detail: message)
+        case .verificationFailed(let message):
+            Problem(status: .badRequest, type: "verification-failed", title: "The code was not accepted", detail: message, pointer: "/code")
         default: Problem(status: .badRequest, type: "invalid-request", title: "The request is not valid", detail: error.description)
         }
     }

@@ -3,13 +3,16 @@ import ConsentFormats
 import Foundation
 
 /// What every ``OutboxStore`` must do: each objection event queued with its state change,
-/// nothing queued for a refused change, and delivery bookkeeping.
+/// nothing queued for a refused change, delivery bookkeeping, and non-members' requests whose
+/// verification code travels through the outbox.
 public enum OutboxContract {
     public typealias Check = @Sendable (any OutboxStore) async throws -> Void
 
     public static let checks: [(name: String, run: Check)] = [
         ("everyObjectionEventIsQueuedWithItsChange", everyObjectionEventIsQueuedWithItsChange),
         ("deliveriesAreRecordedAndRetriedLater", deliveriesAreRecordedAndRetriedLater),
+        ("aVerifiedRequestFilesOneNonMemberObjection", aVerifiedRequestFilesOneNonMemberObjection),
+        ("wrongCodesCountDurablyAndUseUpTheRequest", wrongCodesCountDurablyAndUseUpTheRequest),
     ]
 
     static let t0 = StoreContract.t0
@@ -33,7 +36,7 @@ public enum OutboxContract {
         let payload = try JSONParser.parse(events[0].payloadJSON)
         guard case .object(let fields) = payload else { throw ContractFailure(message: "payload is not an object", file: #fileID, line: #line) }
         let keys = fields.map(\.key)
-        try expect(keys == ["id", "member", "objection", "occurred_at", "type"], "payload fields: \(keys)")
+        try expect(keys == ["email", "id", "member", "objection", "occurred_at", "type"], "payload fields: \(keys)")
         try expect(fields.first { $0.key == "id" }?.value == .string(events[0].id), "the payload carries the idempotency id")
 
         // A refused transition queues nothing.
@@ -60,5 +63,57 @@ public enum OutboxContract {
         try expect(all.count == 1 && all[0].attempts == 2 && all[0].deliveredAt != nil && all[0].lastError == nil, "the delivery is recorded")
         try await store.markFailed(event.id, error: "late failure", retryAt: t0)
         try expect(try await store.outbox(pendingOnly: false, limit: 10)[0].deliveredAt != nil, "a delivered event stays delivered")
+    }
+
+    static let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+
+    /// A request queued with its code; the code from the outbox payload.
+    static func requested(_ store: any OutboxStore, email: String = "sam@example.com") async throws -> (ObjectionRequest, String) {
+        let request = try ObjectionRequest.new(email: email, identifiers: ["https://example.com/p/1", "Sam"], reason: "me", at: t0)
+        try await store.requestObjection(request, code: "12345678")
+        let event = try await store.outbox(pendingOnly: true, limit: 100).last
+        try expect(event?.type == OutboxEvent.verificationType && event?.subject == request.id, "the code is queued with the request")
+        try expect(event?.payloadJSON.contains(#""code":"12345678""#) == true, "the payload carries the code for the mailer")
+        return (request, "12345678")
+    }
+
+    static func aVerifiedRequestFilesOneNonMemberObjection(_ store: any OutboxStore) async throws {
+        let (request, code) = try await requested(store)
+        try expect(try await store.objectionRequests(email: "SAM@example.com", since: t0) == 1, "requests are counted without case")
+        try expect(try await store.objectionRequests(email: "sam@example.com", since: t0.addingTimeInterval(1)) == 0, "only since the given instant")
+        try expect(try await store.objections(status: nil).isEmpty, "nothing is filed before verification")
+        let objection = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(60), terms: terms, actor: "x")
+        try expect(objection.member == nil && objection.contactEmail == "sam@example.com"
+                   && objection.identifiers == ["https://example.com/p/1", "Sam"] && objection.memberReason == "me", "the objection carries the request")
+        try expect(try await store.objection(objection.id) == objection, "and is stored as it was filed")
+        try expect(try await store.objections(status: .received).map(\.id) == [objection.id], "it joins the queue")
+        try expect(try await store.objectionRequest(request.id)?.objection == objection.id, "the request names its objection")
+        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "verifying twice") {
+            _ = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(61), terms: terms, actor: "x")
+        }
+        try expect(try await store.objections(status: nil).count == 1, "a code files one objection")
+        let snapshot = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(120))
+        try expect(snapshot.count == 0, "a non-member's objection adds nobody to decisions")
+    }
+
+    static func wrongCodesCountDurablyAndUseUpTheRequest(_ store: any OutboxStore) async throws {
+        let (request, code) = try await requested(store)
+        for attempt in 1...ObjectionRequest.maxAttempts {
+            try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "wrong code \(attempt)") {
+                _ = try await store.verifyObjectionRequest(request.id, code: "00000000", at: t0.addingTimeInterval(1), terms: terms, actor: "x")
+            }
+            try expect(try await store.objectionRequest(request.id)?.attempts == attempt, "attempt \(attempt) is recorded")
+        }
+        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "the right code, too late") {
+            _ = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(2), terms: terms, actor: "x")
+        }
+        let (fresh, freshCode) = try await requested(store, email: "kim@example.com")
+        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "an expired code") {
+            _ = try await store.verifyObjectionRequest(fresh.id, code: freshCode, at: fresh.expiresAt, terms: terms, actor: "x")
+        }
+        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "an unknown request") {
+            _ = try await store.verifyObjectionRequest("req_0000000000000000", code: code, at: t0, terms: terms, actor: "x")
+        }
+        try expect(try await store.objections(status: nil).isEmpty, "no wrong or late code files anything")
     }
 }

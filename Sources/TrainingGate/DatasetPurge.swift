@@ -71,7 +71,7 @@ public enum DatasetPurge {
         } else {
             targets = try await store.datasets()
         }
-        let upheld = Set(try await store.objections(status: .upheld).map(\.member))
+        let upheld = Set(try await store.objections(status: .upheld).compactMap(\.member))
         var outcomes: [Outcome] = []
         var completed: [ObjectionID] = []
         for target in targets {

@@ -215,7 +215,7 @@ public final class PartialFiles: @unchecked Sendable {
     public static let shared = PartialFiles()
     private let lock = NSLock()
     private var paths: Set<String> = []
-    private var sources: [DispatchSourceSignal] = []
+    private var sources: [any DispatchSourceSignal] = []
     private var installed = false
 
     func add(_ path: String) {

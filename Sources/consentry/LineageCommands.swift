@@ -311,27 +311,7 @@ enum LineageJSON {
     }
 
     static func lineage(_ lineage: MemberLineage, member: MemberID) -> String {
-        var object = JSONObjectWriter()
-        object.field("datasets", JSONWriter.array(lineage.datasets.map { entry in
-            var item = JSONObjectWriter()
-            item.field("created_at", JSONWriter.string(Timestamp.format(entry.createdAt)))
-            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
-            item.field("holds_member", entry.removedAt == nil ? "true" : "false")
-            item.field("name", JSONWriter.string(entry.name))
-            item.field("removed_at", JSONWriter.optional(entry.removedAt.map(Timestamp.format)))
-            item.field("removed_in_version", entry.removedInVersion.map { String($0) } ?? "null")
-            return item.finish()
-        }))
-        object.field("member", JSONWriter.string(member.rawValue))
-        object.field("models", JSONWriter.array(lineage.models.map { entry in
-            var item = JSONObjectWriter()
-            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
-            item.field("model", JSONWriter.string(entry.model))
-            item.field("registered_at", JSONWriter.string(Timestamp.format(entry.registeredAt)))
-            item.field("trained_before_removal", entry.trainedBeforeRemoval ? "true" : "false")
-            return item.finish()
-        }))
-        return object.finish()
+        DecisionRecords.lineageJSON(lineage, member: member)
     }
 }
 

@@ -127,7 +127,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
                 let days = Int(instant.timeIntervalSince(objection.currentDue) / 86_400)
                 output.line(JSONWriter.object([
                     "id": JSONWriter.string(objection.id.rawValue),
-                    "member": JSONWriter.string(objection.member.rawValue),
+                    "member": JSONWriter.optional(objection.member?.rawValue),
                     "status": JSONWriter.string(objection.status.rawValue),
                     "due": JSONWriter.string(Timestamp.format(objection.currentDue)),
                     "days_overdue": String(days),

@@ -35,12 +35,15 @@ struct Harness {
         identity = try await IdentityVerifier.sharedSecret(Self.secret, issuer: "test-issuer")
     }
 
-    var app: some ApplicationProtocol {
+    var app: some ApplicationProtocol { app(now: { Self.now }) }
+
+    /// The application with a clock the test moves.
+    func app(now: @escaping @Sendable () -> Date) -> some ApplicationProtocol {
         try! buildApplication(store: store, identity: identity,
                               configuration: ServerConfiguration(port: 0, demo: true, demoMembers: [
                                   ("Adult in Europe", MemberID("urn:li:member:eu")!), ("A <b>bold</b> label", MemberID("<script>alert(1)</script>")!),
                               ]),
-                              sessionSecret: Self.secret, now: { Self.now })
+                              sessionSecret: Self.secret, now: now)
     }
 
     func token(_ subject: String, role: Identity.Role = .member) async throws -> String {

@@ -75,6 +75,50 @@ struct WebhookTests {
         }
     }
 
+    /// Objections filed over HTTP, then the server goes away before anything is delivered: a new
+    /// process over the same database delivers every event, and a receiver that fails twice gets
+    /// each one accepted exactly once.
+    @Test func eventsSurviveARestartAndAreAcceptedOnceEach() async throws {
+        let harness = try await Harness()
+        let staff = try await harness.token("dana@privacy", role: .privacy)
+        for member in ["urn:li:member:eu", "urn:li:member:ca"] {
+            let token = try await harness.token(member)
+            try await harness.app.test(.router) { client in
+                let id = try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(token),
+                                                  body: ByteBuffer(string: "{}")) { response in
+                    guard case .string(let id)? = try object(response.body)["id"] else { throw CancellationError() }
+                    return id
+                }
+                try await client.execute(uri: "/api/v1/admin/objections/\(id)/decision", method: .post, headers: headers(staff),
+                                         body: ByteBuffer(string: #"{"decision": "reject", "reason": "Needed for security."}"#)) {
+                    #expect($0.status == .ok)
+                }
+            }
+        }
+        // The "restarted" process: a new store over the same file.
+        let reopened = try SQLiteConsentStore(path: harness.directory.appendingPathComponent("db.sqlite").path)
+        let pending = try await reopened.outbox(pendingOnly: true, limit: 100)
+        #expect(pending.map(\.type) == ["objection.received", "objection.rejected", "objection.received", "objection.rejected"])
+
+        let received = Received(answers: [.internalServerError, .badGateway])
+        let clock = Mutex(Harness.now)
+        try await receiver(received).test(.live) { client in
+            let webhook = WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(try #require(client.port))/hook")!, secret: "webhook-secret-0123456789")
+            let deliverer = OutboxDeliverer(store: reopened, webhook: webhook, now: { clock.withLock { $0 } })
+            for _ in 0..<10 where try await !reopened.outbox(pendingOnly: true, limit: 1).isEmpty {
+                _ = try await deliverer.deliverDue()
+                clock.withLock { $0 = $0.addingTimeInterval(3600) }
+            }
+        }
+        #expect(try await reopened.outbox(pendingOnly: true, limit: 100).isEmpty)
+        let deliveries = received.deliveries.withLock { $0 }
+        let ids = deliveries.compactMap { $0.headers[HTTPField.Name("Consentry-Event-Id")!] }
+        // The first two attempts failed (the first two events), and were retried after the
+        // backoff under the same id; every event was accepted exactly once.
+        #expect(deliveries.count == pending.count + 2)
+        #expect(pending.map { event in ids.filter { $0 == event.id }.count } == [2, 2, 1, 1])
+    }
+
     @Test func aWebhookURLNeedsASecret() throws {
         #expect(try WebhookConfiguration.fromEnvironment([:]) == nil)
         #expect(throws: ConsentError.self) { try WebhookConfiguration.fromEnvironment(["CONSENTRY_WEBHOOK_URL": "http://127.0.0.1:9/hook"]) }

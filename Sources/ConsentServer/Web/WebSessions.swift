@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Crypto
 import Foundation
 
@@ -41,7 +42,7 @@ public struct WebSessions: Sendable {
     /// The session a cookie value proves, or nil (bad signature, expired, malformed).
     public func session(from cookie: String, now: Date = Date()) -> Session? {
         let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, Self.constantTimeEqual(mac(String(parts[0])), String(parts[1])),
+        guard parts.count == 2, Digest.constantTimeEqual(mac(String(parts[0])), String(parts[1])),
               let data = Self.data(base64URL: String(parts[0])), let payload = String(data: data, encoding: .utf8)
         else { return nil }
         let fields = payload.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -56,7 +57,7 @@ public struct WebSessions: Sendable {
 
     public func isValidCSRF(_ token: String?, for session: Session) -> Bool {
         guard let token else { return false }
-        return Self.constantTimeEqual(token, csrfToken(for: session))
+        return Digest.constantTimeEqual(token, csrfToken(for: session))
     }
 
     private func mac(_ text: String) -> String {
@@ -72,13 +73,5 @@ public struct WebSessions: Sendable {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
     }
 }

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A non-member's objection waiting for its email address to be verified.
+///
+/// Anyone can ask; the objection is filed only when the code sent to the address comes back
+/// (so nobody can object, or flood the privacy team, in another person's name). A request
+/// expires after ``lifetime`` and takes at most ``maxAttempts`` wrong codes.
+public struct ObjectionRequest: Sendable, Equatable {
+    public static let lifetime: TimeInterval = 3600
+    public static let maxAttempts = 5
+    /// Requests (and member objections) accepted per address or member in ``rateWindow``.
+    public static let rateLimit = 5
+    public static let rateWindow: TimeInterval = 86_400
+
+    /// `req_` and 16 hex digits; the verify step names it.
+    public let id: String
+    public let email: String
+    /// What identifies the person's data: names, profile or post URLs. At least one.
+    public let identifiers: [String]
+    public let reason: String?
+    public let createdAt: Date
+    /// Wrong codes tried so far.
+    public var attempts: Int
+    /// The objection filed once verified.
+    public var objection: ObjectionID?
+
+    public init(id: String, email: String, identifiers: [String], reason: String?, createdAt: Date,
+                attempts: Int = 0, objection: ObjectionID? = nil) {
+        self.id = id
+        self.email = email
+        self.identifiers = identifiers
+        self.reason = reason
+        self.createdAt = createdAt
+        self.attempts = attempts
+        self.objection = objection
+    }
+
+    /// A new request with a fresh id, after checking what the person typed.
+    public static func new(email: String, identifiers: [String], reason: String?, at instant: Date) throws -> ObjectionRequest {
+        let email = try EmailAddress.validated(email, field: "email")
+        let identifiers = identifiers.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        guard !identifiers.isEmpty else {
+            throw ConsentError.invalidField(field: "identifiers", message: "name at least one thing that identifies your data (a name, a profile or post URL)")
+        }
+        guard identifiers.count <= 20 else { throw ConsentError.invalidField(field: "identifiers", message: "at most 20 identifiers, not \(identifiers.count)") }
+        if let long = identifiers.firstIndex(where: { $0.utf8.count > 500 }) {
+            throw ConsentError.invalidField(field: "identifiers/\(long)", message: "at most 500 bytes")
+        }
+        let reason = try ObjectionText.reason(reason)
+        return ObjectionRequest(id: "req_" + RandomHex.sixteen(), email: email, identifiers: identifiers, reason: reason,
+                                createdAt: instant)
+    }
+
+    public var expiresAt: Date { createdAt.addingTimeInterval(Self.lifetime) }
+
+    /// Why a code cannot be accepted now, or nil when it can be checked.
+    public func refusal(at instant: Date) -> ConsentError? {
+        if objection != nil { return .verificationFailed("this request was already verified; the objection is filed") }
+        if instant >= expiresAt { return .verificationFailed("the code has expired; ask for a new one") }
+        if attempts >= Self.maxAttempts { return .verificationFailed("too many wrong codes; ask for a new one") }
+        return nil
+    }
+
+    /// A new 8-digit code from the system's secure generator.
+    public static func newCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next(upperBound: UInt64(100_000_000))
+        let digits = String(value)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+}
+
+/// The checks on text a member or non-member types into an objection.
+public enum ObjectionText {
+    /// A reason is optional; blank means none. At most 5,000 bytes.
+    public static func reason(_ text: String?) throws -> String? {
+        guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
+        guard trimmed.utf8.count <= 5000 else {
+            throw ConsentError.invalidField(field: "reason", message: "at most 5000 bytes, not \(trimmed.utf8.count)")
+        }
+        return trimmed
+    }
+}
+
+/// Email addresses as Consentry accepts them: one `@`, a dotted domain, no spaces or control
+/// characters, at most 254 bytes. Deliverability is the mailer's business.
+public enum EmailAddress {
+    public static func validated(_ text: String, field: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        guard trimmed.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw ConsentError.invalidField(field: field, message: "\(jsonStringLiteral(trimmed)) is not an email address like name@example.com")
+        }
+        return trimmed
+    }
+}
+
+/// Random identifiers: 64 bits from the system's secure generator as 16 hex digits.
+public enum RandomHex {
+    public static func sixteen() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = String(generator.next() as UInt64, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,192 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The member's objections: `POST|GET /api/v1/me/objections`, `GET /api/v1/me/objections/{id}`.
+/// Only ever the calling member's own: another member's id answers 404, like an unknown one.
+struct MemberObjectionsAPI {
+    let desk: ObjectionDesk
+
+    func addRoutes(to group: RouterGroup<ConsentRequestContext>) {
+        group.post("objections", use: file)
+        group.get("objections", use: list)
+        group.get("objections/:id", use: show)
+    }
+
+    @Sendable func file(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let fields = try JSONFields(body, allowed: ["reason", "email"], example: #"{"reason": "optional", "email": "optional"}"#)
+        let (reason, email) = (try fields.string("reason"), try fields.string("email"))
+        let file: @Sendable () async throws -> MemberStates.StoredResponse = { [desk] in
+            let objection = try await desk.file(for: member, reason: reason, email: email)
+            return .init(status: 201, body: ObjectionJSON.forMember(objection, lineage: nil))
+        }
+        let stored: MemberStates.StoredResponse
+        if let key = request.headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty {
+            guard key.utf8.count <= 255 else { throw Problem.invalid(nil, "header Idempotency-Key: at most 255 characters") }
+            stored = try await desk.states.once(key: "objection\u{0}" + member.rawValue + "\u{0}" + key, file)
+        } else {
+            stored = try await file()
+        }
+        var response = JSONResponse.ok(stored.body, status: .created)
+        if case .object(let fields)? = try? JSONParser.parse(stored.body), case .string(let id)? = fields.first(where: { $0.key == "id" })?.value {
+            response.headers[.location] = "/api/v1/me/objections/" + id
+        }
+        return response
+    }
+
+    @Sendable func list(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        let items = try await desk.objections(of: member).map { ObjectionJSON.forMember($0, lineage: nil) }
+        return JSONResponse.ok(JSONWriter.object(["items": JSONWriter.array(items)]))
+    }
+
+    @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        let objection = try await desk.objection(ObjectionID(rawValue: context.parameters.get("id") ?? ""), of: member)
+        return JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: try await desk.lineage(of: objection)))
+    }
+}
+
+/// Non-members' objections, no sign-in: `POST /objections/public` asks, and the code sent to the
+/// address files it through `POST /objections/public/verify`.
+struct PublicObjectionsAPI {
+    let desk: ObjectionDesk
+
+    func addRoutes(to router: Router<ConsentRequestContext>) {
+        router.post("objections/public", use: request)
+        router.post("objections/public/verify", use: verify)
+    }
+
+    @Sendable func request(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let fields = try JSONFields(body, allowed: ["email", "identifiers", "reason"],
+                                    example: #"{"email": "you@example.com", "identifiers": ["https://…/post/123"]}"#)
+        let asked = try await desk.request(email: try fields.requiredString("email"),
+                                           identifiers: try fields.strings("identifiers") ?? [], reason: try fields.string("reason"))
+        return JSONResponse.ok(JSONWriter.object([
+            "request": JSONWriter.string(asked.id),
+            "email": JSONWriter.string(asked.email),
+            "expires_at": JSONWriter.string(Timestamp.format(asked.expiresAt)),
+            "next": JSONWriter.string("We sent a code to \(asked.email). Send it with this request id to /objections/public/verify within an hour to file your objection."),
+        ]), status: .accepted)
+    }
+
+    @Sendable func verify(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let fields = try JSONFields(body, allowed: ["request", "code"], example: #"{"request": "req_…", "code": "12345678"}"#)
+        let objection = try await desk.verify(request: try fields.requiredString("request"), code: try fields.requiredString("code"))
+        return JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil), status: .created)
+    }
+}
+
+/// The privacy team's queue and decisions (role `privacy`): `GET /api/v1/admin/objections`,
+/// `GET /api/v1/admin/objections/{id}`, `POST …/{id}/extension`, `POST …/{id}/decision`.
+struct AdminObjectionsAPI {
+    let desk: ObjectionDesk
+
+    func addRoutes(to group: RouterGroup<ConsentRequestContext>) {
+        group.get("objections", use: queue)
+        group.get("objections/:id", use: show)
+        group.post("objections/:id/extension", use: extend)
+        group.post("objections/:id/decision", use: decide)
+    }
+
+    @Sendable func queue(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try context.require(.privacy)
+        let query = request.uri.queryParameters
+        var status: ObjectionStatus?
+        if let text = query.get("status") {
+            guard let parsed = ObjectionStatus(rawValue: text) else {
+                throw Problem.invalid(nil, "query status: \(jsonStringLiteral(text)) must be one of \(ObjectionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        var overdue = false
+        if let text = query.get("overdue") {
+            guard let flag = Bool(text) else { throw Problem.invalid(nil, "query overdue: \(jsonStringLiteral(text)) must be true or false") }
+            overdue = flag
+        }
+        let items = try await desk.queue(status: status, region: query.get("region"), overdueOnly: overdue)
+        return JSONResponse.ok(JSONWriter.object(["items": JSONWriter.array(items.map(ObjectionJSON.queueItem))]))
+    }
+
+    @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try context.require(.privacy)
+        return JSONResponse.ok(ObjectionJSON.detail(try await desk.detail(try Self.id(context))))
+    }
+
+    @Sendable func extend(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let staff = try Self.staff(context)
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let fields = try JSONFields(body, allowed: ["days", "reason"], example: #"{"days": 30, "reason": "…"}"#)
+        let updated = try await desk.extend(try Self.id(context), days: try fields.requiredInt("days"),
+                                            reason: try fields.requiredString("reason"), by: staff)
+        return JSONResponse.ok(ObjectionJSON.queueItem(.init(objection: updated, region: nil, now: desk.now())))
+    }
+
+    @Sendable func decide(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let staff = try Self.staff(context)
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let fields = try JSONFields(body, allowed: ["decision", "reason"], example: #"{"decision": "uphold", "reason": "…"}"#)
+        let text = try fields.requiredString("decision")
+        guard let outcome = ObjectionOutcome(rawValue: text) else {
+            throw Problem.invalid("/decision", "\(jsonStringLiteral(text)) must be uphold or reject")
+        }
+        let updated = try await desk.decide(try Self.id(context), outcome: outcome, reason: try fields.requiredString("reason"), by: staff)
+        return JSONResponse.ok(ObjectionJSON.queueItem(.init(objection: updated, region: nil, now: desk.now())))
+    }
+
+    static func id(_ context: ConsentRequestContext) throws -> ObjectionID {
+        ObjectionID(rawValue: context.parameters.get("id") ?? "")
+    }
+
+    /// The staff member acting (the token's subject), as recorded in the audit log.
+    static func staff(_ context: ConsentRequestContext) throws -> String {
+        try context.require(.privacy)
+        return "privacy:" + (context.identity?.subject ?? "")
+    }
+}
+
+/// Objections as the API returns them.
+enum ObjectionJSON {
+    /// `{"id", "status", "received_at", "due", "extended_due", "decided_at", "decision_reason",
+    /// "timeline", …}`, with `data_removal` (datasets and models that held the member) once upheld.
+    static func forMember(_ objection: Objection, lineage: MemberLineage?) -> String {
+        var fields = DecisionRecords.objectionFields(objection)
+        if let lineage, let member = objection.member {
+            fields["data_removal"] = DecisionRecords.lineageJSON(lineage, member: member)
+        }
+        return JSONWriter.object(fields)
+    }
+
+    /// A queue row: the objection with `days_left`, `overdue` and the member's `region`.
+    static func queueItem(_ item: ObjectionDesk.QueueItem) -> String {
+        JSONWriter.object(queueFields(item))
+    }
+
+    static func queueFields(_ item: ObjectionDesk.QueueItem) -> [String: String] {
+        var fields = DecisionRecords.objectionFields(item.objection)
+        fields["days_left"] = item.daysLeft.map { String($0) } ?? "null"
+        fields["overdue"] = item.isOverdue ? "true" : "false"
+        fields["region"] = JSONWriter.optional(item.region)
+        return fields
+    }
+
+    /// The detail: a queue row with the member's current decision, their choices and lineage.
+    static func detail(_ detail: ObjectionDesk.Detail) -> String {
+        var fields = queueFields(detail.item)
+        fields["member_decision"] = detail.decision.map { decision in
+            JSONWriter.object(["eligible": decision.eligible ? "true" : "false", "reason": JSONWriter.string(decision.reason.rawValue),
+                               "explanation": JSONWriter.optional(detail.explanation)])
+        } ?? "null"
+        fields["choices"] = JSONWriter.array(detail.choices.map(DecisionRecords.choiceJSON))
+        fields["data_removal"] = detail.lineage.flatMap { lineage in
+            detail.item.objection.member.map { DecisionRecords.lineageJSON(lineage, member: $0) }
+        } ?? "null"
+        return JSONWriter.object(fields)
+    }
+}

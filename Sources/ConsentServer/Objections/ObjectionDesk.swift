@@ -1,0 +1,160 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+/// Everything the server does with objections, for the API and the pages alike: members file
+/// and follow their own, non-members file after verifying their address, the privacy team
+/// extends and decides. Rules live in ``Objection``; this adds who may do what, rate limits,
+/// and keeps the member view (``MemberStates``) in step with each durable change.
+struct ObjectionDesk: Sendable {
+    let states: MemberStates
+    let store: any LineageStore
+    let now: @Sendable () -> Date
+
+    // MARK: Members
+
+    /// Files an objection for `member`, due under the active policy's terms.
+    func file(for member: MemberID, reason: String?, email: String?) async throws -> Objection {
+        let reason = try ObjectionText.reason(reason)
+        let email = try email.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            .map { try EmailAddress.validated($0, field: "email") }
+        let instant = now()
+        guard let state = try await states.state(of: member) else { throw ConsentError.unknownMember(member) }
+        let recent = state.objections.filter { $0.receivedAt > instant.addingTimeInterval(-ObjectionRequest.rateWindow) }
+        guard recent.count < ObjectionRequest.rateLimit else {
+            throw ConsentError.rateLimited("you filed \(recent.count) objections in the last 24 hours; at most \(ObjectionRequest.rateLimit) are accepted a day. Your pending objection already keeps your data out of training.")
+        }
+        let terms = try await states.activePolicy().policy.objectionTerms
+        let objection = Objection.file(id: .random(), member: member, at: instant, reason: reason, email: email, terms: terms)
+        try await states.file(objection, actor: member.rawValue)
+        return objection
+    }
+
+    /// The member's objections, newest first.
+    func objections(of member: MemberID) async throws -> [Objection] {
+        guard let state = try await states.state(of: member) else { throw ConsentError.unknownMember(member) }
+        return state.objections.reversed()
+    }
+
+    /// One of the member's own objections; anyone else's is "not found", so ids can't be probed.
+    func objection(_ id: ObjectionID, of member: MemberID) async throws -> Objection {
+        guard let objection = try await objections(of: member).first(where: { $0.id == id }) else { throw ConsentError.unknownObjection(id) }
+        return objection
+    }
+
+    /// The address to prefill: the one the member gave last.
+    func lastEmail(of member: MemberID) async throws -> String? {
+        try await objections(of: member).lazy.compactMap(\.contactEmail).first
+    }
+
+    // MARK: Non-members
+
+    /// Records a non-member's request and queues the verification code for their address.
+    func request(email: String, identifiers: [String], reason: String?) async throws -> ObjectionRequest {
+        let instant = now()
+        let request = try ObjectionRequest.new(email: email, identifiers: identifiers, reason: reason, at: instant)
+        let recent = try await store.objectionRequests(email: request.email, since: instant.addingTimeInterval(-ObjectionRequest.rateWindow))
+        guard recent < ObjectionRequest.rateLimit else {
+            throw ConsentError.rateLimited("this address made \(recent) requests in the last 24 hours; at most \(ObjectionRequest.rateLimit) are accepted a day")
+        }
+        try await store.requestObjection(request, code: ObjectionRequest.newCode())
+        return request
+    }
+
+    func verify(request id: String, code: String) async throws -> Objection {
+        let terms = try await states.activePolicy().policy.objectionTerms
+        return try await store.verifyObjectionRequest(id, code: code, at: now(), terms: terms, actor: "non-member:" + id)
+    }
+
+    // MARK: The privacy team
+
+    /// The queue: every objection, or those matching the filters, soonest due first.
+    func queue(status: ObjectionStatus? = nil, region: String? = nil, overdueOnly: Bool = false) async throws -> [QueueItem] {
+        let policy = try await states.activePolicy().policy
+        let instant = now()
+        var items: [QueueItem] = []
+        for objection in try await store.objections(status: status) {
+            var regionID: String?
+            if let member = objection.member, let record = try await states.state(of: member) {
+                regionID = policy.region(of: record.member.country)?.id
+            }
+            let item = QueueItem(objection: objection, region: regionID, now: instant)
+            if let region, region != regionID { continue }
+            if overdueOnly, !item.isOverdue { continue }
+            items.append(item)
+        }
+        return items.sorted { ($0.objection.status.isPending ? 0 : 1, $0.objection.currentDue, $0.objection.id)
+                            < ($1.objection.status.isPending ? 0 : 1, $1.objection.currentDue, $1.objection.id) }
+    }
+
+    /// One objection with what the privacy team needs to decide it.
+    func detail(_ id: ObjectionID) async throws -> Detail {
+        guard let objection = try await store.objection(id) else { throw ConsentError.unknownObjection(id) }
+        let version = try await states.activePolicy()
+        let instant = now()
+        var detail = Detail(item: QueueItem(objection: objection, region: nil, now: instant))
+        if let member = objection.member, let state = try await states.state(of: member) {
+            let decision = state.decision(policy: version.policy, at: instant)
+            detail.item.region = version.policy.region(of: state.member.country)?.id
+            detail.decision = decision
+            detail.explanation = Explanation.sentence(for: decision, policy: version.policy,
+                                                      latest: state.latestChoice(at: instant, honoringGPC: version.policy.honorGPC))
+            detail.choices = state.events.reversed()
+        }
+        detail.lineage = try await lineage(of: objection)
+        return detail
+    }
+
+    /// The datasets and models holding the member, for an upheld or completed objection.
+    func lineage(of objection: Objection) async throws -> MemberLineage? {
+        guard let member = objection.member, [.upheld, .completed].contains(objection.status) else { return nil }
+        return try await store.lineage(of: member)
+    }
+
+    func extend(_ id: ObjectionID, days: Int, reason: String, by staff: String) async throws -> Objection {
+        let maximum = try await states.activePolicy().policy.objectionTerms.maxExtensionDays
+        let instant = now()
+        return try await states.update(id, actor: staff) {
+            try $0.extending(byDays: days, reason: reason, at: instant, maxExtensionDays: maximum)
+        }
+    }
+
+    /// Upholds or rejects; an upheld objection whose member no dataset holds is completed at once.
+    func decide(_ id: ObjectionID, outcome: ObjectionOutcome, reason: String, by staff: String) async throws -> Objection {
+        let instant = now()
+        var decided = try await states.update(id, actor: staff) { try $0.deciding(outcome, reason: reason, at: instant) }
+        guard outcome == .uphold else { return decided }
+        for completedID in try await store.completeObjections(actor: staff) {
+            guard let completed = try await store.objection(completedID) else { continue }
+            await states.refresh(completed)
+            if completedID == id { decided = completed }
+        }
+        return decided
+    }
+
+    /// One row of the queue.
+    struct QueueItem: Sendable {
+        var objection: Objection
+        var region: String?
+        /// Whole days until the deadline in force (negative when late); nil once decided.
+        var daysLeft: Int?
+
+        init(objection: Objection, region: String?, now: Date) {
+            self.objection = objection
+            self.region = region
+            if objection.status.isPending {
+                daysLeft = Int((objection.currentDue.timeIntervalSince(now) / 86_400).rounded(.down))
+            }
+        }
+
+        var isOverdue: Bool { (daysLeft ?? 0) < 0 }
+    }
+
+    struct Detail: Sendable {
+        var item: QueueItem
+        var decision: Decision?
+        var explanation: String?
+        var choices: [ConsentEvent] = []
+        var lineage: MemberLineage?
+    }
+}

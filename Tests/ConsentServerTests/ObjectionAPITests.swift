@@ -1,0 +1,338 @@
+import ConsentCore
+import ConsentFormats
+import ConsentServer
+import ConsentSQLite
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// Objections over the API: members file and follow their own, the privacy team extends and
+/// decides, non-members verify their address first. A real SQLite file under each test.
+struct ObjectionAPITests {
+    static let eu = "urn:li:member:eu"
+    static let ca = "urn:li:member:ca"
+
+    func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    func string(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value { return text }
+        return nil
+    }
+
+    /// Files an objection for `member` over the API and returns its id.
+    func file(_ client: some TestClientProtocol, token: String, body: String = "{}") async throws -> String {
+        try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(token), body: json(body)) { response in
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let id = try #require(string(try object(response.body)["id"]))
+            #expect(response.headers[.location] == "/api/v1/me/objections/" + id)
+            return id
+        }
+    }
+
+    @Test func aMemberFilesAnObjectionAndIsExcludedAtOnce() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token(Self.eu)
+        try await harness.app.test(.router) { client in
+            let id = try await file(client, token: token, body: #"{"reason": "I never agreed", "email": "eu@example.com"}"#)
+            try await client.execute(uri: "/api/v1/me/objections/" + id, method: .get, headers: headers(token)) { response in
+                #expect(response.status == .ok)
+                let body = try object(response.body)
+                #expect(body["status"] == .string("received"))
+                #expect(body["received_at"] == .string("2026-01-15T12:00:00Z"))
+                #expect(body["due"] == .string("2026-02-14T12:00:00Z"), "30 days under the policy")
+                #expect(body["extended_due"] == .null && body["decided_at"] == .null && body["decision_reason"] == .null)
+                #expect(body["email"] == .string("eu@example.com"))
+                guard case .array(let timeline)? = body["timeline"] else { Issue.record("no timeline"); return }
+                #expect(timeline.count == 1)
+            }
+            try await client.execute(uri: "/api/v1/me/objections", method: .get, headers: headers(token)) { response in
+                #expect(String(buffer: response.body).contains(id))
+            }
+            // Excluded from the moment of receipt, and the answer says why.
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["reason"] == .string("objection_pending") && body["eligible"] == .bool(false))
+            }
+        }
+        // The acknowledgement waits in the outbox, written with the objection.
+        let queued = try await harness.store.outbox(pendingOnly: true, limit: 10)
+        #expect(queued.map(\.type) == ["objection.received"])
+        #expect(queued.first?.payloadJSON.contains(#""email":"eu@example.com""#) == true)
+    }
+
+    @Test func aMemberSeesOnlyTheirOwnObjections() async throws {
+        let harness = try await Harness()
+        let (eu, ca) = (try await harness.token(Self.eu), try await harness.token(Self.ca))
+        try await harness.app.test(.router) { client in
+            let id = try await file(client, token: eu)
+            // Another member's id answers exactly like an id that does not exist.
+            for probe in [id, "obj_0000000000000000"] {
+                try await client.execute(uri: "/api/v1/me/objections/" + probe, method: .get, headers: headers(ca)) { response in
+                    #expect(response.status == .notFound)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+            }
+            try await client.execute(uri: "/api/v1/me/objections", method: .get, headers: headers(ca)) { response in
+                #expect(!String(buffer: response.body).contains(id))
+            }
+            // A member cannot reach the privacy team's routes.
+            try await client.execute(uri: "/api/v1/admin/objections", method: .get, headers: headers(eu)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/admin/objections/\(id)/decision", method: .post, headers: headers(eu),
+                                     body: json(#"{"decision": "reject", "reason": "mine"}"#)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/admin/objections", method: .get) { #expect($0.status == .unauthorized) }
+        }
+        #expect(try await harness.store.objection(ObjectionID(rawValue: "obj_0000000000000000")) == nil)
+    }
+
+    @Test func thePrivacyRoleCannotActAsAMember() async throws {
+        let harness = try await Harness()
+        let staff = try await harness.token("dana@privacy", role: .privacy)
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: headers(staff),
+                                     body: json(#"{"enabled": false}"#)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(staff), body: json("{}")) {
+                #expect($0.status == .forbidden)
+            }
+        }
+        #expect(try await harness.store.history(of: MemberID(Self.eu)!).isEmpty)
+    }
+
+    @Test func thePrivacyTeamExtendsAndDecidesAndIllegalStepsAre409() async throws {
+        let harness = try await Harness()
+        let (member, staff) = (try await harness.token(Self.eu), try await harness.token("dana@privacy", role: .privacy))
+        try await harness.app.test(.router) { client in
+            let id = try await file(client, token: member)
+            let base = "/api/v1/admin/objections/" + id
+            try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
+                                     body: json(#"{"days": 30, "reason": "We are checking three datasets."}"#)) { response in
+                #expect(response.status == .ok)
+                let body = try object(response.body)
+                #expect(body["status"] == .string("extended") && body["extended_due"] == .string("2026-03-16T12:00:00Z"))
+            }
+            try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
+                                     body: json(#"{"days": 10, "reason": "again"}"#)) { response in
+                #expect(response.status == .conflict)
+                let body = try object(response.body)
+                #expect(body["type"] == .string("https://consentry.dev/problems/illegal-transition"))
+                #expect(string(body["detail"])?.contains("only one extension") == true)
+            }
+            try await client.execute(uri: base + "/decision", method: .post, headers: headers(staff),
+                                     body: json(#"{"decision": "uphold", "reason": "No legitimate interest overrides this."}"#)) { response in
+                #expect(response.status == .ok)
+                // No dataset holds the member, so the objection is complete at once.
+                let parsed = try object(response.body)
+                #expect(parsed["status"] == .string("completed"))
+            }
+            for body in [#"{"decision": "reject", "reason": "changed my mind"}"#, #"{"decision": "uphold", "reason": "twice"}"#] {
+                try await client.execute(uri: base + "/decision", method: .post, headers: headers(staff), body: json(body)) {
+                    #expect($0.status == .conflict)
+                }
+            }
+            try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
+                                     body: json(#"{"days": 5, "reason": "late"}"#)) { #expect($0.status == .conflict) }
+            try await client.execute(uri: "/api/v1/admin/objections/obj_0000000000000000/decision", method: .post, headers: headers(staff),
+                                     body: json(#"{"decision": "reject", "reason": "x"}"#)) { #expect($0.status == .notFound) }
+            // The member sees the whole timeline, and stays out for good.
+            try await client.execute(uri: "/api/v1/me/objections/" + id, method: .get, headers: headers(member)) { response in
+                let body = try object(response.body)
+                #expect(body["decision_reason"] == .string("No legitimate interest overrides this."))
+                guard case .array(let timeline)? = body["timeline"] else { Issue.record("no timeline"); return }
+                #expect(timeline.count == 4, "received, extended, upheld, completed")
+                #expect(body["data_removal"] != nil)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(member)) { response in
+                let parsed = try object(response.body)
+                #expect(parsed["reason"] == .string("objection_upheld"))
+            }
+        }
+        let audit = try await harness.store.verifyAuditChain()
+        #expect(audit.entries > 0)
+        let types = try await harness.store.outbox(pendingOnly: false, limit: 10).map(\.type)
+        #expect(types == ["objection.received", "objection.extended", "objection.upheld", "objection.completed"])
+    }
+
+    @Test func aRejectionRestoresThePreviousState() async throws {
+        let harness = try await Harness()
+        let (member, staff) = (try await harness.token(Self.eu), try await harness.token("dana@privacy", role: .privacy))
+        try await harness.app.test(.router) { client in
+            let id = try await file(client, token: member)
+            try await client.execute(uri: "/api/v1/admin/objections/\(id)/decision", method: .post, headers: headers(staff),
+                                     body: json(#"{"decision": "reject", "reason": "Fraud prevention requires it."}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(member)) { response in
+                let parsed = try object(response.body)
+                #expect(parsed["reason"] == .string("included_by_default"))
+            }
+        }
+    }
+
+    @Test func deadlinesFollowTheClockAndOverdueItemsAreFlagged() async throws {
+        let harness = try await Harness()
+        let clock = Mutex(Harness.now)
+        let (member, staff) = (try await harness.token(Self.eu), try await harness.token("dana@privacy", role: .privacy))
+        try await harness.app(now: { clock.withLock { $0 } }).test(.router) { client in
+            let id = try await file(client, token: member)
+            try await client.execute(uri: "/api/v1/admin/objections?overdue=true", method: .get, headers: headers(staff)) { response in
+                #expect(!String(buffer: response.body).contains(id))
+            }
+            try await client.execute(uri: "/api/v1/admin/objections?status=received&region=europe", method: .get, headers: headers(staff)) { response in
+                guard case .array(let items)? = try object(response.body)["items"], case .object(let item)? = items.first else {
+                    Issue.record("no items"); return
+                }
+                #expect(items.count == 1)
+                #expect(item.first { $0.key == "days_left" }?.value == .number("30"))
+                #expect(item.first { $0.key == "region" }?.value == .string("europe"))
+            }
+            try await client.execute(uri: "/api/v1/admin/objections?region=north-america", method: .get, headers: headers(staff)) { response in
+                #expect(!String(buffer: response.body).contains(id))
+            }
+            // A day past the deadline: overdue, and too late to extend, but it can still be decided.
+            clock.withLock { $0 = $0.addingTimeInterval(31 * 86_400) }
+            try await client.execute(uri: "/api/v1/admin/objections?overdue=true", method: .get, headers: headers(staff)) { response in
+                let body = String(buffer: response.body)
+                #expect(body.contains(id) && body.contains(#""overdue":true"#) && body.contains(#""days_left":-1"#))
+            }
+            try await client.execute(uri: "/api/v1/admin/objections/\(id)/extension", method: .post, headers: headers(staff),
+                                     body: json(#"{"days": 30, "reason": "too late"}"#)) { response in
+                #expect(response.status == .conflict)
+                #expect(String(buffer: response.body).contains("has passed"))
+            }
+            try await client.execute(uri: "/api/v1/admin/objections/\(id)/decision", method: .post, headers: headers(staff),
+                                     body: json(#"{"decision": "reject", "reason": "late, but reasoned"}"#)) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test(arguments: [
+        ("/api/v1/admin/objections/ID/extension", #"{"days": "thirty", "reason": "x"}"#, "/days"),
+        ("/api/v1/admin/objections/ID/extension", #"{"days": 61, "reason": "x"}"#, "/days"),
+        ("/api/v1/admin/objections/ID/extension", #"{"days": 10}"#, "/reason"),
+        ("/api/v1/admin/objections/ID/decision", #"{"decision": "maybe", "reason": "x"}"#, "/decision"),
+        ("/api/v1/admin/objections/ID/decision", #"{"decision": "reject", "reason": "  "}"#, "/reason"),
+        ("/api/v1/admin/objections/ID/decision", #"{"decision": "reject", "reason": "x", "note": 1}"#, "/note"),
+    ])
+    func badAdminBodiesNameTheField(_ path: String, _ body: String, _ pointer: String) async throws {
+        let harness = try await Harness()
+        let (member, staff) = (try await harness.token(Self.eu), try await harness.token("dana@privacy", role: .privacy))
+        try await harness.app.test(.router) { client in
+            let id = try await file(client, token: member)
+            try await client.execute(uri: path.replacingOccurrences(of: "ID", with: id), method: .post, headers: headers(staff), body: json(body)) { response in
+                #expect(response.status == .badRequest)
+                let parsed = try object(response.body)
+                #expect(parsed["pointer"] == .string(pointer))
+            }
+        }
+        #expect(try await harness.store.objections(of: MemberID(Self.eu)!).first?.status == .received, "nothing changed")
+    }
+
+    @Test(arguments: [(#"{"email": "not-an-address"}"#, "/email"), (#"{"reason": 5}"#, "/reason"), (#"{"why": "x"}"#, "/why"), ("[]", "")])
+    func badMemberBodiesNameTheField(_ body: String, _ pointer: String) async throws {
+        let harness = try await Harness()
+        let token = try await harness.token(Self.eu)
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(token), body: json(body)) { response in
+                #expect(response.status == .badRequest)
+                let parsed = try object(response.body)
+                #expect(parsed["pointer"] == .string(pointer))
+            }
+        }
+        #expect(try await harness.store.objections(of: MemberID(Self.eu)!).isEmpty)
+    }
+
+    @Test func filingIsLimitedToFiveADayWithA429() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token(Self.eu)
+        try await harness.app.test(.router) { client in
+            for _ in 0..<5 { _ = try await file(client, token: token) }
+            try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(token), body: json("{}")) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter] == "3600")
+                let parsed = try object(response.body)
+                #expect(parsed["type"] == .string("https://consentry.dev/problems/rate-limited"))
+            }
+        }
+        #expect(try await harness.store.objections(of: MemberID(Self.eu)!).count == 5)
+    }
+
+    @Test func aRetryWithTheSameIdempotencyKeyFilesOnce() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token(Self.eu)
+        try await harness.app.test(.router) { client in
+            var ids: [String] = []
+            for _ in 0..<2 {
+                try await client.execute(uri: "/api/v1/me/objections", method: .post,
+                                         headers: headers(token, [HTTPField.Name("Idempotency-Key")!: "k-1"]), body: json("{}")) { response in
+                    #expect(response.status == .created)
+                    ids.append(string(try object(response.body)["id"]) ?? "")
+                }
+            }
+            #expect(ids[0] == ids[1])
+        }
+        #expect(try await harness.store.objections(of: MemberID(Self.eu)!).count == 1)
+    }
+
+    @Test func aNonMemberObjectsOnceTheirAddressIsVerified() async throws {
+        let harness = try await Harness()
+        let staff = try await harness.token("dana@privacy", role: .privacy)
+        try await harness.app.test(.router) { client in
+            let requestID = try await client.execute(uri: "/objections/public", method: .post, body: json(
+                #"{"email": "Sam@Example.com", "identifiers": ["https://platform.example/posts/42", "Sam Doe"], "reason": "That photo is me"}"#
+            )) { response in
+                #expect(response.status == .accepted)
+                return try #require(string(try object(response.body)["request"]))
+            }
+            // The code goes to the address through the outbox; the request keeps only its hash.
+            let event = try #require(try await harness.store.outbox(pendingOnly: true, limit: 10).first { $0.type == "objection.verification" })
+            guard case .object(let payload) = try JSONParser.parse(event.payloadJSON),
+                  case .string(let code)? = payload.first(where: { $0.key == "code" })?.value else { Issue.record("no code"); return }
+            #expect(code.count == 8 && code.allSatisfy(\.isNumber))
+            #expect(payload.contains { $0.key == "email" && $0.value == .string("Sam@Example.com") })
+
+            let wrong = code == "00000000" ? "11111111" : "00000000"
+            try await client.execute(uri: "/objections/public/verify", method: .post,
+                                     body: json(#"{"request": "\#(requestID)", "code": "\#(wrong)"}"#)) { response in
+                #expect(response.status == .badRequest)
+                let body = try object(response.body)
+                #expect(body["pointer"] == .string("/code") && string(body["detail"])?.contains("4 tries left") == true)
+            }
+            #expect(try await harness.store.objections(status: nil).isEmpty, "nothing is filed before verification")
+            let objectionID = try await client.execute(uri: "/objections/public/verify", method: .post,
+                                                      body: json(#"{"request": "\#(requestID)", "code": "\#(code)"}"#)) { response in
+                #expect(response.status == .created)
+                let body = try object(response.body)
+                #expect(body["member"] == .null && body["status"] == .string("received"))
+                return try #require(string(body["id"]))
+            }
+            try await client.execute(uri: "/objections/public/verify", method: .post,
+                                     body: json(#"{"request": "\#(requestID)", "code": "\#(code)"}"#)) { response in
+                #expect(response.status == .badRequest, "a code files one objection")
+            }
+            // It joins the privacy team's queue, with what identifies the person's data.
+            try await client.execute(uri: "/api/v1/admin/objections/" + objectionID, method: .get, headers: headers(staff)) { response in
+                let body = String(buffer: response.body)
+                #expect(response.status == .ok && body.contains("https://platform.example/posts/42") && body.contains(#""member_decision":null"#))
+            }
+        }
+    }
+
+    @Test func nonMemberRequestsAreLimitedPerAddressWhateverItsCase() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            for index in 0..<6 {
+                let email = index.isMultiple(of: 2) ? "sam@example.com" : "SAM@example.com"
+                try await client.execute(uri: "/objections/public", method: .post,
+                                         body: json(#"{"email": "\#(email)", "identifiers": ["Sam"]}"#)) { response in
+                    #expect(response.status == (index < 5 ? .accepted : .tooManyRequests))
+                }
+            }
+            try await client.execute(uri: "/objections/public", method: .post, body: json(#"{"email": "sam@example.com"}"#)) { response in
+                #expect(response.status == .badRequest)
+                let parsed = try object(response.body)
+                #expect(parsed["pointer"] == .string("/identifiers"))
+            }
+        }
+    }
+}
