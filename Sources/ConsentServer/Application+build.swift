@@ -61,8 +61,10 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     PublicObjectionsAPI(desk: desk).addRoutes(to: router)
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now).addRoutes(to: pipeline)
-    SettingsController(states: states, identity: identity, sessions: WebSessions(secret: sessionSecret),
-                       configuration: configuration, library: try Templates.library(), now: now).addRoutes(to: router)
+    let web = WebPages(sessions: WebSessions(secret: sessionSecret), configuration: configuration, library: try Templates.library())
+    SettingsController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
+    ObjectionPages(desk: desk, web: web).addRoutes(to: router)
+    AdminPages(desk: desk, web: web).addRoutes(to: router)
     routes.load(from: router)
     return Application(
         router: router,

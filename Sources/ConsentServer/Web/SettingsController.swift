@@ -13,10 +13,11 @@ import Mustache
 struct SettingsController {
     let states: MemberStates
     let identity: IdentityVerifier
-    let sessions: WebSessions
-    let configuration: ServerConfiguration
-    let library: MustacheLibrary
+    let web: WebPages
     let now: @Sendable () -> Date
+
+    var sessions: WebSessions { web.sessions }
+    var configuration: ServerConfiguration { web.configuration }
 
     static let settingPath = "/settings/data-privacy/generative-ai"
 
@@ -38,15 +39,21 @@ struct SettingsController {
     // MARK: Sign-in
 
     @Sendable func callback(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let token = request.uri.queryParameters.get("token"),
-              let verified = try? await identity.verify(String(token)), let member = verified.member,
-              try await states.state(of: member) != nil
-        else {
-            return page("message", ["title": "Sign-in failed", "text": "The sign-in link was not valid or has expired. Sign in again from the platform."],
-                        status: .unauthorized)
+        let failed = page("message", ["title": "Sign-in failed", "text": "The sign-in link was not valid or has expired. Sign in again from the platform."],
+                          status: .unauthorized)
+        guard let token = request.uri.queryParameters.get("token"), let verified = try? await identity.verify(String(token)) else { return failed }
+        let destination: String
+        switch verified.role {
+        case .member:
+            guard let member = verified.member, try await states.state(of: member) != nil else { return failed }
+            destination = "/settings/data-privacy"
+        case .privacy:
+            destination = AdminPages.queuePath
+        case .pipeline:
+            return failed
         }
-        var response = Response(status: .seeOther, headers: [.location: "/settings/data-privacy"])
-        response.setCookie(Cookie(name: WebSessions.cookieName, value: sessions.issue(for: member, now: Date()),
+        var response = WebPages.redirect(destination)
+        response.setCookie(Cookie(name: WebSessions.cookieName, value: sessions.issue(subject: verified.subject, role: verified.role, now: Date()),
                                   maxAge: Int(WebSessions.lifetime), path: "/", secure: !configuration.insecureCookies,
                                   httpOnly: true, sameSite: .lax))
         return response
@@ -59,25 +66,26 @@ struct SettingsController {
             let token = try await identity.token(subject: demo.member.rawValue, lifetime: 600)
             members.append(["label": demo.label, "id": demo.member.rawValue, "token": token])
         }
-        return page("login", ["title": "Sign in", "members": members])
+        let staff = try await identity.token(subject: "privacy-team@demo", role: .privacy, lifetime: 600)
+        return page("login", ["title": "Sign in", "members": members, "staffToken": staff])
     }
 
     // MARK: Pages
 
     @Sendable func dataPrivacy(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let session = signedIn(request) else { return signInFirst() }
-        let view = try await SettingView.load(member: session.member, states: states, now: now())
+        guard let (_, member) = web.member(request) else { return web.signInFirst() }
+        let view = try await SettingView.load(member: member, states: states, now: now())
         return page("data-privacy", ["title": "Data privacy", "stateWord": view.decision.eligible ? "On" : "Off",
                                      "explanation": view.explanation])
     }
 
     @Sendable func setting(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let session = signedIn(request) else { return signInFirst() }
+        guard let (session, member) = web.member(request) else { return web.signInFirst() }
         var gpcApplied: String?
         if request.headers[HTTPField.Name("Sec-GPC")!] == "1" {
-            gpcApplied = try await applyGlobalPrivacyControl(for: session.member)
+            gpcApplied = try await applyGlobalPrivacyControl(for: member)
         }
-        let view = try await SettingView.load(member: session.member, states: states, now: now())
+        let view = try await SettingView.load(member: member, states: states, now: now())
         var data = view.templateData
         data["title"] = "Data for Generative AI Improvement"
         data["csrfToken"] = sessions.csrfToken(for: session)
@@ -87,17 +95,14 @@ struct SettingsController {
     }
 
     @Sendable func save(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let session = signedIn(request) else { return signInFirst() }
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let form = FormFields(String(buffer: body))
-        guard sessions.isValidCSRF(form["csrf_token"], for: session) else {
-            return page("message", ["title": "This form has expired", "text": "Nothing was changed. Go back to the setting and try again.",
-                                    "link": Self.settingPath, "linkText": "Back to the setting"], status: .forbidden)
+        guard let (session, member) = web.member(request) else { return web.signInFirst() }
+        guard let form = try await web.form(request, session: session, context: context) else {
+            return web.formExpired(back: Self.settingPath, linkText: "Back to the setting")
         }
         let enabled = form["enabled"] == "on"
-        _ = try await states.record(ConsentEvent(member: session.member, choice: enabled ? .on : .off, channel: .web,
-                                                 at: now(), actor: session.member.rawValue))
-        return Response(status: .seeOther, headers: [.location: Self.settingPath + "?saved=1"])
+        _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: .web,
+                                                 at: now(), actor: member.rawValue))
+        return WebPages.redirect(Self.settingPath + "?saved=1")
     }
 
     /// Records the browser's GPC signal as an `off` choice, once: not when the latest choice is
@@ -115,32 +120,8 @@ struct SettingsController {
         return Explanation.longDate(recorded.at)
     }
 
-    // MARK: Plumbing
-
-    func signedIn(_ request: Request) -> WebSessions.Session? {
-        request.cookies[WebSessions.cookieName].flatMap { sessions.session(from: $0.value) }
-    }
-
-    /// 401 with a page that says how to sign in (in demo mode, a link to the demo members).
-    /// Not a redirect: an unauthenticated request is answered as one, whoever sent it.
-    func signInFirst() -> Response {
-        var data: [String: Any] = ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings."]
-        if configuration.demo {
-            data["text"] = "Sign in to see your privacy settings. This is a demo: pick a demo member to sign in as."
-            data["link"] = "/login"
-            data["linkText"] = "Sign in as a demo member"
-        }
-        return page("message", data, status: .unauthorized)
-    }
-
     func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(data, withTemplate: template) ?? ""
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        web.page(template, data, status: status)
     }
 }
 
@@ -177,7 +158,7 @@ struct SettingView {
             "neverUsed": neverUsed,
             "hasHistory": !history.isEmpty,
             "history": history.map { event in
-                ["when": Timestamp.format(event.at).replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC",
+                ["when": WebPages.when(event.at),
                  "choice": event.choice == .on ? "On" : "Off",
                  "channel": Explanation.channelName(event.channel)]
             },

@@ -36,6 +36,26 @@ enum Stylesheet {
         .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
         table { width: 100%; border-collapse: collapse; }
         th, td { text-align: left; padding: .35rem .25rem; border-bottom: 1px solid var(--line); }
+        .error { background: #fbe9e7; border: 1px solid #e6b4a8; border-radius: .5rem; padding: .5rem .75rem; }
+        .objection-form label, .decision-form label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
+        textarea, input[type=email], input[type=number], select { width: 100%; font: inherit; padding: .4rem .5rem; border: 1px solid var(--line); border-radius: .4rem; }
+        .decision-form { margin: 1rem 0; padding-top: .5rem; border-top: 1px solid var(--line); }
+        .decision-form .save { margin-top: .5rem; }
+        .save.reject { background: var(--off); }
+        .optional, .muted { color: var(--muted); font-weight: normal; }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+        .facts dt { color: var(--muted); }
+        .facts dd { margin: 0; overflow-wrap: anywhere; }
+        .timeline { padding-left: 1.25rem; }
+        .timeline li { margin: .4rem 0; }
+        .timeline .when { color: var(--muted); font-size: .9rem; }
+        .timeline .what { display: block; overflow-wrap: anywhere; }
+        .plain { list-style: none; padding: 0; margin: 0; }
+        .filters { display: flex; flex-wrap: wrap; align-items: end; gap: .5rem 1rem; margin: 1rem 0; }
+        .filters select { width: auto; }
+        .queue td { overflow-wrap: anywhere; }
+        tr.overdue td { background: #fbe9e7; font-weight: 600; }
+        main:has(.queue) { max-width: 64rem; }
         .foot { text-align: center; color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
         @media (max-width: 32rem) { .columns { grid-template-columns: 1fr; } h1 { font-size: 1.35rem; } }
         """

@@ -11,6 +11,7 @@ enum Templates {
         try library.register(generativeAI, named: "generative-ai")
         try library.register(login, named: "login")
         try library.register(message, named: "message")
+        try ObjectionTemplates.register(in: &library)
         return library
     }
 
@@ -101,6 +102,7 @@ enum Templates {
         <p class="lead">Pick a demo member. On a real platform, its own sign-in redirects here with a token.</p>
         <ul class="sections">
         {{#members}}<li><a class="section" href="/auth/callback?token={{token}}"><span class="section-title">{{label}}</span><span class="section-why">{{id}}</span></a></li>{{/members}}
+        {{#staffToken}}<li><a class="section" href="/auth/callback?token={{staffToken}}"><span class="section-title">Privacy team</span><span class="section-why">Review objections (role privacy)</span></a></li>{{/staffToken}}
         </ul>
         {{> bottom}}
         """

@@ -5,7 +5,8 @@ import Foundation
 
 /// Signed, stateless web sessions and their CSRF tokens.
 ///
-/// The cookie holds the member id, an expiry and a random nonce, with an HMAC-SHA256 over them;
+/// The cookie holds the role, the subject (member id or staff name), an expiry and a random
+/// nonce, with an HMAC-SHA256 over them;
 /// the CSRF token is an HMAC of the nonce. The key is derived from `CONSENTRY_JWT_SECRET` (so
 /// every instance sharing that secret accepts the same sessions) or drawn at random per process.
 public struct WebSessions: Sendable {
@@ -24,16 +25,26 @@ public struct WebSessions: Sendable {
     }
 
     public struct Session: Sendable, Equatable {
-        public var member: MemberID
+        /// The token's subject: a member id, or a staff member's name for the privacy team.
+        public var subject: String
+        public var role: Identity.Role
         public var expires: Date
         var nonce: String
+
+        /// The member signed in; nil for a staff session.
+        public var member: MemberID? { role == .member ? MemberID(subject) : nil }
     }
 
     /// A new session for `member`, as the cookie value.
     public func issue(for member: MemberID, now: Date = Date()) -> String {
+        issue(subject: member.rawValue, role: .member, now: now)
+    }
+
+    /// A new session for `subject` acting in `role`, as the cookie value.
+    public func issue(subject: String, role: Identity.Role, now: Date = Date()) -> String {
         var random = SystemRandomNumberGenerator()
         let nonce = String(random.next() as UInt64, radix: 36) + String(random.next() as UInt64, radix: 36)
-        let payload = ["v1", member.rawValue, String(Int(now.addingTimeInterval(Self.lifetime).timeIntervalSince1970)), nonce]
+        let payload = ["v2", role.rawValue, subject, String(Int(now.addingTimeInterval(Self.lifetime).timeIntervalSince1970)), nonce]
             .joined(separator: "\n")
         let encoded = Self.base64URL(Data(payload.utf8))
         return encoded + "." + mac(encoded)
@@ -46,10 +57,11 @@ public struct WebSessions: Sendable {
               let data = Self.data(base64URL: String(parts[0])), let payload = String(data: data, encoding: .utf8)
         else { return nil }
         let fields = payload.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 4, fields[0] == "v1", let member = MemberID(fields[1]), let expiry = TimeInterval(fields[2]),
+        guard fields.count == 5, fields[0] == "v2", let role = Identity.Role(rawValue: fields[1]), !fields[2].isEmpty,
+              role != .member || MemberID(fields[2]) != nil, let expiry = TimeInterval(fields[3]),
               now.timeIntervalSince1970 < expiry
         else { return nil }
-        return Session(member: member, expires: Date(timeIntervalSince1970: expiry), nonce: fields[3])
+        return Session(subject: fields[2], role: role, expires: Date(timeIntervalSince1970: expiry), nonce: fields[4])
     }
 
     /// The CSRF token forms of this session must carry.

@@ -1,0 +1,179 @@
+import ConsentCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The privacy team's pages (a session with role `privacy`, signed in through
+/// `/auth/callback?token=` like members):
+///
+/// - `GET /admin/objections[?status=&region=&overdue=true]`: the queue, undecided first, soonest
+///   due first, overdue rows highlighted.
+/// - `GET /admin/objections/{id}`: the objection, the member's current setting and choices, the
+///   datasets and models holding them, and forms to extend, uphold or reject.
+/// - `POST /admin/objections/{id}/extension`, `POST /admin/objections/{id}/decision` (CSRF).
+struct AdminPages {
+    let desk: ObjectionDesk
+    let web: WebPages
+
+    static let queuePath = "/admin/objections"
+
+    /// What a rejection must tell the person, prefilled in the form for the reasons to be added.
+    static let rejectionTemplate = """
+        We have reviewed your objection and decided not to uphold it, for these reasons:
+
+        [the compelling legitimate grounds that override your interests, rights and freedoms]
+
+        You have the right to lodge a complaint with your data protection authority, and to seek a judicial remedy before a court.
+        """
+
+    func addRoutes(to router: Router<ConsentRequestContext>) {
+        router.get("admin/objections", use: queue)
+        router.get("admin/objections/:id", use: show)
+        router.post("admin/objections/:id/extension", use: extend)
+        router.post("admin/objections/:id/decision", use: decide)
+    }
+
+    /// The staff session, or the page to answer instead: sign in (none), or not allowed (a member).
+    func staff(_ request: Request) -> StaffCheck {
+        guard let session = web.session(request) else { return .refused(web.signInFirst()) }
+        guard session.role == .privacy else {
+            return .refused(web.page("message", ["title": "Not allowed", "text": "These pages are for the privacy team."], status: .forbidden))
+        }
+        return .allowed(session)
+    }
+
+    enum StaffCheck {
+        case allowed(WebSessions.Session)
+        case refused(Response)
+    }
+
+    @Sendable func queue(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let session: WebSessions.Session
+        switch staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
+        let query = request.uri.queryParameters
+        let status = query.get("status").flatMap { ObjectionStatus(rawValue: String($0)) }
+        let region = query.get("region").flatMap { $0.isEmpty ? nil : String($0) }
+        let overdue = query.get("overdue") == "true"
+        let items = try await desk.queue(status: status, region: region, overdueOnly: overdue)
+        let policy = try await desk.states.activePolicy().policy
+        let data: [String: Any] = [
+            "title": "Objections",
+            "staff": session.subject,
+            "statuses": ObjectionStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == status] },
+            "regions": policy.regions.map { ["value": $0.id, "label": Explanation.regionName($0), "selected": $0.id == region] },
+            "overdueOnly": overdue,
+            "hasItems": !items.isEmpty,
+            "items": items.map { item -> [String: Any] in
+                let objection = item.objection
+                return ["id": objection.id.rawValue, "from": Self.requester(objection), "region": item.region ?? "—",
+                        "status": objection.status.rawValue, "received": WebPages.when(objection.receivedAt),
+                        "due": WebPages.when(objection.currentDue), "overdue": item.isOverdue,
+                        "daysLeft": item.daysLeft.map { $0 < 0 ? "Overdue by \(-$0) \($0 == -1 ? "day" : "days")" : String($0) } ?? "—"]
+            },
+        ]
+        return web.page("admin-objections", data)
+    }
+
+    @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let session: WebSessions.Session
+        switch staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
+        return try await detailPage(id: Self.id(context), session: session, done: request.uri.queryParameters.get("done").map { String($0) })
+    }
+
+    @Sendable func extend(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try await act(request, context: context) { form, id, staff in
+            guard let days = form["days"].flatMap({ Int($0) }) else {
+                throw ConsentError.invalidField(field: "days", message: "must be a whole number of days")
+            }
+            _ = try await desk.extend(id, days: days, reason: form["reason"] ?? "", by: staff)
+            return "extended"
+        }
+    }
+
+    @Sendable func decide(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try await act(request, context: context) { form, id, staff in
+            guard let outcome = form["decision"].flatMap(ObjectionOutcome.init(rawValue:)) else {
+                throw ConsentError.invalidField(field: "decision", message: "must be uphold or reject")
+            }
+            let decided = try await desk.decide(id, outcome: outcome, reason: form["reason"] ?? "", by: staff)
+            return decided.status.rawValue
+        }
+    }
+
+    /// Checks the session and the form's CSRF token, runs `action`, and redirects to the detail;
+    /// a refused step shows the detail again with why (400 for a bad field, 409 for an illegal step).
+    private func act(_ request: Request, context: ConsentRequestContext,
+                     _ action: (FormFields, ObjectionID, String) async throws -> String) async throws -> Response {
+        let session: WebSessions.Session
+        switch staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
+        let id = Self.id(context)
+        guard let form = try await web.form(request, session: session, context: context) else {
+            return web.formExpired(back: "\(Self.queuePath)/\(id)", linkText: "Back to the objection")
+        }
+        do {
+            let done = try await action(form, id, "privacy:" + session.subject)
+            return WebPages.redirect("\(Self.queuePath)/\(id)?done=\(done)")
+        } catch let error as ConsentError {
+            switch error {
+            case .invalidField(let field, let message):
+                return try await detailPage(id: id, session: session, error: "\(field): \(message)", status: .badRequest)
+            case .illegalTransition(_, let message):
+                return try await detailPage(id: id, session: session, error: "Not possible: \(message)", status: .conflict)
+            default:
+                throw error
+            }
+        }
+    }
+
+    private func detailPage(id: ObjectionID, session: WebSessions.Session, done: String? = nil, error: String? = nil,
+                            status: HTTPResponse.Status = .ok) async throws -> Response {
+        let detail: ObjectionDesk.Detail
+        do {
+            detail = try await desk.detail(id)
+        } catch ConsentError.unknownObjection {
+            return web.page("message", ["title": "Not found", "text": "There is no objection \(id).", "link": Self.queuePath,
+                                        "linkText": "The queue"], status: .notFound)
+        }
+        let objection = detail.item.objection
+        let terms = try await desk.states.activePolicy().policy.objectionTerms
+        var data: [String: Any] = [
+            "title": "Objection \(objection.id)",
+            "id": objection.id.rawValue,
+            "status": objection.status.rawValue,
+            "overdue": detail.item.isOverdue,
+            "from": Self.requester(objection),
+            "received": WebPages.when(objection.receivedAt),
+            "due": WebPages.when(objection.due),
+            "pending": objection.status.isPending,
+            "canExtend": objection.status == .received,
+            "maxExtensionDays": terms.maxExtensionDays,
+            "csrfToken": web.sessions.csrfToken(for: session),
+            "rejectionTemplate": Self.rejectionTemplate,
+            "hasIdentifiers": !objection.identifiers.isEmpty,
+            "identifiers": objection.identifiers,
+            "timeline": ObjectionPages.timeline(objection),
+            "hasChoices": !detail.choices.isEmpty,
+            "choices": detail.choices.map { ["when": WebPages.when($0.at), "choice": $0.choice == .on ? "On" : "Off",
+                                             "channel": Explanation.channelName($0.channel)] },
+        ]
+        if let email = objection.contactEmail { data["email"] = email }
+        if let region = detail.item.region { data["region"] = region }
+        if let daysLeft = detail.item.daysLeft { data["daysLeft"] = String(daysLeft) }
+        if let extended = objection.extendedDue { data["extendedDue"] = WebPages.when(extended) }
+        if let reason = objection.memberReason { data["memberReason"] = reason }
+        if let explanation = detail.explanation { data["explanation"] = explanation }
+        if let done { data["done"] = "Done: the objection is now \(done)." }
+        if let error { data["error"] = error }
+        data.merge(ObjectionPages.removal(detail.lineage), uniquingKeysWith: { $1 })
+        return web.page("admin-objection", data, status: status)
+    }
+
+    /// Who objected: the member id, or the verified address of a non-member.
+    static func requester(_ objection: Objection) -> String {
+        objection.member?.rawValue ?? "Non-member: \(objection.contactEmail ?? "unknown")"
+    }
+
+    static func id(_ context: ConsentRequestContext) -> ObjectionID {
+        ObjectionID(rawValue: context.parameters.get("id") ?? "")
+    }
+}

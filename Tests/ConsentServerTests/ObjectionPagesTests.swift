@@ -1,0 +1,194 @@
+import ConsentCore
+import ConsentServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The objection pages through the router: the member's form, receipt and status; the privacy
+/// team's queue and decisions; CSRF, isolation and escaping.
+struct ObjectionPagesTests {
+    let pages = WebPagesTests()
+    static let hostile = #"<script>alert(1)</script> "><img src=x onerror=alert(2)>"#
+
+    func form(_ fields: [String: String]) -> ByteBuffer {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return ByteBuffer(string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+    }
+
+    func formHeaders(_ cookie: String) -> HTTPFields { [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"] }
+
+    /// Signs in as staff (role privacy) and returns the cookie.
+    func signInStaff(_ client: some TestClientProtocol, _ harness: Harness) async throws -> String {
+        let token = try await harness.token("dana@privacy", role: .privacy)
+        return try await client.execute(uri: "/auth/callback?token=\(token)", method: .get) { response in
+            #expect(response.status == .seeOther && response.headers[.location] == "/admin/objections")
+            return String(try #require(response.headers[.setCookie]).prefix { $0 != ";" })
+        }
+    }
+
+    /// Files an objection through the form and returns the receipt's path.
+    func fileThroughTheForm(_ client: some TestClientProtocol, cookie: String, reason: String, email: String = "") async throws -> String {
+        let token = try await client.execute(uri: "/settings/data-privacy/objection", method: .get, headers: [.cookie: cookie]) { response in
+            #expect(response.status == .ok)
+            return try #require(pages.csrfToken(in: String(buffer: response.body)))
+        }
+        return try await client.execute(uri: "/settings/data-privacy/objection", method: .post, headers: formHeaders(cookie),
+                                        body: form(["csrf_token": token, "reason": reason, "email": email])) { response in
+            #expect(response.status == .seeOther)
+            return try #require(response.headers[.location])
+        }
+    }
+
+    @Test func aMemberFilesThroughTheFormAndGetsAReceipt() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await pages.signIn(client, harness, as: "urn:li:member:eu")
+            try await client.execute(uri: "/settings/data-privacy/objection", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("You don't have to give a reason") && html.contains("within 30 days"))
+                #expect(html.contains(#"name="reason""#) && !html.contains(#"name="reason" required"#))
+            }
+            let receipt = try await fileThroughTheForm(client, cookie: cookie, reason: "no thanks", email: "eu@example.com")
+            #expect(receipt.hasPrefix("/settings/data-privacy/objections/obj_") && receipt.hasSuffix("?filed=1"))
+            try await client.execute(uri: receipt, method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains("Objection received") && html.contains("15 January 2026") && html.contains("14 February 2026"))
+                #expect(html.contains("left out of every new training set"))
+            }
+            // The email is prefilled next time, and the setting says why it is off.
+            try await client.execute(uri: "/settings/data-privacy/objection", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(String(buffer: response.body).contains(#"value="eu@example.com""#))
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(String(buffer: response.body).contains("your objection is being reviewed"))
+            }
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsTokenFilesNothing() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await pages.signIn(client, harness, as: "urn:li:member:eu")
+            try await client.execute(uri: "/settings/data-privacy/objection", method: .post, headers: formHeaders(cookie),
+                                     body: form(["csrf_token": "forged", "reason": "x"])) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/settings/data-privacy/objection", method: .post,
+                                     headers: [.contentType: "application/x-www-form-urlencoded"], body: form(["reason": "x"])) {
+                #expect($0.status == .unauthorized)
+            }
+        }
+        #expect(try await harness.store.objections(status: nil).isEmpty)
+    }
+
+    @Test func aBadEmailShowsTheFormAgainWithWhatWasTyped() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await pages.signIn(client, harness, as: "urn:li:member:eu")
+            let token = try await client.execute(uri: "/settings/data-privacy/objection", method: .get, headers: [.cookie: cookie]) {
+                pages.csrfToken(in: String(buffer: $0.body)) ?? ""
+            }
+            try await client.execute(uri: "/settings/data-privacy/objection", method: .post, headers: formHeaders(cookie),
+                                     body: form(["csrf_token": token, "reason": "keep this", "email": "nope"])) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .badRequest)
+                #expect(html.contains(#"role="alert""#) && html.contains("is not an email address") && html.contains(">keep this</textarea>"))
+            }
+        }
+        #expect(try await harness.store.objections(status: nil).isEmpty)
+    }
+
+    @Test func aMemberCannotSeeAnothersObjectionOrTheAdminPages() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let eu = try await pages.signIn(client, harness, as: "urn:li:member:eu")
+            let receipt = try await fileThroughTheForm(client, cookie: eu, reason: "")
+            let ca = try await pages.signIn(client, harness, as: "urn:li:member:ca")
+            try await client.execute(uri: receipt, method: .get, headers: [.cookie: ca]) { response in
+                #expect(response.status == .notFound && !String(buffer: response.body).contains("obj_"))
+            }
+            for path in ["/admin/objections", "/admin" + receipt.replacingOccurrences(of: "/settings/data-privacy", with: "").prefix { $0 != "?" }] {
+                try await client.execute(uri: String(path), method: .get, headers: [.cookie: eu]) { #expect($0.status == .forbidden) }
+            }
+            try await client.execute(uri: "/admin/objections", method: .get) { #expect($0.status == .unauthorized) }
+            // And a staff session is not a member's: the settings pages ask it to sign in.
+            let staff = try await signInStaff(client, harness)
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: staff]) {
+                #expect($0.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func thePrivacyTeamDecidesOnThePagesAndWhatMembersTypedIsInert() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let member = try await pages.signIn(client, harness, as: "urn:li:member:eu")
+            let receipt = try await fileThroughTheForm(client, cookie: member, reason: Self.hostile)
+            let id = String(receipt.split(separator: "/").last!.prefix { $0 != "?" })
+            let staff = try await signInStaff(client, harness)
+
+            try await client.execute(uri: "/admin/objections", method: .get, headers: [.cookie: staff]) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains(#"href="/admin/objections/\#(id)""#) && html.contains("europe"))
+            }
+            let token = try await client.execute(uri: "/admin/objections/" + id, method: .get, headers: [.cookie: staff]) { response in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("<script>alert(1)</script>") && !html.contains("<img src=x"))
+                #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+                #expect(html.contains("your objection is being reviewed"), "the member's current setting")
+                #expect(html.contains("right to lodge a complaint with your data protection authority"), "the rejection template")
+                return try #require(pages.csrfToken(in: html))
+            }
+            try await client.execute(uri: receipt, method: .get, headers: [.cookie: member]) { response in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;"))
+            }
+            // A blank reason is refused, and nothing changes.
+            try await client.execute(uri: "/admin/objections/\(id)/decision", method: .post, headers: formHeaders(staff),
+                                     body: form(["csrf_token": token, "decision": "uphold", "reason": " "])) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("a reason is required"))
+            }
+            try await client.execute(uri: "/admin/objections/\(id)/decision", method: .post, headers: formHeaders(staff),
+                                     body: form(["csrf_token": "forged", "decision": "uphold", "reason": "x"])) { #expect($0.status == .forbidden) }
+            #expect(try await harness.store.objection(ObjectionID(rawValue: id))?.status == .received)
+
+            try await client.execute(uri: "/admin/objections/\(id)/extension", method: .post, headers: formHeaders(staff),
+                                     body: form(["csrf_token": token, "days": "20", "reason": "Checking <b>three</b> datasets"])) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/admin/objections/\(id)?done=extended")
+            }
+            try await client.execute(uri: "/admin/objections/\(id)/decision", method: .post, headers: formHeaders(staff),
+                                     body: form(["csrf_token": token, "decision": "uphold", "reason": "Upheld."])) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/admin/objections/\(id)/decision", method: .post, headers: formHeaders(staff),
+                                     body: form(["csrf_token": token, "decision": "reject", "reason": "again"])) { response in
+                #expect(response.status == .conflict && String(buffer: response.body).contains("a decision is final"))
+            }
+            try await client.execute(uri: receipt, method: .get, headers: [.cookie: member]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Extended by 20 days") && html.contains("Checking &lt;b&gt;three&lt;/b&gt; datasets"))
+                #expect(html.contains("Completed") && html.contains("No training dataset we registered holds this data"))
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: member]) { response in
+                #expect(String(buffer: response.body).contains("Off — your objection was upheld"))
+            }
+        }
+    }
+
+    @Test func overdueObjectionsAreHighlightedInTheQueue() async throws {
+        let harness = try await Harness()
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        let late = Objection.file(id: .random(), member: MemberID("urn:li:member:ca")!, at: Harness.now.addingTimeInterval(-40 * 86_400),
+                                  reason: nil, terms: terms)
+        try await harness.store.fileObjection(late, actor: "test")
+        try await harness.app.test(.router) { client in
+            let staff = try await signInStaff(client, harness)
+            try await client.execute(uri: "/admin/objections?overdue=true", method: .get, headers: [.cookie: staff]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<tr class="overdue">"#) && html.contains("Overdue by 10 days") && html.contains(late.id.rawValue))
+            }
+            try await client.execute(uri: "/admin/objections?status=upheld", method: .get, headers: [.cookie: staff]) { response in
+                #expect(String(buffer: response.body).contains("No objection matches"))
+            }
+        }
+    }
+}
