@@ -23,8 +23,12 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     case lineageConflict(String)
     /// Too many requests of one kind from one member or address in a window; try again later.
     case rateLimited(String)
-    /// A verification code was wrong, expired or used up.
+    /// A verification code was wrong: it proves nothing.
     case verificationFailed(String)
+    /// A verification request can no longer be answered: expired, out of tries, or already verified.
+    case verificationClosed(String)
+    /// No non-member's objection request has this id.
+    case unknownObjectionRequest(String)
     /// The store could not be read or written; nothing may be assumed about eligibility.
     case storeUnavailable(String)
     /// The audit chain does not verify at this entry.
@@ -57,8 +61,10 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "unknown dataset \(jsonStringLiteral(id.rawValue)); `consentry datasets list` shows them"
         case .lineageConflict(let message):
             return message
-        case .rateLimited(let message), .verificationFailed(let message):
+        case .rateLimited(let message), .verificationFailed(let message), .verificationClosed(let message):
             return message
+        case .unknownObjectionRequest(let id):
+            return "no objection request \(jsonStringLiteral(id)) is waiting for a code; ask again at /objections/public"
         case .storeUnavailable(let message):
             return "the consent store is unavailable: \(message)"
         case .auditChainBroken(let sequence, let message):

@@ -108,8 +108,9 @@ public protocol ConsentStore: Sendable {
     func objectionRequests(email: String, since: Date) async throws -> Int
     /// Checks `code` against the request. A right code files the non-member's objection (due
     /// under `terms`) and links it to the request, atomically, and returns it; a wrong one counts
-    /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:)``, as does an
-    /// unknown, expired, used-up or already verified request.
+    /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:)``. An expired,
+    /// used-up or already verified request throws ``ConsentError/verificationClosed(_:)``, an
+    /// unknown one ``ConsentError/unknownObjectionRequest(_:)``.
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms,
                                 actor: String) async throws -> Objection
 

@@ -55,9 +55,9 @@ public struct ObjectionRequest: Sendable, Equatable {
 
     /// Why a code cannot be accepted now, or nil when it can be checked.
     public func refusal(at instant: Date) -> ConsentError? {
-        if objection != nil { return .verificationFailed("this request was already verified; the objection is filed") }
-        if instant >= expiresAt { return .verificationFailed("the code has expired; ask for a new one") }
-        if attempts >= Self.maxAttempts { return .verificationFailed("too many wrong codes; ask for a new one") }
+        if objection != nil { return .verificationClosed("this request was already verified; the objection is filed") }
+        if instant >= expiresAt { return .verificationClosed("the code has expired; ask for a new one") }
+        if attempts >= Self.maxAttempts { return .verificationClosed("too many wrong codes; ask for a new one") }
         return nil
     }
 
@@ -87,9 +87,11 @@ public enum ObjectionText {
 public enum EmailAddress {
     public static func validated(_ text: String, field: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        // On scalars, not characters: "@" followed by a combining mark or an emoji modifier is
+        // one Character, and must still split the address.
+        let parts = trimmed.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              parts[1].first != ".", parts[1].last != ".",
               !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
         else {
             throw ConsentError.invalidField(field: field, message: "\(jsonStringLiteral(trimmed)) is not an email address like name@example.com")

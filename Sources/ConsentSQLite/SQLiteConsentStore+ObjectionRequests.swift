@@ -41,7 +41,7 @@ extension SQLiteConsentStore {
         // thrown after it commits.
         let outcome: Result<Objection, ConsentError> = try write { db in
             guard let (request, hash) = try Self.objectionRequest(id, db: db) else {
-                return .failure(.verificationFailed("no request \(jsonStringLiteral(id)) is waiting for a code"))
+                return .failure(.unknownObjectionRequest(id))
             }
             if let refusal = request.refusal(at: instant) { return .failure(refusal) }
             guard Digest.constantTimeEqual(hash, Self.codeHash(code, request: id)) else {

@@ -41,8 +41,12 @@ struct JSONFields {
         switch values[name] {
         case nil, .null?: throw Problem.invalid("/" + name, "is required")
         case .number(let text)?:
-            guard let number = Int(text) else { throw Problem.invalid("/" + name, "must be a whole number, not \(text)") }
-            return number
+            // 30 and 30.0 are the same number; 30.5 is not a whole one.
+            if let number = Int(text) { return number }
+            guard let value = Double(text), value.rounded() == value, abs(value) < 1e15 else {
+                throw Problem.invalid("/" + name, "must be a whole number, not \(text)")
+            }
+            return Int(value)
         case let other?: throw Problem.invalid("/" + name, "must be a whole number, not \(other.kindName)")
         }
     }

@@ -110,8 +110,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             Problem(status: .conflict, type: "illegal-transition", title: "Not possible in the objection's current state", detail: message)
         case .rateLimited(let message):
             Problem(status: .tooManyRequests, type: "rate-limited", title: "Too many requests", detail: message)
+        case .unknownObjectionRequest:
+            Problem(status: .notFound, type: "not-found", title: "Not found", detail: error.description, pointer: "/request")
         case .verificationFailed(let message):
-            Problem(status: .badRequest, type: "verification-failed", title: "The code was not accepted", detail: message, pointer: "/code")
+            Problem(status: .forbidden, type: "verification-failed", title: "The code was not accepted", detail: message, pointer: "/code")
+        case .verificationClosed(let message):
+            Problem(status: .conflict, type: "verification-closed", title: "This request can no longer be verified", detail: message)
         default: Problem(status: .badRequest, type: "invalid-request", title: "The request is not valid", detail: error.description)
         }
     }

@@ -29,7 +29,8 @@ public enum DemoData {
         for index in 0..<population.count {
             guard let plan = population.objectionPlan(index) else { continue }
             var generator = SplitMix64(seed: population.seed, index: UInt64(index), stream: 4)
-            let id = ObjectionID(rawValue: "obj_" + String(generator.next() >> 4, radix: 16))
+            let hex = String(generator.next(), radix: 16)
+            let id = ObjectionID(rawValue: "obj_" + String(repeating: "0", count: 16 - hex.count) + hex)
             let objection = Objection.file(id: id, member: population.id(index), at: plan.filedAt,
                                            reason: index % 3 == 0 ? "I never agreed to AI training." : nil, terms: terms)
             try await store.fileObjection(objection, actor: population.id(index).rawValue)

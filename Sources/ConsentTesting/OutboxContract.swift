@@ -88,7 +88,7 @@ public enum OutboxContract {
         try expect(try await store.objection(objection.id) == objection, "and is stored as it was filed")
         try expect(try await store.objections(status: .received).map(\.id) == [objection.id], "it joins the queue")
         try expect(try await store.objectionRequest(request.id)?.objection == objection.id, "the request names its objection")
-        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "verifying twice") {
+        try await StoreContract.expectThrows({ if case .verificationClosed = $0 { true } else { false } }, "verifying twice") {
             _ = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(61), terms: terms, actor: "x")
         }
         try expect(try await store.objections(status: nil).count == 1, "a code files one objection")
@@ -104,14 +104,14 @@ public enum OutboxContract {
             }
             try expect(try await store.objectionRequest(request.id)?.attempts == attempt, "attempt \(attempt) is recorded")
         }
-        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "the right code, too late") {
+        try await StoreContract.expectThrows({ if case .verificationClosed = $0 { true } else { false } }, "the right code, after five wrong ones") {
             _ = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(2), terms: terms, actor: "x")
         }
         let (fresh, freshCode) = try await requested(store, email: "kim@example.com")
-        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "an expired code") {
+        try await StoreContract.expectThrows({ if case .verificationClosed = $0 { true } else { false } }, "an expired code") {
             _ = try await store.verifyObjectionRequest(fresh.id, code: freshCode, at: fresh.expiresAt, terms: terms, actor: "x")
         }
-        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "an unknown request") {
+        try await StoreContract.expectThrows({ if case .unknownObjectionRequest = $0 { true } else { false } }, "an unknown request") {
             _ = try await store.verifyObjectionRequest("req_0000000000000000", code: code, at: t0, terms: terms, actor: "x")
         }
         try expect(try await store.objections(status: nil).isEmpty, "no wrong or late code files anything")

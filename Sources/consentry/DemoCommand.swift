@@ -63,7 +63,8 @@ struct DemoCommand: AsyncParsableCommand {
                                                                           demo: true, demoMembers: demoMembers),
                                        sessionSecret: secret)
         print("")
-        print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as. Ctrl-C stops it.")
+        print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as, or the privacy team")
+        print("to review objections at /admin/objections. Ctrl-C stops it.")
         try await app.runService()
     }
 

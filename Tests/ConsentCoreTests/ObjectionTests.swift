@@ -83,3 +83,44 @@ struct ObjectionTests {
         #expect(blank.memberReason == nil)
     }
 }
+
+struct ObjectionRequestTests {
+    @Test(arguments: ["a@b.co", "  Sam.Doe+ai@example.com ", "x@🏻y.z", "名前@例え.jp"])
+    func addressesWithOneAtAndADottedDomainAreAccepted(_ text: String) throws {
+        let email = try EmailAddress.validated(text, field: "email")
+        #expect(email == text.trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test(arguments: ["", "no-at.example.com", "two@@example.com", "@example.com", "a@example", "a@.example.com", "a@example.com.",
+                      "a b@example.com", "a@exa\u{0}mple.com", String(repeating: "a", count: 250) + "@b.co"])
+    func otherTextIsRefusedNamingTheField(_ text: String) {
+        #expect(throws: ConsentError.self) { try EmailAddress.validated(text, field: "email") }
+    }
+
+    @Test func aRequestNeedsAnIdentifierAndDropsBlankOnes() throws {
+        let instant = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(throws: ConsentError.invalidField(field: "identifiers", message: "name at least one thing that identifies your data (a name, a profile or post URL)")) {
+            try ObjectionRequest.new(email: "a@b.co", identifiers: [" ", ""], reason: nil, at: instant)
+        }
+        let request = try ObjectionRequest.new(email: "a@b.co", identifiers: [" Sam ", ""], reason: "  ", at: instant)
+        #expect(request.identifiers == ["Sam"] && request.reason == nil && request.id.hasPrefix("req_") && request.id.count == 20)
+    }
+
+    @Test func aRequestClosesWhenVerifiedExpiredOrOutOfTries() throws {
+        let instant = Date(timeIntervalSince1970: 1_800_000_000)
+        var request = try ObjectionRequest.new(email: "a@b.co", identifiers: ["Sam"], reason: nil, at: instant)
+        #expect(request.refusal(at: instant.addingTimeInterval(3599)) == nil)
+        #expect(request.refusal(at: instant.addingTimeInterval(3600)) != nil, "an hour to answer")
+        request.attempts = ObjectionRequest.maxAttempts
+        #expect(request.refusal(at: instant) != nil)
+        request.attempts = 0
+        request.objection = ObjectionID(rawValue: "obj_1")
+        #expect(request.refusal(at: instant) != nil)
+    }
+
+    @Test func codesAreEightDigits() {
+        let codes = (0..<200).map { _ in ObjectionRequest.newCode() }
+        #expect(codes.allSatisfy { $0.count == 8 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        #expect(Set(codes).count > 190, "random, not fixed")
+    }
+}

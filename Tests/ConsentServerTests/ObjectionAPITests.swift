@@ -294,7 +294,7 @@ struct ObjectionAPITests {
             let wrong = code == "00000000" ? "11111111" : "00000000"
             try await client.execute(uri: "/objections/public/verify", method: .post,
                                      body: json(#"{"request": "\#(requestID)", "code": "\#(wrong)"}"#)) { response in
-                #expect(response.status == .badRequest)
+                #expect(response.status == .forbidden)
                 let body = try object(response.body)
                 #expect(body["pointer"] == .string("/code") && string(body["detail"])?.contains("4 tries left") == true)
             }
@@ -308,7 +308,7 @@ struct ObjectionAPITests {
             }
             try await client.execute(uri: "/objections/public/verify", method: .post,
                                      body: json(#"{"request": "\#(requestID)", "code": "\#(code)"}"#)) { response in
-                #expect(response.status == .badRequest, "a code files one objection")
+                #expect(response.status == .conflict, "a code files one objection")
             }
             // It joins the privacy team's queue, with what identifies the person's data.
             try await client.execute(uri: "/api/v1/admin/objections/" + objectionID, method: .get, headers: headers(staff)) { response in

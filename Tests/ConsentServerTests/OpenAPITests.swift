@@ -60,32 +60,63 @@ struct OpenAPITests {
             }
         }
         let calls = operations
-        #expect(operations.count >= 16)
+        #expect(operations.count >= 30)
         let member = try await harness.token("urn:li:member:eu")
         let pipeline = try await harness.token("etl", role: .pipeline)
+        let privacy = try await harness.token("dana@privacy", role: .privacy)
+        // An objection per operation that changes one, so that the order of calls does not matter.
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        var ids: [String: String] = [:]
+        for key in ["member", "api extension", "api decision", "page extension", "page decision"] {
+            let objection = Objection.file(id: .random(), member: MemberID(key == "member" ? "urn:li:member:eu" : "urn:li:member:ca")!,
+                                           at: Harness.now, reason: nil, terms: terms)
+            try await harness.store.fileObjection(objection, actor: "test")
+            ids[key] = objection.id.rawValue
+        }
+        let request = try ObjectionRequest.new(email: "sam@example.com", identifiers: ["Sam"], reason: nil, at: Date())
+        try await harness.store.requestObjection(request, code: "12345678")
+        let objectionIDs = ids
         try await harness.app.test(.router) { client in
             let cookie = try await WebPagesTests().signIn(client, harness, as: "urn:li:member:eu")
             let csrf = try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) {
                 WebPagesTests().csrfToken(in: String(buffer: $0.body))
             }
+            let staffCookie = try await ObjectionPagesTests().signInStaff(client, harness)
+            let staffCSRF = try await client.execute(uri: "/admin/objections/" + objectionIDs["page decision"]!, method: .get,
+                                                     headers: [.cookie: staffCookie]) { WebPagesTests().csrfToken(in: String(buffer: $0.body)) }
             for (path, method, security, documented) in calls {
-                var fields = security == "bearer" ? headers(path.contains("eligibility") || path.contains("exclusions") ? pipeline : member)
-                    : security == "session" ? [.cookie: cookie] : HTTPFields()
-                var uri = path
+                let admin = path.hasPrefix("/admin") || path.hasPrefix("/api/v1/admin")
+                var fields = security == "bearer"
+                    ? headers(path.contains("eligibility") || path.contains("exclusions") ? pipeline : admin ? privacy : member)
+                    : security == "session" ? [.cookie: admin ? staffCookie : cookie] : HTTPFields()
+                let kind = path.hasPrefix("/api") ? "api" : "page"
+                let id = path.hasSuffix("/extension") ? objectionIDs["\(kind) extension"]! : path.hasSuffix("/decision") ? objectionIDs["\(kind) decision"]!
+                    : admin ? objectionIDs["api extension"]! : objectionIDs["member"]!
+                var uri = path.replacingOccurrences(of: "{id}", with: id)
                 var body: ByteBuffer?
+                func form(_ text: String) {
+                    fields[.contentType] = "application/x-www-form-urlencoded"
+                    body = ByteBuffer(string: text)
+                }
                 switch (path, method) {
                 case ("/auth/callback", _): uri += "?token=" + member
                 case (_, "put"): body = ByteBuffer(string: #"{"enabled": true}"#)
-                case ("/settings/data-privacy/generative-ai", "post"):
-                    fields[.contentType] = "application/x-www-form-urlencoded"
-                    body = ByteBuffer(string: "csrf_token=\(csrf ?? "")&enabled=on")
+                case ("/settings/data-privacy/generative-ai", "post"): form("csrf_token=\(csrf ?? "")&enabled=on")
+                case ("/settings/data-privacy/objection", "post"): form("csrf_token=\(csrf ?? "")&reason=")
+                case ("/admin/objections/{id}/extension", _): form("csrf_token=\(staffCSRF ?? "")&days=10&reason=more+time")
+                case ("/admin/objections/{id}/decision", _): form("csrf_token=\(staffCSRF ?? "")&decision=uphold&reason=upheld")
+                case ("/api/v1/me/objections", "post"): body = ByteBuffer(string: "{}")
+                case ("/api/v1/admin/objections/{id}/extension", _): body = ByteBuffer(string: #"{"days": 10, "reason": "more time"}"#)
+                case ("/api/v1/admin/objections/{id}/decision", _): body = ByteBuffer(string: #"{"decision": "reject", "reason": "no"}"#)
+                case ("/objections/public", _): body = ByteBuffer(string: #"{"email": "kim@example.com", "identifiers": ["Kim"]}"#)
+                case ("/objections/public/verify", _): body = ByteBuffer(string: #"{"request": "\#(request.id)", "code": "12345678"}"#)
                 case (_, "post"): body = ByteBuffer(string: #"{"members": []}"#)
                 default: break
                 }
                 try await client.execute(uri: uri, method: HTTPRequest.Method(rawValue: method.uppercased())!,
                                          headers: fields, body: body) { response in
                     let code = String(response.status.code)
-                    #expect(response.status.code < 400, "\(method.uppercased()) \(path) answered \(response.status)")
+                    #expect(response.status.code < 400, "\(method.uppercased()) \(path) answered \(response.status): \(String(buffer: response.body).prefix(300))")
                     let types = try #require(documented[code], "\(method.uppercased()) \(path): \(code) is not documented")
                     let type = response.headers[.contentType].map { String($0.prefix { $0 != ";" }) }
                     #expect(types.isEmpty ? type == nil || response.body.readableBytes == 0 : types.contains(type ?? ""),
@@ -104,6 +135,7 @@ struct OpenAPITests {
         let item = requiredKeys(try #require(itemSchema["items"] as? [String: Any]))
         let batch = requiredKeys(try schema(document, "BatchResponse"))
         let problem = requiredKeys(try schema(document, "Problem"))
+        let objection = requiredKeys(try schema(document, "Objection"))
         let member = try await harness.token("urn:li:member:eu")
         let pipeline = try await harness.token("etl", role: .pipeline)
         try await harness.app.test(.router) { client in
@@ -129,6 +161,10 @@ struct OpenAPITests {
             try await client.execute(uri: "/api/v1/me/ai-training", method: .get) { response in
                 let fields = try keys(response.body)
                 #expect(problem.isSubset(of: fields))
+            }
+            try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(member), body: ByteBuffer(string: "{}")) { response in
+                let fields = try keys(response.body)
+                #expect(fields == objection, "a new objection has no data_removal yet")
             }
         }
     }

@@ -124,3 +124,53 @@ def test_global_privacy_control_is_applied(server, browser):
     assert "Global Privacy Control" in browser.find_element(By.ID, "state").text
     assert "Global Privacy Control" in browser.find_element(By.CSS_SELECTOR, ".notice").text
     screenshot(browser, "gpc-applied")
+
+
+def wait_for_url(driver, predicate):
+    WebDriverWait(driver, 10, ignored_exceptions=[WebDriverException]).until(
+        lambda b: predicate(b.current_url) and b.execute_script("return document.readyState") == "complete")
+
+
+def test_an_objection_is_filed_upheld_and_shown_on_the_setting(server, browser):
+    # The member finds the form from the Data privacy page and files without a reason.
+    sign_in(browser, server, "Member in Canada")
+    browser.find_element(By.CSS_SELECTOR, 'a[href="/settings/data-privacy/objection"]').click()
+    assert "You don't have to give a reason" in browser.page_source
+    browser.find_element(By.ID, "email").send_keys("canada@example.com")
+    browser.find_element(By.CSS_SELECTOR, ".objection-form button.save").click()
+    wait_for_url(browser, lambda url: url.endswith("?filed=1"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Objection received"
+    objection_id = browser.find_element(By.ID, "objection-id").text
+    assert objection_id.startswith("obj_")
+    assert browser.find_element(By.ID, "due").text  # e.g. "29 December 2026"
+    screenshot(browser, "objection-receipt")
+
+    # The privacy team finds it in the queue and upholds it.
+    browser.delete_all_cookies()
+    sign_in_as_staff(browser, server)
+    browser.find_element(By.CSS_SELECTOR, f'a[href="/admin/objections/{objection_id}"]').click()
+    assert "canada@example.com" in browser.find_element(By.TAG_NAME, "main").text
+    screenshot(browser, "objection-admin-detail")
+    browser.find_element(By.ID, "uphold").click()
+    wait_for_url(browser, lambda url: "?done=" in url)
+    assert "Done: the objection is now" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+
+    # The member's setting now says why it is off, for good.
+    browser.delete_all_cookies()
+    sign_in(browser, server, "Member in Canada")
+    open_setting(browser)
+    assert "Off — your objection was upheld" in browser.find_element(By.ID, "state").text
+    screenshot(browser, "objection-upheld-setting")
+
+
+def sign_in_as_staff(driver, base):
+    driver.get(base + "/login")
+    links = [a for a in driver.find_elements(By.CSS_SELECTOR, "a.section") if "Privacy team" in a.text]
+    assert links, "no privacy team sign-in on /login"
+    links[0].click()
+    wait_for_url(driver, lambda url: url.endswith("/admin/objections"))
+    assert browser_title(driver) == "Objections"
+
+
+def browser_title(driver):
+    return driver.find_element(By.TAG_NAME, "h1").text

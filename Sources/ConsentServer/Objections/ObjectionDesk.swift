@@ -136,18 +136,21 @@ struct ObjectionDesk: Sendable {
     struct QueueItem: Sendable {
         var objection: Objection
         var region: String?
-        /// Whole days until the deadline in force (negative when late); nil once decided.
+        /// Days until the deadline in force, a part day counting as one; when late, how many
+        /// days late (negative), again counting a part day. Nil once decided.
         var daysLeft: Int?
+        /// Undecided past the deadline in force.
+        var isOverdue = false
 
         init(objection: Objection, region: String?, now: Date) {
             self.objection = objection
             self.region = region
             if objection.status.isPending {
-                daysLeft = Int((objection.currentDue.timeIntervalSince(now) / 86_400).rounded(.down))
+                let days = objection.currentDue.timeIntervalSince(now) / 86_400
+                daysLeft = Int(days >= 0 ? days.rounded(.up) : days.rounded(.down))
+                isOverdue = now > objection.currentDue
             }
         }
-
-        var isOverdue: Bool { (daysLeft ?? 0) < 0 }
     }
 
     struct Detail: Sendable {

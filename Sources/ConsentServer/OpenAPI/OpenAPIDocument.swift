@@ -1,5 +1,5 @@
 /// The OpenAPI 3.1 description of every route, the JSON API and the member's web pages, served
-/// at `GET /openapi.yaml`. Tests check it against the router and against real responses, and
+/// at `GET /openapi.yaml` with `MAX_EXTENSION_DAYS` replaced by the active policy's limit. Tests check it against the router and against real responses, and
 /// `scripts/test` runs schemathesis against a live server with it.
 enum OpenAPIDocument {
     static let yaml = #"""
@@ -112,6 +112,178 @@ components:
         as_of: { type: string, format: date-time }
         decisions: { type: array, items: { $ref: "#/components/schemas/Decision" } }
         policy_version: { type: string }
+    ObjectionEvent:
+      type: object
+      required: [event, at]
+      properties:
+        event: { type: string, enum: [received, extended, upheld, rejected, completed] }
+        at: { type: string, format: date-time }
+        due: { type: string, format: date-time, description: received and extended events }
+        days: { type: integer, description: extended events }
+        reason: { type: [string, "null"] }
+    Lineage:
+      type: object
+      required: [datasets, member, models]
+      properties:
+        member: { type: string }
+        datasets:
+          type: array
+          items:
+            type: object
+            required: [dataset, name, created_at, holds_member, removed_at, removed_in_version]
+            properties:
+              dataset: { type: string }
+              name: { type: string }
+              created_at: { type: string, format: date-time }
+              holds_member: { type: boolean }
+              removed_at: { type: [string, "null"], format: date-time }
+              removed_in_version: { type: [integer, "null"] }
+        models:
+          type: array
+          items:
+            type: object
+            required: [model, dataset, registered_at, trained_before_removal]
+            properties:
+              model: { type: string }
+              dataset: { type: string }
+              registered_at: { type: string, format: date-time }
+              trained_before_removal: { type: boolean }
+    Objection:
+      description: >-
+        An objection with its deadlines and full timeline. `member` is null for a non-member's
+        objection (then `identifiers` says what identifies their data). `data_removal` appears on
+        a single upheld or completed objection: the datasets and models that held the member.
+      type: object
+      required: [id, status, received_at, due, extended_due, decided_at, decision, decision_reason, timeline, member, email, identifiers]
+      properties:
+        id: { type: string, pattern: "^obj_[0-9a-f]{16}$" }
+        status: { type: string, enum: [received, extended, upheld, rejected, completed] }
+        received_at: { type: string, format: date-time }
+        due: { type: string, format: date-time }
+        extended_due: { type: [string, "null"], format: date-time }
+        decided_at: { type: [string, "null"], format: date-time }
+        decision: { type: [string, "null"], enum: [uphold, reject, null] }
+        decision_reason: { type: [string, "null"] }
+        timeline: { type: array, items: { $ref: "#/components/schemas/ObjectionEvent" } }
+        member: { type: [string, "null"] }
+        email: { type: [string, "null"] }
+        identifiers: { type: [array, "null"], items: { type: string } }
+        data_removal: { oneOf: [{ $ref: "#/components/schemas/Lineage" }, { type: "null" }] }
+    ObjectionList:
+      type: object
+      required: [items]
+      additionalProperties: false
+      properties:
+        items: { type: array, items: { $ref: "#/components/schemas/Objection" } }
+    QueueItem:
+      description: An objection with the days left until the deadline in force (negative when late), whether it is overdue, and the member's region
+      allOf:
+        - { $ref: "#/components/schemas/Objection" }
+        - type: object
+          required: [days_left, overdue, region]
+          properties:
+            days_left: { type: [integer, "null"] }
+            overdue: { type: boolean }
+            region: { type: [string, "null"] }
+    Queue:
+      type: object
+      required: [items]
+      additionalProperties: false
+      properties:
+        items: { type: array, items: { $ref: "#/components/schemas/QueueItem" } }
+    ObjectionDetail:
+      description: A queue item with the member's current decision, their choices newest first, and the datasets and models that hold them once upheld
+      allOf:
+        - { $ref: "#/components/schemas/QueueItem" }
+        - type: object
+          required: [member_decision, choices, data_removal]
+          properties:
+            member_decision:
+              type: [object, "null"]
+              properties:
+                eligible: { type: boolean }
+                reason: { $ref: "#/components/schemas/Reason" }
+                explanation: { type: [string, "null"] }
+            choices: { type: array, items: { type: object } }
+            data_removal: { oneOf: [{ $ref: "#/components/schemas/Lineage" }, { type: "null" }] }
+    ObjectionFiling:
+      type: object
+      additionalProperties: false
+      properties:
+        reason: { type: [string, "null"], maxLength: 5000, description: Optional; never required }
+        email:
+          description: Where to send updates (optional; blank or null means none)
+          anyOf: [{ $ref: "#/components/schemas/Email" }, { type: string, maxLength: 0 }, { type: "null" }]
+    Email:
+      description: An address with one @ and a dotted domain, no spaces, at most 254 bytes
+      type: string
+      maxLength: 254
+      pattern: "^[^@\\s\\x00-\\x1F\\x7F]+@[^@\\s.\\x00-\\x1F\\x7F][^@\\s\\x00-\\x1F\\x7F]*\\.[^@\\s\\x00-\\x1F\\x7F]*[^@\\s.\\x00-\\x1F\\x7F]$"
+    Extension:
+      type: object
+      required: [days, reason]
+      additionalProperties: false
+      properties:
+        days: { type: integer, minimum: 1, maximum: MAX_EXTENSION_DAYS, description: "At most the active policy's max_extension_days (MAX_EXTENSION_DAYS)" }
+        reason: { type: string, minLength: 1, description: Told to the member }
+    DecisionRequest:
+      type: object
+      required: [decision, reason]
+      additionalProperties: false
+      properties:
+        decision: { type: string, enum: [uphold, reject] }
+        reason: { type: string, minLength: 1, description: Told to the member; a rejection says how to complain to the regulator and a court }
+    PublicObjectionRequest:
+      type: object
+      required: [email, identifiers]
+      additionalProperties: false
+      properties:
+        email: { $ref: "#/components/schemas/Email" }
+        identifiers:
+          type: array
+          minItems: 1
+          maxItems: 20
+          description: "Names, profile or post URLs: what identifies your data (blank ones are dropped; at least one must remain)"
+          items: { type: string, maxLength: 500 }
+          contains: { type: string, pattern: "\\S" }
+        reason: { type: [string, "null"], maxLength: 5000 }
+    PublicObjectionAccepted:
+      type: object
+      required: [request, email, expires_at, next]
+      additionalProperties: false
+      properties:
+        request: { type: string, pattern: "^req_[0-9a-f]{16}$" }
+        email: { type: string }
+        expires_at: { type: string, format: date-time }
+        next: { type: string }
+    Verification:
+      type: object
+      required: [request, code]
+      additionalProperties: false
+      properties:
+        request: { type: string, pattern: "^req_[0-9a-f]{16}$", description: "From the answer to POST /objections/public; an unknown one answers 404" }
+        code: { type: string, pattern: "^[0-9]{8}$", description: The 8-digit code sent to the address }
+    ObjectionForm:
+      type: object
+      required: [csrf_token]
+      properties:
+        csrf_token: { type: string }
+        reason: { type: string }
+        email: { type: string }
+    ExtensionForm:
+      type: object
+      required: [csrf_token, days, reason]
+      properties:
+        csrf_token: { type: string }
+        days: { type: string, pattern: "^[0-9]+$" }
+        reason: { type: string }
+    DecisionForm:
+      type: object
+      required: [csrf_token, decision, reason]
+      properties:
+        csrf_token: { type: string }
+        decision: { type: string, enum: [uphold, reject] }
+        reason: { type: string }
     SettingForm:
       type: object
       required: [csrf_token]
@@ -130,6 +302,20 @@ components:
     SignInFirst:
       description: Not signed in; a page saying how to sign in (in demo mode, with a link to /login)
       content: { text/html: { schema: { type: string } } }
+    PageProblem:
+      description: A page saying what was wrong (a form shown again with the error, not allowed, not found, or a refused step)
+      content: { text/html: { schema: { type: string } } }
+    Redirect:
+      description: Done; Location is the page to show next
+      headers:
+        Location: { schema: { type: string } }
+  parameters:
+    ObjectionId:
+      name: id
+      in: path
+      required: true
+      schema: { type: string }
+      description: An objection id (obj_ and 16 hex digits); another member's answers 404 like an unknown one
 paths:
   /healthz:
     get:
@@ -213,6 +399,214 @@ paths:
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
+  /api/v1/me/objections:
+    post:
+      summary: File an objection for the calling member; they are excluded from that moment (durable before the answer)
+      description: At most 5 a day per member (429 after). An Idempotency-Key makes a retry return the first objection.
+      security: [{ bearer: [] }]
+      parameters:
+        - { name: Idempotency-Key, in: header, schema: { type: string, maxLength: 255 } }
+      requestBody:
+        required: true
+        content: { application/json: { schema: { $ref: "#/components/schemas/ObjectionFiling" } } }
+      responses:
+        "201":
+          description: Filed
+          headers:
+            Location: { schema: { type: string } }
+          content: { application/json: { schema: { $ref: "#/components/schemas/Objection" } } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "413": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
+    get:
+      summary: The calling member's objections, newest first
+      security: [{ bearer: [] }]
+      responses:
+        "200": { description: Objections, content: { application/json: { schema: { $ref: "#/components/schemas/ObjectionList" } } } }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+  /api/v1/me/objections/{id}:
+    get:
+      summary: One of the calling member's objections, with its timeline and, once upheld, the data removal
+      security: [{ bearer: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      responses:
+        "200": { description: The objection, content: { application/json: { schema: { $ref: "#/components/schemas/Objection" } } } }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
+  /api/v1/admin/objections:
+    get:
+      summary: The queue (role privacy), undecided first and soonest due first
+      security: [{ bearer: [] }]
+      parameters:
+        - { name: status, in: query, schema: { type: string, enum: [received, extended, upheld, rejected, completed] } }
+        - { name: region, in: query, schema: { type: string }, description: A region id of the active policy }
+        - { name: overdue, in: query, schema: { type: string, enum: ["true", "false"] } }
+      responses:
+        "200": { description: The queue, content: { application/json: { schema: { $ref: "#/components/schemas/Queue" } } } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+  /api/v1/admin/objections/{id}:
+    get:
+      summary: One objection with the member's current decision, choices and lineage (role privacy)
+      security: [{ bearer: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      responses:
+        "200": { description: The objection, content: { application/json: { schema: { $ref: "#/components/schemas/ObjectionDetail" } } } }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
+  /api/v1/admin/objections/{id}/extension:
+    post:
+      summary: Extend the deadline once, before it passes, with the reason told to the member (role privacy)
+      security: [{ bearer: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      requestBody:
+        required: true
+        content: { application/json: { schema: { $ref: "#/components/schemas/Extension" } } }
+      responses:
+        "200": { description: Extended, content: { application/json: { schema: { $ref: "#/components/schemas/QueueItem" } } } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
+        "409": { $ref: "#/components/responses/Problem" }
+        "413": { $ref: "#/components/responses/Problem" }
+  /api/v1/admin/objections/{id}/decision:
+    post:
+      summary: Uphold or reject, with reasons (role privacy); an upheld objection whose member no dataset holds is completed at once
+      security: [{ bearer: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      requestBody:
+        required: true
+        content: { application/json: { schema: { $ref: "#/components/schemas/DecisionRequest" } } }
+      responses:
+        "200": { description: Decided, content: { application/json: { schema: { $ref: "#/components/schemas/QueueItem" } } } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
+        "409": { $ref: "#/components/responses/Problem" }
+        "413": { $ref: "#/components/responses/Problem" }
+  /objections/public:
+    post:
+      summary: A non-member asks to object; a code is sent to the address (through the outbox and the platform's mailer)
+      description: At most 5 requests a day per address, compared without case.
+      requestBody:
+        required: true
+        content: { application/json: { schema: { $ref: "#/components/schemas/PublicObjectionRequest" } } }
+      responses:
+        "202": { description: Code sent; verify within an hour, content: { application/json: { schema: { $ref: "#/components/schemas/PublicObjectionAccepted" } } } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "413": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
+  /objections/public/verify:
+    post:
+      summary: Files the non-member's objection once the code is right (five tries, one hour)
+      requestBody:
+        required: true
+        content: { application/json: { schema: { $ref: "#/components/schemas/Verification" } } }
+      responses:
+        "201": { description: Filed, content: { application/json: { schema: { $ref: "#/components/schemas/Objection" } } } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "403": { description: The code is wrong (each wrong code uses one of five tries), content: { application/problem+json: { schema: { $ref: "#/components/schemas/Problem" } } } }
+        "404": { $ref: "#/components/responses/Problem" }
+        "409": { description: Expired, out of tries, or already verified, content: { application/problem+json: { schema: { $ref: "#/components/schemas/Problem" } } } }
+        "413": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
+  /settings/data-privacy/objection:
+    get:
+      summary: The objection form (reason optional, email prefilled) and the member's objections
+      security: [{ session: [] }]
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+    post:
+      summary: File the objection (CSRF), then redirect to its receipt
+      security: [{ session: [] }]
+      requestBody:
+        required: true
+        content: { application/x-www-form-urlencoded: { schema: { $ref: "#/components/schemas/ObjectionForm" } } }
+      responses:
+        "303": { $ref: "#/components/responses/Redirect" }
+        "400": { $ref: "#/components/responses/PageProblem" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { $ref: "#/components/responses/PageProblem" }
+        "413": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/PageProblem" }
+  /settings/data-privacy/objections/{id}:
+    get:
+      summary: The receipt and status of one of the member's objections, its timeline and data removal
+      security: [{ session: [] }]
+      parameters:
+        - { $ref: "#/components/parameters/ObjectionId" }
+        - { name: filed, in: query, schema: { type: string }, description: Shows the receipt heading }
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "404": { $ref: "#/components/responses/PageProblem" }
+  /admin/objections:
+    get:
+      summary: The privacy team's queue, overdue rows highlighted (a privacy session)
+      security: [{ session: [] }]
+      parameters:
+        - { name: status, in: query, schema: { type: string } }
+        - { name: region, in: query, schema: { type: string } }
+        - { name: overdue, in: query, schema: { type: string } }
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { $ref: "#/components/responses/PageProblem" }
+  /admin/objections/{id}:
+    get:
+      summary: One objection, the member's setting and history, lineage, and the forms to extend, uphold or reject
+      security: [{ session: [] }]
+      parameters:
+        - { $ref: "#/components/parameters/ObjectionId" }
+        - { name: done, in: query, schema: { type: string }, description: Shows what was just done }
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { $ref: "#/components/responses/PageProblem" }
+        "404": { $ref: "#/components/responses/PageProblem" }
+  /admin/objections/{id}/extension:
+    post:
+      summary: Extend (CSRF), then redirect to the objection
+      security: [{ session: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      requestBody:
+        required: true
+        content: { application/x-www-form-urlencoded: { schema: { $ref: "#/components/schemas/ExtensionForm" } } }
+      responses:
+        "303": { $ref: "#/components/responses/Redirect" }
+        "400": { $ref: "#/components/responses/PageProblem" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { $ref: "#/components/responses/PageProblem" }
+        "404": { $ref: "#/components/responses/PageProblem" }
+        "409": { $ref: "#/components/responses/PageProblem" }
+        "413": { $ref: "#/components/responses/Problem" }
+  /admin/objections/{id}/decision:
+    post:
+      summary: Uphold or reject (CSRF), then redirect to the objection
+      security: [{ session: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      requestBody:
+        required: true
+        content: { application/x-www-form-urlencoded: { schema: { $ref: "#/components/schemas/DecisionForm" } } }
+      responses:
+        "303": { $ref: "#/components/responses/Redirect" }
+        "400": { $ref: "#/components/responses/PageProblem" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { $ref: "#/components/responses/PageProblem" }
+        "404": { $ref: "#/components/responses/PageProblem" }
+        "409": { $ref: "#/components/responses/PageProblem" }
+        "413": { $ref: "#/components/responses/Problem" }
   /login:
     get:
       summary: Demo mode only, the demo members to sign in as with one click
@@ -226,7 +620,7 @@ paths:
         - { name: token, in: query, required: true, schema: { type: string } }
       responses:
         "303":
-          description: Signed in; the session cookie is set and the browser goes to /settings/data-privacy
+          description: Signed in; the session cookie is set and the browser goes to /settings/data-privacy (members) or /admin/objections (role privacy)
           headers:
             Location: { schema: { type: string } }
             Set-Cookie: { schema: { type: string } }

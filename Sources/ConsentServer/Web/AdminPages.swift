@@ -119,6 +119,8 @@ struct AdminPages {
                 return try await detailPage(id: id, session: session, error: "\(field): \(message)", status: .badRequest)
             case .illegalTransition(_, let message):
                 return try await detailPage(id: id, session: session, error: "Not possible: \(message)", status: .conflict)
+            case .unknownObjection:
+                return try await detailPage(id: id, session: session)
             default:
                 throw error
             }
