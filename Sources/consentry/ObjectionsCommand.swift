@@ -24,6 +24,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         @Option(help: "The member id.") var member: String
         @Option(help: "When it was received (default: now).") var at: Instant?
         @Option(help: "The member's reason, if they gave one (never required).") var reason: String?
+        @Option(help: "Where to send the member updates (the outbox events carry it).") var email: String?
 
         func validate() throws {
             guard MemberID(member) != nil else { throw ValidationError("--member must be 1 to 256 bytes without control characters") }
@@ -32,7 +33,9 @@ struct ObjectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try store.openExisting()
             let terms = try await requireActivePolicy(store).policy.objectionTerms
-            let objection = Objection.file(id: .random(), member: MemberID(member)!, at: at?.date ?? Date(), reason: reason, terms: terms)
+            let email = try email.map { try EmailAddress.validated($0, field: "--email") }
+            let objection = Objection.file(id: .random(), member: MemberID(member)!, at: at?.date ?? Date(),
+                                           reason: try ObjectionText.reason(reason), email: email, terms: terms)
             try await store.fileObjection(objection, actor: cliActor)
             print(objection.id)
         }
@@ -79,7 +82,8 @@ struct ObjectionsCommand: AsyncParsableCommand {
 
     struct Decide: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Uphold or reject an undecided objection, with a reason."
+            abstract: "Uphold or reject an undecided objection, with a reason.",
+            discussion: "An upheld objection whose member no registered dataset holds is completed at once; otherwise `consentry purge` completes it."
         )
 
         @OptionGroup var store: StoreOptions
@@ -95,8 +99,13 @@ struct ObjectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try store.openExisting()
             let (outcome, reason, instant) = (outcome == .uphold ? ObjectionOutcome.uphold : .reject, reason, at?.date ?? Date())
-            let updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
+            var updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
                 try $0.deciding(outcome, reason: reason, at: instant)
+            }
+            // Upheld for a member no dataset holds: nothing is left to purge, so it is complete.
+            if outcome == .uphold, try await store.completeObjections(actor: cliActor).contains(updated.id),
+               let completed = try await store.objection(updated.id) {
+                updated = completed
             }
             print(DecisionRecords.objectionJSON(updated))
         }

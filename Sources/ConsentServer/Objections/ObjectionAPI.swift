@@ -125,7 +125,7 @@ struct AdminObjectionsAPI {
         let fields = try JSONFields(body, allowed: ["days", "reason"], example: #"{"days": 30, "reason": "…"}"#)
         let updated = try await desk.extend(try Self.id(context), days: try fields.requiredInt("days"),
                                             reason: try fields.requiredString("reason"), by: staff)
-        return JSONResponse.ok(ObjectionJSON.queueItem(.init(objection: updated, region: nil, now: desk.now())))
+        return JSONResponse.ok(ObjectionJSON.queueItem(try await desk.item(updated)))
     }
 
     @Sendable func decide(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -137,7 +137,7 @@ struct AdminObjectionsAPI {
             throw Problem.invalid("/decision", "\(jsonStringLiteral(text)) must be uphold or reject")
         }
         let updated = try await desk.decide(try Self.id(context), outcome: outcome, reason: try fields.requiredString("reason"), by: staff)
-        return JSONResponse.ok(ObjectionJSON.queueItem(.init(objection: updated, region: nil, now: desk.now())))
+        return JSONResponse.ok(ObjectionJSON.queueItem(try await desk.item(updated)))
     }
 
     static func id(_ context: ConsentRequestContext) throws -> ObjectionID {

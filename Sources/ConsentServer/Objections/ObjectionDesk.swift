@@ -70,16 +70,10 @@ struct ObjectionDesk: Sendable {
 
     /// The queue: every objection, or those matching the filters, soonest due first.
     func queue(status: ObjectionStatus? = nil, region: String? = nil, overdueOnly: Bool = false) async throws -> [QueueItem] {
-        let policy = try await states.activePolicy().policy
-        let instant = now()
         var items: [QueueItem] = []
         for objection in try await store.objections(status: status) {
-            var regionID: String?
-            if let member = objection.member, let record = try await states.state(of: member) {
-                regionID = policy.region(of: record.member.country)?.id
-            }
-            let item = QueueItem(objection: objection, region: regionID, now: instant)
-            if let region, region != regionID { continue }
+            let item = try await self.item(objection)
+            if let region, region != item.region { continue }
             if overdueOnly, !item.isOverdue { continue }
             items.append(item)
         }
@@ -87,15 +81,23 @@ struct ObjectionDesk: Sendable {
                             < ($1.objection.status.isPending ? 0 : 1, $1.objection.currentDue, $1.objection.id) }
     }
 
+    /// The objection as a queue row: days left now, and the member's region under the active policy.
+    func item(_ objection: Objection) async throws -> QueueItem {
+        var region: String?
+        if let member = objection.member, let state = try await states.state(of: member) {
+            region = try await states.activePolicy().policy.region(of: state.member.country)?.id
+        }
+        return QueueItem(objection: objection, region: region, now: now())
+    }
+
     /// One objection with what the privacy team needs to decide it.
     func detail(_ id: ObjectionID) async throws -> Detail {
         guard let objection = try await store.objection(id) else { throw ConsentError.unknownObjection(id) }
         let version = try await states.activePolicy()
         let instant = now()
-        var detail = Detail(item: QueueItem(objection: objection, region: nil, now: instant))
+        var detail = Detail(item: try await item(objection))
         if let member = objection.member, let state = try await states.state(of: member) {
             let decision = state.decision(policy: version.policy, at: instant)
-            detail.item.region = version.policy.region(of: state.member.country)?.id
             detail.decision = decision
             detail.explanation = Explanation.sentence(for: decision, policy: version.policy,
                                                       latest: state.latestChoice(at: instant, honoringGPC: version.policy.honorGPC))
