@@ -154,6 +154,24 @@ struct ObjectionAPITests {
         #expect(types == ["objection.received", "objection.extended", "objection.upheld", "objection.completed"])
     }
 
+    /// The CLI (`objections decide`, `purge`) changes objections from another process: the
+    /// member's objection pages and API read them from the store, so they show it at once.
+    @Test func aChangeMadeByAnotherProcessIsShownAtOnce() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token(Self.eu)
+        try await harness.app.test(.router) { client in
+            let id = try await file(client, token: token)
+            _ = try await harness.store.updateObjection(ObjectionID(rawValue: id), actor: "cli") {
+                try $0.deciding(.uphold, reason: "Decided from the command line.", at: Harness.now)
+            }
+            _ = try await harness.store.completeObjections(actor: "cli")
+            try await client.execute(uri: "/api/v1/me/objections/" + id, method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["status"] == .string("completed") && body["decision_reason"] == .string("Decided from the command line."))
+            }
+        }
+    }
+
     @Test func aRejectionRestoresThePreviousState() async throws {
         let harness = try await Harness()
         let (member, staff) = (try await harness.token(Self.eu), try await harness.token("dana@privacy", role: .privacy))

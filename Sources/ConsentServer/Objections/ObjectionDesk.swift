@@ -30,10 +30,11 @@ struct ObjectionDesk: Sendable {
         return objection
     }
 
-    /// The member's objections, newest first.
+    /// The member's objections, newest first, read from the store: a purge run by another
+    /// process completes objections, and the member must see that at once.
     func objections(of member: MemberID) async throws -> [Objection] {
-        guard let state = try await states.state(of: member) else { throw ConsentError.unknownMember(member) }
-        return state.objections.reversed()
+        guard try await states.state(of: member) != nil else { throw ConsentError.unknownMember(member) }
+        return try await store.objections(of: member).reversed()
     }
 
     /// One of the member's own objections; anyone else's is "not found", so ids can't be probed.
