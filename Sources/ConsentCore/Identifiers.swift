@@ -30,6 +30,15 @@ public struct MemberID: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 }
 
+/// Random identifiers: 64 bits from the system's secure generator as 16 hex digits.
+public enum RandomHex {
+    public static func sixteen() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = String(generator.next() as UInt64, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
 /// The identifier of one objection, e.g. `obj_3f9a1c2b7d4e8f60`.
 public struct ObjectionID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let rawValue: String

@@ -8,9 +8,6 @@ import Foundation
 public struct ObjectionRequest: Sendable, Equatable {
     public static let lifetime: TimeInterval = 3600
     public static let maxAttempts = 5
-    /// Requests (and member objections) accepted per address or member in ``rateWindow``.
-    public static let rateLimit = 5
-    public static let rateWindow: TimeInterval = 86_400
 
     /// `req_` and 16 hex digits; the verify step names it.
     public let id: String
@@ -100,11 +97,15 @@ public enum EmailAddress {
     }
 }
 
-/// Random identifiers: 64 bits from the system's secure generator as 16 hex digits.
-public enum RandomHex {
-    public static func sixteen() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let hex = String(generator.next() as UInt64, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+/// How many objections one member, or requests one address, may file in a day: enough for
+/// anyone with a real concern, too few to flood the privacy team or someone's inbox.
+public enum ObjectionRateLimit {
+    public static let perWindow = 5
+    public static let window: TimeInterval = 86_400
+
+    /// The start of the window that ends at `instant`.
+    public static func windowStart(endingAt instant: Date) -> Date { instant.addingTimeInterval(-window) }
+
+    /// Whether one more may be filed after `recent` in the window.
+    public static func allows(after recent: Int) -> Bool { recent < perWindow }
 }

@@ -53,7 +53,7 @@ extension SQLiteConsentStore {
             let objection = Objection.fileForNonMember(id: .random(), email: request.email, identifiers: request.identifiers,
                                                        at: instant, reason: request.reason, terms: terms)
             var audit = try AuditAppender(db, now: now())
-            try Self.insert(objection, actor: actor, db: db, audit: &audit, store: self)
+            try insert(objection, actor: actor, db: db, audit: &audit)
             try db.execute(sql: "UPDATE objection_requests SET objection_id = ? WHERE id = ?", arguments: [objection.id.rawValue, id])
             try audit.finish()
             return .success(objection)

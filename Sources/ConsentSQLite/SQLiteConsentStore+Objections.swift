@@ -7,14 +7,13 @@ extension SQLiteConsentStore {
     public func fileObjection(_ objection: Objection, actor: String) async throws {
         try write { db in
             var audit = try AuditAppender(db, now: now())
-            try Self.insert(objection, actor: actor, db: db, audit: &audit, store: self)
+            try insert(objection, actor: actor, db: db, audit: &audit)
             try audit.finish()
         }
     }
 
     /// Inserts a new objection and its first events, in the caller's transaction.
-    static func insert(_ objection: Objection, actor: String, db: Database, audit: inout AuditAppender,
-                       store: SQLiteConsentStore) throws {
+    func insert(_ objection: Objection, actor: String, db: Database, audit: inout AuditAppender) throws {
         var key: Int64?
         if let member = objection.member {
             guard let found = try Int64.fetchOne(db, sql: "SELECT member_key FROM members WHERE id = ?", arguments: [member.rawValue])
@@ -24,7 +23,7 @@ extension SQLiteConsentStore {
         try db.execute(sql: "INSERT INTO objections (id, member_key, received_at, contact_email, identifiers) VALUES (?, ?, ?, ?, ?)",
                        arguments: [objection.id.rawValue, key, Timestamp.microseconds(objection.receivedAt), objection.contactEmail,
                                    objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : nil])
-        try store.appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db: db, audit: &audit)
+        try appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db: db, audit: &audit)
     }
 
     public func updateObjection(_ id: ObjectionID, actor: String,

@@ -40,14 +40,7 @@ struct AITrainingController {
             _ = try await states.record(event)
             return .init(status: 200, body: try await stateJSON(for: member))
         }
-        let response: MemberStates.StoredResponse
-        if let key = request.headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty {
-            guard key.utf8.count <= 255 else { throw Problem.invalid(nil, "header Idempotency-Key: at most 255 characters") }
-            response = try await states.once(key: member.rawValue + "\u{0}" + key, record)
-        } else {
-            response = try await record()
-        }
-        return JSONResponse.ok(response.body)
+        return JSONResponse.ok(try await states.idempotent(request, scope: member.rawValue, record).body)
     }
 
     @Sendable func history(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -81,21 +74,7 @@ struct AITrainingController {
 
     /// `{"enabled": true|false}` and nothing else.
     static func enabledField(in body: ByteBuffer) throws -> Bool {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(String(buffer: body))
-        } catch {
-            throw Problem.invalid("", "the body is not valid JSON: \(error.description)")
-        }
-        guard case .object(let members) = value else { throw Problem.invalid("", "the body must be a JSON object like {\"enabled\": false}") }
-        var enabled: Bool?
-        for (key, field) in members {
-            guard key == "enabled" else { throw Problem.invalid("/" + key, "unknown field \(jsonStringLiteral(key)); the only field is enabled") }
-            guard case .bool(let flag) = field else { throw Problem.invalid("/enabled", "must be true or false, not \(field.kindName)") }
-            enabled = flag
-        }
-        guard let enabled else { throw Problem.invalid("/enabled", "is required") }
-        return enabled
+        try JSONFields(body, allowed: ["enabled"], example: #"{"enabled": false}"#).requiredBool("enabled")
     }
 
     /// The member's setting as the apps show it.

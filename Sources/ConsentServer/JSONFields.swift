@@ -37,6 +37,14 @@ struct JSONFields {
         return text
     }
 
+    func requiredBool(_ name: String) throws -> Bool {
+        switch values[name] {
+        case nil: throw Problem.invalid("/" + name, "is required")
+        case .bool(let flag)?: return flag
+        case let other?: throw Problem.invalid("/" + name, "must be true or false, not \(other.kindName)")
+        }
+    }
+
     func requiredInt(_ name: String) throws -> Int {
         switch values[name] {
         case nil, .null?: throw Problem.invalid("/" + name, "is required")

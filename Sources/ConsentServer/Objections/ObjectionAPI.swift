@@ -24,13 +24,7 @@ struct MemberObjectionsAPI {
             let objection = try await desk.file(for: member, reason: reason, email: email)
             return .init(status: 201, body: ObjectionJSON.forMember(objection, lineage: nil))
         }
-        let stored: MemberStates.StoredResponse
-        if let key = request.headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty {
-            guard key.utf8.count <= 255 else { throw Problem.invalid(nil, "header Idempotency-Key: at most 255 characters") }
-            stored = try await desk.states.once(key: "objection\u{0}" + member.rawValue + "\u{0}" + key, file)
-        } else {
-            stored = try await file()
-        }
+        let stored = try await desk.states.idempotent(request, scope: "objection\u{0}" + member.rawValue, file)
         var response = JSONResponse.ok(stored.body, status: .created)
         if case .object(let fields)? = try? JSONParser.parse(stored.body), case .string(let id)? = fields.first(where: { $0.key == "id" })?.value {
             response.headers[.location] = "/api/v1/me/objections/" + id

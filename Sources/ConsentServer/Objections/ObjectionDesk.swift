@@ -20,9 +20,9 @@ struct ObjectionDesk: Sendable {
             .map { try EmailAddress.validated($0, field: "email") }
         let instant = now()
         guard let state = try await states.state(of: member) else { throw ConsentError.unknownMember(member) }
-        let recent = state.objections.filter { $0.receivedAt > instant.addingTimeInterval(-ObjectionRequest.rateWindow) }
-        guard recent.count < ObjectionRequest.rateLimit else {
-            throw ConsentError.rateLimited("you filed \(recent.count) objections in the last 24 hours; at most \(ObjectionRequest.rateLimit) are accepted a day. Your pending objection already keeps your data out of training.")
+        let recent = state.objections.filter { $0.receivedAt > ObjectionRateLimit.windowStart(endingAt: instant) }.count
+        guard ObjectionRateLimit.allows(after: recent) else {
+            throw ConsentError.rateLimited("you filed \(recent) objections in the last 24 hours; at most \(ObjectionRateLimit.perWindow) are accepted a day. Your pending objection already keeps your data out of training.")
         }
         let terms = try await states.activePolicy().policy.objectionTerms
         let objection = Objection.file(id: .random(), member: member, at: instant, reason: reason, email: email, terms: terms)
@@ -54,9 +54,9 @@ struct ObjectionDesk: Sendable {
     func request(email: String, identifiers: [String], reason: String?) async throws -> ObjectionRequest {
         let instant = now()
         let request = try ObjectionRequest.new(email: email, identifiers: identifiers, reason: reason, at: instant)
-        let recent = try await store.objectionRequests(email: request.email, since: instant.addingTimeInterval(-ObjectionRequest.rateWindow))
-        guard recent < ObjectionRequest.rateLimit else {
-            throw ConsentError.rateLimited("this address made \(recent) requests in the last 24 hours; at most \(ObjectionRequest.rateLimit) are accepted a day")
+        let recent = try await store.objectionRequests(email: request.email, since: ObjectionRateLimit.windowStart(endingAt: instant))
+        guard ObjectionRateLimit.allows(after: recent) else {
+            throw ConsentError.rateLimited("this address made \(recent) requests in the last 24 hours; at most \(ObjectionRateLimit.perWindow) are accepted a day")
         }
         try await store.requestObjection(request, code: ObjectionRequest.newCode())
         return request

@@ -35,11 +35,6 @@ public struct WebSessions: Sendable {
         public var member: MemberID? { role == .member ? MemberID(subject) : nil }
     }
 
-    /// A new session for `member`, as the cookie value.
-    public func issue(for member: MemberID, now: Date = Date()) -> String {
-        issue(subject: member.rawValue, role: .member, now: now)
-    }
-
     /// A new session for `subject` acting in `role`, as the cookie value.
     public func issue(subject: String, role: Identity.Role, now: Date = Date()) -> String {
         var random = SystemRandomNumberGenerator()
