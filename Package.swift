@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: policy, members, ledger, eligibility, objections. Foundation only.
@@ -48,6 +49,16 @@ let package = Package(
                 "ConsentCore", "ConsentFormats",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The shared store: PostgreSQL through PostgresNIO, for several instances on one database.
+        .target(
+            name: "ConsentPostgres",
+            dependencies: [
+                "ConsentCore", "ConsentFormats",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "ConsentSQLiteTests",
             dependencies: ["ConsentSQLite", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConsentPostgresTests",
+            dependencies: ["ConsentPostgres", "ConsentTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -64,7 +64,7 @@ public enum AuditChain {
     }
 
     /// The stored columns of one entry, exactly as written.
-    public struct StoredEntry {
+    public struct StoredEntry: Sendable {
         public var sequence: Int64
         public var recordedAt: Date
         public var actor: String

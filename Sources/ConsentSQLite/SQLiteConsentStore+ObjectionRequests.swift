@@ -9,17 +9,10 @@ extension SQLiteConsentStore {
             try db.execute(sql: """
                 INSERT INTO objection_requests (id, email, identifiers, reason, code_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [request.id, request.email, JSONWriter.array(request.identifiers.map(JSONWriter.string)), request.reason,
-                                 Self.codeHash(code, request: request.id), Timestamp.microseconds(request.createdAt)])
-            var payload = JSONObjectWriter()
+                                 VerificationCodes.hash(code, request: request.id), Timestamp.microseconds(request.createdAt)])
             let eventID = OutboxEvent.newID()
-            payload.field("code", JSONWriter.string(code))
-            payload.field("email", JSONWriter.string(request.email))
-            payload.field("expires_at", JSONWriter.string(Timestamp.format(request.expiresAt)))
-            payload.field("id", JSONWriter.string(eventID))
-            payload.field("occurred_at", JSONWriter.string(Timestamp.format(request.createdAt)))
-            payload.field("request", JSONWriter.string(request.id))
-            payload.field("type", JSONWriter.string(OutboxEvent.verificationType))
-            try Self.enqueue(id: eventID, type: OutboxEvent.verificationType, subject: request.id, payload: payload.finish(),
+            try Self.enqueue(id: eventID, type: OutboxEvent.verificationType, subject: request.id,
+                             payload: OutboxPayloads.verification(request, code: code, eventID: eventID),
                              recordedAt: Timestamp.microseconds(now()), db: db)
         }
     }
@@ -44,11 +37,9 @@ extension SQLiteConsentStore {
                 return .failure(.unknownObjectionRequest(id))
             }
             if let refusal = request.refusal(at: instant) { return .failure(refusal) }
-            guard Digest.constantTimeEqual(hash, Self.codeHash(code, request: id)) else {
+            guard Digest.constantTimeEqual(hash, VerificationCodes.hash(code, request: id)) else {
                 try db.execute(sql: "UPDATE objection_requests SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
-                let left = ObjectionRequest.maxAttempts - request.attempts - 1
-                return .failure(.verificationFailed(left > 0 ? "the code is not right; \(left) \(left == 1 ? "try" : "tries") left"
-                                                             : "the code is not right, and no tries are left; ask for a new one"))
+                return .failure(VerificationCodes.wrongCode(attemptsBefore: request.attempts))
             }
             let objection = Objection.fileForNonMember(id: .random(), email: request.email, identifiers: request.identifiers,
                                                        at: instant, reason: request.reason, terms: terms)
@@ -75,11 +66,5 @@ extension SQLiteConsentStore {
                                        createdAt: Timestamp.fromMicroseconds(row[5]), attempts: row[6],
                                        objection: objection.map(ObjectionID.init(rawValue:)))
         return (request, row[4])
-    }
-
-    /// Codes are kept as SHA-256 over the request id and the code: a read of the table does not
-    /// reveal them, and a hash from one request says nothing about another.
-    static func codeHash(_ code: String, request: String) -> String {
-        Digest.sha256Hex(request + ":" + code)
     }
 }

@@ -107,14 +107,8 @@ extension SQLiteConsentStore {
     private func queue(_ event: ObjectionEvent, of objection: Objection, recordedAt: Int64, db: Database) throws {
         let id = OutboxEvent.newID()
         let type = OutboxEvent.type(of: event)
-        var payload = JSONObjectWriter()
-        payload.field("email", JSONWriter.optional(objection.contactEmail))
-        payload.field("id", JSONWriter.string(id))
-        payload.field("member", JSONWriter.optional(objection.member?.rawValue))
-        payload.field("objection", DecisionRecords.objectionJSON(objection))
-        payload.field("occurred_at", JSONWriter.string(Timestamp.format(event.at)))
-        payload.field("type", JSONWriter.string(type))
-        try Self.enqueue(id: id, type: type, subject: objection.id.rawValue, payload: payload.finish(), recordedAt: recordedAt, db: db)
+        try Self.enqueue(id: id, type: type, subject: objection.id.rawValue,
+                         payload: OutboxPayloads.objection(event, of: objection, eventID: id, type: type), recordedAt: recordedAt, db: db)
     }
 
     static func enqueue(id: String, type: String, subject: String, payload: String, recordedAt: Int64, db: Database) throws {

@@ -1,0 +1,48 @@
+import ConsentCore
+import Foundation
+
+/// The JSON bodies of outbox events, the same whichever store writes them.
+public enum OutboxPayloads {
+    /// `{"email", "id", "member", "objection", "occurred_at", "type"}`: a step of an objection,
+    /// with the whole objection and where to tell the person.
+    public static func objection(_ event: ObjectionEvent, of objection: Objection, eventID: String, type: String) -> String {
+        var payload = JSONObjectWriter()
+        payload.field("email", JSONWriter.optional(objection.contactEmail))
+        payload.field("id", JSONWriter.string(eventID))
+        payload.field("member", JSONWriter.optional(objection.member?.rawValue))
+        payload.field("objection", DecisionRecords.objectionJSON(objection))
+        payload.field("occurred_at", JSONWriter.string(Timestamp.format(event.at)))
+        payload.field("type", JSONWriter.string(type))
+        return payload.finish()
+    }
+
+    /// `{"code", "email", "expires_at", "id", "occurred_at", "request", "type"}`: a non-member's
+    /// verification code, for the platform's mailer.
+    public static func verification(_ request: ObjectionRequest, code: String, eventID: String) -> String {
+        var payload = JSONObjectWriter()
+        payload.field("code", JSONWriter.string(code))
+        payload.field("email", JSONWriter.string(request.email))
+        payload.field("expires_at", JSONWriter.string(Timestamp.format(request.expiresAt)))
+        payload.field("id", JSONWriter.string(eventID))
+        payload.field("occurred_at", JSONWriter.string(Timestamp.format(request.createdAt)))
+        payload.field("request", JSONWriter.string(request.id))
+        payload.field("type", JSONWriter.string(OutboxEvent.verificationType))
+        return payload.finish()
+    }
+}
+
+/// How stores keep and check non-members' verification codes.
+public enum VerificationCodes {
+    /// SHA-256 over the request id and the code: a read of the table does not reveal codes, and
+    /// a hash from one request says nothing about another.
+    public static func hash(_ code: String, request: String) -> String {
+        Digest.sha256Hex(request + ":" + code)
+    }
+
+    /// The error for a wrong code, saying how many tries are left.
+    public static func wrongCode(attemptsBefore: Int) -> ConsentError {
+        let left = ObjectionRequest.maxAttempts - attemptsBefore - 1
+        return .verificationFailed(left > 0 ? "the code is not right; \(left) \(left == 1 ? "try" : "tries") left"
+                                            : "the code is not right, and no tries are left; ask for a new one")
+    }
+}

@@ -1,0 +1,91 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import PostgresNIO
+
+/// Extends the audit chain inside a write transaction. ``begin(_:now:logger:)`` takes the audit
+/// head's row lock, so no writer of any instance can slip an entry in between; entries are sent
+/// in batches, and ``finish()`` records the new head.
+struct PostgresAudit {
+    private let connection: PostgresConnection
+    private let logger: Logger
+    let recordedAt: Int64
+    /// The recorded-at text of every entry (one transaction, one instant).
+    let recordedAtText: String
+    private var sequence: Int64
+    private var hash: String
+    private var pending = Batch()
+    private var appended = false
+
+    private struct Batch {
+        var sequences: [Int64] = []
+        var actors: [String] = []
+        var actions: [String] = []
+        var subjects: [String] = []
+        var details: [String] = []
+        var previous: [String] = []
+        var hashes: [String] = []
+    }
+
+    static let batchSize = 2000
+
+    /// Locks the head (waiting for any other writer to commit) and reads it.
+    static func begin(_ connection: PostgresConnection, now: Date, logger: Logger) async throws -> PostgresAudit {
+        var head: (Int64, String)?
+        for try await row in try await connection.query("SELECT sequence, hash FROM audit_head WHERE singleton = 1 FOR UPDATE",
+                                                        logger: logger).decode((Int64, String).self) {
+            head = row
+        }
+        guard let head else { throw ConsentError.storeUnavailable("the audit head is missing; run `consentry migrate`") }
+        return PostgresAudit(connection: connection, logger: logger, now: now, head: head)
+    }
+
+    private init(connection: PostgresConnection, logger: Logger, now: Date, head: (Int64, String)) {
+        self.connection = connection
+        self.logger = logger
+        recordedAt = Timestamp.microseconds(now)
+        recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(recordedAt))
+        (sequence, hash) = head
+    }
+
+    mutating func append(actor: String, action: AuditAction, subject: String, details: [String: String]) async throws {
+        try await append(AuditChain.Content(recordedAt: recordedAtText, actor: actor, action: action, subject: subject,
+                                            detailsJSON: AuditChain.detailsJSON(details)))
+    }
+
+    /// Appends content digested elsewhere (at ``recordedAtText``): only the link is computed here.
+    mutating func append(_ content: AuditChain.Content) async throws {
+        let next = sequence + 1
+        let sealed = AuditChain.link(previousHash: hash, sequence: next, contentDigest: content.digest)
+        pending.sequences.append(next)
+        pending.actors.append(content.actor)
+        pending.actions.append(content.action.rawValue)
+        pending.subjects.append(content.subject)
+        pending.details.append(content.detailsJSON)
+        pending.previous.append(hash)
+        pending.hashes.append(sealed)
+        sequence = next
+        hash = sealed
+        appended = true
+        if pending.sequences.count >= Self.batchSize { try await flush() }
+    }
+
+    mutating func flush() async throws {
+        guard !pending.sequences.isEmpty else { return }
+        let batch = pending
+        pending = Batch()
+        try await connection.query("""
+            INSERT INTO audit_log (sequence, recorded_at, actor, action, subject, details, previous_hash, hash)
+            SELECT s, \(recordedAt), a, x, j, d, p, h
+            FROM unnest(\(batch.sequences)::bigint[], \(batch.actors)::text[], \(batch.actions)::text[], \(batch.subjects)::text[],
+                        \(batch.details)::text[], \(batch.previous)::text[], \(batch.hashes)::text[]) AS t(s, a, x, j, d, p, h)
+            """, logger: logger)
+    }
+
+    /// Sends what is left and records the new head; call once, after the last append.
+    mutating func finish() async throws {
+        guard appended else { return }
+        try await flush()
+        try await connection.query("UPDATE audit_head SET sequence = \(sequence), hash = \(hash) WHERE singleton = 1", logger: logger)
+    }
+}

@@ -1,0 +1,152 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import PostgresNIO
+
+extension PostgresConsentStore {
+    // MARK: Decision snapshots
+
+    /// Every member with the ledger entries and objection events at or before `asOf`, read in
+    /// one REPEATABLE READ transaction: consistent while other instances write.
+    public func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot {
+        try await snapshot(asOf: asOf, members: nil)
+    }
+
+    public func decisionSnapshot(asOf: Date, members ids: [MemberID]) async throws -> DecisionSnapshot {
+        try await snapshot(asOf: asOf, members: Array(Set(ids.map(\.rawValue))))
+    }
+
+    /// Members in id order (byte order, as `COLLATE "C"`), each with their entries.
+    private func snapshot(asOf: Date, members ids: [String]?) async throws -> DecisionSnapshot {
+        let asOfMicros = Timestamp.microseconds(asOf)
+        return try await read { connection in
+            var snapshot = DecisionSnapshot()
+            var indexByKey: [Int64: Int] = [:]
+            var entriesByKey: [Int64: [ConsentHistory.Entry]] = [:]
+            // Ledger entries first, grouped by member in decision order.
+            for try await (key, at, choice, channel) in try await connection.query("""
+                SELECT e.member_key, e.at, e.choice, e.channel FROM consent_events e
+                WHERE e.at <= \(asOfMicros) AND (\(ids)::text[] IS NULL OR e.member_key IN (SELECT member_key FROM members WHERE id = ANY(\(ids)::text[])))
+                ORDER BY e.member_key, e.at, e.sequence
+                """, logger: self.logger).decode((Int64, Int64, String, String).self) {
+                entriesByKey[key, default: []].append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(at), choice: choice == "on" ? .on : .off,
+                                                                           channel: Channel(rawValue: channel) ?? .import))
+            }
+            for try await (id, key, birth, country, notified) in try await connection.query("""
+                SELECT id, member_key, birth_date, country, notified_at FROM members
+                WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[]) ORDER BY id COLLATE "C"
+                """, logger: self.logger).decode((String, Int64, String?, String, Int64?).self) {
+                indexByKey[key] = snapshot.count
+                snapshot.append(try Self.member(id, birth, country, notified), entries: entriesByKey[key] ?? [])
+            }
+            for case (let key?, let objection) in try await self.objections(connection: connection, asOf: asOfMicros) {
+                if let index = indexByKey[key] { snapshot.attach(objection, toMemberAt: index) }
+            }
+            return snapshot
+        }
+    }
+
+    // MARK: Audit
+
+    public func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws {
+        let entries = try await read { connection in
+            var entries: [AuditChain.StoredEntry] = []
+            for try await row in try await connection.query("""
+                SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log
+                WHERE (\(from.map(Timestamp.microseconds))::bigint IS NULL OR recorded_at >= \(from.map(Timestamp.microseconds)))
+                  AND (\(to.map(Timestamp.microseconds))::bigint IS NULL OR recorded_at <= \(to.map(Timestamp.microseconds)))
+                ORDER BY sequence
+                """, logger: self.logger).decode((Int64, Int64, String, String, String, String, String, String).self) {
+                entries.append(Self.storedEntry(row))
+            }
+            return entries
+        }
+        for stored in entries {
+            guard let entry = stored.entry else {
+                throw ConsentError.auditChainBroken(sequence: stored.sequence, message: "the entry is not readable: it was altered")
+            }
+            try body(entry)
+        }
+    }
+
+    public func verifyAuditChain() async throws -> AuditVerification {
+        try await read { connection in
+            var previousHash = AuditChain.genesisHash
+            var previousSequence: Int64 = 0
+            for try await row in try await connection.query("""
+                SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log ORDER BY sequence
+                """, logger: self.logger).decode((Int64, Int64, String, String, String, String, String, String).self) {
+                let stored = Self.storedEntry(row)
+                if let problem = AuditChain.problem(with: stored, previousHash: previousHash, previousSequence: previousSequence) {
+                    throw ConsentError.auditChainBroken(sequence: stored.sequence, message: problem)
+                }
+                previousHash = stored.hash
+                previousSequence = stored.sequence
+            }
+            var head: (Int64, String) = (0, AuditChain.genesisHash)
+            for try await row in try await connection.query("SELECT sequence, hash FROM audit_head WHERE singleton = 1",
+                                                            logger: self.logger).decode((Int64, String).self) { head = row }
+            if head.0 != previousSequence || head.1 != previousHash {
+                throw ConsentError.auditChainBroken(
+                    sequence: previousSequence + 1,
+                    message: "the log ends at entry \(previousSequence) but the recorded head is entry \(head.0): entries were cut off the end")
+            }
+            return AuditVerification(entries: previousSequence, headHash: previousHash)
+        }
+    }
+
+    private static func storedEntry(_ row: (Int64, Int64, String, String, String, String, String, String)) -> AuditChain.StoredEntry {
+        AuditChain.StoredEntry(sequence: row.0, recordedAt: Timestamp.fromMicroseconds(row.1), actor: row.2, action: row.3,
+                               subject: row.4, detailsJSON: row.5, previousHash: row.6, hash: row.7)
+    }
+}
+
+extension PostgresConsentStore: OutboxStore {
+    public func outbox(pendingOnly: Bool, limit: Int) async throws -> [OutboxEvent] {
+        try await read { connection in
+            try await Self.outboxEvents(connection.query("""
+                SELECT sequence, id, type, subject, payload, created_at, attempts, next_attempt_at, delivered_at, last_error
+                FROM outbox WHERE NOT \(pendingOnly) OR delivered_at IS NULL ORDER BY sequence LIMIT \(limit)
+                """, logger: self.logger))
+        }
+    }
+
+    public func deliverable(at instant: Date, limit: Int) async throws -> [OutboxEvent] {
+        try await read { connection in
+            try await Self.outboxEvents(connection.query("""
+                SELECT sequence, id, type, subject, payload, created_at, attempts, next_attempt_at, delivered_at, last_error
+                FROM outbox WHERE delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= \(Timestamp.microseconds(instant)))
+                ORDER BY sequence LIMIT \(limit)
+                """, logger: self.logger))
+        }
+    }
+
+    public func markDelivered(_ id: String, at instant: Date) async throws {
+        try await write { connection in
+            try await connection.query("""
+                UPDATE outbox SET delivered_at = \(Timestamp.microseconds(instant)), attempts = attempts + 1, last_error = NULL
+                WHERE id = \(id) AND delivered_at IS NULL
+                """, logger: self.logger)
+        }
+    }
+
+    public func markFailed(_ id: String, error: String, retryAt: Date) async throws {
+        try await write { connection in
+            try await connection.query("""
+                UPDATE outbox SET attempts = attempts + 1, last_error = \(String(error.prefix(1000))), next_attempt_at = \(Timestamp.microseconds(retryAt))
+                WHERE id = \(id) AND delivered_at IS NULL
+                """, logger: self.logger)
+        }
+    }
+
+    private static func outboxEvents(_ rows: PostgresRowSequence) async throws -> [OutboxEvent] {
+        var events: [OutboxEvent] = []
+        for try await row in rows.decode((Int64, String, String, String, String, Int64, Int, Int64?, Int64?, String?).self) {
+            events.append(OutboxEvent(id: row.1, sequence: row.0, type: row.2, subject: row.3, payloadJSON: row.4,
+                                      createdAt: Timestamp.fromMicroseconds(row.5), attempts: row.6,
+                                      nextAttemptAt: row.7.map(Timestamp.fromMicroseconds), deliveredAt: row.8.map(Timestamp.fromMicroseconds),
+                                      lastError: row.9))
+        }
+        return events
+    }
+}

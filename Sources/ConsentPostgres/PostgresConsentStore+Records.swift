@@ -1,0 +1,253 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import PostgresNIO
+
+extension PostgresConsentStore: ConsentStore {
+    // MARK: Policy
+
+    public func applyPolicy(_ version: PolicyVersion, actor: String) async throws {
+        let now = now()
+        try await write { connection in
+            var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
+            let at = Timestamp.microseconds(now)
+            var existing: String?
+            for try await sha in try await connection.query("SELECT sha256 FROM policy_versions WHERE version = \(version.policy.version)",
+                                                            logger: self.logger).decode(String.self) { existing = sha }
+            if let existing {
+                guard existing == version.sha256 else {
+                    throw ConsentError.policyVersionConflict(version: version.policy.version, existingSHA256: existing, newSHA256: version.sha256)
+                }
+            } else {
+                try await connection.query("""
+                    INSERT INTO policy_versions (version, sha256, canonical_json, created_at)
+                    VALUES (\(version.policy.version), \(version.sha256), \(version.canonicalJSON), \(at))
+                    """, logger: self.logger)
+            }
+            try await connection.query("INSERT INTO policy_activations (version, activated_at, actor) VALUES (\(version.policy.version), \(at), \(actor))",
+                                       logger: self.logger)
+            try await audit.append(actor: actor, action: .policyApplied, subject: version.policy.version, details: ["sha256": version.sha256])
+            try await audit.finish()
+        }
+    }
+
+    public func activePolicy() async throws -> PolicyVersion? {
+        try await read { connection in
+            try await Self.policyVersion(connection.query("""
+                SELECT v.canonical_json, v.sha256, a.activated_at FROM policy_activations a
+                JOIN policy_versions v ON v.version = a.version ORDER BY a.id DESC LIMIT 1
+                """, logger: self.logger))
+        }
+    }
+
+    public func policyVersion(_ version: String) async throws -> PolicyVersion? {
+        try await read { connection in
+            try await Self.policyVersion(connection.query("""
+                SELECT v.canonical_json, v.sha256,
+                       (SELECT max(activated_at) FROM policy_activations a WHERE a.version = v.version)
+                FROM policy_versions v WHERE v.version = \(version)
+                """, logger: self.logger))
+        }
+    }
+
+    private static func policyVersion(_ rows: PostgresRowSequence) async throws -> PolicyVersion? {
+        for try await (canonical, sha, activated) in rows.decode((String, String, Int64?).self) {
+            var version = try PolicyFile.load(yaml: canonical, source: "stored policy")
+            guard version.sha256 == sha else {
+                throw ConsentError.storeUnavailable("stored policy \(version.policy.version) does not match its SHA-256")
+            }
+            version.activatedAt = Timestamp.fromMicroseconds(activated ?? 0)
+            return version
+        }
+        return nil
+    }
+
+    // MARK: Members
+
+    public func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<MemberRecord> {
+        // Parsed and digested here, sent in batches inside one transaction: all or nothing.
+        var report = ImportReport()
+        var batches: [[(Member, String, AuditChain.Content)]] = [[]]
+        let now = now()
+        let recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(Timestamp.microseconds(now)))
+        let sourceJSON = JSONWriter.string(options.source)
+        for line in lines {
+            report.read += 1
+            if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+            switch line.record {
+            case .failure(let error):
+                guard options.skipInvalid else { throw error }
+                report.skipped += 1
+                options.onSkip(error)
+            case .success(let record):
+                let data = MemberRecords.dataJSON(record.data)
+                var details = JSONObjectWriter()
+                details.field("record_sha256", "\"" + Digest.sha256Hex(MemberRecords.canonicalJSON(record.member, dataJSON: data)) + "\"")
+                details.field("source", sourceJSON)
+                let content = AuditChain.Content(recordedAt: recordedAtText, actor: options.actor, action: .memberImported,
+                                                 subject: record.member.id.rawValue, detailsJSON: details.finish())
+                if batches[batches.count - 1].count >= PostgresAudit.batchSize { batches.append([]) }
+                batches[batches.count - 1].append((record.member, data, content))
+                report.imported += 1
+            }
+        }
+        let prepared = batches
+        let at = Timestamp.microseconds(now)
+        try await write { connection in
+            var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
+            for batch in prepared where !batch.isEmpty {
+                try await connection.query("""
+                    INSERT INTO members (id, birth_date, country, notified_at, data, updated_at)
+                    SELECT i, NULLIF(b, ''), c, NULLIF(n, \(Int64.min)), d, \(at)
+                    FROM unnest(\(batch.map(\.0.id.rawValue))::text[], \(batch.map { $0.0.birthDate?.description ?? "" })::text[],
+                        \(batch.map(\.0.country.description))::text[], \(batch.map { $0.0.notifiedAt.map(Timestamp.microseconds) ?? Int64.min })::bigint[],
+                        \(batch.map(\.1))::text[]) AS t(i, b, c, n, d)
+                    ON CONFLICT (id) DO UPDATE SET birth_date = excluded.birth_date, country = excluded.country,
+                        notified_at = excluded.notified_at, data = excluded.data, updated_at = excluded.updated_at
+                    """, logger: self.logger)
+                for (_, _, content) in batch { try await audit.append(content) }
+            }
+            try await audit.finish()
+        }
+        return report
+    }
+
+    public func member(_ id: MemberID) async throws -> MemberRecord? {
+        try await read { connection in
+            for try await row in try await connection.query("SELECT id, birth_date, country, notified_at, data FROM members WHERE id = \(id.rawValue)",
+                                                            logger: self.logger).decode((String, String?, String, Int64?, String).self) {
+                var record = MemberRecord(member: try Self.member(row.0, row.1, row.2, row.3))
+                record.data = MemberRecords.data(fromJSON: row.4)
+                return record
+            }
+            return nil
+        }
+    }
+
+    static func member(_ id: String, _ birth: String?, _ country: String, _ notified: Int64?) throws -> Member {
+        guard let member = MemberID(id), let code = CountryCode(country) else {
+            throw ConsentError.storeUnavailable("member row \(id) is not readable")
+        }
+        return Member(id: member, birthDate: birth.flatMap { CivilDate(parsing: $0) }, country: code,
+                      notifiedAt: notified.map(Timestamp.fromMicroseconds))
+    }
+
+    // MARK: Ledger
+
+    public func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<ConsentEvent> {
+        var report = ImportReport()
+        var events: [(line: Int, event: ConsentEvent)] = []
+        for line in lines {
+            report.read += 1
+            if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+            switch line.record {
+            case .failure(let error):
+                guard options.skipInvalid, case .invalidRecord = error else { throw error }
+                report.skipped += 1
+                options.onSkip(error)
+            case .success(let event):
+                events.append((line.line, event))
+            }
+        }
+        let now = now()
+        let prepared = events
+        let skipInvalid = options.skipInvalid
+        let source = options.source
+        let (imported, unknown) = try await write { connection -> (Int, [(Int, MemberID)]) in
+            var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
+            // Which members exist, so an unknown one names its line (or is skipped) before anything is written.
+            var known = Set<String>()
+            for try await id in try await connection.query("SELECT id FROM members WHERE id = ANY(\(Array(Set(prepared.map(\.event.member.rawValue))))::text[])",
+                                                            logger: self.logger).decode(String.self) { known.insert(id) }
+            var unknown: [(Int, MemberID)] = []
+            var kept: [ConsentEvent] = []
+            for (line, event) in prepared {
+                if known.contains(event.member.rawValue) { kept.append(event) } else {
+                    guard skipInvalid else {
+                        throw ConsentError.invalidRecord(source: source, line: line, field: "member",
+                                                         message: "\(JSONWriter.string(event.member.rawValue)) is not a known member; import members first")
+                    }
+                    unknown.append((line, event.member))
+                }
+            }
+            var start = 0
+            while start < kept.count {
+                let batch = Array(kept[start..<min(start + PostgresAudit.batchSize, kept.count)])
+                start += batch.count
+                try await self.insertEvents(batch, recordedAt: audit.recordedAt, connection: connection)
+                for event in batch { try await audit.append(Self.auditContent(for: event, recordedAt: audit.recordedAtText)) }
+            }
+            try await audit.finish()
+            return (kept.count, unknown)
+        }
+        for (line, member) in unknown {
+            report.skipped += 1
+            options.onSkip(.invalidRecord(source: source, line: line, field: "member",
+                                          message: "\(JSONWriter.string(member.rawValue)) is not a known member; import members first"))
+        }
+        report.imported = imported
+        return report
+    }
+
+    /// Inserts events in order (their sequence numbers follow the array), returning the sequences.
+    @discardableResult
+    private func insertEvents(_ events: [ConsentEvent], recordedAt: Int64, connection: PostgresConnection) async throws -> [Int64] {
+        var sequences: [Int64] = []
+        for try await sequence in try await connection.query("""
+            INSERT INTO consent_events (member_key, choice, channel, at, actor, recorded_at)
+            SELECT m.member_key, t.c, t.ch, t.a, t.x, \(recordedAt)
+            FROM unnest(\(events.map(\.member.rawValue))::text[], \(events.map(\.choice.rawValue))::text[], \(events.map(\.channel.rawValue))::text[],
+                        \(events.map { Timestamp.microseconds($0.at) })::bigint[], \(events.map(\.actor))::text[]) WITH ORDINALITY AS t(m, c, ch, a, x, o)
+            JOIN members m ON m.id = t.m ORDER BY t.o
+            RETURNING sequence
+            """, logger: logger).decode(Int64.self) { sequences.append(sequence) }
+        return sequences
+    }
+
+    @discardableResult
+    public func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent {
+        try event.validate()
+        let now = now()
+        return try await write { connection in
+            var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
+            guard let sequence = try await self.insertEvents([event], recordedAt: audit.recordedAt, connection: connection).first else {
+                throw ConsentError.unknownMember(event.member)
+            }
+            try await audit.append(Self.auditContent(for: event, recordedAt: audit.recordedAtText))
+            try await audit.finish()
+            var stored = event
+            stored.sequence = sequence
+            stored.recordedAt = Timestamp.fromMicroseconds(audit.recordedAt)
+            return stored
+        }
+    }
+
+    /// The audit entry of a recorded choice, exactly as the SQLite store writes it.
+    static func auditContent(for event: ConsentEvent, recordedAt: String) -> AuditChain.Content {
+        var details = JSONObjectWriter()
+        details.field("at", "\"" + Timestamp.format(event.at) + "\"")
+        details.field("channel", "\"" + event.channel.rawValue + "\"")
+        details.field("choice", "\"" + event.choice.rawValue + "\"")
+        return AuditChain.Content(recordedAt: recordedAt, actor: event.actor, action: .choiceRecorded,
+                                  subject: event.member.rawValue, detailsJSON: details.finish())
+    }
+
+    public func history(of member: MemberID) async throws -> [ConsentEvent] {
+        try await read { connection in
+            var events: [ConsentEvent] = []
+            for try await (sequence, choice, channel, at, actor, recorded) in try await connection.query("""
+                SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at FROM consent_events e
+                JOIN members m ON m.member_key = e.member_key WHERE m.id = \(member.rawValue) ORDER BY e.sequence
+                """, logger: self.logger).decode((Int64, String, String, Int64, String, Int64).self) {
+                guard let choice = Choice(rawValue: choice), let channel = Channel(rawValue: channel) else {
+                    throw ConsentError.storeUnavailable("ledger entry \(sequence) is not readable")
+                }
+                events.append(ConsentEvent(member: member, choice: choice, channel: channel, at: Timestamp.fromMicroseconds(at),
+                                           actor: actor, sequence: sequence, recordedAt: Timestamp.fromMicroseconds(recorded)))
+            }
+            return events
+        }
+    }
+}
