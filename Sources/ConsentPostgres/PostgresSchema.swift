@@ -194,5 +194,91 @@ enum PostgresSchema {
             END $$;
             CREATE TRIGGER outbox_guard BEFORE UPDATE OR DELETE ON outbox FOR EACH ROW EXECUTE FUNCTION outbox_guard();
             """),
+        Migration(version: 2, name: "datasets, models and lineage", sql: """
+            CREATE TABLE datasets (
+                key BIGSERIAL PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL CHECK (length(name) > 0),
+                kind TEXT NOT NULL CHECK (kind IN ('export', 'filter')),
+                location TEXT NOT NULL CHECK (substr(location, 1, 1) = '/'),
+                member_field TEXT NOT NULL CHECK (length(member_field) > 0),
+                created_at BIGINT NOT NULL,
+                as_of BIGINT NOT NULL,
+                policy_version TEXT,
+                policy_sha256 TEXT,
+                actor TEXT NOT NULL
+            );
+            CREATE TRIGGER datasets_append_only BEFORE UPDATE OR DELETE ON datasets
+                FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();
+
+            -- Version 1 is what was written; each purge adds one. Only a pending version may
+            -- change, once, to committed or abandoned.
+            CREATE TABLE dataset_versions (
+                dataset_id TEXT NOT NULL REFERENCES datasets(id),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                state TEXT NOT NULL CHECK (state IN ('pending', 'committed', 'abandoned')),
+                created_at BIGINT NOT NULL,
+                manifest TEXT NOT NULL,
+                manifest_sha256 TEXT NOT NULL CHECK (length(manifest_sha256) = 64),
+                records BIGINT NOT NULL CHECK (records >= 0),
+                removed_members BIGINT NOT NULL CHECK (removed_members >= 0),
+                PRIMARY KEY (dataset_id, version)
+            );
+            CREATE FUNCTION dataset_versions_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR OLD.state <> 'pending' OR NEW.state = 'pending' OR NEW.manifest <> OLD.manifest
+                   OR NEW.records <> OLD.records OR NEW.version <> OLD.version OR NEW.dataset_id <> OLD.dataset_id THEN
+                    RAISE EXCEPTION 'only a pending dataset version may be settled, once' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER dataset_versions_guard BEFORE UPDATE OR DELETE ON dataset_versions
+                FOR EACH ROW EXECUTE FUNCTION dataset_versions_guard();
+
+            -- Which members a dataset holds; a committed purge sets removed_version, once.
+            CREATE TABLE dataset_members (
+                dataset_key BIGINT NOT NULL REFERENCES datasets(key),
+                member_key BIGINT NOT NULL REFERENCES members(member_key),
+                removed_version INTEGER,
+                PRIMARY KEY (dataset_key, member_key)
+            );
+            CREATE INDEX dataset_members_by_member ON dataset_members(member_key);
+            CREATE FUNCTION dataset_members_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR OLD.removed_version IS NOT NULL OR NEW.removed_version IS NULL
+                   OR NEW.dataset_key <> OLD.dataset_key OR NEW.member_key <> OLD.member_key THEN
+                    RAISE EXCEPTION 'a member is removed from a dataset once, and never restored' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER dataset_members_guard BEFORE UPDATE OR DELETE ON dataset_members
+                FOR EACH ROW EXECUTE FUNCTION dataset_members_guard();
+            -- The members a purge version removes, recorded before its files are put in place.
+            CREATE TABLE dataset_removals (
+                dataset_key BIGINT NOT NULL REFERENCES datasets(key),
+                version INTEGER NOT NULL,
+                member_key BIGINT NOT NULL REFERENCES members(member_key),
+                PRIMARY KEY (dataset_key, version, member_key)
+            );
+            CREATE TRIGGER dataset_removals_append_only BEFORE UPDATE OR DELETE ON dataset_removals
+                FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();
+
+            CREATE TABLE models (
+                name TEXT PRIMARY KEY CHECK (length(name) > 0),
+                registered_at BIGINT NOT NULL,
+                actor TEXT NOT NULL
+            );
+            CREATE TABLE model_datasets (
+                model TEXT NOT NULL REFERENCES models(name),
+                dataset_id TEXT NOT NULL REFERENCES datasets(id),
+                dataset_version INTEGER NOT NULL,
+                PRIMARY KEY (model, dataset_id)
+            );
+            CREATE INDEX model_datasets_by_dataset ON model_datasets(dataset_id);
+            CREATE TRIGGER models_append_only BEFORE UPDATE OR DELETE ON models
+                FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();
+            CREATE TRIGGER model_datasets_append_only BEFORE UPDATE OR DELETE ON model_datasets
+                FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();
+            """),
     ]
 }

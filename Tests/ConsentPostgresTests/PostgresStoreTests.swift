@@ -51,6 +51,11 @@ struct PostgresStoreContractTests {
         try await TestDatabase.with { store in try await StoreContract.checks.first { $0.name == name }!.run(store) }
     }
 
+    @Test(arguments: LineageContract.checks.map(\.name))
+    func postgresStoreSatisfiesTheLineageContract(_ name: String) async throws {
+        try await TestDatabase.with { store in try await LineageContract.checks.first { $0.name == name }!.run(store) }
+    }
+
     @Test(arguments: OutboxContract.checks.map(\.name))
     func postgresStoreSatisfiesTheOutboxContract(_ name: String) async throws {
         try await TestDatabase.with { store in try await OutboxContract.checks.first { $0.name == name }!.run(store) }
