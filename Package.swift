@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "consentry",
             dependencies: [
-                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentServer", "ConsentTesting", "TrainingGate",
+                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentPostgres", "ConsentServer", "ConsentTesting", "TrainingGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentryCLITests",
-            dependencies: ["consentry", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["consentry", "ConsentTesting", "ConsentPostgres", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,7 +15,7 @@ struct BenchDecideCommand: AsyncParsableCommand {
     @Option(help: "How many passes over all members.") var passes = 5
 
     func run() async throws {
-        let store = try store.openExisting()
+        let store = try await store.openExisting()
         let policy = try await requireActivePolicy(store).policy
         let instant = time.instant
         let loadStart = ContinuousClock.now

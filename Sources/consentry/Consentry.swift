@@ -9,14 +9,14 @@ struct Consentry: AsyncParsableCommand {
         discussion: """
             Consentry keeps the policy, the members, the append-only consent ledger, objections and a hash-chained audit log in one store (SQLite by default), and decides for every member whether their data may be used for generative-AI training, with one reason code.
 
-            Every subcommand takes --db PATH (or the CONSENTRY_DB environment variable; default ./consentry.sqlite). Times are RFC 3339 (2025-11-04T00:00:00Z) or a date (2025-11-04 = 00:00 UTC).
+            Every subcommand takes --db PATH (or the CONSENTRY_DB environment variable; default ./consentry.sqlite), or --database-url postgres://user:password@host:5432/database (or CONSENTRY_DATABASE_URL) to share one PostgreSQL among several instances. Times are RFC 3339 (2025-11-04T00:00:00Z) or a date (2025-11-04 = 00:00 UTC).
             Start with: consentry demo
             """,
         subcommands: [
             DemoCommand.self, ServeCommand.self, TokenCommand.self, PolicyCommand.self, ImportCommand.self, SetCommand.self, DecideCommand.self,
             ExclusionsCommand.self, StatsCommand.self, FilterCommand.self, SnapshotCommand.self, ExportCommand.self, DatasetsCommand.self,
             ModelsCommand.self, LineageCommand.self, PurgeCommand.self, ObjectionsCommand.self, OutboxCommand.self, AuditCommand.self, GenerateCommand.self,
-            BenchDecideCommand.self,
+            MigrateCommand.self, BenchDecideCommand.self,
         ]
     )
 }

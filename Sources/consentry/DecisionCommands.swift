@@ -19,12 +19,11 @@ struct EveryoneAtInstant {
 
     /// Opens the existing store and loads the active policy and every member as of `time`.
     static func load(_ store: StoreOptions, _ time: AsOfOption) async throws -> EveryoneAtInstant {
-        try await load(path: store.path(), instant: time.instant)
+        try await load(store: store.openExisting(), instant: time.instant)
     }
 
-    /// The same from an existing store file.
-    static func load(path: String, instant: Date) async throws -> EveryoneAtInstant {
-        let store = try SQLiteConsentStore(path: path, mustExist: true)
+    /// The same from an open store.
+    static func load(store: any ConsentStore, instant: Date) async throws -> EveryoneAtInstant {
         let version = try await requireActivePolicy(store)
         return EveryoneAtInstant(version: version, snapshot: try await store.decisionSnapshot(asOf: instant), instant: instant)
     }
@@ -65,7 +64,7 @@ struct DecideCommand: AsyncParsableCommand {
                 output.line(DecisionRecords.decisionLine(member: id, decision: decision, policy: everyone.policy))
             }
         } else {
-            let store = try store.openExisting()
+            let store = try await store.openExisting()
             let version = try await requireActivePolicy(store)
             let instant = time.instant
             for id in Set(member.compactMap(MemberID.init)).sorted() {

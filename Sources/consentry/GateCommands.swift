@@ -42,6 +42,9 @@ struct FilterCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The SQLite store to decide with (env CONSENTRY_DB).", valueName: "path"))
     var db: String?
 
+    @Option(name: .customLong("database-url"), help: ArgumentHelp("The PostgreSQL store to decide with (env CONSENTRY_DATABASE_URL).", valueName: "url"))
+    var databaseURL: String?
+
     @Option(help: ArgumentHelp("A snapshot file written by `consentry snapshot`.", valueName: "file"))
     var snapshot: String?
 
@@ -64,13 +67,13 @@ struct FilterCommand: AsyncParsableCommand {
     var register: String?
 
     func validate() throws {
-        let sources = [db != nil, snapshot != nil, exclusions != nil].filter { $0 }.count
-        guard sources <= 1 else { throw ValidationError("give only one of --db, --snapshot and --exclusions") }
+        let sources = [db != nil, databaseURL != nil, snapshot != nil, exclusions != nil].filter { $0 }.count
+        guard sources <= 1 else { throw ValidationError("give only one of --db, --database-url, --snapshot and --exclusions") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
         if snapshot != nil, asOf != nil { throw ValidationError("--as-of cannot be used with --snapshot: a snapshot is decided at its own instant") }
         if register != nil {
             guard snapshot == nil, exclusions == nil else {
-                throw ValidationError("--register needs decisions from the store (--db): lineage is recorded there")
+                throw ValidationError("--register needs decisions from the store (--db or --database-url): lineage is recorded there")
             }
             guard out != "-" else { throw ValidationError("--register needs --out FILE: standard output cannot be registered or purged") }
         }
@@ -79,18 +82,21 @@ struct FilterCommand: AsyncParsableCommand {
     func run() async throws {
         if let asOf { try GateTime.requirePast(asOf.date) }
         let decisions: GateDecisions
-        var storePath: String?
+        var store: (any ConsentryStore)?
         if let snapshot {
             decisions = try SnapshotFile.read(path: snapshot).1
         } else if let exclusions {
             decisions = try GateSources.exclusions(path: exclusions, asOf: asOf?.date ?? Date())
         } else {
-            let path = db ?? ProcessInfo.processInfo.environment["CONSENTRY_DB"]
-            guard let path else {
-                throw ValidationError("say where decisions come from: --db PATH (or env CONSENTRY_DB), --snapshot FILE or --exclusions FILE")
+            let environment = ProcessInfo.processInfo.environment
+            let path = db ?? (databaseURL == nil ? environment["CONSENTRY_DB"] : nil)
+            let url = databaseURL ?? (path == nil ? environment["CONSENTRY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } : nil)
+            guard path != nil || url != nil else {
+                throw ValidationError("say where decisions come from: --db PATH (or env CONSENTRY_DB), --database-url URL (or env CONSENTRY_DATABASE_URL), --snapshot FILE or --exclusions FILE")
             }
-            storePath = path
-            let everyone = try await EveryoneAtInstant.load(path: path, instant: asOf?.date ?? Date())
+            let opened = try await StoreOptions.open(sqlite: path ?? "", postgres: url, mustExist: true)
+            store = opened
+            let everyone = try await EveryoneAtInstant.load(store: opened, instant: asOf?.date ?? Date())
             decisions = GateSources.decisions(from: everyone.snapshot, version: everyone.version, asOf: everyone.instant)
         }
         var options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
@@ -101,8 +107,7 @@ struct FilterCommand: AsyncParsableCommand {
         }
         defer { if showProgress { printError("\r\u{1B}[K", newline: false) } }
         let result: FilterResult
-        if let register, let storePath {
-            let store = try SQLiteConsentStore(path: storePath, mustExist: true)
+        if let register, let store {
             let (run, manifest) = try await RegisteredFilter.run(inputs: inputs, output: out, decisions: decisions, options: options,
                                                                  name: register, store: store, actor: cliActor)
             result = run

@@ -42,7 +42,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try store.openExisting()
+        let store = try await store.openExisting()
         let result = try await DatasetExport.run(store: store, options: .init(
             asOf: time.instant, directory: out, name: name, shardRecords: shardRecords, gzip: gzip, actor: cliActor))
         let manifest = result.manifest
@@ -117,7 +117,7 @@ struct DatasetsCommand: AsyncParsableCommand {
         @Argument(help: "Dataset ids (default: all).") var ids: [String] = []
 
         func run() async throws {
-            let store = try store.openExisting()
+            let store = try await store.openExisting()
             var datasets = try await store.datasets()
             if !ids.isEmpty {
                 let wanted = Set(ids)
@@ -250,7 +250,7 @@ struct PurgeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try store.openExisting()
+        let store = try await store.openExisting()
         let result = try await DatasetPurge.run(store: store, options: .init(
             datasets: all ? nil : dataset.map(DatasetID.init(rawValue:)), includeNotEligible: includeOptedOut,
             threads: threads, actor: cliActor))

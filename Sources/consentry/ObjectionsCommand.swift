@@ -31,7 +31,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try store.openExisting()
+            let store = try await store.openExisting()
             let terms = try await requireActivePolicy(store).policy.objectionTerms
             let email = try email.map { try EmailAddress.validated($0, field: "--email") }
             let objection = Objection.file(id: .random(), member: MemberID(member)!, at: at?.date ?? Date(),
@@ -70,7 +70,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         @Option(help: "When the extension is made (default: now).") var at: Instant?
 
         func run() async throws {
-            let store = try store.openExisting()
+            let store = try await store.openExisting()
             let maximum = try await requireActivePolicy(store).policy.objectionTerms.maxExtensionDays
             let (days, reason, instant) = (days, reason, at?.date ?? Date())
             let updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
@@ -97,7 +97,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try store.openExisting()
+            let store = try await store.openExisting()
             let (outcome, reason, instant) = (outcome == .uphold ? ObjectionOutcome.uphold : .reject, reason, at?.date ?? Date())
             var updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
                 try $0.deciding(outcome, reason: reason, at: instant)
@@ -175,7 +175,7 @@ struct OutboxCommand: AsyncParsableCommand {
             guard let webhook = try WebhookConfiguration.fromEnvironment() else {
                 throw ValidationError("set CONSENTRY_WEBHOOK_URL and CONSENTRY_WEBHOOK_SECRET to deliver notifications")
             }
-            let report = try await OutboxDeliverer(store: try store.openExisting(), webhook: webhook).deliverDue(limit: 10_000)
+            let report = try await OutboxDeliverer(store: try await store.openExisting(), webhook: webhook).deliverDue(limit: 10_000)
             print("outbox: delivered \(report.delivered), failed \(report.failed)")
             if report.failed > 0 { throw ExitCode(1) }
         }

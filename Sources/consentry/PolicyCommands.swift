@@ -36,7 +36,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "A version applied earlier.") var version: String?
 
         func run() async throws {
-            let store = try store.openExisting()
+            let store = try await store.openExisting()
             let shown: PolicyVersion
             if let version {
                 guard let found = try await store.policyVersion(version) else { throw ConsentError.unknownPolicyVersion(version) }

@@ -29,13 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try store.openExisting()
+        let store = try await store.openExisting()
         guard let identity = try await IdentityVerifier.fromEnvironment() else {
             throw ValidationError("set CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM) to verify identity tokens")
         }
         let app = try buildApplication(store: store, identity: identity,
                                    configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies))
-        print("Consentry is serving \(self.store.path()) on http://\(host):\(port)")
+        print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         guard let webhook = try WebhookConfiguration.fromEnvironment() else {
             try await app.runService()
             return
