@@ -18,7 +18,7 @@ import Logging
 /// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
 /// - `/admin/objections...`: the privacy team's pages.
 public func buildApplication(store: any LineageStore, identity: IdentityVerifier, configuration: ServerConfiguration,
-                             sessionSecret: String? = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"],
+                             sessionSecret: String? = WebSessions.secretFromEnvironment(),
                              metrics: ServerMetrics = ServerMetrics(),
                              now: @escaping @Sendable () -> Date = Date.init,
                              logger: Logger = Logger(label: "consentry")) throws -> some ApplicationProtocol {

@@ -35,11 +35,15 @@ public struct MemberState: Sendable {
     }
 }
 
-/// The in-memory view of current state that pages and GETs read, so that a read never touches
-/// the store once a member was seen. It changes only after a write is durable in the store.
+/// The in-memory view of current state that pages and GETs read, so that a read seldom touches
+/// the store. It changes only after a write is durable in the store, and a member's state is
+/// read again once it is older than ``maxAge``: another instance (or the CLI) may have written
+/// since, and a stale "On" must not outlive an acknowledged "Off" elsewhere by more than that.
 public actor MemberStates {
     let store: any ConsentStore
-    private var cache: [MemberID: MemberState] = [:]
+    /// How long a loaded state is trusted, counted from when its read began.
+    public static let maxAge: Duration = .milliseconds(500)
+    private var cache: [MemberID: (state: MemberState, loadedAt: ContinuousClock.Instant)] = [:]
     /// Writes per member, so that a load that raced a write does not install stale state.
     private var writes: [MemberID: Int] = [:]
     private var policy: (version: PolicyVersion, loadedAt: ContinuousClock.Instant)?
@@ -59,16 +63,24 @@ public actor MemberStates {
         self.metrics = metrics
     }
 
-    /// The member's state, loaded from the store the first time; nil for an unknown member.
+    /// The member's state, from memory while it is fresh, else from the store; nil for an unknown member.
     public func state(of id: MemberID) async throws -> MemberState? {
-        if let cached = cache[id] { return cached }
+        let started = ContinuousClock.now
+        if let cached = cache[id], started - cached.loadedAt < Self.maxAge { return cached.state }
         let generation = writes[id, default: 0]
         guard let record = try await store.member(id) else { return nil }
         let state = MemberState(member: record.member, events: try await store.history(of: id),
                                 objections: try await store.objections(of: id))
-        if writes[id, default: 0] == generation, cache[id] == nil { cache[id] = state }
-        return cache[id] ?? state
+        // Kept only when no write of this instance raced the read, and no fresher state was
+        // installed meanwhile.
+        if writes[id, default: 0] == generation, (cache[id]?.loadedAt).map({ $0 < started }) ?? true {
+            if cache.count >= Self.capacity { cache.removeAll(keepingCapacity: true) }
+            cache[id] = (state, started)
+        }
+        return cache[id]?.state ?? state
     }
+
+    static let capacity = 500_000
 
     /// The active policy and the member's state, in one call (one hop onto this actor).
     public func view(of id: MemberID) async throws -> (policy: PolicyVersion, state: MemberState)? {
@@ -82,9 +94,9 @@ public actor MemberStates {
         let stored = try await store.recordChoice(event)
         metrics.recordChoice(stored)
         writes[event.member, default: 0] += 1
-        if var state = cache[event.member] {
-            state.insert(stored)
-            cache[event.member] = state
+        if var cached = cache[event.member] {
+            cached.state.insert(stored)
+            cache[event.member] = cached
         }
         rendered.invalidate(event.member)
         return stored
@@ -108,13 +120,13 @@ public actor MemberStates {
     public func refresh(_ objection: Objection) {
         guard let member = objection.member else { return }
         writes[member, default: 0] += 1
-        if var state = cache[member] {
-            if let index = state.objections.firstIndex(where: { $0.id == objection.id }) {
-                state.objections[index] = objection
+        if var cached = cache[member] {
+            if let index = cached.state.objections.firstIndex(where: { $0.id == objection.id }) {
+                cached.state.objections[index] = objection
             } else {
-                state.objections.append(objection)
+                cached.state.objections.append(objection)
             }
-            cache[member] = state
+            cache[member] = cached
         }
         rendered.invalidate(member)
     }
@@ -149,7 +161,7 @@ public actor MemberStates {
 /// rendered from state read before any later write is never stored (the generation check), so
 /// a stale "On" cannot outlive an acknowledged "Off".
 final class RenderedSettings: Sendable {
-    static let lifetime: Duration = .seconds(1)
+    static let lifetime: Duration = .milliseconds(400)
     static let capacity = 200_000
 
     private struct Table {

@@ -15,6 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             With CONSENTRY_WEBHOOK_URL (and CONSENTRY_WEBHOOK_SECRET, at least 16 bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed, and retried until accepted.
 
+            Several instances: run each with the same --database-url (PostgreSQL) and the same CONSENTRY_SESSION_SECRET (or CONSENTRY_JWT_SECRET), so that a session or form begun on one is accepted by any other. Each keeps a short-lived view of members in memory (at most half a second old); decisions for pipelines and the gate always read the database.
+
             Example: CONSENTRY_JWT_SECRET=$(openssl rand -hex 32) consentry serve --db consentry.sqlite --port 8080
             """
     )
@@ -36,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(store: store, identity: identity,
                                    configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies))
         print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
+        if WebSessions.secretFromEnvironment() == nil {
+            printError("serve: neither CONSENTRY_SESSION_SECRET nor CONSENTRY_JWT_SECRET is set: web sessions are valid on this instance only")
+        }
         guard let webhook = try WebhookConfiguration.fromEnvironment() else {
             try await app.runService()
             return

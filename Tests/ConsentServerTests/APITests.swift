@@ -289,3 +289,40 @@ struct MetricsTests {
         }
     }
 }
+
+/// Two instances over one store, as behind a load balancer: each keeps its own in-memory view.
+struct MultiInstanceTests {
+    @Test func anOffAcknowledgedOnOneInstanceShowsOnTheOtherWithinASecond() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        // The second instance has its own store connection, as another process would.
+        let otherStore = try SQLiteConsentStore(path: harness.directory.appendingPathComponent("db.sqlite").path)
+        let other = try buildApplication(store: otherStore, identity: harness.identity, configuration: ServerConfiguration(port: 0),
+                                         sessionSecret: Harness.secret, now: { Harness.now })
+        try await other.test(.router) { b in
+            // B has the member in memory, "On".
+            try await b.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["enabled"] == .bool(true))
+            }
+            try await harness.app.test(.router) { a in
+                try await a.execute(uri: "/api/v1/me/ai-training", method: .put, headers: headers(token),
+                                    body: ByteBuffer(string: #"{"enabled": false}"#)) { #expect($0.status == .ok) }
+            }
+            let acknowledged = ContinuousClock.now
+            var sawOff: Duration?
+            // The bound is the cache's design (state trusted 0.5 s, bodies 0.4 s): measured to
+            // the moment the first request that showed "Off" was sent, not answered.
+            while sawOff == nil, ContinuousClock.now - acknowledged < .seconds(3) {
+                let asked = ContinuousClock.now - acknowledged
+                try await b.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                    let body = try object(response.body)
+                    if body["enabled"] == .bool(false) { sawOff = asked }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let delay = try #require(sawOff, "instance B never showed the Off")
+            #expect(delay <= .seconds(1), "B showed the stale On for \(delay)")
+        }
+    }
+}

@@ -7,13 +7,24 @@ import Foundation
 ///
 /// The cookie holds the role, the subject (member id or staff name), an expiry and a random
 /// nonce, with an HMAC-SHA256 over them;
-/// the CSRF token is an HMAC of the nonce. The key is derived from `CONSENTRY_JWT_SECRET` (so
-/// every instance sharing that secret accepts the same sessions) or drawn at random per process.
+/// the CSRF token is an HMAC of the nonce. The key is derived from `CONSENTRY_SESSION_SECRET` or
+/// `CONSENTRY_JWT_SECRET` (so every instance sharing that secret accepts the same sessions) or
+/// drawn at random per process.
 public struct WebSessions: Sendable {
     public static let cookieName = "consentry_session"
     public static let lifetime: TimeInterval = 8 * 3600
 
     let key: SymmetricKey
+
+    /// `CONSENTRY_SESSION_SECRET`, else `CONSENTRY_JWT_SECRET`: instances sharing it accept each
+    /// other's sessions and CSRF tokens. Nil when neither is set (then each process draws its own
+    /// key, and a session works only on the instance that issued it).
+    public static func secretFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        for name in ["CONSENTRY_SESSION_SECRET", "CONSENTRY_JWT_SECRET"] {
+            if let secret = environment[name], !secret.isEmpty { return secret }
+        }
+        return nil
+    }
 
     public init(secret: String?) {
         if let secret, !secret.isEmpty {
