@@ -20,8 +20,8 @@ public enum PostgresAdmin {
     private static func run(_ sql: String, adminURL url: String) async throws {
         let store = try await PostgresConsentStore(url: url, migrate: false)
         defer { store.close() }
-        try await store.withTimeout(store.operationTimeout, "administering") {
-            try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
+        try await store.leased { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
         }
     }
 

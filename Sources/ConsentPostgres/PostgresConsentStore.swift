@@ -3,6 +3,7 @@ import ConsentFormats
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The consent store on PostgreSQL: the same records and guarantees as the SQLite store, shared
 /// by any number of Consentry instances.
@@ -10,21 +11,23 @@ import PostgresNIO
 /// Every write is one transaction that first locks the audit head (so writers from all instances
 /// extend one hash chain in order) and is committed, with PostgreSQL's default synchronous
 /// commit, before the call returns. Reads that span several queries run in one REPEATABLE READ
-/// transaction, a consistent snapshot while others write. A server that cannot be reached fails
-/// an operation within ``operationTimeout`` with ``ConsentError/storeUnavailable(_:)``, never
-/// after a minute of silent retries, and never with an answer that was not committed.
+/// transaction, a consistent snapshot while others write. When no connection can be had within
+/// ``leaseTimeout`` (the server is down or unreachable) an operation fails with
+/// ``ConsentError/storeUnavailable(_:)`` at once, never after a minute of silent retries, and
+/// never with an answer that was not committed. Once leased, an operation runs as long as it
+/// needs (a million-member snapshot takes seconds).
 public final class PostgresConsentStore: Sendable {
     let client: PostgresClient
     let location: String
     let now: @Sendable () -> Date
     let logger: Logger
     private let runner: Task<Void, Never>
-    /// The longest any one operation may wait for the server.
-    public let operationTimeout: Duration
+    /// The longest an operation waits for a connection.
+    public let leaseTimeout: Duration
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), checks the server answers
     /// within `connectTimeout`, and applies pending migrations unless `migrate` is false.
-    public init(url: String, connectTimeout: Duration = .seconds(5), operationTimeout: Duration = .seconds(10),
+    public init(url: String, connectTimeout: Duration = .seconds(5), leaseTimeout: Duration = .seconds(2),
                 migrate: Bool = true, now: @escaping @Sendable () -> Date = Date.init,
                 logger: Logger = Logger(label: "consentry.postgres")) async throws {
         let parsed = try PostgresURL(url)
@@ -39,7 +42,7 @@ public final class PostgresConsentStore: Sendable {
         location = parsed.description
         self.now = now
         self.logger = logger
-        self.operationTimeout = operationTimeout
+        self.leaseTimeout = leaseTimeout
         do {
             try await withTimeout(connectTimeout, "connecting") {
                 try await client.query("SELECT 1", logger: logger)
@@ -96,8 +99,8 @@ public final class PostgresConsentStore: Sendable {
     @discardableResult
     func write<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
         try await translatingErrors {
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                try await body(connection)
+            try await self.leased { connection in
+                try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
             }
         }
     }
@@ -105,16 +108,44 @@ public final class PostgresConsentStore: Sendable {
     /// Runs `body` in a REPEATABLE READ, READ ONLY transaction: every query sees one snapshot.
     func read<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
         try await translatingErrors {
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
-                return try await body(connection)
+            try await self.leased { connection in
+                try await connection.withTransaction(logger: self.logger) { connection in
+                    try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+                    return try await body(connection)
+                }
             }
+        }
+    }
+
+    /// Runs `body` on a pooled connection, failing when none can be had within ``leaseTimeout``.
+    func leased<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
+        let started = LeaseFlag()
+        let (limit, location) = (leaseTimeout, location)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.client.withConnection { connection in
+                    started.value.withLock { $0 = true }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                if !started.value.withLock({ $0 }) {
+                    throw ConsentError.storeUnavailable("PostgreSQL at \(location): no connection within \(limit.components.seconds) s; is the server up?")
+                }
+                return nil  // leased in time: the operation decides
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw CancellationError()
         }
     }
 
     private func translatingErrors<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
         do {
-            return try await withTimeout(operationTimeout, "waiting for the database", body)
+            return try await body()
         } catch let error as ConsentError {
             throw error
         } catch let error as PostgresTransactionError {
@@ -155,6 +186,11 @@ public final class PostgresConsentStore: Sendable {
         }
         return "PostgreSQL at \(location): \(error.code.description)"
     }
+}
+
+/// Set once an operation holds a connection.
+private final class LeaseFlag: Sendable {
+    let value = Mutex(false)
 }
 
 /// `postgres://user:password@host:port/database[?sslmode=require]`, read once; the password is
