@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "ConsentCore", "ConsentFormats",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -80,3 +80,48 @@ struct PostgresCLITests {
         #expect(wrong.status == 1 && wrong.stderr.contains("postgres://user:password@host:5432/database"), "\(wrong.stderr)")
     }
 }
+
+extension PostgresCLITests {
+    @Test func migrateStoreCopiesEverythingVerbatimAndRefusesAFullTarget() async throws {
+        let cli = try CLIRunner()
+        try await withDatabase { url in
+            // A SQLite store with every kind of record: choices, objections, a dataset, a model, a purge.
+            #expect(try cli.run(["generate", "--members", "300", "--out", cli.path("gen")], withDB: false).status == 0)
+            for arguments in [["policy", "apply", try cli.write("policy.yaml", Fixtures.examplePolicyYAML)],
+                              ["import", "members", cli.path("gen/members.jsonl")], ["import", "consents", cli.path("gen/consents.jsonl")],
+                              ["export", "--out", cli.path("export"), "--name", "before"]] {
+                let result = try cli.run(arguments)
+                #expect(result.status == 0, "\(arguments) \(result.stderr)")
+            }
+            let datasets = try cli.run(["datasets", "list", "--ids"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try cli.run(["models", "register", "m1", "--datasets", datasets]).status == 0)
+            let member = SyntheticPopulation(count: 300).id(5).rawValue
+            let filed = try cli.run(["objections", "file", "--member", member, "--email", "m@example.com"])
+            let id = filed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try cli.run(["objections", "decide", id, "--uphold", "--reason", "Upheld."]).status == 0)
+            #expect(try cli.run(["purge", "--all"]).status == 0)
+
+            let migrated = try cli.run(["migrate-store", "--from", "sqlite:" + cli.db, "--to", url], withDB: false)
+            #expect(migrated.status == 0, "\(migrated.stderr)")
+            #expect(migrated.stdout.contains("counts match table by table") && migrated.stdout.contains("audit chain ok"))
+
+            // The same answers from both stores.
+            for arguments in [["decide"], ["lineage", "--member", member], ["models", "list", "--json"], ["objections", "list"],
+                              ["datasets", "list", "--json"], ["audit", "verify"], ["outbox", "list"]] {
+                let sqlite = try cli.run(arguments)
+                let postgres = try cli.run(arguments + ["--database-url", url], withDB: false)
+                #expect(sqlite.status == 0 && postgres.status == 0, "\(arguments): \(postgres.stderr)")
+                #expect(sqlite.stdout == postgres.stdout, "\(arguments) differs after the copy")
+            }
+            // The target goes on from where the source stopped: new keys, new chain entries.
+            #expect(try cli.run(["set", "--member", member, "--choice", "off", "--database-url", url], withDB: false).status == 0)
+            let verified = try cli.run(["audit", "verify", "--database-url", url], withDB: false)
+            #expect(verified.status == 0, "\(verified.stderr)")
+
+            // A target that holds anything is refused, and left as it was.
+            let again = try cli.run(["migrate-store", "--from", "sqlite:" + cli.db, "--to", url], withDB: false)
+            #expect(again.status == 1 && again.stderr.contains("not empty"))
+            #expect(try cli.run(["audit", "verify", "--database-url", url], withDB: false).stdout == verified.stdout)
+        }
+    }
+}
