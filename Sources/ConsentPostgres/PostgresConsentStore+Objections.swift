@@ -73,37 +73,13 @@ extension PostgresConsentStore {
         let recordedAt = audit.recordedAt
         for position in start..<timeline.count {
             let event = timeline[position]
-            var columns: (kind: String, days: Int?, due: Int64?, outcome: String?, reason: String?)
-            let action: AuditAction
-            var details: [String: String] = ["at": Timestamp.format(event.at)]
-            details["member"] = objection.member?.rawValue ?? "(not a member)"
-            switch event {
-            case .received(_, let due, let reason):
-                columns = ("received", nil, Timestamp.microseconds(due), nil, reason)
-                action = .objectionFiled
-                details["due"] = Timestamp.format(due)
-            case .extended(_, let days, let due, let reason):
-                columns = ("extended", days, Timestamp.microseconds(due), nil, reason)
-                action = .objectionExtended
-                details["days"] = String(days)
-                details["due"] = Timestamp.format(due)
-                details["reason"] = reason
-            case .decided(_, let outcome, let reason):
-                columns = ("decided", nil, nil, outcome.rawValue, reason)
-                action = .objectionDecided
-                details["outcome"] = outcome.rawValue
-                details["reason"] = reason
-            case .completed(_, let reason):
-                columns = ("completed", nil, nil, nil, reason)
-                action = .objectionCompleted
-                details["reason"] = reason
-            }
+            let row = StoredRecords.objectionEventRow(event, of: objection)
             try await connection.query("""
                 INSERT INTO objection_events (objection_id, position, kind, at, days, due, outcome, reason, actor, recorded_at)
-                VALUES (\(objection.id.rawValue), \(position), \(columns.kind), \(Timestamp.microseconds(event.at)), \(columns.days),
-                        \(columns.due), \(columns.outcome), \(columns.reason), \(actor), \(recordedAt))
+                VALUES (\(objection.id.rawValue), \(position), \(row.kind), \(Timestamp.microseconds(event.at)), \(row.days),
+                        \(row.due), \(row.outcome), \(row.reason), \(actor), \(recordedAt))
                 """, logger: logger)
-            try await audit.append(actor: actor, action: action, subject: objection.id.rawValue, details: details)
+            try await audit.append(actor: actor, action: row.action, subject: objection.id.rawValue, details: row.details)
             let type = OutboxEvent.type(of: event)
             let eventID = OutboxEvent.newID()
             try await enqueue(id: eventID, type: type, subject: objection.id.rawValue,
@@ -146,7 +122,7 @@ extension PostgresConsentStore {
                 try close()
                 current = (row.0, row.1, row.2, row.3, row.4, [])
             }
-            current?.timeline.append(try Self.event(kind: row.5, at: row.6, days: row.7, due: row.8, outcome: row.9, reason: row.10))
+            current?.timeline.append(try StoredRecords.objectionEvent(kind: row.5, at: row.6, days: row.7, due: row.8, outcome: row.9, reason: row.10))
         }
         try close()
         return result
@@ -163,22 +139,6 @@ extension PostgresConsentStore {
             list = values.compactMap { if case .string(let text) = $0 { text } else { nil } }
         }
         return try Objection.replay(id: objectionID, member: memberID, contactEmail: email, identifiers: list, timeline: timeline)
-    }
-
-    static func event(kind: String, at: Int64, days: Int?, due: Int64?, outcome: String?, reason: String?) throws -> ObjectionEvent {
-        let instant = Timestamp.fromMicroseconds(at)
-        switch (kind, days, due, outcome.flatMap(ObjectionOutcome.init), reason) {
-        case ("received", _, let due?, _, _):
-            return .received(at: instant, due: Timestamp.fromMicroseconds(due), reason: reason)
-        case ("extended", let days?, let due?, _, let reason?):
-            return .extended(at: instant, days: days, due: Timestamp.fromMicroseconds(due), reason: reason)
-        case ("decided", _, _, let outcome?, let reason?):
-            return .decided(at: instant, outcome: outcome, reason: reason)
-        case ("completed", _, _, _, let reason?):
-            return .completed(at: instant, reason: reason)
-        default:
-            throw ConsentError.storeUnavailable("an objection event of kind \(kind) is not readable")
-        }
     }
 
     // MARK: Non-members' requests

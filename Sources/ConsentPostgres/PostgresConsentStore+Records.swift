@@ -82,11 +82,8 @@ extension PostgresConsentStore: ConsentStore {
                 options.onSkip(error)
             case .success(let record):
                 let data = MemberRecords.dataJSON(record.data)
-                var details = JSONObjectWriter()
-                details.field("record_sha256", "\"" + Digest.sha256Hex(MemberRecords.canonicalJSON(record.member, dataJSON: data)) + "\"")
-                details.field("source", sourceJSON)
-                let content = AuditChain.Content(recordedAt: recordedAtText, actor: options.actor, action: .memberImported,
-                                                 subject: record.member.id.rawValue, detailsJSON: details.finish())
+                let content = StoredRecords.memberAudit(record.member, dataJSON: data, sourceJSON: sourceJSON, actor: options.actor,
+                                                        recordedAt: recordedAtText)
                 if batches[batches.count - 1].count >= PostgresAudit.batchSize { batches.append([]) }
                 batches[batches.count - 1].append((record.member, data, content))
                 report.imported += 1
@@ -177,7 +174,7 @@ extension PostgresConsentStore: ConsentStore {
                 let batch = Array(kept[start..<min(start + PostgresAudit.batchSize, kept.count)])
                 start += batch.count
                 try await self.insertEvents(batch, recordedAt: audit.recordedAt, connection: connection)
-                for event in batch { try await audit.append(Self.auditContent(for: event, recordedAt: audit.recordedAtText)) }
+                for event in batch { try await audit.append(StoredRecords.choiceAudit(event, recordedAt: audit.recordedAtText)) }
             }
             try await audit.finish()
             return (kept.count, unknown)
@@ -215,23 +212,13 @@ extension PostgresConsentStore: ConsentStore {
             guard let sequence = try await self.insertEvents([event], recordedAt: audit.recordedAt, connection: connection).first else {
                 throw ConsentError.unknownMember(event.member)
             }
-            try await audit.append(Self.auditContent(for: event, recordedAt: audit.recordedAtText))
+            try await audit.append(StoredRecords.choiceAudit(event, recordedAt: audit.recordedAtText))
             try await audit.finish()
             var stored = event
             stored.sequence = sequence
             stored.recordedAt = Timestamp.fromMicroseconds(audit.recordedAt)
             return stored
         }
-    }
-
-    /// The audit entry of a recorded choice, exactly as the SQLite store writes it.
-    static func auditContent(for event: ConsentEvent, recordedAt: String) -> AuditChain.Content {
-        var details = JSONObjectWriter()
-        details.field("at", "\"" + Timestamp.format(event.at) + "\"")
-        details.field("channel", "\"" + event.channel.rawValue + "\"")
-        details.field("choice", "\"" + event.choice.rawValue + "\"")
-        return AuditChain.Content(recordedAt: recordedAt, actor: event.actor, action: .choiceRecorded,
-                                  subject: event.member.rawValue, detailsJSON: details.finish())
     }
 
     public func history(of member: MemberID) async throws -> [ConsentEvent] {

@@ -32,18 +32,8 @@ struct LedgerAppender {
         var stored = event
         stored.sequence = db.lastInsertedRowID
         stored.recordedAt = Timestamp.fromMicroseconds(recordedAt)
-        try audit.append(content ?? Self.auditContent(for: event, recordedAt: recordedAtText))
+        try audit.append(content ?? StoredRecords.choiceAudit(event, recordedAt: recordedAtText))
         return stored
-    }
-
-    /// The audit entry of a recorded choice: what, how and when, for whom.
-    static func auditContent(for event: ConsentEvent, recordedAt: String) -> AuditChain.Content {
-        var details = JSONObjectWriter()
-        details.field("at", "\"" + Timestamp.format(event.at) + "\"")
-        details.field("channel", "\"" + event.channel.rawValue + "\"")
-        details.field("choice", "\"" + event.choice.rawValue + "\"")
-        return AuditChain.Content(recordedAt: recordedAt, actor: event.actor, action: .choiceRecorded,
-                                  subject: event.member.rawValue, detailsJSON: details.finish())
     }
 
     func finish() throws { try audit.finish() }

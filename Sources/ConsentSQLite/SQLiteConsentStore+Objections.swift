@@ -67,37 +67,13 @@ extension SQLiteConsentStore {
         let recordedAt = Timestamp.microseconds(now())
         for position in start..<timeline.count {
             let event = timeline[position]
-            var columns: (kind: String, days: Int?, due: Int64?, outcome: String?, reason: String?)
-            let action: AuditAction
-            var details: [String: String] = ["at": Timestamp.format(event.at)]
-            details["member"] = objection.member?.rawValue ?? "(not a member)"
-            switch event {
-            case .received(_, let due, let reason):
-                columns = ("received", nil, Timestamp.microseconds(due), nil, reason)
-                action = .objectionFiled
-                details["due"] = Timestamp.format(due)
-            case .extended(_, let days, let due, let reason):
-                columns = ("extended", days, Timestamp.microseconds(due), nil, reason)
-                action = .objectionExtended
-                details["days"] = String(days)
-                details["due"] = Timestamp.format(due)
-                details["reason"] = reason
-            case .decided(_, let outcome, let reason):
-                columns = ("decided", nil, nil, outcome.rawValue, reason)
-                action = .objectionDecided
-                details["outcome"] = outcome.rawValue
-                details["reason"] = reason
-            case .completed(_, let reason):
-                columns = ("completed", nil, nil, nil, reason)
-                action = .objectionCompleted
-                details["reason"] = reason
-            }
+            let row = StoredRecords.objectionEventRow(event, of: objection)
             try db.execute(sql: """
                 INSERT INTO objection_events (objection_id, position, kind, at, days, due, outcome, reason, actor, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [objection.id.rawValue, position, columns.kind, Timestamp.microseconds(event.at), columns.days,
-                                 columns.due, columns.outcome, columns.reason, actor, recordedAt])
-            try audit.append(actor: actor, action: action, subject: objection.id.rawValue, details: details)
+                """, arguments: [objection.id.rawValue, position, row.kind, Timestamp.microseconds(event.at), row.days,
+                                 row.due, row.outcome, row.reason, actor, recordedAt])
+            try audit.append(actor: actor, action: row.action, subject: objection.id.rawValue, details: row.details)
             try queue(event, of: objection, recordedAt: recordedAt, db: db)
         }
     }
@@ -170,23 +146,7 @@ extension SQLiteConsentStore {
     }
 
     private static func event(_ row: Row, offset: Int) throws -> ObjectionEvent {
-        let kind: String = row[offset]
-        let at = Timestamp.fromMicroseconds(row[offset + 1])
-        let days: Int? = row[offset + 2]
-        let due: Int64? = row[offset + 3]
-        let outcome: String? = row[offset + 4]
-        let reason: String? = row[offset + 5]
-        switch (kind, days, due, outcome.flatMap(ObjectionOutcome.init), reason) {
-        case ("received", _, let due?, _, _):
-            return .received(at: at, due: Timestamp.fromMicroseconds(due), reason: reason)
-        case ("extended", let days?, let due?, _, let reason?):
-            return .extended(at: at, days: days, due: Timestamp.fromMicroseconds(due), reason: reason)
-        case ("decided", _, _, let outcome?, let reason?):
-            return .decided(at: at, outcome: outcome, reason: reason)
-        case ("completed", _, _, _, let reason?):
-            return .completed(at: at, reason: reason)
-        default:
-            throw ConsentError.storeUnavailable("an objection event of kind \(kind) is not readable")
-        }
+        try StoredRecords.objectionEvent(kind: row[offset], at: row[offset + 1], days: row[offset + 2], due: row[offset + 3],
+                                         outcome: row[offset + 4], reason: row[offset + 5])
     }
 }

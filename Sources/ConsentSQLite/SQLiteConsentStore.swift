@@ -112,12 +112,8 @@ public final class SQLiteConsentStore: ConsentStore {
             try ReadAhead.run(lines, prepare: { line in
                 (line.line, line.record.map { record in
                     let data = MemberRecords.dataJSON(record.data)
-                    var details = JSONObjectWriter()
-                    details.field("record_sha256", "\"" + Digest.sha256Hex(MemberRecords.canonicalJSON(record.member, dataJSON: data)) + "\"")
-                    details.field("source", sourceJSON)
-                    let content = AuditChain.Content(recordedAt: recordedAt, actor: options.actor, action: .memberImported,
-                                                     subject: record.member.id.rawValue, detailsJSON: details.finish())
-                    return (record.member, data, content)
+                    return (record.member, data, StoredRecords.memberAudit(record.member, dataJSON: data, sourceJSON: sourceJSON,
+                                                                            actor: options.actor, recordedAt: recordedAt))
                 })
             }, consume: { prepared in
                 report.read += 1
@@ -173,7 +169,7 @@ public final class SQLiteConsentStore: ConsentStore {
             var ledger = try LedgerAppender(db, now: self.now())
             let recordedAt = ledger.recordedAtText
             try ReadAhead.run(lines, prepare: { line in
-                (line.line, line.record.map { ($0, LedgerAppender.auditContent(for: $0, recordedAt: recordedAt)) })
+                (line.line, line.record.map { ($0, StoredRecords.choiceAudit($0, recordedAt: recordedAt)) })
             }, consume: { prepared in
                 report.read += 1
                 if report.read % options.progressInterval == 0 { options.onProgress(report.read) }

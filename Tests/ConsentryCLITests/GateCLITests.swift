@@ -58,7 +58,7 @@ struct GateCLITests {
         let cli = try CLITests().seeded()
         let input = try cli.write("posts.jsonl", posts)
         let both = try cli.run(["filter", input, "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
-        #expect(both.status != 0 && both.stderr.contains("only one of --db, --snapshot and --exclusions"))
+        #expect(both.status != 0 && both.stderr.contains("only one of --db, --database-url, --snapshot and --exclusions"))
         let none = try cli.run(["filter", input, "--out", cli.path("x.jsonl")], withDB: false)
         #expect(none.status != 0 && none.stderr.contains("say where decisions come from"))
         let strict = try cli.run(["filter", input, "--strict", "--out", cli.path("x.jsonl")])

@@ -1,0 +1,79 @@
+import ConsentCore
+import Foundation
+
+/// What both stores write for a change, so that a SQLite and a PostgreSQL store produce the same
+/// audit entries, objection rows and chain for the same history (and `migrate-store` copies
+/// one into the other unchanged).
+public enum StoredRecords {
+    /// The audit entry of a recorded choice: what, how and when, for whom.
+    public static func choiceAudit(_ event: ConsentEvent, recordedAt: String) -> AuditChain.Content {
+        var details = JSONObjectWriter()
+        details.field("at", "\"" + Timestamp.format(event.at) + "\"")
+        details.field("channel", "\"" + event.channel.rawValue + "\"")
+        details.field("choice", "\"" + event.choice.rawValue + "\"")
+        return AuditChain.Content(recordedAt: recordedAt, actor: event.actor, action: .choiceRecorded,
+                                  subject: event.member.rawValue, detailsJSON: details.finish())
+    }
+
+    /// The audit entry of an imported member: the digest of its canonical record (never the data).
+    public static func memberAudit(_ member: Member, dataJSON: String, sourceJSON: String, actor: String,
+                                   recordedAt: String) -> AuditChain.Content {
+        var details = JSONObjectWriter()
+        details.field("record_sha256", "\"" + Digest.sha256Hex(MemberRecords.canonicalJSON(member, dataJSON: dataJSON)) + "\"")
+        details.field("source", sourceJSON)
+        return AuditChain.Content(recordedAt: recordedAt, actor: actor, action: .memberImported,
+                                  subject: member.id.rawValue, detailsJSON: details.finish())
+    }
+
+    /// One objection event as its row's columns and its audit entry.
+    public struct ObjectionEventRow: Sendable {
+        public var kind: String
+        public var days: Int? = nil
+        public var due: Int64? = nil
+        public var outcome: String? = nil
+        public var reason: String?
+        public var action: AuditAction
+        public var details: [String: String]
+    }
+
+    public static func objectionEventRow(_ event: ObjectionEvent, of objection: Objection) -> ObjectionEventRow {
+        var details: [String: String] = ["at": Timestamp.format(event.at)]
+        details["member"] = objection.member?.rawValue ?? "(not a member)"
+        switch event {
+        case .received(_, let due, let reason):
+            details["due"] = Timestamp.format(due)
+            return ObjectionEventRow(kind: "received", due: Timestamp.microseconds(due), reason: reason, action: .objectionFiled, details: details)
+        case .extended(_, let days, let due, let reason):
+            details["days"] = String(days)
+            details["due"] = Timestamp.format(due)
+            details["reason"] = reason
+            return ObjectionEventRow(kind: "extended", days: days, due: Timestamp.microseconds(due), reason: reason,
+                                     action: .objectionExtended, details: details)
+        case .decided(_, let outcome, let reason):
+            details["outcome"] = outcome.rawValue
+            details["reason"] = reason
+            return ObjectionEventRow(kind: "decided", outcome: outcome.rawValue, reason: reason, action: .objectionDecided, details: details)
+        case .completed(_, let reason):
+            details["reason"] = reason
+            return ObjectionEventRow(kind: "completed", reason: reason, action: .objectionCompleted, details: details)
+        }
+    }
+
+    /// An objection event back from its stored columns.
+    public static func objectionEvent(kind: String, at: Int64, days: Int?, due: Int64?, outcome: String?,
+                                      reason: String?) throws -> ObjectionEvent {
+        let instant = Timestamp.fromMicroseconds(at)
+        switch (kind, days, due, outcome.flatMap(ObjectionOutcome.init), reason) {
+        case ("received", _, let due?, _, _):
+            return .received(at: instant, due: Timestamp.fromMicroseconds(due), reason: reason)
+        case ("extended", let days?, let due?, _, let reason?):
+            return .extended(at: instant, days: days, due: Timestamp.fromMicroseconds(due), reason: reason)
+        case ("decided", _, _, let outcome?, let reason?):
+            return .decided(at: instant, outcome: outcome, reason: reason)
+        case ("completed", _, _, _, let reason?):
+            return .completed(at: instant, reason: reason)
+        default:
+            throw ConsentError.storeUnavailable("an objection event of kind \(kind) is not readable")
+        }
+    }
+}
