@@ -83,13 +83,16 @@ public protocol ConsentStore: Sendable {
         where Lines.Element == ImportLine<ConsentEvent>
     func member(_ id: MemberID) async throws -> MemberRecord?
 
-    /// Appends a choice to the ledger; durable when this returns.
-    @discardableResult
-    func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent
+    /// Appends a choice to the ledger; durable when this returns. With an idempotency key that
+    /// was used before (by any instance), nothing is appended and the choice it recorded then
+    /// is returned, `replayed`. Keys are kept with the write, in its transaction.
+    func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool)
     /// The member's choices in append order.
     func history(of member: MemberID) async throws -> [ConsentEvent]
 
-    func fileObjection(_ objection: Objection, actor: String) async throws
+    /// Files an objection; with an idempotency key used before, files nothing and returns the
+    /// objection filed then, `replayed`.
+    func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool)
     /// Applies `transition` to the stored objection and appends the events it added, atomically.
     func updateObjection(_ id: ObjectionID, actor: String,
                          _ transition: @Sendable (Objection) throws -> Objection) async throws -> Objection
@@ -126,10 +129,29 @@ public protocol ConsentStore: Sendable {
 }
 
 extension ConsentStore {
+    /// Appends a choice to the ledger; durable when this returns.
+    @discardableResult
+    public func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent {
+        try await recordChoice(event, idempotencyKey: nil).event
+    }
+
+    public func fileObjection(_ objection: Objection, actor: String) async throws {
+        _ = try await fileObjection(objection, actor: actor, idempotencyKey: nil)
+    }
+
     /// One member's decision at `instant` under `policy`, read from the durable records.
     public func decision(for id: MemberID, policy: Policy, at instant: Date) async throws -> Decision {
         guard let record = try await member(id) else { return decide(nil, history: .empty, objections: [], policy: policy, at: instant) }
         return decide(record.member, history: ConsentHistory(try await history(of: id)),
                       objections: try await objections(of: id), policy: policy, at: instant)
     }
+}
+
+/// A client's `Idempotency-Key`, scoped to who sent it and what for, as the stores keep it: a
+/// SHA-256 (computed by the caller) so the table holds no member ids or client strings.
+public struct IdempotencyKey: Sendable, Equatable {
+    /// 64 lower-case hex digits.
+    public let digest: String
+
+    public init(digest: String) { self.digest = digest }
 }

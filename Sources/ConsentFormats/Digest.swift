@@ -1,3 +1,4 @@
+import ConsentCore
 import Crypto
 import Foundation
 
@@ -36,5 +37,12 @@ public enum Digest {
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }
         return difference == 0
+    }
+}
+
+extension IdempotencyKey {
+    /// The key `clientKey` (an `Idempotency-Key` header) means within `scope` (a member and an operation).
+    public init(scope: String, clientKey: String) {
+        self.init(digest: Digest.sha256Hex(scope + "\u{0}" + clientKey))
     }
 }

@@ -4,12 +4,22 @@ import Foundation
 import PostgresNIO
 
 extension PostgresConsentStore {
-    public func fileObjection(_ objection: Objection, actor: String) async throws {
+    public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
         let now = now()
-        try await write { connection in
+        return try await write { connection in
             var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
+            if let key = idempotencyKey, let reference = try await self.idempotentReference(key, kind: "objection", connection: connection) {
+                guard let filed = try await self.objection(ObjectionID(rawValue: reference), connection: connection) else {
+                    throw ConsentError.storeUnavailable("idempotency key names objection \(reference), which is not readable")
+                }
+                return (filed, true)
+            }
             try await self.insert(objection, actor: actor, connection: connection, audit: &audit)
             try await audit.finish()
+            if let key = idempotencyKey {
+                try await self.rememberIdempotency(key, kind: "objection", reference: objection.id.rawValue, at: audit.recordedAt, connection: connection)
+            }
+            return (objection, false)
         }
     }
 

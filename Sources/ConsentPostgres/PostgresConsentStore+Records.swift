@@ -203,22 +203,45 @@ extension PostgresConsentStore: ConsentStore {
         return sequences
     }
 
-    @discardableResult
-    public func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent {
+    public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool) {
         try event.validate()
         let now = now()
         return try await write { connection in
             var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
+            if let key = idempotencyKey, let reference = try await self.idempotentReference(key, kind: "choice", connection: connection) {
+                for try await row in try await connection.query("""
+                    SELECT choice, channel, at, actor, recorded_at FROM consent_events WHERE sequence = \(Int64(reference) ?? -1)
+                    """, logger: self.logger).decode((String, String, Int64, String, Int64).self) {
+                    guard let choice = Choice(rawValue: row.0), let channel = Channel(rawValue: row.1) else { break }
+                    return (ConsentEvent(member: event.member, choice: choice, channel: channel, at: Timestamp.fromMicroseconds(row.2),
+                                         actor: row.3, sequence: Int64(reference), recordedAt: Timestamp.fromMicroseconds(row.4)), true)
+                }
+                throw ConsentError.storeUnavailable("idempotency key names ledger entry \(reference), which is not readable")
+            }
             guard let sequence = try await self.insertEvents([event], recordedAt: audit.recordedAt, connection: connection).first else {
                 throw ConsentError.unknownMember(event.member)
             }
             try await audit.append(StoredRecords.choiceAudit(event, recordedAt: audit.recordedAtText))
             try await audit.finish()
+            if let key = idempotencyKey {
+                try await self.rememberIdempotency(key, kind: "choice", reference: String(sequence), at: audit.recordedAt, connection: connection)
+            }
             var stored = event
             stored.sequence = sequence
             stored.recordedAt = Timestamp.fromMicroseconds(audit.recordedAt)
-            return stored
+            return (stored, false)
         }
+    }
+
+    func idempotentReference(_ key: IdempotencyKey, kind: String, connection: PostgresConnection) async throws -> String? {
+        for try await reference in try await connection.query("SELECT reference FROM idempotency_keys WHERE key = \(key.digest) AND kind = \(kind)",
+                                                               logger: logger).decode(String.self) { return reference }
+        return nil
+    }
+
+    func rememberIdempotency(_ key: IdempotencyKey, kind: String, reference: String, at: Int64, connection: PostgresConnection) async throws {
+        try await connection.query("INSERT INTO idempotency_keys (key, kind, reference, created_at) VALUES (\(key.digest), \(kind), \(reference), \(at))",
+                                   logger: logger)
     }
 
     public func history(of member: MemberID) async throws -> [ConsentEvent] {

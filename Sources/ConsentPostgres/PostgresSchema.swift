@@ -280,5 +280,17 @@ enum PostgresSchema {
             CREATE TRIGGER model_datasets_append_only BEFORE UPDATE OR DELETE ON model_datasets
                 FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();
             """),
+        Migration(version: 3, name: "idempotency keys", sql: """
+            -- Kept with the write they protect, in its transaction, so a retry on any instance
+            -- finds them. `reference` is the ledger sequence or the objection id.
+            CREATE TABLE idempotency_keys (
+                key TEXT PRIMARY KEY CHECK (length(key) = 64),
+                kind TEXT NOT NULL CHECK (kind IN ('choice', 'objection')),
+                reference TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys
+                FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();
+            """),
     ]
 }

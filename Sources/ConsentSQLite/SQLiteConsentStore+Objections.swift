@@ -4,11 +4,21 @@ import Foundation
 import GRDB
 
 extension SQLiteConsentStore {
-    public func fileObjection(_ objection: Objection, actor: String) async throws {
+    public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
         try write { db in
+            if let key = idempotencyKey, let reference = try Self.idempotentReference(key, kind: "objection", db: db) {
+                guard let filed = try Self.objection(ObjectionID(rawValue: reference), db: db) else {
+                    throw ConsentError.storeUnavailable("idempotency key names objection \(reference), which is not readable")
+                }
+                return (filed, true)
+            }
             var audit = try AuditAppender(db, now: now())
             try insert(objection, actor: actor, db: db, audit: &audit)
             try audit.finish()
+            if let key = idempotencyKey {
+                try Self.rememberIdempotency(key, kind: "objection", reference: objection.id.rawValue, at: now(), db: db)
+            }
+            return (objection, false)
         }
     }
 

@@ -194,15 +194,34 @@ public final class SQLiteConsentStore: ConsentStore {
         }
     }
 
-    @discardableResult
-    public func recordChoice(_ event: ConsentEvent) async throws -> ConsentEvent {
+    public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool) {
         try event.validate()
         return try write { db in
+            if let key = idempotencyKey, let reference = try Self.idempotentReference(key, kind: "choice", db: db) {
+                guard let sequence = Int64(reference), let row = try Row.fetchOne(db, sql: """
+                    SELECT choice, channel, at, actor, recorded_at FROM consent_events WHERE sequence = ?
+                    """, arguments: [sequence]), let choice = Choice(rawValue: row[0]), let channel = Channel(rawValue: row[1])
+                else { throw ConsentError.storeUnavailable("idempotency key names ledger entry \(reference), which is not readable") }
+                return (ConsentEvent(member: event.member, choice: choice, channel: channel, at: Timestamp.fromMicroseconds(row[2]),
+                                     actor: row[3], sequence: sequence, recordedAt: Timestamp.fromMicroseconds(row[4])), true)
+            }
             var ledger = try LedgerAppender(db, now: self.now())
             let stored = try ledger.append(event)
             try ledger.finish()
-            return stored
+            if let key = idempotencyKey {
+                try Self.rememberIdempotency(key, kind: "choice", reference: String(stored.sequence ?? 0), at: self.now(), db: db)
+            }
+            return (stored, false)
         }
+    }
+
+    static func idempotentReference(_ key: IdempotencyKey, kind: String, db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT reference FROM idempotency_keys WHERE key = ? AND kind = ?", arguments: [key.digest, kind])
+    }
+
+    static func rememberIdempotency(_ key: IdempotencyKey, kind: String, reference: String, at: Date, db: Database) throws {
+        try db.execute(sql: "INSERT INTO idempotency_keys (key, kind, reference, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [key.digest, kind, reference, Timestamp.microseconds(at)])
     }
 
     public func history(of member: MemberID) async throws -> [ConsentEvent] {

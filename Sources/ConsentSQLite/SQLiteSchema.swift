@@ -284,6 +284,20 @@ enum SQLiteSchema {
                     BEGIN SELECT RAISE(ABORT, 'objection requests are never deleted'); END;
                 """)
         }
+        migrator.registerMigration("v5-idempotency") { db in
+            // Idempotency keys kept with the write they protect, in its transaction, so a retry
+            // on any instance finds them. `reference` is the ledger sequence or the objection id.
+            try db.execute(sql: """
+                CREATE TABLE idempotency_keys (
+                    key TEXT PRIMARY KEY NOT NULL CHECK (length(key) = 64),
+                    kind TEXT NOT NULL CHECK (kind IN ('choice', 'objection')),
+                    reference TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys
+                    BEGIN SELECT RAISE(ABORT, 'idempotency keys never change'); END;
+                """)
+        }
         return migrator
     }
 }

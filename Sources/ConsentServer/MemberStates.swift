@@ -89,9 +89,11 @@ public actor MemberStates {
         return (policy, state)
     }
 
-    /// Appends a choice durably, then updates the view.
-    public func record(_ event: ConsentEvent) async throws -> ConsentEvent {
-        let stored = try await store.recordChoice(event)
+    /// Appends a choice durably, then updates the view. With an idempotency key used before,
+    /// on any instance, nothing is appended and the choice recorded then is returned.
+    public func record(_ event: ConsentEvent, idempotencyKey: IdempotencyKey? = nil) async throws -> ConsentEvent {
+        let (stored, replayed) = try await store.recordChoice(event, idempotencyKey: idempotencyKey)
+        if replayed { return stored }
         metrics.recordChoice(stored)
         writes[event.member, default: 0] += 1
         if var cached = cache[event.member] {
@@ -103,9 +105,12 @@ public actor MemberStates {
     }
 
     /// Files an objection durably, then updates the view: the member is excluded from then on.
-    public func file(_ objection: Objection, actor: String) async throws {
-        try await store.fileObjection(objection, actor: actor)
-        refresh(objection)
+    /// With an idempotency key used before, files nothing and returns the objection filed then.
+    @discardableResult
+    public func file(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey? = nil) async throws -> Objection {
+        let (filed, replayed) = try await store.fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey)
+        if !replayed { refresh(filed) }
+        return filed
     }
 
     /// Applies `transition` to a stored objection durably, then updates the view.

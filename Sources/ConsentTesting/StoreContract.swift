@@ -31,6 +31,7 @@ public enum StoreContract {
         ("aSnapshotOfSomeMembersMatchesTheFullSnapshot", aSnapshotOfSomeMembersMatchesTheFullSnapshot),
         ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
         ("everyWriteExtendsAVerifiableAuditChain", everyWriteExtendsAVerifiableAuditChain),
+        ("anIdempotencyKeyWritesOnce", anIdempotencyKeyWritesOnce),
     ]
 
     static let t0 = Timestamp.parse("2025-12-01T00:00:00Z")!
@@ -260,6 +261,31 @@ public enum StoreContract {
         var none = 0
         try await store.auditEntries(from: Date().addingTimeInterval(3600), to: nil) { _ in none += 1 }
         try expect(none == 0, "the time window filters entries")
+    }
+
+    static func anIdempotencyKeyWritesOnce(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a"])
+        let key = IdempotencyKey(scope: "choice a", clientKey: "retry-1")
+        let first = try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .api, at: t0, actor: "a"),
+                                                 idempotencyKey: key)
+        let again = try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .api,
+                                                              at: t0.addingTimeInterval(1), actor: "a"), idempotencyKey: key)
+        try expect(!first.replayed && again.replayed && again.event.sequence == first.event.sequence && again.event.at == t0,
+                   "a retry with the same key returns the first choice: \(again)")
+        _ = try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .on, channel: .api, at: t0.addingTimeInterval(2), actor: "a"),
+                                         idempotencyKey: IdempotencyKey(scope: "choice a", clientKey: "retry-2"))
+        try expect(try await store.history(of: MemberID("a")!).map(\.choice) == [.off, .on], "one entry per key")
+
+        let objectionKey = IdempotencyKey(scope: "objection a", clientKey: "retry-1")
+        let objection = Objection.file(id: ObjectionID(rawValue: "obj_idem1"), member: MemberID("a")!, at: t0, reason: nil,
+                                       terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
+        let filed = try await store.fileObjection(objection, actor: "a", idempotencyKey: objectionKey)
+        let retried = try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_idem2"), member: MemberID("a")!, at: t0,
+                                                                   reason: nil, terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)),
+                                                    actor: "a", idempotencyKey: objectionKey)
+        try expect(!filed.replayed && retried.replayed && retried.objection.id == objection.id, "a retried objection returns the first")
+        try expect(try await store.objections(of: MemberID("a")!).map(\.id) == [objection.id], "and files nothing more")
+        _ = try await store.verifyAuditChain()
     }
 }
 

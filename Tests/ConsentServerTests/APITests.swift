@@ -325,4 +325,31 @@ struct MultiInstanceTests {
             #expect(delay <= .seconds(1), "B showed the stale On for \(delay)")
         }
     }
+
+    @Test func aRetryOnAnotherInstanceRecordsNothingNew() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        let otherStore = try SQLiteConsentStore(path: harness.directory.appendingPathComponent("db.sqlite").path)
+        let other = try buildApplication(store: otherStore, identity: harness.identity, configuration: ServerConfiguration(port: 0),
+                                         sessionSecret: Harness.secret, now: { Harness.now })
+        let retry = headers(token, [HTTPField.Name("Idempotency-Key")!: "phone-7f1c"])
+        try await harness.app.test(.router) { a in
+            try await a.execute(uri: "/api/v1/me/ai-training", method: .put, headers: retry, body: ByteBuffer(string: #"{"enabled": false}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await a.execute(uri: "/api/v1/me/objections", method: .post, headers: retry, body: ByteBuffer(string: "{}")) {
+                #expect($0.status == .created)
+            }
+        }
+        try await other.test(.router) { b in
+            try await b.execute(uri: "/api/v1/me/ai-training", method: .put, headers: retry, body: ByteBuffer(string: #"{"enabled": false}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await b.execute(uri: "/api/v1/me/objections", method: .post, headers: retry, body: ByteBuffer(string: "{}")) {
+                #expect($0.status == .created)
+            }
+        }
+        #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).count == 1, "the retry on B recorded nothing")
+        #expect(try await harness.store.objections(of: MemberID("urn:li:member:eu")!).count == 1)
+    }
 }

@@ -20,8 +20,8 @@ struct MemberObjectionsAPI {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let fields = try JSONFields(body, allowed: ["reason", "email"], example: #"{"reason": "optional", "email": "optional"}"#)
         let (reason, email) = (try fields.string("reason"), try fields.string("email"))
-        let file: @Sendable () async throws -> MemberStates.StoredResponse = { [desk] in
-            let objection = try await desk.file(for: member, reason: reason, email: email)
+        let file: @Sendable (IdempotencyKey?) async throws -> MemberStates.StoredResponse = { [desk] key in
+            let objection = try await desk.file(for: member, reason: reason, email: email, idempotencyKey: key)
             return .init(status: 201, body: ObjectionJSON.forMember(objection, lineage: nil))
         }
         let stored = try await desk.states.idempotent(request, scope: "objection\u{0}" + member.rawValue, file)

@@ -14,7 +14,7 @@ struct ObjectionDesk: Sendable {
     // MARK: Members
 
     /// Files an objection for `member`, due under the active policy's terms.
-    func file(for member: MemberID, reason: String?, email: String?) async throws -> Objection {
+    func file(for member: MemberID, reason: String?, email: String?, idempotencyKey: IdempotencyKey? = nil) async throws -> Objection {
         let reason = try ObjectionText.reason(reason)
         let email = try email.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             .map { try EmailAddress.validated($0, field: "email") }
@@ -26,8 +26,7 @@ struct ObjectionDesk: Sendable {
         }
         let terms = try await states.activePolicy().policy.objectionTerms
         let objection = Objection.file(id: .random(), member: member, at: instant, reason: reason, email: email, terms: terms)
-        try await states.file(objection, actor: member.rawValue)
-        return objection
+        return try await states.file(objection, actor: member.rawValue, idempotencyKey: idempotencyKey)
     }
 
     /// The member's objections, newest first, read from the store: a purge run by another
