@@ -16,16 +16,19 @@ extension PostgresConsentStore {
         try await snapshot(asOf: asOf, members: Array(Set(ids.map(\.rawValue))))
     }
 
-    /// Members in id order (byte order, as `COLLATE "C"`), each with their entries.
+    /// Members in id order (byte order, as `COLLATE "C"`), each with their entries. The ledger
+    /// and the members are read at once on two connections that share one exported snapshot:
+    /// PostgreSQL and the decoding here each get both cores.
     private func snapshot(asOf: Date, members ids: [String]?) async throws -> DecisionSnapshot {
         let asOfMicros = Timestamp.microseconds(asOf)
-        return try await read { connection in
-            var snapshot = DecisionSnapshot()
-            var indexByKey: [Int64: Int] = [:]
-            var entriesByKey: [Int64: [ConsentHistory.Entry]] = [:]
-            // Ledger entries first, grouped by member in decision order. Cells are read as raw
-            // binary values: a million rows decoded through tuples cost several seconds.
-            for try await row in try await connection.query("""
+        let (first, members) = try await readInParallel { first in
+            // Ledger entries grouped by member in decision order, as one flat array and a range
+            // per member. Cells are read as raw binary values: decoding a million rows through
+            // tuples costs seconds.
+            var entries: [ConsentHistory.Entry] = []
+            var ranges: [Int64: Range<Int>] = [:]
+            var current: (key: Int64, start: Int)?
+            for try await row in try await first.query("""
                 SELECT e.member_key, e.at, e.choice = 'on', e.channel FROM consent_events e
                 WHERE e.at <= \(asOfMicros) AND (\(ids)::text[] IS NULL OR e.member_key IN (SELECT member_key FROM members WHERE id = ANY(\(ids)::text[])))
                 ORDER BY e.member_key, e.at, e.sequence
@@ -34,10 +37,18 @@ extension PostgresConsentStore {
                 guard let key = cells.next().flatMap(RawCell.int64), let at = cells.next().flatMap(RawCell.int64),
                       let on = cells.next().flatMap(RawCell.bool), let channel = cells.next().flatMap(RawCell.channel)
                 else { throw ConsentError.storeUnavailable("a ledger row is not readable") }
-                entriesByKey[key, default: []].append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(at), choice: on ? .on : .off,
-                                                                           channel: channel))
+                if current?.key != key {
+                    if let current { ranges[current.key] = current.start..<entries.count }
+                    current = (key, entries.count)
+                }
+                entries.append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(at), choice: on ? .on : .off, channel: channel))
             }
-            for try await row in try await connection.query("""
+            if let current { ranges[current.key] = current.start..<entries.count }
+            let objections = try await self.objections(connection: first, asOf: asOfMicros)
+            return (entries, ranges, objections)
+        } second: { second in
+            var members: [(key: Int64, member: Member)] = []
+            for try await row in try await second.query("""
                 SELECT id, member_key, birth_date, country, notified_at FROM members
                 WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[]) ORDER BY id COLLATE "C"
                 """, logger: self.logger) {
@@ -46,17 +57,24 @@ extension PostgresConsentStore {
                       let key = cells.next().flatMap(RawCell.int64), let birthCell = cells.next(),
                       let country = cells.next().flatMap(RawCell.string).flatMap(CountryCode.init), let notifiedCell = cells.next()
                 else { throw ConsentError.storeUnavailable("a member row is not readable") }
-                let birthDate = RawCell.string(birthCell).flatMap { CivilDate(parsing: $0) }
-                indexByKey[key] = snapshot.count
-                snapshot.append(Member(id: id, birthDate: birthDate, country: country,
-                                       notifiedAt: RawCell.int64(notifiedCell).map(Timestamp.fromMicroseconds)),
-                                entries: entriesByKey[key] ?? [])
+                members.append((key, Member(id: id, birthDate: RawCell.string(birthCell).flatMap { CivilDate(parsing: $0) }, country: country,
+                                            notifiedAt: RawCell.int64(notifiedCell).map(Timestamp.fromMicroseconds))))
             }
-            for case (let key?, let objection) in try await self.objections(connection: connection, asOf: asOfMicros) {
-                if let index = indexByKey[key] { snapshot.attach(objection, toMemberAt: index) }
-            }
-            return snapshot
+            return members
         }
+        let (ledger, ranges, objections) = first
+        var snapshot = DecisionSnapshot()
+        snapshot.reserveCapacity(members: members.count, entries: ledger.count)
+        var indexByKey: [Int64: Int] = [:]
+        indexByKey.reserveCapacity(members.count)
+        for (key, member) in members {
+            indexByKey[key] = snapshot.count
+            snapshot.append(member, entries: ranges[key].map { ledger[$0] } ?? ledger[0..<0])
+        }
+        for case (let key?, let objection) in objections {
+            if let index = indexByKey[key] { snapshot.attach(objection, toMemberAt: index) }
+        }
+        return snapshot
     }
 
     // MARK: Audit

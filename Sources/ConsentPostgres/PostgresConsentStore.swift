@@ -117,6 +117,34 @@ public final class PostgresConsentStore: Sendable {
         }
     }
 
+    /// Runs `first` and `second` at once on two connections that see one REPEATABLE READ
+    /// snapshot (exported by the first, adopted by the second): one consistent read, two cores.
+    func readInParallel<A: Sendable, B: Sendable>(_ first: @Sendable @escaping (PostgresConnection) async throws -> A,
+                                                  second: @Sendable @escaping (PostgresConnection) async throws -> B) async throws -> (A, B) {
+        try await translatingErrors {
+            try await self.leased { one in
+                try await one.withTransaction(logger: self.logger) { one in
+                    try await one.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+                    var exported = ""
+                    for try await id in try await one.query("SELECT pg_export_snapshot()", logger: self.logger).decode(String.self) { exported = id }
+                    guard !exported.isEmpty, exported.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+                        throw ConsentError.storeUnavailable("PostgreSQL exported an unexpected snapshot id")
+                    }
+                    let snapshot = exported
+                    return try await self.leased { two in
+                        try await two.withTransaction(logger: self.logger) { two in
+                            try await two.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+                            try await two.query(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: self.logger)
+                            async let b = second(two)
+                            let a = try await first(one)
+                            return (a, try await b)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs `body` on a pooled connection, failing when none can be had within ``leaseTimeout``.
     func leased<T: Sendable>(_ body: @Sendable @escaping (PostgresConnection) async throws -> T) async throws -> T {
         let started = LeaseFlag()
