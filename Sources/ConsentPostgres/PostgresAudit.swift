@@ -1,6 +1,7 @@
 import ConsentCore
 import ConsentFormats
 import Foundation
+import NIOCore
 import PostgresNIO
 
 /// Extends the audit chain inside a write transaction. ``begin(_:now:logger:)`` takes the audit
@@ -27,7 +28,7 @@ struct PostgresAudit {
         var hashes: [String] = []
     }
 
-    static let batchSize = 2000
+    static let batchSize = 10_000
 
     /// Locks the head (waiting for any other writer to commit) and reads it.
     static func begin(_ connection: PostgresConnection, now: Date, logger: Logger) async throws -> PostgresAudit {
@@ -72,14 +73,19 @@ struct PostgresAudit {
 
     mutating func flush() async throws {
         guard !pending.sequences.isEmpty else { return }
-        let batch = pending
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(pending.sequences.count * 400)
+        for index in pending.sequences.indices {
+            PostgresConsentStore.appendCopyLine([
+                .integer(pending.sequences[index]), .integer(recordedAt), .text(pending.actors[index]), .text(pending.actions[index]),
+                .text(pending.subjects[index]), .text(pending.details[index]), .text(pending.previous[index]), .text(pending.hashes[index]),
+            ], to: &buffer)
+        }
         pending = Batch()
-        try await connection.query("""
-            INSERT INTO audit_log (sequence, recorded_at, actor, action, subject, details, previous_hash, hash)
-            SELECT s, \(recordedAt), a, x, j, d, p, h
-            FROM unnest(\(batch.sequences)::bigint[], \(batch.actors)::text[], \(batch.actions)::text[], \(batch.subjects)::text[],
-                        \(batch.details)::text[], \(batch.previous)::text[], \(batch.hashes)::text[]) AS t(s, a, x, j, d, p, h)
-            """, logger: logger)
+        let data = buffer
+        try await connection.copyFrom(table: "audit_log",
+                                      columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
+                                      logger: logger) { writer in try await writer.write(data) }
     }
 
     /// Sends what is left and records the new head; call once, after the last append.

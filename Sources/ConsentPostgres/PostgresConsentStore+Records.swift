@@ -1,6 +1,7 @@
 import ConsentCore
 import ConsentFormats
 import Foundation
+import NIOCore
 import PostgresNIO
 
 extension PostgresConsentStore: ConsentStore {
@@ -66,48 +67,60 @@ extension PostgresConsentStore: ConsentStore {
 
     public func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
         where Lines.Element == ImportLine<MemberRecord> {
-        // Parsed and digested here, sent in batches inside one transaction: all or nothing.
-        var report = ImportReport()
-        var batches: [[(Member, String, AuditChain.Content)]] = [[]]
+        // Streamed inside one transaction (all or nothing): lines go to a temporary table with
+        // COPY in batches, audit entries likewise, then one upsert moves them into `members`.
+        let source = UncheckedIterator(lines.makeIterator())
         let now = now()
-        let recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(Timestamp.microseconds(now)))
         let sourceJSON = JSONWriter.string(options.source)
-        for line in lines {
-            report.read += 1
-            if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
-            switch line.record {
-            case .failure(let error):
-                guard options.skipInvalid else { throw error }
-                report.skipped += 1
-                options.onSkip(error)
-            case .success(let record):
-                let data = MemberRecords.dataJSON(record.data)
-                let content = StoredRecords.memberAudit(record.member, dataJSON: data, sourceJSON: sourceJSON, actor: options.actor,
-                                                        recordedAt: recordedAtText)
-                if batches[batches.count - 1].count >= PostgresAudit.batchSize { batches.append([]) }
-                batches[batches.count - 1].append((record.member, data, content))
-                report.imported += 1
-            }
-        }
-        let prepared = batches
-        let at = Timestamp.microseconds(now)
-        try await write { connection in
+        return try await write { connection in
             var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
-            for batch in prepared where !batch.isEmpty {
-                try await connection.query("""
-                    INSERT INTO members (id, birth_date, country, notified_at, data, updated_at)
-                    SELECT i, NULLIF(b, ''), c, NULLIF(n, \(Int64.min)), d, \(at)
-                    FROM unnest(\(batch.map(\.0.id.rawValue))::text[], \(batch.map { $0.0.birthDate?.description ?? "" })::text[],
-                        \(batch.map(\.0.country.description))::text[], \(batch.map { $0.0.notifiedAt.map(Timestamp.microseconds) ?? Int64.min })::bigint[],
-                        \(batch.map(\.1))::text[]) AS t(i, b, c, n, d)
-                    ON CONFLICT (id) DO UPDATE SET birth_date = excluded.birth_date, country = excluded.country,
-                        notified_at = excluded.notified_at, data = excluded.data, updated_at = excluded.updated_at
-                    """, logger: self.logger)
-                for (_, _, content) in batch { try await audit.append(content) }
+            try await connection.query("""
+                CREATE TEMP TABLE import_members (line BIGINT, id TEXT, birth_date TEXT, country TEXT, notified_at BIGINT, data TEXT)
+                ON COMMIT DROP
+                """, logger: self.logger)
+            var report = ImportReport()
+            var buffer = ByteBuffer()
+            var pending = 0
+            func send() async throws {
+                guard pending > 0 else { return }
+                let data = buffer
+                try await connection.copyFrom(table: "import_members", columns: ["line", "id", "birth_date", "country", "notified_at", "data"],
+                                              logger: self.logger) { writer in try await writer.write(data) }
+                buffer.clear()
+                pending = 0
             }
+            while let line = source.next() {
+                report.read += 1
+                if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+                switch line.record {
+                case .failure(let error):
+                    guard options.skipInvalid else { throw error }
+                    report.skipped += 1
+                    options.onSkip(error)
+                case .success(let record):
+                    let member = record.member
+                    let data = MemberRecords.dataJSON(record.data)
+                    Self.appendCopyLine([.integer(Int64(line.line)), .text(member.id.rawValue), member.birthDate.map { .text($0.description) } ?? .null,
+                                         .text(member.country.description), member.notifiedAt.map { .integer(Timestamp.microseconds($0)) } ?? .null,
+                                         .text(data)], to: &buffer)
+                    try await audit.append(StoredRecords.memberAudit(member, dataJSON: data, sourceJSON: sourceJSON, actor: options.actor,
+                                                                     recordedAt: audit.recordedAtText))
+                    report.imported += 1
+                    pending += 1
+                    if pending >= 50_000 { try await send() }
+                }
+            }
+            try await send()
+            // The last line for an id wins, as in the SQLite store.
+            try await connection.query("""
+                INSERT INTO members (id, birth_date, country, notified_at, data, updated_at)
+                SELECT DISTINCT ON (id) id, birth_date, country, notified_at, data, \(audit.recordedAt) FROM import_members ORDER BY id, line DESC
+                ON CONFLICT (id) DO UPDATE SET birth_date = excluded.birth_date, country = excluded.country,
+                    notified_at = excluded.notified_at, data = excluded.data, updated_at = excluded.updated_at
+                """, logger: self.logger)
             try await audit.finish()
+            return report
         }
-        return report
     }
 
     public func member(_ id: MemberID) async throws -> MemberRecord? {
@@ -260,4 +273,14 @@ extension PostgresConsentStore: ConsentStore {
             return events
         }
     }
+}
+
+/// A sequence's iterator moved into the transaction's closure; it is used there only, one
+/// element at a time, before the import returns.
+final class UncheckedIterator<Base: IteratorProtocol>: @unchecked Sendable {
+    private var base: Base
+
+    init(_ base: Base) { self.base = base }
+
+    func next() -> Base.Element? { base.next() }
 }
