@@ -19,8 +19,9 @@ struct TestDatabase {
         url = try await PostgresAdmin.createDatabase(name, adminURL: adminURL)
     }
 
+    /// Generous timeouts: the suites run in parallel on two cores while databases are created.
     func open() async throws -> PostgresConsentStore {
-        try await PostgresConsentStore(url: url)
+        try await PostgresConsentStore(url: url, connectTimeout: .seconds(30), leaseTimeout: .seconds(30))
     }
 
     func drop() async throws {
