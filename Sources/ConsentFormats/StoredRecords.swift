@@ -25,6 +25,15 @@ public enum StoredRecords {
                                   subject: member.id.rawValue, detailsJSON: details.finish())
     }
 
+    /// A member back from its stored columns (dates as `YYYY-MM-DD`, instants in microseconds).
+    public static func member(id: String, birthDate: String?, country: String, notifiedAt: Int64?) throws -> Member {
+        guard let member = MemberID(id), let code = CountryCode(country) else {
+            throw ConsentError.storeUnavailable("member row \(id) is not readable")
+        }
+        return Member(id: member, birthDate: birthDate.flatMap { CivilDate(parsing: $0) }, country: code,
+                      notifiedAt: notifiedAt.map(Timestamp.fromMicroseconds))
+    }
+
     /// One objection event as its row's columns and its audit entry.
     public struct ObjectionEventRow: Sendable {
         public var kind: String

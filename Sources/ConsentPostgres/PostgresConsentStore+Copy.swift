@@ -4,7 +4,7 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresConsentStore {
-    /// What a copy moved: rows per table, in table order.
+    /// What a copy moved: rows per table, in table order (each the source's whole table).
     public struct CopyReport: Sendable {
         public var rows: [(table: String, count: Int)] = []
     }
@@ -57,6 +57,9 @@ extension PostgresConsentStore {
                         SELECT setval(pg_get_serial_sequence('\(table.name)', '\(serial)'), coalesce(max(\(serial)), 1), max(\(serial)) IS NOT NULL)
                         FROM \(table.name)
                         """), logger: self.logger)
+                }
+                guard offset == total else {
+                    throw ConsentError.storeUnavailable("\(table.name): the source counted \(total) rows but gave \(offset)")
                 }
                 report.rows.append((table.name, offset))
             }

@@ -53,12 +53,11 @@ extension PostgresConsentStore {
                 WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[]) ORDER BY id COLLATE "C"
                 """, logger: self.logger) {
                 var cells = row.makeIterator()
-                guard let idCell = cells.next(), let id = RawCell.string(idCell).flatMap(MemberID.init),
-                      let key = cells.next().flatMap(RawCell.int64), let birthCell = cells.next(),
-                      let country = cells.next().flatMap(RawCell.string).flatMap(CountryCode.init), let notifiedCell = cells.next()
+                guard let id = cells.next().flatMap(RawCell.string), let key = cells.next().flatMap(RawCell.int64),
+                      let birthCell = cells.next(), let country = cells.next().flatMap(RawCell.string), let notifiedCell = cells.next()
                 else { throw ConsentError.storeUnavailable("a member row is not readable") }
-                members.append((key, Member(id: id, birthDate: RawCell.string(birthCell).flatMap { CivilDate(parsing: $0) }, country: country,
-                                            notifiedAt: RawCell.int64(notifiedCell).map(Timestamp.fromMicroseconds))))
+                members.append((key, try StoredRecords.member(id: id, birthDate: RawCell.string(birthCell), country: country,
+                                                              notifiedAt: RawCell.int64(notifiedCell))))
             }
             return members
         }

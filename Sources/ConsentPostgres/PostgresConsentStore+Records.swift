@@ -127,20 +127,12 @@ extension PostgresConsentStore: ConsentStore {
         try await read { connection in
             for try await row in try await connection.query("SELECT id, birth_date, country, notified_at, data FROM members WHERE id = \(id.rawValue)",
                                                             logger: self.logger).decode((String, String?, String, Int64?, String).self) {
-                var record = MemberRecord(member: try Self.member(row.0, row.1, row.2, row.3))
+                var record = MemberRecord(member: try StoredRecords.member(id: row.0, birthDate: row.1, country: row.2, notifiedAt: row.3))
                 record.data = MemberRecords.data(fromJSON: row.4)
                 return record
             }
             return nil
         }
-    }
-
-    static func member(_ id: String, _ birth: String?, _ country: String, _ notified: Int64?) throws -> Member {
-        guard let member = MemberID(id), let code = CountryCode(country) else {
-            throw ConsentError.storeUnavailable("member row \(id) is not readable")
-        }
-        return Member(id: member, birthDate: birth.flatMap { CivilDate(parsing: $0) }, country: code,
-                      notifiedAt: notified.map(Timestamp.fromMicroseconds))
     }
 
     // MARK: Ledger

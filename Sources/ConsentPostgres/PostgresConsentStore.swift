@@ -171,6 +171,11 @@ public final class PostgresConsentStore: Sendable {
         }
     }
 
+    /// Where `url` points, for messages: `PostgreSQL at host:port/database`, never the password.
+    public static func describe(url: String) -> String {
+        (try? PostgresURL(url)).map { "PostgreSQL at \($0)" } ?? "PostgreSQL"
+    }
+
     private func translatingErrors<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
         do {
             return try await body()

@@ -149,15 +149,7 @@ public final class SQLiteConsentStore: ConsentStore {
     }
 
     static func member(_ row: Row) throws -> Member {
-        let idText: String = row[0]
-        let birthText: String? = row[1]
-        let countryText: String = row[2]
-        let notified: Int64? = row[3]
-        guard let id = MemberID(idText), let country = CountryCode(countryText) else {
-            throw ConsentError.storeUnavailable("member row \(idText) is not readable")
-        }
-        return Member(id: id, birthDate: birthText.flatMap { CivilDate(parsing: $0) }, country: country,
-                      notifiedAt: notified.map(Timestamp.fromMicroseconds))
+        try StoredRecords.member(id: row[0], birthDate: row[1], country: row[2], notifiedAt: row[3])
     }
 
     // MARK: Ledger

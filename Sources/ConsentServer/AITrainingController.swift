@@ -35,12 +35,10 @@ struct AITrainingController {
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let enabled = try Self.enabledField(in: body)
-        let record: @Sendable (IdempotencyKey?) async throws -> MemberStates.StoredResponse = { [states, now] key in
-            let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
-            _ = try await states.record(event, idempotencyKey: key)
-            return .init(status: 200, body: try await stateJSON(for: member))
-        }
-        return JSONResponse.ok(try await states.idempotent(request, scope: "choice\u{0}" + member.rawValue, record).body)
+        let key = try IdempotencyKey.from(request, scope: "choice\u{0}" + member.rawValue)
+        let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
+        _ = try await states.record(event, idempotencyKey: key)
+        return JSONResponse.ok(try await stateJSON(for: member))
     }
 
     @Sendable func history(_ request: Request, context: ConsentRequestContext) async throws -> Response {

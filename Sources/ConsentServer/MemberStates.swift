@@ -47,12 +47,6 @@ public actor MemberStates {
     /// Writes per member, so that a load that raced a write does not install stale state.
     private var writes: [MemberID: Int] = [:]
     private var policy: (version: PolicyVersion, loadedAt: ContinuousClock.Instant)?
-    private var idempotent: [String: Task<StoredResponse, any Error>] = [:]
-
-    struct StoredResponse: Sendable {
-        var status: Int
-        var body: String
-    }
 
     let metrics: ServerMetrics
     /// Rendered `GET /api/v1/me/ai-training` bodies, read without a hop onto this actor.
@@ -142,21 +136,6 @@ public actor MemberStates {
         guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
         policy = (version, ContinuousClock.now)
         return version
-    }
-
-    /// Runs `work` once per key: a retry, even one that arrives while the first is still
-    /// running, gets the first result and records nothing new. A failed attempt may be retried.
-    func once(key: String, _ work: @escaping @Sendable () async throws -> StoredResponse) async throws -> StoredResponse {
-        if let running = idempotent[key] { return try await running.value }
-        if idempotent.count > 100_000 { idempotent.removeAll() }
-        let task = Task { try await work() }
-        idempotent[key] = task
-        do {
-            return try await task.value
-        } catch {
-            idempotent[key] = nil
-            throw error
-        }
     }
 }
 

@@ -39,9 +39,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Where the store is, for messages: the SQLite path, or PostgreSQL's host, port and database (no password).
     var location: String {
-        guard let url = postgresURL else { return path() }
-        guard let components = URLComponents(string: url) else { return "PostgreSQL" }
-        return "PostgreSQL at \(components.host ?? "?"):\(components.port ?? 5432)\(components.path)"
+        postgresURL.map(PostgresConsentStore.describe(url:)) ?? path()
     }
 
     /// Opens the store for writing: PostgreSQL (migrated), or the SQLite file, created if needed.

@@ -20,15 +20,10 @@ struct MemberObjectionsAPI {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let fields = try JSONFields(body, allowed: ["reason", "email"], example: #"{"reason": "optional", "email": "optional"}"#)
         let (reason, email) = (try fields.string("reason"), try fields.string("email"))
-        let file: @Sendable (IdempotencyKey?) async throws -> MemberStates.StoredResponse = { [desk] key in
-            let objection = try await desk.file(for: member, reason: reason, email: email, idempotencyKey: key)
-            return .init(status: 201, body: ObjectionJSON.forMember(objection, lineage: nil))
-        }
-        let stored = try await desk.states.idempotent(request, scope: "objection\u{0}" + member.rawValue, file)
-        var response = JSONResponse.ok(stored.body, status: .created)
-        if case .object(let fields)? = try? JSONParser.parse(stored.body), case .string(let id)? = fields.first(where: { $0.key == "id" })?.value {
-            response.headers[.location] = "/api/v1/me/objections/" + id
-        }
+        let key = try IdempotencyKey.from(request, scope: "objection\u{0}" + member.rawValue)
+        let objection = try await desk.file(for: member, reason: reason, email: email, idempotencyKey: key)
+        var response = JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil), status: .created)
+        response.headers[.location] = "/api/v1/me/objections/\(objection.id)"
         return response
     }
 

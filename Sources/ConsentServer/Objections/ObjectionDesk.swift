@@ -70,9 +70,10 @@ struct ObjectionDesk: Sendable {
 
     /// The queue: every objection, or those matching the filters, soonest due first.
     func queue(status: ObjectionStatus? = nil, region: String? = nil, overdueOnly: Bool = false) async throws -> [QueueItem] {
+        let policy = try await states.activePolicy().policy
         var items: [QueueItem] = []
         for objection in try await store.objections(status: status) {
-            let item = try await self.item(objection)
+            let item = try await self.item(objection, policy: policy)
             if let region, region != item.region { continue }
             if overdueOnly, !item.isOverdue { continue }
             items.append(item)
@@ -82,10 +83,12 @@ struct ObjectionDesk: Sendable {
     }
 
     /// The objection as a queue row: days left now, and the member's region under the active policy.
-    func item(_ objection: Objection) async throws -> QueueItem {
+    func item(_ objection: Objection, policy: Policy? = nil) async throws -> QueueItem {
         var region: String?
         if let member = objection.member, let state = try await states.state(of: member) {
-            region = try await states.activePolicy().policy.region(of: state.member.country)?.id
+            let active: Policy
+            if let policy { active = policy } else { active = try await states.activePolicy().policy }
+            region = active.region(of: state.member.country)?.id
         }
         return QueueItem(objection: objection, region: region, now: now())
     }
