@@ -53,4 +53,25 @@ public enum Category: String, CaseIterable, Sendable, Comparable, Codable {
     }
 
     public static func < (lhs: Category, rhs: Category) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The case's place in ``allCases``, read from its one-byte representation. Hashing and
+    /// comparing by it spares hashing the raw string: imports look categories up millions of
+    /// times.
+    public var position: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(position) }
+
+    public static func == (lhs: Category, rhs: Category) -> Bool { lhs.position == rhs.position }
+
+    private static let utf8Names: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
+
+    /// The category named by these UTF-8 bytes, without making a string.
+    public init?(utf8 name: UnsafeBufferPointer<UInt8>) {
+        for (position, candidate) in Self.utf8Names.enumerated()
+        where candidate.count == name.count && candidate.withUnsafeBufferPointer({ $0.elementsEqual(name) }) {
+            self = Self.allCases[position]
+            return
+        }
+        return nil
+    }
 }

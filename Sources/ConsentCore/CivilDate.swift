@@ -58,7 +58,22 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2)
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else {
+            return Digits.padded(year, 4) + "-" + Digits.padded(month, 2) + "-" + Digits.padded(day, 2)
+        }
+        // The usual case in one allocation-free step (imports format millions of dates).
+        return String(unsafeUninitializedCapacity: 10) { out in
+            for (offset, (value, width)) in [(year, 4), (month, 2), (day, 2)].enumerated() {
+                let end = [4, 7, 10][offset]
+                var rest = value
+                for index in stride(from: end - 1, through: end - width, by: -1) {
+                    out[index] = UInt8(48 + rest % 10)
+                    rest /= 10
+                }
+                if end < 10 { out[end] = UInt8(ascii: "-") }
+            }
+            return 10
+        }
     }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {

@@ -34,12 +34,12 @@ public enum AuditChain {
     public static func contentDigest(recordedAt: String, actor: String, action: String, subject: String,
                                      detailsJSON: String) -> String {
         var writer = JSONObjectWriter(capacity: 192 + detailsJSON.utf8.count)
-        writer.field("action", JSONWriter.string(action))
-        writer.field("actor", JSONWriter.string(actor))
+        writer.stringField("action", action)
+        writer.stringField("actor", actor)
         writer.field("details", detailsJSON)
-        writer.field("recorded_at", JSONWriter.string(recordedAt))
-        writer.field("subject", JSONWriter.string(subject))
-        return Digest.sha256Hex(writer.finish())
+        writer.stringField("recorded_at", recordedAt)
+        writer.stringField("subject", subject)
+        return writer.finishDigest()
     }
 
     /// SHA-256 (hex) linking content at `sequence` after `previousHash`.

@@ -216,13 +216,17 @@ struct LineObject {
         scanner.skipWhitespace()
         guard scanner.peek() == 0x7B else { throw fail("data", "must be an object of categories, not \(scanner.nextKindName())") }
         var data: [Category: String] = [:]
+        data.reserveCapacity(8)
         do {
             try scanner.expect(0x7B, "'{'")
             if !scanner.closesImmediately(0x7D) {
                 repeat {
-                    let key = try scanner.decode(try scanner.readString())
-                    guard let category = Category(rawValue: key) else { throw fail("data.\(key)", "is not a data category of the taxonomy") }
-                    guard data[category] == nil else { throw fail("data.\(key)", "appears twice") }
+                    let token = try scanner.readString()
+                    let named = token.hasEscapes ? nil : Category(utf8: UnsafeBufferPointer(rebasing: scanner.bytes[token.range]))
+                    guard let category = try named ?? Category(rawValue: scanner.decode(token)) else {
+                        throw fail("data.\(try scanner.decode(token))", "is not a data category of the taxonomy")
+                    }
+                    guard data[category] == nil else { throw fail("data.\(category.rawValue)", "appears twice") }
                     try scanner.expect(0x3A, "':' after a key")
                     data[category] = scanner.compactText(try scanner.skipValue(depth: 1))
                 } while try scanner.nextMember(close: 0x7D)

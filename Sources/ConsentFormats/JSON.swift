@@ -131,32 +131,61 @@ public enum JSONWriter {
 /// Builds a JSON object whose keys the caller gives in byte order (so the output is canonical)
 /// without a dictionary or a sort: the hot paths (audit entries, member records) use it.
 public struct JSONObjectWriter {
-    private var text = "{"
-    private var isEmpty = true
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
     #if DEBUG
     private var lastKey: String?
     #endif
 
-    public init(capacity: Int = 128) { text.reserveCapacity(capacity) }
+    public init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
 
     /// Appends `"key":json`; `json` must already be JSON text.
     public mutating func field(_ key: String, _ json: String) {
+        self.key(key)
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    /// Appends `"key":"value"`, escaping `value` as a JSON string.
+    public mutating func stringField(_ key: String, _ value: String) {
+        self.key(key)
+        appendStringLiteral(value)
+    }
+
+    /// Appends `"key":"value"`, or `"key":null`.
+    public mutating func stringField(_ key: String, _ value: String?) {
+        self.key(key)
+        if let value { appendStringLiteral(value) } else { bytes.append(contentsOf: "null".utf8) }
+    }
+
+    public consuming func finish() -> String {
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// SHA-256 (hex) of what ``finish()`` would return, without making the string.
+    public consuming func finishDigest() -> String {
+        bytes.append(UInt8(ascii: "}"))
+        return Digest.sha256Hex(bytes)
+    }
+
+    private mutating func key(_ key: String) {
         #if DEBUG
         assert(lastKey.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true, "keys must come in byte order")
         lastKey = key
         #endif
-        if !isEmpty { text += "," }
-        isEmpty = false
-        if key.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
-            text += "\""
-            text += key
-            text += "\":"
-        } else {
-            text += jsonStringLiteral(key)
-            text += ":"
-        }
-        text += json
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        appendStringLiteral(key)
+        bytes.append(UInt8(ascii: ":"))
     }
 
-    public func finish() -> String { text + "}" }
+    private mutating func appendStringLiteral(_ value: String) {
+        var value = value
+        let clean = value.withUTF8 { utf8 in
+            guard ByteScan.firstSpecial(utf8, from: 0, 0x22, 0x5C) == utf8.count else { return false }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !clean { bytes.append(contentsOf: jsonStringLiteral(value).utf8) }
+    }
 }

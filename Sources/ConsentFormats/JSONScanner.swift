@@ -250,6 +250,10 @@ public struct JSONScanner {
 
     /// The value's bytes without insignificant white space (a valid value in, valid JSON out).
     public func compactText(_ range: Range<Int>) -> String {
+        // Only an object or an array can hold white space outside strings.
+        guard let first = range.first.map({ bytes[$0] }), first == 0x7B || first == 0x5B else {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
         var out = [UInt8]()
         out.reserveCapacity(range.count)
         var inString = false

@@ -4,14 +4,20 @@ import ConsentCore
 public enum MemberRecords {
     /// `{"account.name":"Ana",...}`; values are stored JSON text.
     public static func dataJSON(_ data: [Category: String]) -> String {
-        var writer = JSONObjectWriter()
-        for category in categoriesInByteOrder {
-            if let value = data[category] { writer.field(category.rawValue, value) }
-        }
+        var present = data.map { (rank: byteOrderRank[$0.key.position], entry: $0) }
+        present.sort { $0.rank < $1.rank }
+        var writer = JSONObjectWriter(capacity: 32 * present.count + 2)
+        for (_, entry) in present { writer.field(entry.key.rawValue, entry.value) }
         return writer.finish()
     }
 
-    static let categoriesInByteOrder = Category.allCases.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
+    /// Each category's place in byte order of its name, by ``Category/position``.
+    private static let byteOrderRank: [Int] = {
+        var ranks = [Int](repeating: 0, count: Category.allCases.count)
+        let ordered = Category.allCases.sorted { $0.rawValue.utf8.lexicographicallyPrecedes($1.rawValue.utf8) }
+        for (rank, category) in ordered.enumerated() { ranks[category.position] = rank }
+        return ranks
+    }()
 
     public static func data(fromJSON text: String) -> [Category: String] {
         guard case .object(let members)? = try? JSONParser.parse(text) else { return [:] }
@@ -29,12 +35,21 @@ public enum MemberRecords {
 
     /// The same, reusing data JSON already written.
     public static func canonicalJSON(_ member: Member, dataJSON: String) -> String {
+        canonicalWriter(member, dataJSON: dataJSON).finish()
+    }
+
+    /// SHA-256 (hex) of ``canonicalJSON(_:dataJSON:)``, without making the string.
+    public static func canonicalDigest(_ member: Member, dataJSON: String) -> String {
+        canonicalWriter(member, dataJSON: dataJSON).finishDigest()
+    }
+
+    private static func canonicalWriter(_ member: Member, dataJSON: String) -> JSONObjectWriter {
         var writer = JSONObjectWriter(capacity: 96 + dataJSON.utf8.count)
-        writer.field("birth_date", JSONWriter.optional(member.birthDate?.description))
-        writer.field("country", "\"" + member.country.description + "\"")
+        writer.stringField("birth_date", member.birthDate?.description)
+        writer.stringField("country", member.country.description)
         writer.field("data", dataJSON)
-        writer.field("id", JSONWriter.string(member.id.rawValue))
-        writer.field("notified_at", JSONWriter.optional(member.notifiedAt.map(Timestamp.format)))
-        return writer.finish()
+        writer.stringField("id", member.id.rawValue)
+        writer.stringField("notified_at", member.notifiedAt.map(Timestamp.format))
+        return writer
     }
 }

@@ -61,7 +61,6 @@ public enum ReadAhead {
 final class BatchChannel<Element>: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [[Element]] = []
-    private var head = 0
     private var finished = false
     private var cancelled = false
     private let depth: Int
@@ -72,7 +71,7 @@ final class BatchChannel<Element>: @unchecked Sendable {
     func put(_ batch: [Element]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count - head >= depth && !cancelled { condition.wait() }
+        while batches.count >= depth && !cancelled { condition.wait() }
         guard !cancelled else { return false }
         batches.append(batch)
         condition.broadcast()
@@ -83,14 +82,10 @@ final class BatchChannel<Element>: @unchecked Sendable {
     func take() -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
-        while head == batches.count && !finished { condition.wait() }
-        guard head < batches.count else { return nil }
-        let batch = batches[head]
-        head += 1
-        if head > 64 && head * 2 > batches.count {
-            batches.removeFirst(head)
-            head = 0
-        }
+        while batches.isEmpty && !finished { condition.wait() }
+        guard !batches.isEmpty else { return nil }
+        // At most `depth` batches wait: removing the first is cheap, and frees it.
+        let batch = batches.removeFirst()
         condition.broadcast()
         return batch
     }
@@ -113,5 +108,114 @@ final class BatchChannel<Element>: @unchecked Sendable {
         condition.lock()
         while !finished { condition.wait() }
         condition.unlock()
+    }
+}
+
+/// Batches prepared on a second thread for an async consumer, in order, at most `depth`
+/// batches ahead (bounded memory).
+///
+/// The PostgreSQL store's imports use it: parsing, digesting and encoding rows run on the new
+/// thread while the task that owns the connection streams the previous batches to the server.
+/// Call ``cancel()`` when the consumer stops early (it stops and joins the producer).
+public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ready: [Batch] = []
+    private var waiting: CheckedContinuation<Batch?, Never>?
+    private var finished = false
+    private var cancelled = false
+    private let depth: Int
+
+    /// Starts the producer: it folds `batchSize` elements of `source` at a time into a batch
+    /// made by `makeBatch`, with `add`.
+    public init<Source: Sequence>(_ source: Source, batchSize: Int, depth: Int = 4,
+                                  makeBatch: @escaping () -> Batch,
+                                  add: @escaping (inout Batch, Source.Element) -> Void) {
+        self.depth = depth
+        // The source and the closures move to the producer thread and are used only there.
+        let producer = UncheckedProducer(source: source, makeBatch: makeBatch, add: add)
+        let thread = Thread { [self] in
+            defer { finish() }
+            var batch = producer.makeBatch()
+            var count = 0
+            for element in producer.source {
+                producer.add(&batch, element)
+                count += 1
+                if count == batchSize {
+                    guard put(batch) else { return }
+                    batch = producer.makeBatch()
+                    count = 0
+                }
+            }
+            if count > 0 { _ = put(batch) }
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// The next batch, waiting for it without blocking a thread; nil after the last, and after
+    /// ``cancel()``.
+    public func next() async -> Batch? {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if cancelled {
+                condition.unlock()
+                continuation.resume(returning: nil)
+            } else if !ready.isEmpty {
+                // At most `depth` batches wait: removing the first is cheap.
+                let batch = ready.removeFirst()
+                condition.broadcast()
+                condition.unlock()
+                continuation.resume(returning: batch)
+            } else if finished {
+                condition.unlock()
+                continuation.resume(returning: nil)
+            } else {
+                waiting = continuation
+                condition.unlock()
+            }
+        }
+    }
+
+    /// Stops the producer and waits until its thread has let go of the source.
+    public func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func put(_ batch: Batch) -> Bool {
+        condition.lock()
+        while ready.count >= depth && !cancelled { condition.wait() }
+        guard !cancelled else {
+            condition.unlock()
+            return false
+        }
+        if let waiting {
+            self.waiting = nil
+            condition.unlock()
+            waiting.resume(returning: batch)
+        } else {
+            ready.append(batch)
+            condition.unlock()
+        }
+        return true
+    }
+
+    private func finish() {
+        condition.lock()
+        finished = true
+        let waiting = self.waiting
+        self.waiting = nil
+        condition.broadcast()
+        condition.unlock()
+        waiting?.resume(returning: nil)
+    }
+
+    private struct UncheckedProducer<Source: Sequence>: @unchecked Sendable {
+        let source: Source
+        let makeBatch: () -> Batch
+        let add: (inout Batch, Source.Element) -> Void
     }
 }

@@ -8,9 +8,9 @@ public enum StoredRecords {
     /// The audit entry of a recorded choice: what, how and when, for whom.
     public static func choiceAudit(_ event: ConsentEvent, recordedAt: String) -> AuditChain.Content {
         var details = JSONObjectWriter()
-        details.field("at", "\"" + Timestamp.format(event.at) + "\"")
-        details.field("channel", "\"" + event.channel.rawValue + "\"")
-        details.field("choice", "\"" + event.choice.rawValue + "\"")
+        details.stringField("at", Timestamp.format(event.at))
+        details.stringField("channel", event.channel.rawValue)
+        details.stringField("choice", event.choice.rawValue)
         return AuditChain.Content(recordedAt: recordedAt, actor: event.actor, action: .choiceRecorded,
                                   subject: event.member.rawValue, detailsJSON: details.finish())
     }
@@ -19,7 +19,7 @@ public enum StoredRecords {
     public static func memberAudit(_ member: Member, dataJSON: String, sourceJSON: String, actor: String,
                                    recordedAt: String) -> AuditChain.Content {
         var details = JSONObjectWriter()
-        details.field("record_sha256", "\"" + Digest.sha256Hex(MemberRecords.canonicalJSON(member, dataJSON: dataJSON)) + "\"")
+        details.stringField("record_sha256", MemberRecords.canonicalDigest(member, dataJSON: dataJSON))
         details.field("source", sourceJSON)
         return AuditChain.Content(recordedAt: recordedAt, actor: actor, action: .memberImported,
                                   subject: member.id.rawValue, detailsJSON: details.finish())

@@ -20,7 +20,7 @@ public enum PostgresAdmin {
     private static func run(_ sql: String, adminURL url: String) async throws {
         let store = try await PostgresConsentStore(url: url, connectTimeout: .seconds(30), leaseTimeout: .seconds(30), migrate: false)
         defer { store.close() }
-        try await store.leased { connection in
+        _ = try await store.leased { connection in
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
         }
     }

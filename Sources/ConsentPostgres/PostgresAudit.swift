@@ -15,18 +15,8 @@ struct PostgresAudit {
     let recordedAtText: String
     private var sequence: Int64
     private var hash: String
-    private var pending = Batch()
+    private var pending = CopyRows()
     private var appended = false
-
-    private struct Batch {
-        var sequences: [Int64] = []
-        var actors: [String] = []
-        var actions: [String] = []
-        var subjects: [String] = []
-        var details: [String] = []
-        var previous: [String] = []
-        var hashes: [String] = []
-    }
 
     static let batchSize = 10_000
 
@@ -58,34 +48,27 @@ struct PostgresAudit {
     mutating func append(_ content: AuditChain.Content) async throws {
         let next = sequence + 1
         let sealed = AuditChain.link(previousHash: hash, sequence: next, contentDigest: content.digest)
-        pending.sequences.append(next)
-        pending.actors.append(content.actor)
-        pending.actions.append(content.action.rawValue)
-        pending.subjects.append(content.subject)
-        pending.details.append(content.detailsJSON)
-        pending.previous.append(hash)
-        pending.hashes.append(sealed)
+        pending.integer(next)
+        pending.integer(recordedAt)
+        pending.text(content.actor)
+        pending.text(content.action.rawValue)
+        pending.text(content.subject)
+        pending.text(content.detailsJSON)
+        pending.text(hash)
+        pending.text(sealed)
+        pending.endRow()
         sequence = next
         hash = sealed
         appended = true
-        if pending.sequences.count >= Self.batchSize { try await flush() }
+        if pending.count >= Self.batchSize { try await flush() }
     }
 
     mutating func flush() async throws {
-        guard !pending.sequences.isEmpty else { return }
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(pending.sequences.count * 400)
-        for index in pending.sequences.indices {
-            PostgresConsentStore.appendCopyLine([
-                .integer(pending.sequences[index]), .integer(recordedAt), .text(pending.actors[index]), .text(pending.actions[index]),
-                .text(pending.subjects[index]), .text(pending.details[index]), .text(pending.previous[index]), .text(pending.hashes[index]),
-            ], to: &buffer)
-        }
-        pending = Batch()
-        let data = buffer
-        try await connection.copyFrom(table: "audit_log",
-                                      columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
-                                      logger: logger) { writer in try await writer.write(data) }
+        let rows = pending
+        pending = CopyRows()
+        try await connection.copy(rows, into: "audit_log",
+                                  columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
+                                  logger: logger)
     }
 
     /// Sends what is left and records the new head; call once, after the last append.

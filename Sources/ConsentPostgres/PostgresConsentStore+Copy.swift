@@ -43,13 +43,9 @@ extension PostgresConsentStore {
                     let rows = try source.rows(table, offset: offset, limit: batchSize)
                     guard !rows.isEmpty else { break }
                     offset += rows.count
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(rows.count * 64)
-                    for row in rows { Self.appendCopyLine(row, to: &buffer) }
-                    let data = buffer
-                    try await connection.copyFrom(table: table.name, columns: table.columns, logger: self.logger) { writer in
-                        try await writer.write(data)
-                    }
+                    var encoded = CopyRows(capacity: rows.count * 64)
+                    for row in rows { encoded.row(row) }
+                    try await connection.copy(encoded, into: table.name, columns: table.columns, logger: self.logger)
                     progress(table.name, offset)
                 }
                 if let serial = table.serial {
@@ -77,29 +73,5 @@ extension PostgresConsentStore {
             }
             return counts
         }
-    }
-
-    /// One line of COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
-    static func appendCopyLine(_ row: [StoredValue], to buffer: inout ByteBuffer) {
-        for (index, value) in row.enumerated() {
-            if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-            switch value {
-            case .null:
-                buffer.writeStaticString("\\N")
-            case .integer(let number):
-                buffer.writeString(String(number))
-            case .text(let text):
-                for byte in text.utf8 {
-                    switch byte {
-                    case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                    case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-                    case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-                    case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-                    default: buffer.writeInteger(byte)
-                    }
-                }
-            }
-        }
-        buffer.writeInteger(UInt8(ascii: "\n"))
     }
 }

@@ -65,64 +65,6 @@ extension PostgresConsentStore: ConsentStore {
 
     // MARK: Members
 
-    public func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
-        where Lines.Element == ImportLine<MemberRecord> {
-        // Streamed inside one transaction (all or nothing): lines go to a temporary table with
-        // COPY in batches, audit entries likewise, then one upsert moves them into `members`.
-        let source = UncheckedIterator(lines.makeIterator())
-        let now = now()
-        let sourceJSON = JSONWriter.string(options.source)
-        return try await write { connection in
-            var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
-            try await connection.query("""
-                CREATE TEMP TABLE import_members (line BIGINT, id TEXT, birth_date TEXT, country TEXT, notified_at BIGINT, data TEXT)
-                ON COMMIT DROP
-                """, logger: self.logger)
-            var report = ImportReport()
-            var buffer = ByteBuffer()
-            var pending = 0
-            func send() async throws {
-                guard pending > 0 else { return }
-                let data = buffer
-                try await connection.copyFrom(table: "import_members", columns: ["line", "id", "birth_date", "country", "notified_at", "data"],
-                                              logger: self.logger) { writer in try await writer.write(data) }
-                buffer.clear()
-                pending = 0
-            }
-            while let line = source.next() {
-                report.read += 1
-                if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
-                switch line.record {
-                case .failure(let error):
-                    guard options.skipInvalid else { throw error }
-                    report.skipped += 1
-                    options.onSkip(error)
-                case .success(let record):
-                    let member = record.member
-                    let data = MemberRecords.dataJSON(record.data)
-                    Self.appendCopyLine([.integer(Int64(line.line)), .text(member.id.rawValue), member.birthDate.map { .text($0.description) } ?? .null,
-                                         .text(member.country.description), member.notifiedAt.map { .integer(Timestamp.microseconds($0)) } ?? .null,
-                                         .text(data)], to: &buffer)
-                    try await audit.append(StoredRecords.memberAudit(member, dataJSON: data, sourceJSON: sourceJSON, actor: options.actor,
-                                                                     recordedAt: audit.recordedAtText))
-                    report.imported += 1
-                    pending += 1
-                    if pending >= 50_000 { try await send() }
-                }
-            }
-            try await send()
-            // The last line for an id wins, as in the SQLite store.
-            try await connection.query("""
-                INSERT INTO members (id, birth_date, country, notified_at, data, updated_at)
-                SELECT DISTINCT ON (id) id, birth_date, country, notified_at, data, \(audit.recordedAt) FROM import_members ORDER BY id, line DESC
-                ON CONFLICT (id) DO UPDATE SET birth_date = excluded.birth_date, country = excluded.country,
-                    notified_at = excluded.notified_at, data = excluded.data, updated_at = excluded.updated_at
-                """, logger: self.logger)
-            try await audit.finish()
-            return report
-        }
-    }
-
     public func member(_ id: MemberID) async throws -> MemberRecord? {
         try await read { connection in
             for try await row in try await connection.query("SELECT id, birth_date, country, notified_at, data FROM members WHERE id = \(id.rawValue)",
@@ -136,62 +78,6 @@ extension PostgresConsentStore: ConsentStore {
     }
 
     // MARK: Ledger
-
-    public func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
-        where Lines.Element == ImportLine<ConsentEvent> {
-        var report = ImportReport()
-        var events: [(line: Int, event: ConsentEvent)] = []
-        for line in lines {
-            report.read += 1
-            if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
-            switch line.record {
-            case .failure(let error):
-                guard options.skipInvalid, case .invalidRecord = error else { throw error }
-                report.skipped += 1
-                options.onSkip(error)
-            case .success(let event):
-                events.append((line.line, event))
-            }
-        }
-        let now = now()
-        let prepared = events
-        let skipInvalid = options.skipInvalid
-        let source = options.source
-        let (imported, unknown) = try await write { connection -> (Int, [(Int, MemberID)]) in
-            var audit = try await PostgresAudit.begin(connection, now: now, logger: self.logger)
-            // Which members exist, so an unknown one names its line (or is skipped) before anything is written.
-            var known = Set<String>()
-            for try await id in try await connection.query("SELECT id FROM members WHERE id = ANY(\(Array(Set(prepared.map(\.event.member.rawValue))))::text[])",
-                                                            logger: self.logger).decode(String.self) { known.insert(id) }
-            var unknown: [(Int, MemberID)] = []
-            var kept: [ConsentEvent] = []
-            for (line, event) in prepared {
-                if known.contains(event.member.rawValue) { kept.append(event) } else {
-                    guard skipInvalid else {
-                        throw ConsentError.invalidRecord(source: source, line: line, field: "member",
-                                                         message: "\(JSONWriter.string(event.member.rawValue)) is not a known member; import members first")
-                    }
-                    unknown.append((line, event.member))
-                }
-            }
-            var start = 0
-            while start < kept.count {
-                let batch = Array(kept[start..<min(start + PostgresAudit.batchSize, kept.count)])
-                start += batch.count
-                try await self.insertEvents(batch, recordedAt: audit.recordedAt, connection: connection)
-                for event in batch { try await audit.append(StoredRecords.choiceAudit(event, recordedAt: audit.recordedAtText)) }
-            }
-            try await audit.finish()
-            return (kept.count, unknown)
-        }
-        for (line, member) in unknown {
-            report.skipped += 1
-            options.onSkip(.invalidRecord(source: source, line: line, field: "member",
-                                          message: "\(JSONWriter.string(member.rawValue)) is not a known member; import members first"))
-        }
-        report.imported = imported
-        return report
-    }
 
     /// Inserts events in order (their sequence numbers follow the array), returning the sequences.
     @discardableResult
@@ -265,14 +151,4 @@ extension PostgresConsentStore: ConsentStore {
             return events
         }
     }
-}
-
-/// A sequence's iterator moved into the transaction's closure; it is used there only, one
-/// element at a time, before the import returns.
-final class UncheckedIterator<Base: IteratorProtocol>: @unchecked Sendable {
-    private var base: Base
-
-    init(_ base: Base) { self.base = base }
-
-    func next() -> Base.Element? { base.next() }
 }

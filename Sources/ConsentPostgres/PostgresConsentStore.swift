@@ -44,7 +44,7 @@ public final class PostgresConsentStore: Sendable {
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         do {
-            try await withTimeout(connectTimeout, "connecting") {
+            _ = try await withTimeout(connectTimeout, "connecting") {
                 try await client.query("SELECT 1", logger: logger)
             }
             if migrate { try await self.migrate() }

@@ -27,6 +27,8 @@ public enum StoreContract {
         ("reimportingAMemberUpdatesIt", reimportingAMemberUpdatesIt),
         ("choicesAppendInOrderAndUnknownMembersAreRefused", choicesAppendInOrderAndUnknownMembersAreRefused),
         ("consentImportNamesTheLineOfAnUnknownMember", consentImportNamesTheLineOfAnUnknownMember),
+        ("largeImportsKeepFileOrderAndTheLastLineWins", largeImportsKeepFileOrderAndTheLastLineWins),
+        ("textIsStoredExactlyAsGiven", textIsStoredExactlyAsGiven),
         ("snapshotSeesOnlyWhatHappenedByItsInstant", snapshotSeesOnlyWhatHappenedByItsInstant),
         ("aSnapshotOfSomeMembersMatchesTheFullSnapshot", aSnapshotOfSomeMembersMatchesTheFullSnapshot),
         ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
@@ -171,6 +173,66 @@ public enum StoreContract {
             try await store.importChoices(lines(events), options: ImportOptions(source: "c.jsonl", actor: "import"))
         }
         try expect(try await store.history(of: MemberID("a")!).isEmpty, "the aborted import wrote nothing")
+    }
+
+    /// Imports larger than any store's batch, with an id repeated across batches, first into an
+    /// empty store and then into one that has members; then choices across batches with an
+    /// unknown member skipped.
+    static func largeImportsKeepFileOrderAndTheLastLineWins(_ store: any ConsentStore) async throws {
+        try await store.applyPolicy(try policy(), actor: "test")
+        var records = (0..<25_000).map { member("m\($0)") }
+        records.append(member("m7", country: "US", born: nil))
+        records.append(member("m20000", country: "FR"))
+        var report = try await store.importMembers(lines(records), options: ImportOptions(source: "m.jsonl", actor: "test"))
+        try expect(report == ImportReport(read: 25_002, imported: 25_002), "every line imported: \(report)")
+        let m7 = try await store.member(MemberID("m7")!)
+        try expect(m7?.member.country == CountryCode("US") && m7?.member.birthDate == nil, "the last line for an id wins")
+        try expect(try await store.member(MemberID("m20000")!)?.member.country == CountryCode("FR"), "also across batches")
+        try expect(try await store.member(MemberID("m0")!)?.member.country == CountryCode("DE"), "other members as imported")
+        try expect(try await store.decisionSnapshot(asOf: t0).count == 25_000, "one member per id")
+
+        report = try await store.importMembers(lines([member("m7", country: "SE"), member("new"), member("m7", country: "NO")]),
+                                               options: ImportOptions(source: "m2.jsonl", actor: "test"))
+        try expect(report == ImportReport(read: 3, imported: 3), "second import: \(report)")
+        try expect(try await store.member(MemberID("m7")!)?.member.country == CountryCode("NO"), "into a store with members, the last line wins")
+        try expect(try await store.member(MemberID("new")!) != nil, "and new members are added")
+        try expect(try await store.decisionSnapshot(asOf: t0).count == 25_001, "one member per id after the second import")
+
+        var events = (0..<25_000).map { index in
+            ConsentEvent(member: MemberID("m\(index % 100)")!, choice: index % 2 == 0 ? .off : .on, channel: .import,
+                         at: t0.addingTimeInterval(Double(index)), actor: "import")
+        }
+        events.insert(ConsentEvent(member: MemberID("ghost")!, choice: .off, channel: .import, at: t0, actor: "import"), at: 21_000)
+        let skipped = SkippedLines()
+        report = try await store.importChoices(lines(events), options: ImportOptions(source: "c.jsonl", actor: "import", skipInvalid: true,
+                                                                                     onSkip: { skipped.add($0) }))
+        try expect(report == ImportReport(read: 25_001, imported: 25_000, skipped: 1), "choices: \(report)")
+        try expect(skipped.errors.count == 1 && { if case .invalidRecord("c.jsonl", 21_001, "member", _) = skipped.errors[0] { true } else { false } }(),
+                   "the unknown member's line is named: \(skipped.errors)")
+        let history = try await store.history(of: MemberID("m5")!)
+        let sequences = history.compactMap(\.sequence)
+        try expect(history.count == 250 && history.allSatisfy { $0.choice == .on } && sequences == sequences.sorted()
+                   && history.map(\.at) == history.map(\.at).sorted(), "a member's choices in file order")
+        let verification = try await store.verifyAuditChain()
+        try expect(verification.entries == 1 + 25_002 + 3 + 25_000, "one audit entry per change: \(verification.entries)")
+    }
+
+    /// Backslashes, tabs, line breaks and other control characters survive every bulk path
+    /// (PostgreSQL's COPY gives them meaning) and the audit chain still verifies.
+    static func textIsStoredExactlyAsGiven(_ store: any ConsentStore) async throws {
+        try await store.applyPolicy(try policy(), actor: "test")
+        let actor = "ops\tteam\r\n\\N \\\u{01}end"
+        var record = member("odd")
+        record.data = [.profileHeadline: #""C:\\temp\t\"quoted\" \u0001""#, .accountName: #""Zoë \\N""#]
+        _ = try await store.importMembers(lines([record]), options: ImportOptions(source: "odd\tname\n.jsonl", actor: actor))
+        _ = try await store.importChoices(lines([ConsentEvent(member: MemberID("odd")!, choice: .off, channel: .import, at: t0, actor: actor)]),
+                                          options: ImportOptions(source: "c.jsonl", actor: actor))
+        try expect(try await store.member(MemberID("odd")!)?.data == record.data, "data text exactly as imported")
+        try expect(try await store.history(of: MemberID("odd")!).map(\.actor) == [actor], "the ledger's actor exactly as given")
+        var actors: [String] = []
+        try await store.auditEntries(from: nil, to: nil) { actors.append($0.actor) }
+        try expect(actors == ["test", actor, actor], "audit actors exactly as given: \(actors)")
+        try expect(try await store.verifyAuditChain().entries == 3, "the chain verifies")
     }
 
     static func snapshotSeesOnlyWhatHappenedByItsInstant(_ store: any ConsentStore) async throws {

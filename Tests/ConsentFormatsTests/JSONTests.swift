@@ -1,3 +1,4 @@
+import ConsentCore
 import ConsentFormats
 import Testing
 
@@ -23,5 +24,46 @@ struct JSONTests {
 
     @Test func controlCharactersAreEscaped() {
         #expect(JSONWriter.string("a\u{01}b\"") == #""a\u0001b\"""#)
+    }
+}
+
+struct CanonicalWritingTests {
+    @Test func stringFieldsEscapeOnlyWhatJSONRequires() {
+        var writer = JSONObjectWriter()
+        writer.stringField("a", "plain text that is longer than sixteen bytes")
+        writer.stringField("b", "tab\there, quote \" and backslash \\ after sixteen bytes")
+        writer.stringField("c", nil as String?)
+        #expect(writer.finish() == #"{"a":"plain text that is longer than sixteen bytes","b":"tab\there, quote \" and backslash \\ after sixteen bytes","c":null}"#)
+    }
+
+    @Test func theDigestIsTheDigestOfTheText() {
+        var writer = JSONObjectWriter()
+        writer.field("x", "[1,2]")
+        writer.stringField("y", "é")
+        let copy = writer
+        #expect(copy.finishDigest() == Digest.sha256Hex(writer.finish()))
+    }
+
+    @Test func memberDataIsWrittenInByteOrderOfCategories() {
+        let data: [Category: String] = [.serviceIPAddress: "\"10.0.0.1\"", .accountName: "\"Ana\"", .accountEmail: "\"a@example.com\"",
+                                        .profileHeadline: "null"]
+        #expect(MemberRecords.dataJSON(data)
+                == #"{"account.email":"a@example.com","account.name":"Ana","profile.headline":null,"service.ip_address":"10.0.0.1"}"#)
+        #expect(MemberRecords.dataJSON([:]) == "{}")
+    }
+
+    @Test func categoriesAreFoundByTheirBytesAndHashByCase() {
+        for (position, category) in Category.allCases.enumerated() {
+            #expect(category.position == position)
+            let found = Array(category.rawValue.utf8).withUnsafeBufferPointer { Category(utf8: $0) }
+            #expect(found == category)
+        }
+        #expect(Array("account.nam".utf8).withUnsafeBufferPointer { Category(utf8: $0) } == nil)
+        #expect(Set(Category.allCases).count == Category.allCases.count)
+    }
+
+    @Test(arguments: [("2025-01-09", "2025-01-09"), ("0099-12-31", "0099-12-31")])
+    func datesAreWrittenWithPadding(input: String, expected: String) {
+        #expect(CivilDate(parsing: input)?.description == expected)
     }
 }

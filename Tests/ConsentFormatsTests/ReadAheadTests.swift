@@ -38,3 +38,31 @@ final class Counter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+struct ReadAheadBatchesTests {
+    @Test func everyElementArrivesInOrderInBatches() async {
+        let batches = ReadAheadBatches(0..<10_007, batchSize: 100, depth: 2, makeBatch: { [Int]() }) { batch, value in batch.append(value * 2) }
+        defer { batches.cancel() }
+        var seen: [Int] = []
+        var sizes: [Int] = []
+        while let batch = await batches.next() {
+            seen += batch
+            sizes.append(batch.count)
+        }
+        #expect(seen == Array(0..<10_007).map { $0 * 2 })
+        #expect(sizes.count == 101 && sizes.dropLast().allSatisfy { $0 == 100 } && sizes.last == 7)
+    }
+
+    @Test func cancellingStopsTheProducerWithinTheBound() async {
+        let produced = Counter()
+        let batches = ReadAheadBatches(0..<1_000_000, batchSize: 10, depth: 2, makeBatch: { 0 }) { sum, value in
+            produced.increment()
+            sum += value
+        }
+        _ = await batches.next()
+        batches.cancel()
+        // One batch taken, at most `depth` waiting, one in hand when the producer saw the cancellation.
+        #expect(produced.value <= 10 * 4, "produced \(produced.value)")
+        #expect(await batches.next() == nil)
+    }
+}
