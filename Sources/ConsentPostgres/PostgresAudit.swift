@@ -13,8 +13,6 @@ struct PostgresAudit {
     let recordedAt: Int64
     /// The recorded-at text of every entry (one transaction, one instant).
     let recordedAtText: String
-    private var sequence: Int64
-    private var hash: String
     private var pending = CopyRows()
     private var appended = false
 
@@ -36,7 +34,7 @@ struct PostgresAudit {
         self.logger = logger
         recordedAt = Timestamp.microseconds(now)
         recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(recordedAt))
-        (sequence, hash) = head
+        chain = AuditRows(sequence: head.0, hash: head.1, recordedAt: recordedAt)
     }
 
     mutating func append(actor: String, action: AuditAction, subject: String, details: [String: String]) async throws {
@@ -46,35 +44,67 @@ struct PostgresAudit {
 
     /// Appends content digested elsewhere (at ``recordedAtText``): only the link is computed here.
     mutating func append(_ content: AuditChain.Content) async throws {
-        let next = sequence + 1
-        let sealed = AuditChain.link(previousHash: hash, sequence: next, contentDigest: content.digest)
-        pending.integer(next)
-        pending.integer(recordedAt)
-        pending.text(content.actor)
-        pending.text(content.action.rawValue)
-        pending.text(content.subject)
-        pending.text(content.detailsJSON)
-        pending.text(hash)
-        pending.text(sealed)
-        pending.endRow()
-        sequence = next
-        hash = sealed
+        var chain = chain
+        chain.append(content, to: &pending)
+        self.chain = chain
         appended = true
         if pending.count >= Self.batchSize { try await flush() }
+    }
+
+    /// Where the chain ends now: rows linked elsewhere start from it (``AuditRows``).
+    private(set) var chain: AuditRows
+
+    /// Sends rows linked elsewhere from ``chain``; `end` is where they left the chain.
+    mutating func append(linked rows: CopyRows, end: AuditRows) async throws {
+        guard !rows.isEmpty else { return }
+        try await flush()
+        try await connection.copy(rows, into: "audit_log", columns: AuditRows.columns, logger: logger)
+        chain = end
+        appended = true
     }
 
     mutating func flush() async throws {
         let rows = pending
         pending = CopyRows()
-        try await connection.copy(rows, into: "audit_log",
-                                  columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
-                                  logger: logger)
+        try await connection.copy(rows, into: "audit_log", columns: AuditRows.columns, logger: logger)
     }
 
     /// Sends what is left and records the new head; call once, after the last append.
     mutating func finish() async throws {
         guard appended else { return }
         try await flush()
-        try await connection.query("UPDATE audit_head SET sequence = \(sequence), hash = \(hash) WHERE singleton = 1", logger: logger)
+        try await connection.query("UPDATE audit_head SET sequence = \(chain.sequence), hash = \(chain.hash) WHERE singleton = 1", logger: logger)
+    }
+}
+
+/// Links audit entries after a chain's end and writes them as `audit_log` COPY rows. It needs
+/// no connection, so an import's parsing thread links its entries as it goes.
+struct AuditRows: Sendable {
+    static let columns = ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"]
+
+    private(set) var sequence: Int64
+    private(set) var hash: String
+    let recordedAt: Int64
+
+    init(sequence: Int64, hash: String, recordedAt: Int64) {
+        self.sequence = sequence
+        self.hash = hash
+        self.recordedAt = recordedAt
+    }
+
+    mutating func append(_ content: AuditChain.Content, to rows: inout CopyRows) {
+        let next = sequence + 1
+        let sealed = AuditChain.link(previousHash: hash, sequence: next, contentDigest: content.digest)
+        rows.integer(next)
+        rows.integer(recordedAt)
+        rows.text(content.actor)
+        rows.text(content.action.rawValue)
+        rows.text(content.subject)
+        rows.text(content.detailsJSON)
+        rows.text(hash)
+        rows.text(sealed)
+        rows.endRow()
+        sequence = next
+        hash = sealed
     }
 }

@@ -16,8 +16,12 @@ extension PostgresConsentStore {
     private static let stagedMemberColumns = ["line", "id", "birth_date", "country", "notified_at", "data"]
 
     private struct MemberBatch: Sendable {
-        /// Per line, in order: the audit entry of an imported member, or why the line was refused.
-        var outcomes: [Result<AuditChain.Content, ConsentError>] = []
+        /// Per line, in order: nil for an imported member, or why the line was refused.
+        var outcomes: [ConsentError?] = []
+        /// The imported members' audit entries, linked into the chain.
+        var audit = CopyRows()
+        /// Where those entries left the chain.
+        var chain: AuditRows
         /// Rows for `members` itself: the first line of an id, into a table that was empty.
         var direct = CopyRows()
         /// Rows for the staging table: an id seen before in this file, or any line when the
@@ -41,15 +45,18 @@ extension PostgresConsentStore {
     }
 
     /// Starts parsing, digesting and encoding `lines` on a second thread.
-    private static func memberBatches(_ lines: AnySequence<ImportLine<MemberRecord>>, direct: Bool, recordedAt: Int64,
+    private static func memberBatches(_ lines: AnySequence<ImportLine<MemberRecord>>, direct: Bool, chain start: AuditRows,
                                       recordedAtText: String, sourceJSON: String, actor: String) -> ReadAheadBatches<MemberBatch> {
         // Hashes of the ids seen so far (8 bytes a member): equal ids have equal hashes, so
         // a hash seen for the first time is an id seen for the first time.
         var seen = Set<Int>()
-        return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch() }) { batch, line in
+        // The chain is linked here, in line order: the connection's task only sends bytes.
+        var chain = start
+        let recordedAt = start.recordedAt
+        return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch(chain: chain) }) { batch, line in
             switch line.record {
             case .failure(let error):
-                batch.outcomes.append(.failure(error))
+                batch.outcomes.append(error)
             case .success(let record):
                 let member = record.member
                 let data = MemberRecords.dataJSON(record.data)
@@ -60,8 +67,10 @@ extension PostgresConsentStore {
                     batch.repeatedIDs = batch.repeatedIDs || !first
                     Self.memberRow(member, data: data, line: line.line, updatedAt: nil, to: &batch.staged)
                 }
-                batch.outcomes.append(.success(StoredRecords.memberAudit(member, dataJSON: data, sourceJSON: sourceJSON,
-                                                                         actor: actor, recordedAt: recordedAtText)))
+                chain.append(StoredRecords.memberAudit(member, dataJSON: data, sourceJSON: sourceJSON, actor: actor, recordedAt: recordedAtText),
+                             to: &batch.audit)
+                batch.chain = chain
+                batch.outcomes.append(nil)
             }
         }
     }
@@ -82,25 +91,24 @@ extension PostgresConsentStore {
                 CREATE TEMP TABLE import_members (line BIGINT, id TEXT, birth_date TEXT, country TEXT, notified_at BIGINT, data TEXT)
                 ON COMMIT DROP
                 """, logger: self.logger)
-            let batches = Self.memberBatches(lines.base, direct: empty, recordedAt: audit.recordedAt, recordedAtText: audit.recordedAtText,
+            let batches = Self.memberBatches(lines.base, direct: empty, chain: audit.chain, recordedAtText: audit.recordedAtText,
                                              sourceJSON: sourceJSON, actor: options.actor)
             defer { batches.cancel() }
             var report = ImportReport()
             var staged = false, repeated = false
             while let batch = await batches.next() {
-                for outcome in batch.outcomes {
+                for failure in batch.outcomes {
                     report.read += 1
                     if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
-                    switch outcome {
-                    case .failure(let error):
-                        guard options.skipInvalid else { throw error }
+                    if let failure {
+                        guard options.skipInvalid else { throw failure }
                         report.skipped += 1
-                        options.onSkip(error)
-                    case .success(let content):
-                        try await audit.append(content)
+                        options.onSkip(failure)
+                    } else {
                         report.imported += 1
                     }
                 }
+                try await audit.append(linked: batch.audit, end: batch.chain)
                 try await connection.copy(batch.direct, into: "members", columns: Self.memberColumns, logger: self.logger)
                 try await connection.copy(batch.staged, into: "import_members", columns: Self.stagedMemberColumns, logger: self.logger)
                 staged = staged || !batch.staged.isEmpty
