@@ -18,46 +18,63 @@ extension PostgresConsentStore {
 
     /// Members in id order (byte order, as `COLLATE "C"`), each with their entries. The ledger
     /// and the members are read at once on two connections that share one exported snapshot:
-    /// PostgreSQL and the decoding here each get both cores.
+    /// PostgreSQL and the decoding here each get both cores. Both arrive packed, a few thousand
+    /// rows to a value (``PackedRows``).
     private func snapshot(asOf: Date, members ids: [String]?) async throws -> DecisionSnapshot {
         let asOfMicros = Timestamp.microseconds(asOf)
         let (first, members) = try await readInParallel { first in
             // Ledger entries grouped by member in decision order, as one flat array and a range
-            // per member. Cells are read as raw binary values: decoding a million rows through
-            // tuples costs seconds.
+            // per member. A chunk holds whole members, in order.
             var entries: [ConsentHistory.Entry] = []
             var ranges: [Int64: Range<Int>] = [:]
-            var current: (key: Int64, start: Int)?
             for try await row in try await first.query("""
-                SELECT e.member_key, e.at, e.choice = 'on', e.channel FROM consent_events e
-                WHERE e.at <= \(asOfMicros) AND (\(ids)::text[] IS NULL OR e.member_key IN (SELECT member_key FROM members WHERE id = ANY(\(ids)::text[])))
-                ORDER BY e.member_key, e.at, e.sequence
+                SELECT count(*), string_agg(\(unescaped: PackedRows.row("member_key::text", "at::text", "CASE WHEN choice = 'on' THEN '1' ELSE '0' END",
+                                                             "channel")), chr(30) ORDER BY member_key, at, sequence)
+                FROM consent_events
+                WHERE at <= \(asOfMicros) AND (\(ids)::text[] IS NULL OR member_key IN (SELECT member_key FROM members WHERE id = ANY(\(ids)::text[])))
+                GROUP BY member_key / 4096
                 """, logger: self.logger) {
                 var cells = row.makeIterator()
-                guard let key = cells.next().flatMap(RawCell.int64), let at = cells.next().flatMap(RawCell.int64),
-                      let on = cells.next().flatMap(RawCell.bool), let channel = cells.next().flatMap(RawCell.channel)
-                else { throw ConsentError.storeUnavailable("a ledger row is not readable") }
-                if current?.key != key {
-                    if let current { ranges[current.key] = current.start..<entries.count }
-                    current = (key, entries.count)
+                guard let count = cells.next().flatMap(RawCell.int64), let packed = cells.next() else {
+                    throw ConsentError.storeUnavailable("a ledger chunk is not readable")
                 }
-                entries.append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(at), choice: on ? .on : .off, channel: channel))
+                var current: (key: Int64, start: Int)?
+                let rows = try PackedRows.forEach(in: packed, fields: 4) { bytes, fields in
+                    guard let key = PackedRows.int64(bytes, fields[0]), let at = PackedRows.int64(bytes, fields[1]),
+                          let channel = RawCell.channel(UnsafeRawBufferPointer(rebasing: bytes[fields[3]]))
+                    else { throw ConsentError.storeUnavailable("a ledger row is not readable") }
+                    if current?.key != key {
+                        if let current { ranges[current.key] = current.start..<entries.count }
+                        current = (key, entries.count)
+                    }
+                    entries.append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(at), choice: bytes[fields[2].lowerBound] == UInt8(ascii: "1") ? .on : .off,
+                                                        channel: channel))
+                }
+                if let current { ranges[current.key] = current.start..<entries.count }
+                guard rows == count else { throw ConsentError.storeUnavailable("a ledger chunk holds \(rows) rows, not \(count)") }
             }
-            if let current { ranges[current.key] = current.start..<entries.count }
             let objections = try await self.objections(connection: first, asOf: asOfMicros)
             return (entries, ranges, objections)
         } second: { second in
             var members: [(key: Int64, member: Member)] = []
             for try await row in try await second.query("""
-                SELECT id, member_key, birth_date, country, notified_at FROM members
-                WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[]) ORDER BY id COLLATE "C"
+                SELECT count(*), string_agg(\(unescaped: PackedRows.row("id", "member_key::text", "coalesce(birth_date, '')", "country",
+                                                             "coalesce(notified_at::text, '')")), chr(30) ORDER BY n)
+                FROM (SELECT id, member_key, birth_date, country, notified_at, row_number() OVER (ORDER BY id COLLATE "C") AS n
+                      FROM members WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[])) AS ordered
+                GROUP BY (n - 1) / 4096 ORDER BY (n - 1) / 4096
                 """, logger: self.logger) {
                 var cells = row.makeIterator()
-                guard let id = cells.next().flatMap(RawCell.string), let key = cells.next().flatMap(RawCell.int64),
-                      let birthCell = cells.next(), let country = cells.next().flatMap(RawCell.string), let notifiedCell = cells.next()
-                else { throw ConsentError.storeUnavailable("a member row is not readable") }
-                members.append((key, try StoredRecords.member(id: id, birthDate: RawCell.string(birthCell), country: country,
-                                                              notifiedAt: RawCell.int64(notifiedCell))))
+                guard let count = cells.next().flatMap(RawCell.int64), let packed = cells.next() else {
+                    throw ConsentError.storeUnavailable("a member chunk is not readable")
+                }
+                let rows = try PackedRows.forEach(in: packed, fields: 5) { bytes, fields in
+                    guard let key = PackedRows.int64(bytes, fields[1]) else { throw ConsentError.storeUnavailable("a member row is not readable") }
+                    members.append((key, try StoredRecords.member(
+                        id: PackedRows.string(bytes, fields[0]), birthDate: fields[2].isEmpty ? nil : PackedRows.string(bytes, fields[2]),
+                        country: PackedRows.string(bytes, fields[3]), notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4]))))
+                }
+                guard rows == count else { throw ConsentError.storeUnavailable("a member chunk holds \(rows) rows, not \(count)") }
             }
             return members
         }
@@ -190,29 +207,15 @@ enum RawCell {
         return try? cell.decode(Int64.self)
     }
 
-    static func bool(_ cell: PostgresCell) -> Bool? {
-        guard let bytes = cell.bytes else { return nil }
-        if cell.format == .binary, bytes.readableBytes == 1 { return bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) != 0 }
-        return try? cell.decode(Bool.self)
-    }
-
-    static func string(_ cell: PostgresCell) -> String? {
-        guard let bytes = cell.bytes else { return nil }
-        return bytes.getString(at: bytes.readerIndex, length: bytes.readableBytes)
-    }
-
-    static func channel(_ cell: PostgresCell) -> ConsentCore.Channel? {
-        guard let bytes = cell.bytes else { return nil }
-        return bytes.withUnsafeReadableBytes { raw -> ConsentCore.Channel? in
-            switch (raw.count, raw.first) {
-            case (3, UInt8(ascii: "w")): .web
-            case (3, UInt8(ascii: "i")): .ios
-            case (7, UInt8(ascii: "a")): .android
-            case (3, UInt8(ascii: "a")): .api
-            case (3, UInt8(ascii: "g")): .gpc
-            case (6, UInt8(ascii: "i")): .import
-            default: nil
-            }
+    static func channel(_ raw: UnsafeRawBufferPointer) -> ConsentCore.Channel? {
+        switch (raw.count, raw.first) {
+        case (3, UInt8(ascii: "w")): .web
+        case (3, UInt8(ascii: "i")): .ios
+        case (7, UInt8(ascii: "a")): .android
+        case (3, UInt8(ascii: "a")): .api
+        case (3, UInt8(ascii: "g")): .gpc
+        case (6, UInt8(ascii: "i")): .import
+        default: nil
         }
     }
 }
