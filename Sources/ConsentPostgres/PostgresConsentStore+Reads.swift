@@ -16,7 +16,7 @@ extension PostgresConsentStore {
         try await snapshot(asOf: asOf, members: Array(Set(ids.map(\.rawValue))))
     }
 
-    /// Members in id order (byte order, as `COLLATE "C"`), each with their entries. The ledger
+    /// Members in id order (byte order), each with their entries. The ledger
     /// and the members are read at once on two connections that share one exported snapshot:
     /// PostgreSQL and the decoding here each get both cores. Both arrive packed, a few thousand
     /// rows to a value (``PackedRows``).
@@ -59,10 +59,9 @@ extension PostgresConsentStore {
             var members: [(key: Int64, member: Member)] = []
             for try await row in try await second.query("""
                 SELECT count(*), string_agg(\(unescaped: PackedRows.row("id", "member_key::text", "coalesce(birth_date, '')", "country",
-                                                             "coalesce(notified_at::text, '')")), chr(30) ORDER BY n)
-                FROM (SELECT id, member_key, birth_date, country, notified_at, row_number() OVER (ORDER BY id COLLATE "C") AS n
-                      FROM members WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[])) AS ordered
-                GROUP BY (n - 1) / 4096 ORDER BY (n - 1) / 4096
+                                                             "coalesce(notified_at::text, '')")), chr(30))
+                FROM members WHERE \(ids)::text[] IS NULL OR id = ANY(\(ids)::text[])
+                GROUP BY member_key / 4096
                 """, logger: self.logger) {
                 var cells = row.makeIterator()
                 guard let count = cells.next().flatMap(RawCell.int64), let packed = cells.next() else {
@@ -76,7 +75,11 @@ extension PostgresConsentStore {
                 }
                 guard rows == count else { throw ConsentError.storeUnavailable("a member chunk holds \(rows) rows, not \(count)") }
             }
-            return members
+            // Sorted here rather than by the server, which then only scans: this core is the
+            // one with time to spare.
+            // (Positions, not members, move while sorting.)
+            let order = members.indices.sorted { members[$0].member.id < members[$1].member.id }
+            return order.map { members[$0] }
         }
         let (ledger, ranges, objections) = first
         var snapshot = DecisionSnapshot()
