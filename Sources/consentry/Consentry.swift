@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The command-line tool: parses arguments, calls the core and the store, prints results.
 @main
@@ -19,4 +22,18 @@ struct Consentry: AsyncParsableCommand {
             MigrateCommand.self, MigrateStoreCommand.self, BenchDecideCommand.self,
         ]
     )
+
+    static func main() async {
+        #if canImport(Glibc)
+        // Imports hand batches from a parsing thread to the writer, which frees them: with
+        // glibc's default 128 KB trim threshold every freed batch shrank the heap and the next
+        // one faulted it back in (a 1M-line import spent a third of its time there).
+        // (mallopt is in <malloc.h>, which the Glibc module leaves out.)
+        if let mallopt = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            let M_TRIM_THRESHOLD: Int32 = -1
+            _ = unsafeBitCast(mallopt, to: (@convention(c) (Int32, Int32) -> Int32).self)(M_TRIM_THRESHOLD, 256 << 20)
+        }
+        #endif
+        await Self.main(nil)
+    }
 }
