@@ -57,6 +57,9 @@ extension PostgresConsentStore {
             return (entries, ranges, objections)
         } second: { second in
             var members: [(key: Int64, member: Member)] = []
+            // Every id's bytes, end to end, to sort by without touching the strings.
+            var idBytes: [UInt8] = []
+            var idEnds: [Int] = []
             for try await row in try await second.query("""
                 SELECT count(*), string_agg(\(unescaped: PackedRows.row("id", "member_key::text", "coalesce(birth_date, '')", "country",
                                                              "coalesce(notified_at::text, '')")), chr(30))
@@ -69,16 +72,26 @@ extension PostgresConsentStore {
                 }
                 let rows = try PackedRows.forEach(in: packed, fields: 5) { bytes, fields in
                     guard let key = PackedRows.int64(bytes, fields[1]) else { throw ConsentError.storeUnavailable("a member row is not readable") }
+                    idBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[fields[0]]))
+                    idEnds.append(idBytes.count)
                     members.append((key, try StoredRecords.member(
                         id: PackedRows.string(bytes, fields[0]), birthDate: fields[2].isEmpty ? nil : PackedRows.string(bytes, fields[2]),
                         country: PackedRows.string(bytes, fields[3]), notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4]))))
                 }
                 guard rows == count else { throw ConsentError.storeUnavailable("a member chunk holds \(rows) rows, not \(count)") }
             }
-            // Sorted here rather than by the server, which then only scans: this core is the
-            // one with time to spare.
-            // (Positions, not members, move while sorting.)
-            let order = members.indices.sorted { members[$0].member.id < members[$1].member.id }
+            // Sorted here rather than by the server, which then only scans. Positions move, and
+            // ids compare as bytes in one buffer: sorting a million takes a fraction of a second.
+            let order = idBytes.withUnsafeBufferPointer { ids in
+                idEnds.withUnsafeBufferPointer { ends in
+                    members.indices.sorted { a, b in
+                        let start = (a == 0 ? 0 : ends[a - 1], b == 0 ? 0 : ends[b - 1])
+                        let left = UnsafeBufferPointer(rebasing: ids[start.0..<ends[a]])
+                        let right = UnsafeBufferPointer(rebasing: ids[start.1..<ends[b]])
+                        return left.lexicographicallyPrecedes(right)
+                    }
+                }
+            }
             return order.map { members[$0] }
         }
         let (ledger, ranges, objections) = first
