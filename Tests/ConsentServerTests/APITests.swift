@@ -310,19 +310,23 @@ struct MultiInstanceTests {
                                     body: ByteBuffer(string: #"{"enabled": false}"#)) { #expect($0.status == .ok) }
             }
             let acknowledged = ContinuousClock.now
-            var sawOff: Duration?
-            // The bound is the cache's design (state trusted 0.5 s, bodies 0.4 s): measured to
-            // the moment the first request that showed "Off" was sent, not answered.
-            while sawOff == nil, ContinuousClock.now - acknowledged < .seconds(3) {
+            // The bound is the cache's design (state trusted 0.5 s, bodies 0.4 s): every request
+            // sent more than a second after the acknowledgement must show "Off", however long
+            // the answers take on a busy machine.
+            var answers: [(asked: Duration, off: Bool)] = []
+            while ContinuousClock.now - acknowledged < .milliseconds(1_500) || !answers.contains(where: { $0.asked > .seconds(1) }) {
                 let asked = ContinuousClock.now - acknowledged
+                guard asked < .seconds(30) else { break }
                 try await b.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
                     let body = try object(response.body)
-                    if body["enabled"] == .bool(false) { sawOff = asked }
+                    answers.append((asked, body["enabled"] == .bool(false)))
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            let delay = try #require(sawOff, "instance B never showed the Off")
-            #expect(delay <= .seconds(1), "B showed the stale On for \(delay)")
+            let late = answers.filter { $0.asked > .seconds(1) }
+            let stale = late.filter { !$0.off }.map(\.asked)
+            #expect(!late.isEmpty, "no request was sent after a second")
+            #expect(stale.isEmpty, "B showed the stale On after a second: \(stale)")
         }
     }
 
