@@ -79,8 +79,9 @@ public enum ObjectionText {
     }
 }
 
-/// Email addresses as Consentry accepts them: one `@`, a dotted domain, no spaces or control
-/// characters, at most 254 bytes. Deliverability is the mailer's business.
+/// Email addresses as Consentry accepts them: one `@`, a dotted domain, no white space
+/// (Unicode White_Space) or control characters (C0, DEL, C1), at most 254 bytes — the same
+/// rule as the `Email` pattern of the OpenAPI document. Deliverability is the mailer's business.
 public enum EmailAddress {
     public static func validated(_ text: String, field: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -89,7 +90,7 @@ public enum EmailAddress {
         let parts = trimmed.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               parts[1].first != ".", parts[1].last != ".",
-              !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+              !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
         else {
             throw ConsentError.invalidField(field: field, message: "\(jsonStringLiteral(trimmed)) is not an email address like name@example.com")
         }

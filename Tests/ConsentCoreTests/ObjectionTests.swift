@@ -85,14 +85,15 @@ struct ObjectionTests {
 }
 
 struct ObjectionRequestTests {
-    @Test(arguments: ["a@b.co", "  Sam.Doe+ai@example.com ", "x@🏻y.z", "名前@例え.jp"])
+    @Test(arguments: ["a@b.co", "  Sam.Doe+ai@example.com ", "x@🏻y.z", "名前@例え.jp", "ÿ\u{FEFF}@exa\u{A1}mple.com"])
     func addressesWithOneAtAndADottedDomainAreAccepted(_ text: String) throws {
         let email = try EmailAddress.validated(text, field: "email")
         #expect(email == text.trimmingCharacters(in: .whitespaces))
     }
 
     @Test(arguments: ["", "no-at.example.com", "two@@example.com", "@example.com", "a@example", "a@.example.com", "a@example.com.",
-                      "a b@example.com", "a@exa\u{0}mple.com", String(repeating: "a", count: 250) + "@b.co"])
+                      "a b@example.com", "a@exa\u{0}mple.com", String(repeating: "a", count: 250) + "@b.co",
+                      "a\u{96}b@example.com", "a@\u{85}example.com", "a@exa\u{A0}mple.com", "a\u{2028}@example.com"])
     func otherTextIsRefusedNamingTheField(_ text: String) {
         #expect(throws: ConsentError.self) { try EmailAddress.validated(text, field: "email") }
     }

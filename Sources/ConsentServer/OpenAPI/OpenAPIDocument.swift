@@ -215,10 +215,12 @@ components:
           description: Where to send updates (optional; blank or null means none)
           anyOf: [{ $ref: "#/components/schemas/Email" }, { type: string, maxLength: 0 }, { type: "null" }]
     Email:
-      description: An address with one @ and a dotted domain, no spaces, at most 254 bytes
+      description: >-
+        An address with one @ and a dotted domain, at most 254 bytes, without control characters
+        (C0, DEL, C1) or white space (Unicode White_Space)
       type: string
       maxLength: 254
-      pattern: "^[^@\\s\\x00-\\x1F\\x7F]+@[^@\\s.\\x00-\\x1F\\x7F][^@\\s\\x00-\\x1F\\x7F]*\\.[^@\\s\\x00-\\x1F\\x7F]*[^@\\s.\\x00-\\x1F\\x7F]$"
+      pattern: "^[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+@[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000.][^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*\\.[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000.]$"
     Extension:
       type: object
       required: [days, reason]
