@@ -8,111 +8,23 @@ import Foundation
 public enum ReadAhead {
     /// Runs `prepare` over `source` on a new thread and `consume` on this one. If `consume`
     /// throws, the producer is stopped and joined before the error is rethrown.
-    public static func run<Source: Sequence, Prepared>(
+    public static func run<Source: Sequence, Prepared: Sendable>(
         _ source: Source, batchSize: Int = 256, depth: Int = 16,
         prepare: @escaping (Source.Element) -> Prepared,
         consume: (Prepared) throws -> Void
     ) throws {
-        let channel = BatchChannel<Prepared>(depth: depth)
-        // The source and `prepare` move to the producer thread and are used only there.
-        let producer = Producer(source: source, prepare: prepare, channel: channel, batchSize: batchSize)
-        let thread = Thread { producer.run() }
-        thread.stackSize = 4 << 20
-        thread.start()
-        defer {
-            channel.cancel()
-            channel.waitUntilProducerIsDone()
+        let batches = ReadAheadBatches(source, batchSize: batchSize, depth: depth, makeBatch: { [Prepared]() }) { batch, element in
+            batch.append(prepare(element))
         }
-        while let batch = channel.take() {
+        defer { batches.cancel() }
+        while let batch = batches.take() {
             for item in batch { try consume(item) }
         }
     }
-
-    private final class Producer<Source: Sequence, Prepared>: @unchecked Sendable {
-        let source: Source
-        let prepare: (Source.Element) -> Prepared
-        let channel: BatchChannel<Prepared>
-        let batchSize: Int
-
-        init(source: Source, prepare: @escaping (Source.Element) -> Prepared, channel: BatchChannel<Prepared>, batchSize: Int) {
-            self.source = source
-            self.prepare = prepare
-            self.channel = channel
-            self.batchSize = batchSize
-        }
-
-        func run() {
-            defer { channel.finish() }
-            var batch: [Prepared] = []
-            batch.reserveCapacity(batchSize)
-            for element in source {
-                batch.append(prepare(element))
-                if batch.count == batchSize {
-                    guard channel.put(batch) else { return }
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { _ = channel.put(batch) }
-        }
-    }
 }
 
-/// A bounded FIFO of batches between one producer and one consumer.
-final class BatchChannel<Element>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var batches: [[Element]] = []
-    private var finished = false
-    private var cancelled = false
-    private let depth: Int
-
-    init(depth: Int) { self.depth = depth }
-
-    /// Blocks while full; false when the consumer has gone.
-    func put(_ batch: [Element]) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while batches.count >= depth && !cancelled { condition.wait() }
-        guard !cancelled else { return false }
-        batches.append(batch)
-        condition.broadcast()
-        return true
-    }
-
-    /// Blocks while empty; nil once the producer has finished and everything was taken.
-    func take() -> [Element]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while batches.isEmpty && !finished { condition.wait() }
-        guard !batches.isEmpty else { return nil }
-        // At most `depth` batches wait: removing the first is cheap, and frees it.
-        let batch = batches.removeFirst()
-        condition.broadcast()
-        return batch
-    }
-
-    func finish() {
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func waitUntilProducerIsDone() {
-        condition.lock()
-        while !finished { condition.wait() }
-        condition.unlock()
-    }
-}
-
-/// Batches prepared on a second thread for an async consumer, in order, at most `depth`
-/// batches ahead (bounded memory).
+/// Batches prepared on a second thread for a consumer, in order, at most `depth` batches ahead
+/// (bounded memory). The consumer takes them with ``next()`` (async) or ``take()`` (blocking).
 ///
 /// The PostgreSQL store's imports use it: parsing, digesting and encoding rows run on the new
 /// thread while the task that owns the connection streams the previous batches to the server.
@@ -176,6 +88,18 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// The next batch, blocking this thread until it is ready; nil after the last, and after
+    /// ``cancel()``.
+    public func take() -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !finished && !cancelled { condition.wait() }
+        guard !cancelled, !ready.isEmpty else { return nil }
+        let batch = ready.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+
     /// Stops the producer and waits until its thread has let go of the source.
     public func cancel() {
         condition.lock()
@@ -198,6 +122,7 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
             waiting.resume(returning: batch)
         } else {
             ready.append(batch)
+            condition.broadcast()
             condition.unlock()
         }
         return true
