@@ -14,7 +14,10 @@ struct PostgresAudit {
     /// The recorded-at text of every entry (one transaction, one instant).
     let recordedAtText: String
     private var pending = CopyRows()
-    private var appended = false
+    /// Where the chain ended when the head was locked.
+    private let startSequence: Int64
+    /// Where the chain ends now: rows linked elsewhere start from it (``AuditRows``).
+    private(set) var chain: AuditRows
 
     static let batchSize = 10_000
 
@@ -34,6 +37,7 @@ struct PostgresAudit {
         self.logger = logger
         recordedAt = Timestamp.microseconds(now)
         recordedAtText = Timestamp.format(Timestamp.fromMicroseconds(recordedAt))
+        startSequence = head.0
         chain = AuditRows(sequence: head.0, hash: head.1, recordedAt: recordedAt)
     }
 
@@ -44,15 +48,9 @@ struct PostgresAudit {
 
     /// Appends content digested elsewhere (at ``recordedAtText``): only the link is computed here.
     mutating func append(_ content: AuditChain.Content) async throws {
-        var chain = chain
         chain.append(content, to: &pending)
-        self.chain = chain
-        appended = true
         if pending.count >= Self.batchSize { try await flush() }
     }
-
-    /// Where the chain ends now: rows linked elsewhere start from it (``AuditRows``).
-    private(set) var chain: AuditRows
 
     /// Sends rows linked elsewhere from ``chain``; `end` is where they left the chain.
     mutating func append(linked rows: CopyRows, end: AuditRows) async throws {
@@ -60,7 +58,6 @@ struct PostgresAudit {
         try await flush()
         try await connection.copy(rows, into: "audit_log", columns: AuditRows.columns, logger: logger)
         chain = end
-        appended = true
     }
 
     mutating func flush() async throws {
@@ -71,7 +68,7 @@ struct PostgresAudit {
 
     /// Sends what is left and records the new head; call once, after the last append.
     mutating func finish() async throws {
-        guard appended else { return }
+        guard chain.sequence != startSequence else { return }
         try await flush()
         try await connection.query("UPDATE audit_head SET sequence = \(chain.sequence), hash = \(chain.hash) WHERE singleton = 1", logger: logger)
     }

@@ -79,19 +79,15 @@ extension PostgresConsentStore: ConsentStore {
 
     // MARK: Ledger
 
-    /// Inserts events in order (their sequence numbers follow the array), returning the sequences.
-    @discardableResult
-    private func insertEvents(_ events: [ConsentEvent], recordedAt: Int64, connection: PostgresConnection) async throws -> [Int64] {
-        var sequences: [Int64] = []
+    /// Appends one event to the ledger; its sequence number, or nil for an unknown member.
+    private func insertEvent(_ event: ConsentEvent, recordedAt: Int64, connection: PostgresConnection) async throws -> Int64? {
         for try await sequence in try await connection.query("""
             INSERT INTO consent_events (member_key, choice, channel, at, actor, recorded_at)
-            SELECT m.member_key, t.c, t.ch, t.a, t.x, \(recordedAt)
-            FROM unnest(\(events.map(\.member.rawValue))::text[], \(events.map(\.choice.rawValue))::text[], \(events.map(\.channel.rawValue))::text[],
-                        \(events.map { Timestamp.microseconds($0.at) })::bigint[], \(events.map(\.actor))::text[]) WITH ORDINALITY AS t(m, c, ch, a, x, o)
-            JOIN members m ON m.id = t.m ORDER BY t.o
+            SELECT member_key, \(event.choice.rawValue), \(event.channel.rawValue), \(Timestamp.microseconds(event.at)), \(event.actor), \(recordedAt)
+            FROM members WHERE id = \(event.member.rawValue)
             RETURNING sequence
-            """, logger: logger).decode(Int64.self) { sequences.append(sequence) }
-        return sequences
+            """, logger: logger).decode(Int64.self) { return sequence }
+        return nil
     }
 
     public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool) {
@@ -109,7 +105,7 @@ extension PostgresConsentStore: ConsentStore {
                 }
                 throw ConsentError.storeUnavailable("idempotency key names ledger entry \(reference), which is not readable")
             }
-            guard let sequence = try await self.insertEvents([event], recordedAt: audit.recordedAt, connection: connection).first else {
+            guard let sequence = try await self.insertEvent(event, recordedAt: audit.recordedAt, connection: connection) else {
                 throw ConsentError.unknownMember(event.member)
             }
             try await audit.append(StoredRecords.choiceAudit(event, recordedAt: audit.recordedAtText))
