@@ -58,11 +58,17 @@ final class OutputFile {
             }
         }
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        // Registered before it exists: an interruption the moment the file appears still finds
+        // the signal handlers in place and the name to delete.
+        PartialFiles.shared.add(temp)
         let opened = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard opened >= 0 else { throw GateError.output(path, String(cString: strerror(errno))) }
+        guard opened >= 0 else {
+            let reason = String(cString: strerror(errno))
+            PartialFiles.shared.remove(temp)
+            throw GateError.output(path, reason)
+        }
         temporary = temp
         fd = opened
-        PartialFiles.shared.add(temp)
         guard path.hasSuffix(".gz") else {
             sink = fd
             return
