@@ -42,23 +42,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The embedded store: one SQLite file through GRDB.
+        // The storage layer: every store operation written once, over a driver (SQLite or PostgreSQL).
+        .target(name: "ConsentStorage", dependencies: ["ConsentCore", "ConsentFormats"], swiftSettings: swiftSettings),
+        // The SQLite driver: one file through GRDB, the embedded default.
         .target(
             name: "ConsentSQLite",
             dependencies: [
-                "ConsentCore", "ConsentFormats",
+                "ConsentCore", "ConsentFormats", "ConsentStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
-        // The shared store: PostgreSQL through PostgresNIO, for several instances on one database.
+        // The PostgreSQL driver, through PostgresNIO: several instances on one database.
         .target(
             name: "ConsentPostgres",
             dependencies: [
-                "ConsentCore", "ConsentFormats",
+                "ConsentCore", "ConsentFormats", "ConsentStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -95,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "consentry",
             dependencies: [
-                "ConsentCore", "ConsentFormats", "ConsentSQLite", "ConsentPostgres", "ConsentServer", "ConsentTesting", "TrainingGate",
+                "ConsentCore", "ConsentFormats", "ConsentStorage", "ConsentSQLite", "ConsentPostgres", "ConsentServer", "ConsentTesting", "TrainingGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -111,12 +114,12 @@ let package = Package(
         .testTarget(name: "ConsentFormatsTests", dependencies: ["ConsentFormats", "ConsentTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsentSQLiteTests",
-            dependencies: ["ConsentSQLite", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ConsentSQLite", "ConsentStorage", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ConsentPostgresTests",
-            dependencies: ["ConsentPostgres", "ConsentTesting"],
+            dependencies: ["ConsentPostgres", "ConsentStorage", "ConsentTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

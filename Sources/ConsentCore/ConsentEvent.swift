@@ -96,3 +96,41 @@ public struct ConsentHistory: Sendable {
         return nil
     }
 }
+
+/// The ways a choice enters Consentry, and the channels each may record: a member's app or
+/// script says which app it is, the settings page is always `web`, and only the browser's
+/// signal is `gpc`.
+public enum ChoiceEntry: Sendable {
+    /// `PUT /api/v1/me/ai-training`: the mobile apps and the member's own API clients.
+    case memberAPI
+    /// The settings page's form.
+    case settingsPage
+    /// The browser's Global Privacy Control header.
+    case browserSignal
+
+    /// The channels this entry records, the first being the default.
+    public var channels: [Channel] {
+        switch self {
+        case .memberAPI: [.api, .ios, .android]
+        case .settingsPage: [.web]
+        case .browserSignal: [.gpc]
+        }
+    }
+
+    /// The channel `name` names (the default when nil), or an error listing the accepted ones.
+    public func channel(named name: String?) throws -> Channel {
+        guard let name else { return channels[0] }
+        guard let channel = Channel(rawValue: name), channels.contains(channel) else {
+            throw ConsentError.invalidField(field: "channel",
+                                            message: "\(jsonStringLiteral(name)) must be \(channels.map(\.rawValue).joined(separator: ", ", last: " or "))")
+        }
+        return channel
+    }
+}
+
+extension Array where Element == String {
+    /// "a, b or c".
+    func joined(separator: String, last: String) -> String {
+        count <= 1 ? joined() : dropLast().joined(separator: separator) + last + self[count - 1]
+    }
+}

@@ -95,7 +95,7 @@ public protocol ConsentStore: Sendable {
     func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool)
     /// Applies `transition` to the stored objection and appends the events it added, atomically.
     func updateObjection(_ id: ObjectionID, actor: String,
-                         _ transition: @Sendable (Objection) throws -> Objection) async throws -> Objection
+                         _ transition: @escaping @Sendable (Objection) throws -> Objection) async throws -> Objection
     func objection(_ id: ObjectionID) async throws -> Objection?
     /// Objections by receipt time, optionally only those whose current status is `status`.
     func objections(status: ObjectionStatus?) async throws -> [Objection]
@@ -149,9 +149,26 @@ extension ConsentStore {
 
 /// A client's `Idempotency-Key`, scoped to who sent it and what for, as the stores keep it: a
 /// SHA-256 (computed by the caller) so the table holds no member ids or client strings.
-public struct IdempotencyKey: Sendable, Equatable {
+///
+/// The rule: a key names one write of one kind. The first request with it writes; any later
+/// request with it (a retry, on any instance, even one racing the first) writes nothing and
+/// gets back what the first one recorded, marked `replayed`. Keys are kept in the transaction of
+/// the write they protect, so a key is never kept for a write that was rolled back.
+public struct IdempotencyKey: Sendable, Equatable, Hashable {
+    /// What a key protects.
+    public enum Write: String, Sendable {
+        case choice
+        case objection
+    }
+
     /// 64 lower-case hex digits.
     public let digest: String
 
     public init(digest: String) { self.digest = digest }
+
+    /// The scope a client's key is read in: the write and the member sending it, so that the
+    /// same header value from two members, or for two kinds of write, never collides.
+    public static func scope(_ write: Write, member: MemberID) -> String {
+        write.rawValue + "\u{0}" + member.rawValue
+    }
 }

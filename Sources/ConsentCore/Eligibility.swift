@@ -20,6 +20,16 @@ public enum Reason: String, Sendable, CaseIterable, Comparable {
     /// Whether this reason lets the data be used.
     public var isEligible: Bool { self == .optedIn || self == .includedByDefault }
 
+    /// Whether the member's own switch can change the outcome: not for facts the member does
+    /// not control (age, region, an unknown account) nor after an upheld objection, which
+    /// excludes them for good.
+    public var memberCanChange: Bool {
+        switch self {
+        case .memberUnknown, .ageUnknown, .minor, .regionNotInScope, .objectionUpheld: false
+        default: true
+        }
+    }
+
     /// Precedence: earlier cases win.
     public static func < (lhs: Reason, rhs: Reason) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

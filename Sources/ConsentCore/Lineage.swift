@@ -231,6 +231,11 @@ public protocol LineageStore: ConsentStore {
     /// Marks upheld objections whose member no dataset holds as `completed` (a member who was
     /// never in any dataset is done at once).
     func completeObjections(actor: String) async throws -> [ObjectionID]
+    /// Upholds or rejects an undecided objection, with a reason; an upheld one whose member no
+    /// dataset holds is completed in the same transaction (the one code path the server and the
+    /// CLI share).
+    func decideObjection(_ id: ObjectionID, outcome: ObjectionOutcome, reason: String, at instant: Date,
+                         actor: String) async throws -> Objection
 
     /// Records a model trained on the current versions of `datasets`; names are unique.
     func registerModel(name: String, datasets: [DatasetID], actor: String) async throws -> TrainedModel

@@ -8,7 +8,7 @@ import Foundation
 public enum ReadAhead {
     /// Runs `prepare` over `source` on a new thread and `consume` on this one. If `consume`
     /// throws, the producer is stopped and joined before the error is rethrown.
-    public static func run<Source: Sequence, Prepared: Sendable>(
+    public static func run<Source: Sequence & SendableMetatype, Prepared: Sendable>(
         _ source: Source, batchSize: Int = 256, depth: Int = 16,
         prepare: @escaping (Source.Element) -> Prepared,
         consume: (Prepared) throws -> Void
@@ -23,12 +23,15 @@ public enum ReadAhead {
     }
 }
 
-/// Batches prepared on a second thread for a consumer, in order, at most `depth` batches ahead
+/// Batches handed from a producer to a consumer, in order, at most `depth` batches ahead
 /// (bounded memory). The consumer takes them with ``next()`` (async) or ``take()`` (blocking).
 ///
-/// The PostgreSQL store's imports use it: parsing, digesting and encoding rows run on the new
-/// thread while the task that owns the connection streams the previous batches to the server.
-/// Call ``cancel()`` when the consumer stops early (it stops and joins the producer).
+/// Imports use it with a producer thread over a sequence (``init(_:batchSize:depth:makeBatch:add:)``):
+/// parsing and digesting run there while the connection writes the previous batch. Reads of a
+/// whole table use it the other way round (``init(depth:)``): the database's thread ``put(_:)``s
+/// rows and the caller's task consumes them, so the caller's code never runs inside a database
+/// closure. Call ``cancel()`` when the consumer stops early (it stops the producer and waits for
+/// it to ``finish()``).
 public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [Batch] = []
@@ -37,12 +40,17 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
     private var cancelled = false
     private let depth: Int
 
+    /// A queue for a producer of its own, which calls ``put(_:)`` and, once done, ``finish()``.
+    public init(depth: Int = 4) {
+        self.depth = depth
+    }
+
     /// Starts the producer: it folds `batchSize` elements of `source` at a time into a batch
     /// made by `makeBatch`, with `add`.
-    public init<Source: Sequence>(_ source: Source, batchSize: Int, depth: Int = 4,
-                                  makeBatch: @escaping () -> Batch,
-                                  add: @escaping (inout Batch, Source.Element) -> Void) {
-        self.depth = depth
+    public convenience init<Source: Sequence & SendableMetatype>(_ source: Source, batchSize: Int, depth: Int = 4,
+                                              makeBatch: @escaping () -> Batch,
+                                              add: @escaping (inout Batch, Source.Element) -> Void) {
+        self.init(depth: depth)
         // The source and the closures move to the producer thread and are used only there.
         let producer = UncheckedProducer(source: source, makeBatch: makeBatch, add: add)
         let thread = Thread { [self] in
@@ -109,7 +117,8 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func put(_ batch: Batch) -> Bool {
+    /// Hands over a batch, waiting while `depth` batches wait; false once the consumer cancelled.
+    public func put(_ batch: Batch) -> Bool {
         condition.lock()
         while ready.count >= depth && !cancelled { condition.wait() }
         guard !cancelled else {
@@ -128,7 +137,8 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
         return true
     }
 
-    private func finish() {
+    /// Says that no batch will follow (call it whether the producer succeeded or not).
+    public func finish() {
         condition.lock()
         finished = true
         let waiting = self.waiting

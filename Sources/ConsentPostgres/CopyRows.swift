@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentFormats
+import ConsentStorage
 import Logging
 import NIOCore
 import PostgresNIO
@@ -53,7 +54,7 @@ struct CopyRows: Sendable {
         buffer.writeStaticString("\\N")
     }
 
-    mutating func value(_ value: StoredValue) {
+    mutating func value(_ value: SQLValue) {
         switch value {
         case .null: null()
         case .integer(let number): integer(number)
@@ -75,7 +76,7 @@ struct CopyRows: Sendable {
         fieldsInRow = 0
     }
 
-    mutating func row(_ values: [StoredValue]) {
+    mutating func row(_ values: ArraySlice<SQLValue>) {
         for value in values { self.value(value) }
         endRow()
     }

@@ -1,6 +1,5 @@
 import ConsentCore
 import Foundation
-import PostgresNIO
 
 /// Creating and dropping databases on a server: for tests (a fresh database each) and for
 /// setting up a deployment.
@@ -18,11 +17,9 @@ public enum PostgresAdmin {
     }
 
     private static func run(_ sql: String, adminURL url: String) async throws {
-        let store = try await PostgresConsentStore(url: url, connectTimeout: .seconds(30), leaseTimeout: .seconds(30), migrate: false)
-        defer { store.close() }
-        _ = try await store.leased { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
-        }
+        let driver = try await PostgresDriver(url: url, connectTimeout: .seconds(30), leaseTimeout: .seconds(30))
+        defer { driver.close() }
+        try await driver.runAlone(sql)
     }
 
     private static func identifier(_ name: String) throws -> String {
@@ -30,13 +27,5 @@ public enum PostgresAdmin {
             throw ConsentError.invalidField(field: "database name", message: "\(name) must be 1 to 63 ASCII letters, digits or _")
         }
         return name
-    }
-}
-
-extension PostgresURL {
-    /// The same URL naming another database (credentials kept, as given).
-    func replacingDatabase(with name: String) -> String {
-        "postgres://" + (password.map { "\(user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user):\($0.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? $0)@" }
-            ?? "\(user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user)@") + "\(host):\(port)/\(name)"
     }
 }

@@ -29,13 +29,15 @@ struct AITrainingController {
 
     @Sendable func update(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let member = try context.requireMember()
-        let channelText = request.headers[HTTPField.Name("X-Consentry-Channel")!] ?? "api"
-        guard let channel = Channel(rawValue: channelText), [Channel.ios, .android, .api].contains(channel) else {
-            throw Problem.invalid(nil, "header X-Consentry-Channel: \(jsonStringLiteral(channelText)) must be ios, android or api")
+        let channel: Channel
+        do {
+            channel = try ChoiceEntry.memberAPI.channel(named: request.headers[HTTPField.Name("X-Consentry-Channel")!])
+        } catch ConsentError.invalidField(_, let message) {
+            throw Problem.invalid(nil, "header X-Consentry-Channel: \(message)")
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let enabled = try Self.enabledField(in: body)
-        let key = try IdempotencyKey.from(request, scope: "choice\u{0}" + member.rawValue)
+        let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.choice, member: member))
         let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
         _ = try await states.record(event, idempotencyKey: key)
         return JSONResponse.ok(try await stateJSON(for: member))
@@ -84,7 +86,7 @@ struct AITrainingController {
         let latest = state.latestChoice(at: instant, honoringGPC: policy.honorGPC)
         let region = decision.regionIndex.map { policy.regions[$0] }
         var body = JSONObjectWriter(capacity: 1024)
-        body.field("can_change", Explanation.canChange(decision.reason) ? "true" : "false")
+        body.field("can_change", decision.reason.memberCanChange ? "true" : "false")
         body.field("categories", CategoriesJSON.of(version))
         body.field("effective", JSONWriter.optional(region.map { CivilDate($0.effective).description }))
         body.field("eligible", decision.eligible ? "true" : "false")

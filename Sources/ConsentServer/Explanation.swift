@@ -38,14 +38,6 @@ public enum Explanation {
         }
     }
 
-    /// Whether the member's own switch can change the outcome.
-    public static func canChange(_ reason: Reason) -> Bool {
-        switch reason {
-        case .memberUnknown, .ageUnknown, .minor, .regionNotInScope, .objectionUpheld: false
-        default: true
-        }
-    }
-
     /// "Europe", "Canada Hong Kong": the region id in words.
     public static func regionName(_ region: Region?) -> String {
         guard let region else { return "not in scope" }

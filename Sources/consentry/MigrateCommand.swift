@@ -26,8 +26,9 @@ struct MigrateCommand: AsyncParsableCommand {
             print(applied.isEmpty ? "\(store.location): the schema is up to date"
                                   : "\(store.location): applied migration\(applied.count == 1 ? "" : "s") \(applied.map(String.init).joined(separator: ", "))")
         } else {
+            // Opening the file applies what is pending; say what the schema is now.
             _ = try SQLiteConsentStore(path: store.path())
-            print("\(store.location): the schema is up to date")
+            print("\(store.location): the schema is up to date (version \(SQLiteConsentStore.schemaVersion))")
         }
     }
 }

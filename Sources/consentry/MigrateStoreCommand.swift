@@ -39,12 +39,11 @@ struct MigrateStoreCommand: AsyncParsableCommand {
         let path = String(from.dropFirst(7))
         let source = try SQLiteConsentStore(path: path, mustExist: true)
         let sourceChain = try await source.verifyAuditChain()
-        let snapshot = try SQLiteStoreCopy(source)
         let target = try await PostgresConsentStore(url: to)
         defer { target.close() }
         let showProgress = stderrIsTerminal
         let started = Date()
-        let report = try await target.copy(from: snapshot) { table, rows in
+        let report = try await target.copy(from: source.driver) { table, rows in
             if showProgress { printError("\r\u{1B}[Kmigrate-store: \(table): \(rows) rows", newline: false) }
         }
         if showProgress { printError("\r\u{1B}[K", newline: false) }

@@ -99,14 +99,8 @@ struct ObjectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await store.openExisting()
             let (outcome, reason, instant) = (outcome == .uphold ? ObjectionOutcome.uphold : .reject, reason, at?.date ?? Date())
-            var updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
-                try $0.deciding(outcome, reason: reason, at: instant)
-            }
-            // Upheld for a member no dataset holds: nothing is left to purge, so it is complete.
-            if outcome == .uphold, try await store.completeObjections(actor: cliActor).contains(updated.id),
-               let completed = try await store.objection(updated.id) {
-                updated = completed
-            }
+            let updated = try await store.decideObjection(ObjectionID(rawValue: id), outcome: outcome, reason: reason, at: instant,
+                                                          actor: cliActor)
             print(DecisionRecords.objectionJSON(updated))
         }
     }

@@ -40,32 +40,6 @@ struct SQLiteStoreContractTests {
         let store = try SQLiteConsentStore(path: database.path)
         try await OutboxContract.checks.first { $0.name == name }!.run(store)
     }
-
-    /// A database made before lineage existed keeps every objection event through the migration.
-    @Test func aVersion1DatabaseMigratesWithItsObjectionsIntact() async throws {
-        let database = try TemporaryDatabase()
-        do {
-            let store = try SQLiteConsentStore(path: database.path)
-            try await StoreContract.seedForMigration(store)
-        }
-        // Roll the file back to the v1 schema by hand, as an older Consentry would have left it.
-        let queue = try DatabaseQueue(path: database.path)
-        try await queue.writeWithoutTransaction { db in
-            try db.execute(sql: """
-                DROP TABLE model_datasets; DROP TABLE models; DROP TABLE dataset_removals; DROP TABLE dataset_members;
-                DROP TABLE dataset_versions; DROP TABLE datasets; DROP TABLE outbox;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2-lineage', 'v3-outbox');
-                """)
-        }
-        try queue.close()
-        let store = try SQLiteConsentStore(path: database.path)
-        let objections = try await store.objections(status: nil)
-        #expect(objections.count == 1 && objections[0].timeline.count == 3 && objections[0].status == .upheld)
-        #expect(try await store.datasets().isEmpty)
-        _ = try await store.verifyAuditChain()
-        let pool = try DatabaseQueue(path: database.path)
-        #expect(throws: DatabaseError.self) { try pool.write { try $0.execute(sql: "DELETE FROM objection_events") } }
-    }
 }
 
 struct SQLiteStoreTests {

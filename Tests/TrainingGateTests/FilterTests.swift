@@ -15,7 +15,7 @@ struct FilterTests {
         deinit { try? FileManager.default.removeItem(at: url) }
         func path(_ name: String) -> String { url.appendingPathComponent(name).path }
         func write(_ name: String, _ bytes: [UInt8]) -> String {
-            FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
             return path(name)
         }
         func write(_ name: String, _ text: String) -> String { write(name, Array(text.utf8)) }

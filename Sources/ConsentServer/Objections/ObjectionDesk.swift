@@ -126,14 +126,8 @@ struct ObjectionDesk: Sendable {
 
     /// Upholds or rejects; an upheld objection whose member no dataset holds is completed at once.
     func decide(_ id: ObjectionID, outcome: ObjectionOutcome, reason: String, by staff: String) async throws -> Objection {
-        let instant = now()
-        var decided = try await states.update(id, actor: staff) { try $0.deciding(outcome, reason: reason, at: instant) }
-        guard outcome == .uphold else { return decided }
-        for completedID in try await store.completeObjections(actor: staff) {
-            guard let completed = try await store.objection(completedID) else { continue }
-            await states.refresh(completed)
-            if completedID == id { decided = completed }
-        }
+        let decided = try await store.decideObjection(id, outcome: outcome, reason: reason, at: now(), actor: staff)
+        await states.refresh(decided)
         return decided
     }
 

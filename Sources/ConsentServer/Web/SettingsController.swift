@@ -100,7 +100,7 @@ struct SettingsController {
             return web.formExpired(back: Self.settingPath, linkText: "Back to the setting")
         }
         let enabled = form["enabled"] == "on"
-        _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: .web,
+        _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: try ChoiceEntry.settingsPage.channel(named: nil),
                                                  at: now(), actor: member.rawValue))
         return WebPages.redirect(Self.settingPath + "?saved=1")
     }
@@ -116,7 +116,8 @@ struct SettingsController {
             if latest.choice == .off { return nil }
             if state.events.contains(where: { $0.channel == .gpc && $0.at <= latest.at }) { return nil }
         }
-        let recorded = try await states.record(ConsentEvent(member: member, choice: .off, channel: .gpc, at: instant, actor: "gpc"))
+        let recorded = try await states.record(ConsentEvent(member: member, choice: .off, channel: try ChoiceEntry.browserSignal.channel(named: nil),
+                                                            at: instant, actor: "gpc"))
         return Explanation.longDate(recorded.at)
     }
 
@@ -140,7 +141,7 @@ struct SettingView {
         let decision = state.decision(policy: policy, at: now)
         let latest = state.latestChoice(at: now, honoringGPC: policy.honorGPC)
         return SettingView(decision: decision, explanation: Explanation.sentence(for: decision, policy: policy, latest: latest),
-                           canChange: Explanation.canChange(decision.reason),
+                           canChange: decision.reason.memberCanChange,
                            used: policy.allowedCategories.map(CategoryNames.name),
                            neverUsed: policy.excludedCategories.map(CategoryNames.name),
                            history: state.events.reversed())

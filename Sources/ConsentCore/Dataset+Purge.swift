@@ -1,0 +1,43 @@
+import Foundation
+
+/// The purge state machine of a dataset: version 1 is what was written; a purge records its
+/// new version as `pending` before its files replace the current ones, then settles it, once,
+/// as `committed` (the files are in place) or `abandoned` (they never replaced the previous
+/// version). Version numbers are never reused, so an abandoned number stays taken.
+extension Dataset {
+    /// Refuses to begin a purge as `version` while another is unsettled, or with any number but
+    /// the next one.
+    public func checkPurgeCanBegin(version: Int) throws {
+        if let pending {
+            throw ConsentError.lineageConflict("dataset \(id) has an unfinished purge (version \(pending.version)); run `consentry purge` again to settle it first")
+        }
+        let next = (versions.last?.version ?? 0) + 1
+        guard version == next else {
+            throw ConsentError.lineageConflict("dataset \(id): the next version is \(next), not \(version)")
+        }
+    }
+
+    /// The pending version a purge settles; refuses any other number.
+    public func pendingVersion(toSettle version: Int) throws -> DatasetVersion {
+        guard let pending, pending.version == version else {
+            throw ConsentError.lineageConflict("dataset \(id) has no pending version \(version)")
+        }
+        return pending
+    }
+}
+
+extension Objection {
+    /// This objection completed, when it is upheld and no registered dataset holds its member's
+    /// data any more: the reason names the datasets the data was removed from. Nil while a
+    /// dataset still holds the member, or when the objection is not upheld.
+    /// - Parameters:
+    ///   - heldBy: how many datasets' current versions hold the member.
+    ///   - removedFrom: the datasets the member was purged from, in id order.
+    public func completedOnceRemoved(heldBy: Int, removedFrom: [DatasetID], at instant: Date) throws -> Objection? {
+        guard status == .upheld, heldBy == 0 else { return nil }
+        let reason = removedFrom.isEmpty
+            ? "No registered dataset holds this member's data."
+            : "This member's data was removed from every dataset that held it: \(removedFrom.map(\.rawValue).joined(separator: ", "))."
+        return try completing(reason: reason, at: max(instant, timeline[timeline.count - 1].at))
+    }
+}

@@ -1,0 +1,274 @@
+import ConsentCore
+import ConsentFormats
+import ConsentStorage
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One leased PostgreSQL connection inside a transaction, speaking PostgreSQL: `$1` placeholders,
+/// lists bound as one `text[]`. Its calls block the calling thread (one of the driver's own,
+/// never an event loop or a concurrency thread) until the server answers.
+public struct PostgresSession: SQLConnection, @unchecked Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// host:port/database, for messages.
+    let location: String
+
+    /// COPY pays off above this many rows; below it, one multi-row INSERT is one round trip.
+    static let copyThreshold = 500
+    /// PostgreSQL binds at most 65,535 values to one statement.
+    static let maximumBinds = 60_000
+
+    public var dialect: SQLDialect { .postgres }
+
+    public func query(_ sql: SQL) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        try forEachRow(sql) { rows.append($0) }
+        return rows
+    }
+
+    public func forEachRow(_ sql: SQL, _ body: (SQLRow) throws -> Void) throws {
+        for row in try result(render(sql)).rows {
+            try body(SQLRow(try row.map(Self.value)))
+        }
+    }
+
+    @discardableResult
+    public func execute(_ sql: SQL) throws -> Int {
+        try result(render(sql)).metadata.rows ?? 0
+    }
+
+    /// Runs one statement of this driver's own (transaction control, settings).
+    func run(_ statement: String) throws {
+        _ = try result(PostgresQuery(unsafeSQL: statement))
+    }
+
+    /// Runs each statement of `script` (the extended protocol takes one per query).
+    public func executeScript(_ script: String) throws {
+        for statement in Self.statements(of: script) { try run(statement) }
+    }
+
+    public func append(_ rows: RowBatch, into table: String, columns: [String]) throws {
+        guard !rows.isEmpty else { return }
+        if rows.count >= Self.copyThreshold {
+            var encoded = CopyRows(capacity: rows.values.count * 16)
+            for index in 0..<rows.count { encoded.row(rows.row(index)) }
+            let (connection, logger, data) = (connection, logger, encoded.buffer)
+            try wait(connection.eventLoop.makeFutureWithTask {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
+            })
+            return
+        }
+        let perStatement = max(1, Self.maximumBinds / columns.count)
+        var start = 0
+        while start < rows.count {
+            let end = min(start + perStatement, rows.count)
+            var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            var binds = PostgresBindings(capacity: (end - start) * columns.count)
+            var number = 0
+            for index in start..<end {
+                text += index == start ? "(" : ", ("
+                for (position, value) in rows.row(index).enumerated() {
+                    number += 1
+                    text += position == 0 ? "$\(number)" : ", $\(number)"
+                    try Self.bind(value, to: &binds)
+                }
+                text += ")"
+            }
+            _ = try result(PostgresQuery(unsafeSQL: text, binds: binds))
+            start = end
+        }
+    }
+
+    /// Stages `rows` in a temporary table, then applies the last row of each key in one
+    /// upsert: PostgreSQL refuses to change one row twice in one statement.
+    public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String) throws {
+        guard !rows.isEmpty else { return }
+        let staged = "staged_\(table)"
+        let list = columns.joined(separator: ", ")
+        try run("CREATE TEMP TABLE IF NOT EXISTS \(staged) ON COMMIT DROP AS SELECT 0::bigint AS line, \(list) FROM \(table) WITH NO DATA")
+        var numbered = RowBatch(columns: columns.count + 1, capacity: rows.count)
+        for index in 0..<rows.count { numbered.append(row: [.integer(Int64(index))] + rows.row(index)) }
+        try append(numbered, into: staged, columns: ["line"] + columns)
+        let updates = columns.filter { $0 != key }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try run("""
+            INSERT INTO \(table) (\(list)) SELECT DISTINCT ON (\(key)) \(list) FROM \(staged) ORDER BY \(key), line DESC
+            ON CONFLICT (\(key)) DO UPDATE SET \(updates)
+            """)
+        try run("TRUNCATE \(staged)")
+    }
+
+    // MARK: Decision snapshots
+
+    /// Members arrive packed a few thousand to a value (``PackedRows``) and are sorted by id
+    /// bytes here: the server only scans, and sorting a million positions takes a fraction of a second.
+    public func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws {
+        var members: [MemberScanRow] = []
+        // Every id's bytes, end to end, to sort by without touching the strings.
+        var idBytes: [UInt8] = []
+        var idEnds: [Int] = []
+        let filter: SQL = ids.map { " WHERE id IN \(texts: $0)" } ?? ""
+        let packed = PackedRows.row("id", "member_key::text", "coalesce(birth_date, '')", "country", "coalesce(notified_at::text, '')")
+        try forEachChunk("SELECT count(*), string_agg(\(identifier: packed), chr(30)) FROM members\(filter) GROUP BY member_key / 4096",
+                         fields: 5, what: "member") { bytes, fields in
+            guard let key = PackedRows.int64(bytes, fields[1]) else { throw ConsentError.storeUnavailable("a member row is not readable") }
+            idBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[fields[0]]))
+            idEnds.append(idBytes.count)
+            members.append(MemberScanRow(key: key, id: PackedRows.string(bytes, fields[0]),
+                                         birthDate: fields[2].isEmpty ? nil : PackedRows.string(bytes, fields[2]),
+                                         country: PackedRows.string(bytes, fields[3]),
+                                         notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4])))
+        }
+        let order = idBytes.withUnsafeBufferPointer { ids in
+            idEnds.withUnsafeBufferPointer { ends in
+                members.indices.sorted { a, b in
+                    let start = (a == 0 ? 0 : ends[a - 1], b == 0 ? 0 : ends[b - 1])
+                    return UnsafeBufferPointer(rebasing: ids[start.0..<ends[a]])
+                        .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: ids[start.1..<ends[b]]))
+                }
+            }
+        }
+        for index in order { try body(members[index]) }
+    }
+
+    /// Entries arrive packed, a chunk holding whole members in decision order.
+    public func scanLedger(asOf: Int64, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws {
+        let filter: SQL = ids.map { " AND member_key IN (SELECT member_key FROM members WHERE id IN \(texts: $0))" } ?? ""
+        let packed = PackedRows.row("member_key::text", "at::text", "CASE WHEN choice = 'on' THEN '1' ELSE '0' END", "channel")
+        try forEachChunk("""
+            SELECT count(*), string_agg(\(identifier: packed), chr(30) ORDER BY member_key, at, sequence)
+            FROM consent_events WHERE at <= \(asOf)\(filter) GROUP BY member_key / 4096 ORDER BY member_key / 4096
+            """, fields: 4, what: "ledger") { bytes, fields in
+            guard let key = PackedRows.int64(bytes, fields[0]), let at = PackedRows.int64(bytes, fields[1]),
+                  let channel = Self.channel(UnsafeRawBufferPointer(rebasing: bytes[fields[3]])) else {
+                throw ConsentError.storeUnavailable("a ledger row is not readable")
+            }
+            try body(LedgerScanRow(memberKey: key, at: at, choice: bytes[fields[2].lowerBound] == UInt8(ascii: "1") ? .on : .off, channel: channel))
+        }
+    }
+
+    /// Each packed chunk's rows; a chunk whose row count differs from the count the server sent
+    /// alongside is an error, never a guess.
+    private func forEachChunk(_ sql: SQL, fields: Int, what: String,
+                              _ body: (UnsafeRawBufferPointer, [Range<Int>]) throws -> Void) throws {
+        for row in try result(render(sql)).rows {
+            var cells = row.makeIterator()
+            guard let countCell = cells.next(), let count = try? countCell.decode(Int64.self), let packed = cells.next() else {
+                throw ConsentError.storeUnavailable("a \(what) chunk is not readable")
+            }
+            let rows = try PackedRows.forEach(in: packed, fields: fields, body)
+            guard rows == count else { throw ConsentError.storeUnavailable("a \(what) chunk holds \(rows) rows, not \(count)") }
+        }
+    }
+
+    static func channel(_ raw: UnsafeRawBufferPointer) -> ConsentCore.Channel? {
+        switch (raw.count, raw.first) {
+        case (3, UInt8(ascii: "w")): .web
+        case (3, UInt8(ascii: "i")): .ios
+        case (7, UInt8(ascii: "a")): .android
+        case (3, UInt8(ascii: "a")): .api
+        case (3, UInt8(ascii: "g")): .gpc
+        case (6, UInt8(ascii: "i")): .import
+        default: nil
+        }
+    }
+
+    // MARK: Statements
+
+    /// `sql` with `$1`, `$2`, … and its values bound.
+    private func render(_ sql: SQL) throws -> PostgresQuery {
+        var text = ""
+        var binds = PostgresBindings()
+        for part in sql.parts {
+            switch part {
+            case .text(let literal): text += literal
+            case .value(let value):
+                try Self.bind(value, to: &binds)
+                text += "$\(binds.count)"
+            case .texts(let list):
+                try binds.append(list)
+                text += "(SELECT unnest(CAST($\(binds.count) AS text[])))"
+            case .fragment(.bytewise): text += " COLLATE \"C\""
+            case .fragment(.forUpdate): text += " FOR UPDATE"
+            }
+        }
+        return PostgresQuery(unsafeSQL: text, binds: binds)
+    }
+
+    private static func bind(_ value: SQLValue, to binds: inout PostgresBindings) throws {
+        switch value {
+        case .null: binds.appendNull()
+        case .integer(let number): try binds.append(number)
+        case .text(let text): try binds.append(text)
+        }
+    }
+
+    private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        try wait(connection.query(query, logger: logger))
+    }
+
+    private func wait<T>(_ future: EventLoopFuture<T>) throws -> T {
+        do {
+            return try future.wait()
+        } catch let error as ConsentError {
+            throw error
+        } catch let error as PSQLError {
+            throw ConsentError.storeUnavailable(Self.message(error, location: location))
+        } catch {
+            throw ConsentError.storeUnavailable("PostgreSQL at \(location): \(error)")
+        }
+    }
+
+    private static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+
+    /// What went wrong, without the query's bound values (they may hold personal data) or the password.
+    static func message(_ error: PSQLError, location: String) -> String {
+        if let server = error.serverInfo, let message = server[.message] {
+            return "PostgreSQL at \(location): \(message)" + (server[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        return "PostgreSQL at \(location): \(error.code.description)"
+    }
+
+    /// The statements of `script` one by one: split at `;` outside quotes, comments and `$$` bodies.
+    static func statements(of script: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var inDollar = false, inQuote = false, inComment = false
+        var previous: Character = " "
+        for character in script {
+            current.append(character)
+            if inComment {
+                if character == "\n" { inComment = false }
+            } else if character == "$" && previous == "$" && !inQuote {
+                inDollar.toggle()
+            } else if character == "'" && !inDollar {
+                inQuote.toggle()
+            } else if character == "-" && previous == "-" && !inQuote && !inDollar {
+                inComment = true
+            } else if character == ";" && !inQuote && !inDollar {
+                let statement = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                if statement != ";" { statements.append(statement) }
+                current = ""
+            }
+            previous = character
+        }
+        if !Self.isBlank(current) { statements.append(current) }
+        return statements
+    }
+
+    /// Whitespace and `--` comments only.
+    private static func isBlank(_ text: String) -> Bool {
+        text.split(separator: "\n").allSatisfy { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return trimmed.isEmpty || trimmed.hasPrefix("--")
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import ConsentCore
+import ConsentFormats
+import ConsentStorage
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// A GRDB connection inside a transaction, speaking SQLite: `?` placeholders, lists bound as
+/// one JSON array read through `json_each`. Statements are prepared once per connection
+/// (GRDB's cache) and bound and stepped through SQLite's C API: for a million-row import or
+/// snapshot, building GRDB rows and arguments costs more than SQLite's own work.
+public struct SQLiteConnection: SQLConnection {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    public func query(_ sql: ConsentStorage.SQL) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        try forEachRow(sql) { rows.append($0) }
+        return rows
+    }
+
+    public func forEachRow(_ sql: ConsentStorage.SQL, _ body: (SQLRow) throws -> Void) throws {
+        try run(sql) { handle in
+            let count = sqlite3_column_count(handle)
+            while try step(handle) {
+                var values: [SQLValue] = []
+                values.reserveCapacity(Int(count))
+                for column in 0..<count { values.append(try value(handle, column)) }
+                try body(SQLRow(values))
+            }
+        }
+    }
+
+    @discardableResult
+    public func execute(_ sql: ConsentStorage.SQL) throws -> Int {
+        try run(sql) { handle in
+            while try step(handle) {}
+            return Int(sqlite3_changes(db.sqliteConnection))
+        }
+    }
+
+    public func executeScript(_ script: String) throws {
+        do {
+            try db.execute(sql: script)
+        } catch {
+            throw ConsentError.storeUnavailable(SQLiteDriver.message(error))
+        }
+    }
+
+    public func append(_ rows: RowBatch, into table: String, columns: [String]) throws {
+        try insert(rows, sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders(columns.count)))")
+    }
+
+    /// One bound upsert per row, in order: the later of two rows for one key is applied last.
+    public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String) throws {
+        let updates = columns.filter { $0 != key }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try insert(rows, sql: """
+            INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders(columns.count)))
+            ON CONFLICT (\(key)) DO UPDATE SET \(updates)
+            """)
+    }
+
+    public func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws {
+        // The covering index holds every column read, in id order (BINARY: byte order).
+        let sql: ConsentStorage.SQL = ids.map { "SELECT id, member_key, birth_date, country, notified_at FROM members WHERE id IN \(texts: $0) ORDER BY id" }
+            ?? "SELECT id, member_key, birth_date, country, notified_at FROM members INDEXED BY members_for_decisions ORDER BY id"
+        try run(sql) { handle in
+            while try step(handle) {
+                try body(MemberScanRow(key: sqlite3_column_int64(handle, 1), id: text(handle, 0), birthDate: optionalText(handle, 2),
+                                       country: text(handle, 3),
+                                       notifiedAt: sqlite3_column_type(handle, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 4)))
+            }
+        }
+    }
+
+    public func scanLedger(asOf: Int64, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws {
+        let members: ConsentStorage.SQL = ids.map { " AND member_key IN (SELECT member_key FROM members WHERE id IN \(texts: $0))" } ?? ""
+        try run("""
+            SELECT member_key, at, choice, channel FROM consent_events INDEXED BY consent_events_by_member
+            WHERE at <= \(asOf)\(members) ORDER BY member_key, at, sequence
+            """) { handle in
+            while try step(handle) {
+                guard let channel = Self.channel(bytes(handle, 3)) else {
+                    throw ConsentError.storeUnavailable("a ledger entry of member key \(sqlite3_column_int64(handle, 0)) is not readable")
+                }
+                try body(LedgerScanRow(memberKey: sqlite3_column_int64(handle, 0), at: sqlite3_column_int64(handle, 1),
+                                       choice: bytes(handle, 2).count == 2 ? .on : .off, channel: channel))
+            }
+        }
+    }
+
+    static func channel(_ bytes: UnsafeBufferPointer<UInt8>) -> Channel? {
+        switch (bytes.count, bytes.first) {
+        case (3, UInt8(ascii: "w")): .web
+        case (3, UInt8(ascii: "i")): .ios
+        case (7, UInt8(ascii: "a")): .android
+        case (3, UInt8(ascii: "a")): .api
+        case (3, UInt8(ascii: "g")): .gpc
+        case (6, UInt8(ascii: "i")): .import
+        default: nil
+        }
+    }
+
+    // MARK: Statements
+
+    private func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
+    /// Binds each row of `rows` to one prepared statement and runs it.
+    private func insert(_ rows: RowBatch, sql: String) throws {
+        let handle = try prepared(sql)
+        defer { sqlite3_clear_bindings(handle) }
+        for index in 0..<rows.count {
+            defer { sqlite3_reset(handle) }
+            var position: Int32 = 1
+            for value in rows.row(index) {
+                try bind(value, at: position, handle)
+                position += 1
+            }
+            while try step(handle) {}
+        }
+    }
+
+    /// Renders `sql` with `?` placeholders, binds its values, and hands the statement to `body`.
+    private func run<T>(_ sql: ConsentStorage.SQL, _ body: (OpaquePointer) throws -> T) throws -> T {
+        var text = ""
+        var values: [SQLValue] = []
+        for part in sql.parts {
+            switch part {
+            case .text(let literal): text += literal
+            case .value(let value):
+                text += "?"
+                values.append(value)
+            case .texts(let list):
+                text += "(SELECT value FROM json_each(?))"
+                values.append(.text(JSONWriter.array(list.map(JSONWriter.string))))
+            case .fragment(.bytewise), .fragment(.forUpdate):
+                break  // byte order is SQLite's default; its write transaction excludes other writers
+            }
+        }
+        let handle = try prepared(text)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        for (index, value) in values.enumerated() { try bind(value, at: Int32(index + 1), handle) }
+        return try body(handle)
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        do {
+            return try db.cachedStatement(sql: sql).sqliteStatement
+        } catch {
+            throw ConsentError.storeUnavailable(SQLiteDriver.message(error))
+        }
+    }
+
+    private func bind(_ value: SQLValue, at index: Int32, _ handle: OpaquePointer) throws {
+        let code: Int32
+        switch value {
+        case .null:
+            code = sqlite3_bind_null(handle, index)
+        case .integer(let number):
+            code = sqlite3_bind_int64(handle, index, number)
+        case .text(let text):
+            // Native strings expose their UTF-8 without copying; SQLite copies it (transient).
+            code = text.utf8.withContiguousStorageIfAvailable {
+                sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient)
+            } ?? {
+                var copy = text
+                return copy.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+            }()
+        }
+        guard code == SQLITE_OK else { throw failure() }
+    }
+
+    /// Advances to the next row; false when the statement is done.
+    private func step(_ handle: OpaquePointer) throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw failure()
+        }
+    }
+
+    private func value(_ handle: OpaquePointer, _ column: Int32) throws -> SQLValue {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
+        case SQLITE_TEXT: return .text(text(handle, column))
+        default:
+            throw ConsentError.storeUnavailable("column \(String(cString: sqlite3_column_name(handle, column))) holds a value of an unexpected type")
+        }
+    }
+
+    /// The column's UTF-8 bytes, valid until the next step.
+    private func bytes(_ handle: OpaquePointer, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
+        guard let pointer = sqlite3_column_text(handle, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    private func text(_ handle: OpaquePointer, _ column: Int32) -> String {
+        String(decoding: bytes(handle, column), as: UTF8.self)
+    }
+
+    private func optionalText(_ handle: OpaquePointer, _ column: Int32) -> String? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(handle, column)
+    }
+
+    private func failure() -> ConsentError {
+        .storeUnavailable(String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    }
+}
+
+/// SQLite copies bound text before the call returns.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -1,0 +1,66 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+extension SQLConsentStore {
+    /// Entries read per statement: the log is paged by sequence, so memory stays bounded however long it is.
+    static var auditPage: Int { 20_000 }
+
+    /// Audit entries recorded in `[from, to]`, in chain order, from one snapshot.
+    public func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws {
+        let (from, to) = (from.map(Timestamp.microseconds), to.map(Timestamp.microseconds))
+        try await streamRead({ db, emit in try Self.forEachAuditEntry(db, from: from, to: to, emit) }, consume: { stored in
+            guard let entry = stored.entry else {
+                throw ConsentError.auditChainBroken(sequence: stored.sequence, message: "the entry is not readable: it was altered")
+            }
+            try body(entry)
+        })
+    }
+
+    /// Recomputes the whole chain from one snapshot; throws
+    /// ``ConsentError/auditChainBroken(sequence:message:)`` at the first bad entry, and when the
+    /// recorded head is not the last entry (entries were cut off the end).
+    public func verifyAuditChain() async throws -> AuditVerification {
+        try await driver.read { db in
+            var previousHash = AuditChain.genesisHash
+            var previousSequence: Int64 = 0
+            try Self.forEachAuditEntry(db, from: nil, to: nil) { stored in
+                if let problem = AuditChain.problem(with: stored, previousHash: previousHash, previousSequence: previousSequence) {
+                    throw ConsentError.auditChainBroken(sequence: stored.sequence, message: problem)
+                }
+                previousHash = stored.hash
+                previousSequence = stored.sequence
+            }
+            let head = try db.query("SELECT sequence, hash FROM audit_head WHERE singleton = 1").first
+            let headSequence = try head?.int64(0) ?? 0
+            let headHash = try head?.text(1) ?? AuditChain.genesisHash
+            if headSequence != previousSequence || headHash != previousHash {
+                throw ConsentError.auditChainBroken(
+                    sequence: previousSequence + 1,
+                    message: "the log ends at entry \(previousSequence) but the recorded head is entry \(headSequence): entries were cut off the end")
+            }
+            return AuditVerification(entries: previousSequence, headHash: previousHash)
+        }
+    }
+
+    private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?,
+                                          _ body: (AuditChain.StoredEntry) throws -> Void) throws {
+        var after = Int64.min
+        while true {
+            var sql: SQL = """
+                SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log WHERE sequence > \(after)
+                """
+            if let from { sql = sql + " AND recorded_at >= \(from)" }
+            if let to { sql = sql + " AND recorded_at <= \(to)" }
+            let rows = try db.query(sql + " ORDER BY sequence LIMIT \(auditPage)")
+            for row in rows {
+                let stored = AuditChain.StoredEntry(sequence: try row.int64(0), recordedAt: Timestamp.fromMicroseconds(try row.int64(1)),
+                                                    actor: try row.text(2), action: try row.text(3), subject: try row.text(4),
+                                                    detailsJSON: try row.text(5), previousHash: try row.text(6), hash: try row.text(7))
+                try body(stored)
+                after = stored.sequence
+            }
+            if rows.count < auditPage { return }
+        }
+    }
+}

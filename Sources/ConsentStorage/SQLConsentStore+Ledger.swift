@@ -1,0 +1,174 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+extension SQLConsentStore {
+    static var ledgerColumns: [String] { ["sequence", "member_key", "choice", "channel", "at", "actor", "recorded_at"] }
+
+    /// Appends choices from `lines` in file order, in one transaction: all or nothing unless
+    /// `options.skipInvalid`. A line naming an unknown member is refused with its line number.
+    public func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<ConsentEvent> {
+        let instant = now()
+        let lines = MovedLines(lines)
+        return try await driver.write { db in
+            var trail = try AuditTrail.begin(db, at: instant)
+            var sequence = try Self.lastSequence(db)
+            let recordedAtText = trail.recordedAtText
+            let batches = ReadAheadBatches(lines.base, batchSize: Self.importBatchSize, makeBatch: { ChoiceBatch() }) { batch, line in
+                batch.outcomes.append(line.record.map { event in
+                    batch.members.insert(event.member.rawValue)
+                    return (line.line, event, StoredRecords.choiceAudit(event, recordedAt: recordedAtText))
+                })
+            }
+            defer { batches.cancel() }
+            var report = ImportReport()
+            while let batch = batches.take() {
+                let keys = try Self.memberKeys(batch.members, db)
+                var rows = RowBatch(columns: Self.ledgerColumns.count, capacity: batch.outcomes.count)
+                for outcome in batch.outcomes {
+                    report.read += 1
+                    if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+                    do {
+                        let (line, event, content) = try outcome.get()
+                        guard let key = keys[event.member.rawValue] else {
+                            throw ConsentError.invalidRecord(source: options.source, line: line, field: "member",
+                                                             message: "\(JSONWriter.string(event.member.rawValue)) is not a known member; import members first")
+                        }
+                        sequence += 1
+                        Self.add(event, sequence: sequence, memberKey: key, recordedAt: trail.recordedAt, to: &rows)
+                        trail.append(content)
+                        report.imported += 1
+                    } catch let error as ConsentError {
+                        // Only a bad line may be skipped; a store failure always aborts the import.
+                        guard options.skipInvalid, case .invalidRecord = error else { throw error }
+                        report.skipped += 1
+                        options.onSkip(error)
+                    }
+                }
+                try db.append(rows, into: "consent_events", columns: Self.ledgerColumns)
+                try trail.flushIfFull(db)
+            }
+            try trail.finish(db)
+            return report
+        }
+    }
+
+    private struct ChoiceBatch: Sendable {
+        /// Per line, in order: the event and its audit entry, or why the line was refused.
+        var outcomes: [Result<(line: Int, event: ConsentEvent, audit: AuditChain.Content), ConsentError>] = []
+        /// The members the batch names, each once.
+        var members: Set<String> = []
+    }
+
+    /// Appends a choice to the ledger, durable when this returns; concurrent calls share one
+    /// transaction (``GroupCommit``). With an idempotency key used before, by any instance,
+    /// nothing is appended and the choice recorded then is returned, `replayed`.
+    public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool) {
+        try event.validate()
+        return try await commits.record(ChoiceWrite(event: event, key: idempotencyKey))
+    }
+
+    public func history(of member: MemberID) async throws -> [ConsentEvent] {
+        try await driver.read { db in
+            try db.query("""
+                SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at FROM consent_events e
+                JOIN members m ON m.member_key = e.member_key WHERE m.id = \(member.rawValue) ORDER BY e.sequence
+                """).map { try Self.event($0, of: member) }
+        }
+    }
+
+    /// A ledger row (`sequence, choice, channel, at, actor, recorded_at`) as an event.
+    static func event(_ row: SQLRow, of member: MemberID) throws -> ConsentEvent {
+        let sequence = try row.int64(0)
+        guard let choice = Choice(rawValue: try row.text(1)), let channel = Channel(rawValue: try row.text(2)) else {
+            throw ConsentError.storeUnavailable("ledger entry \(sequence) is not readable")
+        }
+        return ConsentEvent(member: member, choice: choice, channel: channel, at: Timestamp.fromMicroseconds(try row.int64(3)),
+                            actor: try row.text(4), sequence: sequence, recordedAt: Timestamp.fromMicroseconds(try row.int64(5)))
+    }
+
+    /// The ledger's last sequence number. Writers number the ledger themselves, after this, under
+    /// the audit head's lock (``AuditTrail/begin(_:at:)``): one multi-row append per commit.
+    static func lastSequence(_ db: some SQLConnection) throws -> Int64 {
+        try db.query("SELECT max(sequence) FROM consent_events").first?.optionalInt64(0) ?? 0
+    }
+
+    private static func add(_ event: ConsentEvent, sequence: Int64, memberKey: Int64, recordedAt: Int64, to rows: inout RowBatch) {
+        rows.append(.integer(sequence), .integer(memberKey), .text(event.choice.rawValue), .text(event.channel.rawValue),
+                    .integer(Timestamp.microseconds(event.at)), .text(event.actor), .integer(recordedAt))
+    }
+
+    /// Appends `writes` in order, set by set: one read of their idempotency keys, one of their
+    /// members, one append each to the ledger, the audit log and the keys, whatever their
+    /// number. Each write gets its own outcome: a refusal (an unknown member) fails that write
+    /// alone; a key used before, or earlier in the same set, replays what it recorded.
+    static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection,
+                              trail: inout AuditTrail) throws -> [Result<(event: ConsentEvent, replayed: Bool), ConsentError>] {
+        let keyed = writes.compactMap(\.key?.digest)
+        var references: [String: String] = [:]
+        if !keyed.isEmpty {
+            for row in try db.query("""
+                SELECT key, reference FROM idempotency_keys WHERE kind = \(IdempotencyKey.Write.choice.rawValue) AND key IN \(texts: keyed)
+                """) { references[try row.text(0)] = try row.text(1) }
+        }
+        let keys = try memberKeys(Set(writes.map(\.event.member.rawValue)), db)
+        var sequence = try lastSequence(db)
+        var ledger = RowBatch(columns: ledgerColumns.count, capacity: writes.count)
+        var remembered = RowBatch(columns: 4)
+        var recordedHere: [String: ConsentEvent] = [:]
+        var outcomes: [Result<(event: ConsentEvent, replayed: Bool), ConsentError>] = []
+        outcomes.reserveCapacity(writes.count)
+        for write in writes {
+            let event = write.event
+            if let digest = write.key?.digest {
+                if let earlier = recordedHere[digest] {
+                    outcomes.append(.success((earlier, true)))
+                    continue
+                }
+                if let reference = references[digest] {
+                    outcomes.append(Result { (try replayedChoice(reference, of: event.member, db), true) }
+                        .mapError { $0 as? ConsentError ?? .storeUnavailable("\($0)") })
+                    continue
+                }
+            }
+            guard let memberKey = keys[event.member.rawValue] else {
+                outcomes.append(.failure(.unknownMember(event.member)))
+                continue
+            }
+            sequence += 1
+            add(event, sequence: sequence, memberKey: memberKey, recordedAt: trail.recordedAt, to: &ledger)
+            trail.append(StoredRecords.choiceAudit(event, recordedAt: trail.recordedAtText))
+            var stored = event
+            stored.sequence = sequence
+            stored.recordedAt = trail.recordedDate
+            if let digest = write.key?.digest {
+                remembered.append(.text(digest), .text(IdempotencyKey.Write.choice.rawValue), .text(String(sequence)), .integer(trail.recordedAt))
+                recordedHere[digest] = stored
+            }
+            outcomes.append(.success((stored, false)))
+        }
+        if !ledger.isEmpty { try db.append(ledger, into: "consent_events", columns: ledgerColumns) }
+        try trail.flush(db)
+        if !remembered.isEmpty { try db.append(remembered, into: "idempotency_keys", columns: idempotencyColumns) }
+        return outcomes
+    }
+
+    static var idempotencyColumns: [String] { ["key", "kind", "reference", "created_at"] }
+
+    /// The ledger entry an idempotency key recorded.
+    private static func replayedChoice(_ reference: String, of member: MemberID, _ db: some SQLConnection) throws -> ConsentEvent {
+        guard let sequence = Int64(reference), let row = try db.query("""
+            SELECT sequence, choice, channel, at, actor, recorded_at FROM consent_events WHERE sequence = \(sequence)
+            """).first else {
+            throw ConsentError.storeUnavailable("idempotency key names ledger entry \(reference), which is not readable")
+        }
+        return try event(row, of: member)
+    }
+}
+
+/// A choice waiting for a group commit, with the key that makes it idempotent.
+struct ChoiceWrite: Sendable {
+    var event: ConsentEvent
+    var key: IdempotencyKey?
+}

@@ -1,0 +1,125 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+extension SQLConsentStore {
+    static var memberColumns: [String] { ["id", "birth_date", "country", "notified_at", "data", "updated_at"] }
+
+    /// Lines per batch handed from the parsing thread to the connection.
+    static var importBatchSize: Int { 10_000 }
+
+    /// Inserts or updates members from `lines`, in one transaction: all or nothing unless
+    /// `options.skipInvalid`. Lines are parsed, digested and linked into the audit chain on a
+    /// second thread while this one writes the previous batch; memory stays bounded whatever
+    /// the file's size. The last line for an id wins.
+    public func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<MemberRecord> {
+        let instant = now()
+        let lines = MovedLines(lines)
+        return try await driver.write { db in
+            var trail = try AuditTrail.begin(db, at: instant)
+            // Into an empty table (a platform's first import) the first line of an id cannot
+            // conflict with anything, so it is appended; every other line is an upsert.
+            let empty = try db.query("SELECT member_key FROM members LIMIT 1").isEmpty
+            let batches = Self.memberBatches(lines.base, appendFirstLines: empty, linker: trail.linker,
+                                             recordedAtText: trail.recordedAtText, sourceJSON: JSONWriter.string(options.source),
+                                             actor: options.actor)
+            defer { batches.cancel() }
+            var report = ImportReport()
+            while let batch = batches.take() {
+                for failure in batch.outcomes {
+                    report.read += 1
+                    if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
+                    if let failure {
+                        guard options.skipInvalid else { throw failure }
+                        report.skipped += 1
+                        options.onSkip(failure)
+                    } else {
+                        report.imported += 1
+                    }
+                }
+                try trail.adopt(batch.audit, end: batch.linker, db)
+                if !batch.appended.isEmpty { try db.append(batch.appended, into: "members", columns: Self.memberColumns) }
+                if !batch.upserted.isEmpty { try db.upsert(batch.upserted, into: "members", columns: Self.memberColumns, key: "id") }
+            }
+            try trail.finish(db)
+            return report
+        }
+    }
+
+    private struct MemberBatch: Sendable {
+        /// Per line, in order: nil for an imported member, or why the line was refused.
+        var outcomes: [ConsentError?] = []
+        /// The imported members' audit entries, linked into the chain.
+        var audit = RowBatch(columns: AuditLinker.columns.count)
+        /// Where those entries left the chain.
+        var linker: AuditLinker
+        var appended = RowBatch(columns: 6)
+        var upserted = RowBatch(columns: 6)
+    }
+
+    /// Starts parsing, digesting and linking `lines` on a second thread.
+    private static func memberBatches(_ lines: AnySequence<ImportLine<MemberRecord>>, appendFirstLines: Bool, linker start: AuditLinker,
+                                      recordedAtText: String, sourceJSON: String, actor: String) -> ReadAheadBatches<MemberBatch> {
+        // Hashes of the ids seen so far (8 bytes a member): equal ids have equal hashes, so a
+        // hash seen for the first time is an id seen for the first time.
+        var seen = Set<Int>()
+        var linker = start
+        return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch(linker: linker) }) { batch, line in
+            switch line.record {
+            case .failure(let error):
+                batch.outcomes.append(error)
+            case .success(let record):
+                let member = record.member
+                let data = MemberRecords.dataJSON(record.data)
+                let first = seen.insert(member.id.rawValue.hashValue).inserted
+                if appendFirstLines && first {
+                    Self.add(member, data: data, updatedAt: start.recordedAt, to: &batch.appended)
+                } else {
+                    Self.add(member, data: data, updatedAt: start.recordedAt, to: &batch.upserted)
+                }
+                linker.link(StoredRecords.memberAudit(member, dataJSON: data, sourceJSON: sourceJSON, actor: actor, recordedAt: recordedAtText),
+                            into: &batch.audit)
+                batch.linker = linker
+                batch.outcomes.append(nil)
+            }
+        }
+    }
+
+    /// A member's row, as ``memberColumns`` lists them.
+    private static func add(_ member: Member, data: String, updatedAt: Int64, to rows: inout RowBatch) {
+        rows.append(.text(member.id.rawValue), SQLValue(member.birthDate?.description), .text(member.country.description),
+                    SQLValue(member.notifiedAt.map(Timestamp.microseconds)), .text(data), .integer(updatedAt))
+    }
+
+    public func member(_ id: MemberID) async throws -> MemberRecord? {
+        try await driver.read { db in
+            guard let row = try db.query("SELECT id, birth_date, country, notified_at, data FROM members WHERE id = \(id.rawValue)").first
+            else { return nil }
+            var record = MemberRecord(member: try StoredRecords.member(id: try row.text(0), birthDate: try row.optionalText(1),
+                                                                       country: try row.text(2), notifiedAt: try row.optionalInt64(3)))
+            record.data = MemberRecords.data(fromJSON: try row.text(4))
+            return record
+        }
+    }
+
+    /// The keys of the members whose ids are in `ids` (unknown ids are absent).
+    static func memberKeys(_ ids: some Collection<String>, _ db: some SQLConnection) throws -> [String: Int64] {
+        var keys: [String: Int64] = [:]
+        keys.reserveCapacity(ids.count)
+        guard !ids.isEmpty else { return keys }
+        for row in try db.query("SELECT id, member_key FROM members WHERE id IN \(texts: Array(ids))") {
+            keys[try row.text(0)] = try row.int64(1)
+        }
+        return keys
+    }
+}
+
+/// An import's lines, moved into the transaction's closure (type-erased, so the closure
+/// captures no generic type): the parsing thread iterates them once, and the import returns
+/// only after it has stopped.
+struct MovedLines<Record: Sendable>: @unchecked Sendable {
+    let base: AnySequence<ImportLine<Record>>
+
+    init<Lines: Sequence>(_ lines: Lines) where Lines.Element == ImportLine<Record> { base = AnySequence(lines) }
+}

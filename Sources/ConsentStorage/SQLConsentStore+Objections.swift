@@ -1,0 +1,236 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+extension SQLConsentStore {
+    /// Files an objection, durable when this returns (a group commit). With an idempotency key
+    /// used before, files nothing and returns the objection filed then, `replayed`.
+    public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
+        try await commits.run { db, trail in
+            if let key = idempotencyKey, let reference = try Self.idempotentReference(key, .objection, db) {
+                guard let filed = try Self.objection(ObjectionID(rawValue: reference), db) else {
+                    throw ConsentError.storeUnavailable("idempotency key names objection \(reference), which is not readable")
+                }
+                return (filed, true)
+            }
+            try Self.insert(objection, actor: actor, db, &trail)
+            if let key = idempotencyKey {
+                try Self.remember(key, .objection, reference: objection.id.rawValue, db, trail)
+            }
+            return (objection, false)
+        }
+    }
+
+    /// Applies `transition` to the stored objection and appends the events it added, in one
+    /// transaction: no other writer changes the objection between the read and the append.
+    public func updateObjection(_ id: ObjectionID, actor: String,
+                                _ transition: @escaping @Sendable (Objection) throws -> Objection) async throws -> Objection {
+        try await commits.run { db, trail in try Self.update(id, actor: actor, db, &trail, transition) }
+    }
+
+    /// Upholds or rejects an undecided objection; an upheld one whose member no dataset holds is
+    /// completed in the same transaction, so the member is never told "upheld" without the
+    /// completion that is already true.
+    public func decideObjection(_ id: ObjectionID, outcome: ObjectionOutcome, reason: String, at instant: Date,
+                                actor: String) async throws -> Objection {
+        try await commits.run { db, trail in
+            let decided = try Self.update(id, actor: actor, db, &trail) { try $0.deciding(outcome, reason: reason, at: instant) }
+            guard outcome == .uphold, let member = decided.member,
+                  let completed = try Self.completeIfRemoved(decided, member: member, actor: actor, db, &trail) else { return decided }
+            return completed
+        }
+    }
+
+    public func objection(_ id: ObjectionID) async throws -> Objection? {
+        try await driver.read { db in try Self.objection(id, db) }
+    }
+
+    public func objections(status: ObjectionStatus?) async throws -> [Objection] {
+        try await driver.read { db in
+            try Self.objections(db, includingNonMembers: true).map(\.objection).filter { status == nil || $0.status == status }
+        }
+    }
+
+    public func objections(of member: MemberID) async throws -> [Objection] {
+        try await driver.read { db in try Self.objections(db, member: member).map(\.objection) }
+    }
+
+    // MARK: Non-members' requests
+
+    public func requestObjection(_ request: ObjectionRequest, code: String) async throws {
+        let instant = now()
+        try await commits.run { db, _ in
+            try db.execute("""
+                INSERT INTO objection_requests (id, email, identifiers, reason, code_sha256, created_at)
+                VALUES (\(request.id), \(request.email), \(JSONWriter.array(request.identifiers.map(JSONWriter.string))), \(request.reason),
+                        \(VerificationCodes.hash(code, request: request.id)), \(Timestamp.microseconds(request.createdAt)))
+                """)
+            let eventID = OutboxEvent.newID()
+            try Self.enqueue(id: eventID, type: OutboxEvent.verificationType, subject: request.id,
+                             payload: OutboxPayloads.verification(request, code: code, eventID: eventID),
+                             recordedAt: Timestamp.microseconds(instant), db)
+        }
+    }
+
+    public func objectionRequest(_ id: String) async throws -> ObjectionRequest? {
+        try await driver.read { db in try Self.objectionRequest(id, db)?.request }
+    }
+
+    public func objectionRequests(email: String, since: Date) async throws -> Int {
+        try await driver.read { db in
+            try db.query("""
+                SELECT count(*) FROM objection_requests WHERE lower(email) = lower(\(email)) AND created_at >= \(Timestamp.microseconds(since))
+                """).first?.int(0) ?? 0
+        }
+    }
+
+    public func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms,
+                                       actor: String) async throws -> Objection {
+        // A wrong code must count durably, so the outcome is decided in the transaction and
+        // thrown after it commits.
+        let outcome: Result<Objection, ConsentError> = try await commits.run { db, trail in
+            guard let (request, hash) = try Self.objectionRequest(id, db) else { return .failure(.unknownObjectionRequest(id)) }
+            if let refusal = request.refusal(at: instant) { return .failure(refusal) }
+            guard Digest.constantTimeEqual(hash, VerificationCodes.hash(code, request: id)) else {
+                try db.execute("UPDATE objection_requests SET attempts = attempts + 1 WHERE id = \(id)")
+                return .failure(VerificationCodes.wrongCode(attemptsBefore: request.attempts))
+            }
+            let objection = Objection.fileForNonMember(id: .random(), email: request.email, identifiers: request.identifiers,
+                                                       at: instant, reason: request.reason, terms: terms)
+            try Self.insert(objection, actor: actor, db, &trail)
+            try db.execute("UPDATE objection_requests SET objection_id = \(objection.id.rawValue) WHERE id = \(id)")
+            return .success(objection)
+        }
+        return try outcome.get()
+    }
+
+    // MARK: In a transaction
+
+    static func update(_ id: ObjectionID, actor: String, _ db: some SQLConnection, _ trail: inout AuditTrail,
+                       _ transition: (Objection) throws -> Objection) throws -> Objection {
+        guard let current = try objection(id, db) else { throw ConsentError.unknownObjection(id) }
+        let updated = try transition(current)
+        guard updated.id == current.id, updated.timeline.starts(with: current.timeline) else {
+            throw ConsentError.illegalTransition(objection: id, message: "a transition may only append to the timeline")
+        }
+        try appendEvents(updated.timeline, from: current.timeline.count, of: updated, actor: actor, db, &trail)
+        return updated
+    }
+
+    /// Inserts a new objection and its first events.
+    static func insert(_ objection: Objection, actor: String, _ db: some SQLConnection, _ trail: inout AuditTrail) throws {
+        var key: Int64?
+        if let member = objection.member {
+            guard let found = try memberKeys([member.rawValue], db)[member.rawValue] else { throw ConsentError.unknownMember(member) }
+            key = found
+        }
+        let identifiers = objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : nil
+        try db.execute("""
+            INSERT INTO objections (id, member_key, received_at, contact_email, identifiers)
+            VALUES (\(objection.id.rawValue), \(key), \(Timestamp.microseconds(objection.receivedAt)), \(objection.contactEmail), \(identifiers))
+            """)
+        try appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db, &trail)
+    }
+
+    /// Writes `timeline[start...]` with an audit entry each and, in the same transaction, the
+    /// outbox event telling of each: a change and its notification commit together or not at all.
+    static func appendEvents(_ timeline: [ObjectionEvent], from start: Int, of objection: Objection, actor: String,
+                             _ db: some SQLConnection, _ trail: inout AuditTrail) throws {
+        for position in start..<timeline.count {
+            let event = timeline[position]
+            let row = StoredRecords.objectionEventRow(event, of: objection)
+            try db.execute("""
+                INSERT INTO objection_events (objection_id, position, kind, at, days, due, outcome, reason, actor, recorded_at)
+                VALUES (\(objection.id.rawValue), \(position), \(row.kind), \(Timestamp.microseconds(event.at)), \(row.days),
+                        \(row.due), \(row.outcome), \(row.reason), \(actor), \(trail.recordedAt))
+                """)
+            trail.append(actor: actor, action: row.action, subject: objection.id.rawValue, details: row.details)
+            let type = OutboxEvent.type(of: event)
+            let eventID = OutboxEvent.newID()
+            try enqueue(id: eventID, type: type, subject: objection.id.rawValue,
+                        payload: OutboxPayloads.objection(event, of: objection, eventID: eventID, type: type),
+                        recordedAt: trail.recordedAt, db)
+        }
+    }
+
+    static func enqueue(id: String, type: String, subject: String, payload: String, recordedAt: Int64, _ db: some SQLConnection) throws {
+        try db.execute("INSERT INTO outbox (id, type, subject, payload, created_at) VALUES (\(id), \(type), \(subject), \(payload), \(recordedAt))")
+    }
+
+    static func idempotentReference(_ key: IdempotencyKey, _ write: IdempotencyKey.Write, _ db: some SQLConnection) throws -> String? {
+        try db.query("SELECT reference FROM idempotency_keys WHERE key = \(key.digest) AND kind = \(write.rawValue)").first?.text(0)
+    }
+
+    static func remember(_ key: IdempotencyKey, _ write: IdempotencyKey.Write, reference: String, _ db: some SQLConnection,
+                         _ trail: AuditTrail) throws {
+        try db.execute("""
+            INSERT INTO idempotency_keys (key, kind, reference, created_at) VALUES (\(key.digest), \(write.rawValue), \(reference), \(trail.recordedAt))
+            """)
+    }
+
+    static func objection(_ id: ObjectionID, _ db: some SQLConnection) throws -> Objection? {
+        try objections(db, includingNonMembers: true, only: id).first?.objection
+    }
+
+    /// Objections with their events at or before `asOf` (all when nil) and their member's key,
+    /// by receipt: members' only unless `includingNonMembers`; all of one member's, or one.
+    static func objections(_ db: some SQLConnection, asOf: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
+                           only: ObjectionID? = nil) throws -> [(memberKey: Int64?, objection: Objection)] {
+        var sql: SQL = """
+            SELECT o.id, o.member_key, m.id, o.contact_email, o.identifiers, e.kind, e.at, e.days, e.due, e.outcome, e.reason
+            FROM objections o LEFT JOIN members m ON m.member_key = o.member_key
+            JOIN objection_events e ON e.objection_id = o.id
+            WHERE 1 = 1
+            """
+        if let asOf { sql = sql + " AND e.at <= \(asOf)" }
+        if !includingNonMembers && only == nil { sql = sql + " AND o.member_key IS NOT NULL" }
+        if let member { sql = sql + " AND m.id = \(member.rawValue)" }
+        if let only { sql = sql + " AND o.id = \(only.rawValue)" }
+        sql = sql + " ORDER BY o.received_at, o.id\(.bytewise), e.position"
+
+        var result: [(Int64?, Objection)] = []
+        var current: (id: String, key: Int64?, member: String?, email: String?, identifiers: String?, timeline: [ObjectionEvent])?
+        func close() throws {
+            guard let current else { return }
+            result.append((current.key, try replay(current.id, member: current.member, email: current.email,
+                                                   identifiers: current.identifiers, timeline: current.timeline)))
+        }
+        for row in try db.query(sql) {
+            let id = try row.text(0)
+            if current?.id != id {
+                try close()
+                current = (id, try row.optionalInt64(1), try row.optionalText(2), try row.optionalText(3), try row.optionalText(4), [])
+            }
+            current?.timeline.append(try StoredRecords.objectionEvent(kind: try row.text(5), at: try row.int64(6), days: try row.optionalInt(7),
+                                                                      due: try row.optionalInt64(8), outcome: try row.optionalText(9),
+                                                                      reason: try row.optionalText(10)))
+        }
+        try close()
+        return result
+    }
+
+    private static func replay(_ id: String, member: String?, email: String?, identifiers: String?, timeline: [ObjectionEvent]) throws -> Objection {
+        let memberID = try member.map { text in
+            guard let member = MemberID(text) else { throw ConsentError.storeUnavailable("objection \(id) names an unreadable member") }
+            return member
+        }
+        return try Objection.replay(id: ObjectionID(rawValue: id), member: memberID, contactEmail: email,
+                                    identifiers: identifiers.map(stringList) ?? [], timeline: timeline)
+    }
+
+    /// A stored JSON array of strings.
+    static func stringList(_ json: String) -> [String] {
+        guard case .array(let values)? = try? JSONParser.parse(json) else { return [] }
+        return values.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+
+    private static func objectionRequest(_ id: String, _ db: some SQLConnection) throws -> (request: ObjectionRequest, codeHash: String)? {
+        guard let row = try db.query("""
+            SELECT id, email, identifiers, reason, code_sha256, created_at, attempts, objection_id FROM objection_requests WHERE id = \(id)
+            """).first else { return nil }
+        let request = ObjectionRequest(id: try row.text(0), email: try row.text(1), identifiers: stringList(try row.text(2)),
+                                       reason: try row.optionalText(3), createdAt: Timestamp.fromMicroseconds(try row.int64(5)),
+                                       attempts: try row.int(6), objection: try row.optionalText(7).map(ObjectionID.init(rawValue:)))
+        return (request, try row.text(4))
+    }
+}

@@ -1,0 +1,93 @@
+import ConsentCore
+import Foundation
+
+/// Which database a connection speaks; the schema's few dialect cases switch on it.
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// One connection inside a transaction, as the storage layer uses it. Calls are synchronous:
+/// a transaction is one block of work that never waits on anything but its database.
+///
+/// Every method translates the database's own errors into ``ConsentError`` (a store failure
+/// is ``ConsentError/storeUnavailable(_:)``), so nothing above a driver sees SQL errors.
+public protocol SQLConnection {
+    var dialect: SQLDialect { get }
+
+    /// Runs a statement and returns its rows.
+    func query(_ sql: SQL) throws -> [SQLRow]
+    /// Runs a statement and hands its rows to `body` one by one (SQLite streams them; PostgreSQL
+    /// reads the result first).
+    func forEachRow(_ sql: SQL, _ body: (SQLRow) throws -> Void) throws
+    /// Runs a statement; returns how many rows it inserted, updated or deleted.
+    @discardableResult func execute(_ sql: SQL) throws -> Int
+    /// Runs several statements written for this dialect (migrations).
+    func executeScript(_ script: String) throws
+
+    /// Appends `rows` to `table`, in order. The fast path of imports and group commits:
+    /// PostgreSQL's COPY for large batches, bound inserts otherwise.
+    func append(_ rows: RowBatch, into table: String, columns: [String]) throws
+    /// Inserts `rows` into `table`, or replaces the row with the same `key`; when `rows` names
+    /// one key twice, the later row wins (the last line of an import file).
+    func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String) throws
+
+    /// Every member row, or those whose id is in `ids`, in byte order of the ids: the fast path
+    /// of decision snapshots.
+    func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws
+    /// Every ledger entry at or before `asOf` (microseconds), or those of the members whose id
+    /// is in `ids`, by member key, then `at`, then sequence.
+    func scanLedger(asOf: Int64, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws
+}
+
+/// What a decision snapshot reads of a member.
+public struct MemberScanRow {
+    public var key: Int64
+    public var id: String
+    public var birthDate: String?
+    public var country: String
+    public var notifiedAt: Int64?
+
+    public init(key: Int64, id: String, birthDate: String?, country: String, notifiedAt: Int64?) {
+        self.key = key
+        self.id = id
+        self.birthDate = birthDate
+        self.country = country
+        self.notifiedAt = notifiedAt
+    }
+}
+
+/// What a decision snapshot reads of a ledger entry.
+public struct LedgerScanRow {
+    public var memberKey: Int64
+    public var at: Int64
+    public var choice: Choice
+    public var channel: Channel
+
+    public init(memberKey: Int64, at: Int64, choice: Choice, channel: Channel) {
+        self.memberKey = memberKey
+        self.at = at
+        self.choice = choice
+        self.channel = channel
+    }
+}
+
+/// A database the storage layer runs on: it opens and pools connections and runs transactions.
+/// Two exist, ``SQLiteDriver`` and ``PostgresDriver``; everything else is written once, in
+/// ``SQLConsentStore``.
+public protocol SQLDriver: Sendable {
+    associatedtype Connection: SQLConnection
+
+    /// Where the database is, for messages (a path, or host:port/database without a password).
+    var location: String { get }
+
+    /// Runs `body` in one write transaction that excludes every other writer (of any process
+    /// or instance), and commits it durably before returning. A thrown error rolls it back.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+    /// Runs `body` in one read-only transaction: every statement sees one snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+    /// Runs two bodies on one snapshot: at once on two connections where the database can
+    /// share a snapshot between them (PostgreSQL), else one after the other.
+    func readTogether<A: Sendable, B: Sendable>(_ first: @escaping @Sendable (Connection) throws -> A,
+                                                _ second: @escaping @Sendable (Connection) throws -> B) async throws -> (A, B)
+}

@@ -1,0 +1,434 @@
+import ConsentCore
+import Foundation
+
+/// The schema of both databases, as one list of numbered migrations applied in order, each in
+/// its own transaction, and recorded in `schema_migrations`.
+///
+/// Invariants live in the schema: CHECKs, foreign keys, unique indexes, and triggers that make
+/// the ledger, objection events, audit log and lineage append-only, so that no client, however
+/// it connects, can rewrite history. Timestamps are microseconds since 1970 (integers), dates
+/// `YYYY-MM-DD` text. The few places where the two databases spell a thing differently are the
+/// cases of ``Spelling``.
+///
+/// Migrations 1 to 3 existed only on PostgreSQL, before both stores shared one schema; they are
+/// folded into migration 4, the schema both stores had on 2026-11-30. A store made then is
+/// adopted as it is (see ``adoptLegacy(_:)``).
+enum Schema {
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var script: @Sendable (Spelling) -> String
+    }
+
+    static let migrations: [Migration] = [
+        Migration(version: 4, name: "the consent store as of 2026-11-30", script: baseline),
+        Migration(version: 5, name: "one storage layer", script: oneStorageLayer),
+    ]
+
+    static var latest: Int { migrations.last!.version }
+
+    /// Applies every migration not yet recorded; returns their versions. Writers of every process
+    /// and instance wait while a migration runs.
+    static func migrate(_ connection: some SQLConnection, now: Date) throws -> [Int] {
+        let spelling = Spelling(connection.dialect)
+        if let lock = spelling.migrationLock { try connection.execute(SQL(stringLiteral: lock)) }
+        try connection.executeScript("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL,
+                applied_at \(spelling.bigint) NOT NULL
+            )
+            """)
+        try adoptLegacy(connection, now: now)
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations").map { try $0.int($0.values.indices.first!) })
+        var done: [Int] = []
+        for migration in migrations where !applied.contains(migration.version) {
+            if migration.version == 4, try tableExists("members", connection) {
+                throw ConsentError.storeUnavailable("""
+                    this database holds a Consentry schema older than 2026-11-30 (migrations \(applied.sorted().map(String.init).joined(separator: ", ")) \
+                    applied); open it once with the release of that day to bring it up to date, then with this one
+                    """)
+            }
+            try connection.executeScript(migration.script(spelling))
+            try connection.execute("""
+                INSERT INTO schema_migrations (version, name, applied_at) \
+                VALUES (\(migration.version), \(migration.name), \(Timestamp.microseconds(now)))
+                """)
+            done.append(migration.version)
+        }
+        return done
+    }
+
+    /// A SQLite file made before both stores shared this list kept its history in GRDB's
+    /// `grdb_migrations`: when all five of its migrations were applied, it holds exactly
+    /// migration 4's schema, which is recorded as applied. (A PostgreSQL database of that time
+    /// already records 1 to 4 in `schema_migrations`.)
+    static func adoptLegacy(_ connection: some SQLConnection, now: Date) throws {
+        guard connection.dialect == .sqlite, try tableExists("grdb_migrations", connection),
+              try connection.query("SELECT 1 FROM schema_migrations WHERE version = 4").isEmpty else { return }
+        let legacy = Set(try connection.query("SELECT identifier FROM grdb_migrations").map { try $0.text(0) })
+        let required = ["v1", "v2-lineage", "v3-outbox", "v4-objection-contacts", "v5-idempotency"]
+        guard required.allSatisfy(legacy.contains) else {
+            throw ConsentError.storeUnavailable("""
+                this file holds a Consentry schema older than 2026-11-30 (\(legacy.sorted().joined(separator: ", "))); \
+                open it once with the release of that day to bring it up to date, then with this one
+                """)
+        }
+        try connection.execute("""
+            INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, 'adopted from grdb_migrations', \(Timestamp.microseconds(now)))
+            """)
+    }
+
+    static func tableExists(_ name: String, _ connection: some SQLConnection) throws -> Bool {
+        switch connection.dialect {
+        case .sqlite: try !connection.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = \(name)").isEmpty
+        case .postgres: try !connection.query("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = \(name)").isEmpty
+        }
+    }
+
+    // MARK: The migrations
+
+    /// Every table as both stores had it on 2026-11-30.
+    @Sendable static func baseline(_ s: Spelling) -> String {
+        """
+        \(s.refuseChangeFunction)
+        CREATE TABLE policy_versions (
+            version TEXT PRIMARY KEY NOT NULL CHECK (length(version) > 0),
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            canonical_json TEXT NOT NULL\(s.jsonCheck("canonical_json")),
+            created_at \(s.bigint) NOT NULL
+        );
+        CREATE TABLE policy_activations (
+            id \(s.serialKey(neverReused: true)),
+            version TEXT NOT NULL REFERENCES policy_versions(version),
+            activated_at \(s.bigint) NOT NULL,
+            actor TEXT NOT NULL
+        );
+        \(s.only(.postgres, s.appendOnly("policy_versions") + s.appendOnly("policy_activations")))
+
+        CREATE TABLE members (
+            member_key \(s.serialKey(neverReused: false)),
+            id TEXT NOT NULL UNIQUE CHECK (\(s.byteLength("id")) BETWEEN 1 AND 256),
+            birth_date TEXT CHECK (birth_date IS NULL OR \(s.matches("birth_date", glob: "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]", regex: "^[0-9]{4}-[0-1][0-9]-[0-3][0-9]$"))),
+            country TEXT NOT NULL CHECK (\(s.matches("country", glob: "[A-Z][A-Z]", regex: "^[A-Z]{2}$", length: 2))),
+            notified_at \(s.bigint),
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at \(s.bigint) NOT NULL
+        );
+        \(s.only(.sqlite, """
+            -- Covering, in id order: SQLite's decisions for every member read this index alone.
+            CREATE INDEX members_for_decisions ON members(id, member_key, birth_date, country, notified_at);
+            """))
+        CREATE TABLE consent_events (
+            sequence \(s.serialKey(neverReused: true)),
+            member_key \(s.bigint) NOT NULL REFERENCES members(member_key),
+            choice TEXT NOT NULL CHECK (choice IN ('on', 'off')),
+            channel TEXT NOT NULL CHECK (channel IN ('web', 'ios', 'android', 'api', 'gpc', 'import')),
+            at \(s.bigint) NOT NULL,
+            actor TEXT NOT NULL,
+            recorded_at \(s.bigint) NOT NULL,
+            CHECK (channel <> 'gpc' OR choice = 'off')
+        );
+        -- Covering: a member's history, in decision order, without touching the table.
+        \(s.coveringIndex("consent_events_by_member", on: "consent_events", keys: "member_key, at, sequence", including: "choice, channel"))
+        \(s.appendOnly("consent_events"))
+
+        CREATE TABLE objections (
+            id TEXT PRIMARY KEY NOT NULL,
+            member_key \(s.bigint) REFERENCES members(member_key),
+            received_at \(s.bigint) NOT NULL,
+            contact_email TEXT CHECK (contact_email IS NULL OR length(contact_email) BETWEEN 3 AND 254),
+            identifiers TEXT\(s.only(.sqlite, " CHECK (identifiers IS NULL OR json_valid(identifiers))")),
+            CHECK (member_key IS NOT NULL OR (contact_email IS NOT NULL AND identifiers IS NOT NULL))
+        );
+        CREATE INDEX objections_by_member ON objections(member_key);
+        \(s.dialect == .sqlite ? s.refuse("DELETE", on: "objections", trigger: "objections_no_delete") : s.appendOnly("objections"))
+        CREATE TABLE objection_events (
+            objection_id TEXT NOT NULL REFERENCES objections(id),
+            position INTEGER NOT NULL CHECK (position >= 0),
+            kind TEXT NOT NULL CHECK (kind IN ('received', 'extended', 'decided', 'completed')),
+            at \(s.bigint) NOT NULL,
+            days INTEGER,
+            due \(s.bigint),
+            outcome TEXT CHECK (outcome IN ('uphold', 'reject')),
+            reason TEXT,
+            actor TEXT NOT NULL,
+            recorded_at \(s.bigint) NOT NULL,
+            PRIMARY KEY (objection_id, position),
+            CHECK ((kind = 'received') = (position = 0)),
+            CHECK (kind <> 'extended' OR (days > 0 AND due IS NOT NULL AND length(reason) > 0)),
+            CHECK (kind <> 'decided' OR (outcome IS NOT NULL AND length(reason) > 0)),
+            CHECK (kind <> 'completed' OR length(reason) > 0)
+        );
+        \(s.appendOnly("objection_events"))
+
+        -- A non-member's objection until the code sent to the address comes back: only the
+        -- attempts counter and, once, the objection it became may change.
+        CREATE TABLE objection_requests (
+            id TEXT PRIMARY KEY NOT NULL,
+            email TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+            identifiers TEXT NOT NULL\(s.jsonCheck("identifiers")),
+            reason TEXT,
+            code_sha256 TEXT NOT NULL CHECK (length(code_sha256) = 64),
+            created_at \(s.bigint) NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            objection_id TEXT UNIQUE REFERENCES objections(id)
+        );
+        \(s.dialect == .sqlite ? "CREATE INDEX objection_requests_by_email ON objection_requests(email COLLATE NOCASE, created_at);"
+                               : "CREATE INDEX objection_requests_by_email ON objection_requests(lower(email), created_at);")
+        \(s.guarded("objection_requests", sqliteTrigger: "objection_requests_fixed", when: """
+            NEW.id <> OLD.id OR NEW.email <> OLD.email OR NEW.identifiers <> OLD.identifiers
+               OR NEW.code_sha256 <> OLD.code_sha256 OR NEW.created_at <> OLD.created_at
+               OR OLD.objection_id IS NOT NULL OR NEW.attempts < OLD.attempts
+            """, message: "an objection request only counts attempts, until verified"))
+
+        CREATE TABLE audit_log (
+            sequence \(s.bigint) PRIMARY KEY,
+            recorded_at \(s.bigint) NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            details TEXT NOT NULL,
+            previous_hash TEXT NOT NULL CHECK (length(previous_hash) = 64),
+            hash TEXT NOT NULL CHECK (length(hash) = 64)
+        );
+        \(s.dialect == .sqlite ? "CREATE INDEX audit_log_by_time ON audit_log(recorded_at);"
+                               : "CREATE INDEX audit_log_by_time ON audit_log USING brin (recorded_at);")
+        \(s.appendOnly("audit_log"))
+        -- The last entry, so that cutting entries off the end is noticed; every writer reads it
+        -- first (PostgreSQL: with its row lock), so all extend one chain, in order.
+        CREATE TABLE audit_head (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            sequence \(s.bigint) NOT NULL,
+            hash TEXT NOT NULL
+        );
+        \(s.only(.postgres, "INSERT INTO audit_head VALUES (1, 0, '\(String(repeating: "0", count: 64))');"))
+
+        -- Events to deliver, written in the transaction of the change they report. Only the
+        -- delivery columns ever change; rows are never deleted.
+        CREATE TABLE outbox (
+            sequence \(s.serialKey(neverReused: true)),
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL CHECK (length(type) > 0),
+            subject TEXT NOT NULL,
+            payload TEXT NOT NULL\(s.jsonCheck("payload")),
+            created_at \(s.bigint) NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            next_attempt_at \(s.bigint),
+            delivered_at \(s.bigint),
+            last_error TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox(sequence) WHERE delivered_at IS NULL;
+        \(s.guarded("outbox", sqliteTrigger: "outbox_payload_is_fixed", when: """
+            NEW.id <> OLD.id OR NEW.type <> OLD.type OR NEW.subject <> OLD.subject
+               OR NEW.payload <> OLD.payload OR NEW.created_at <> OLD.created_at OR NEW.sequence <> OLD.sequence
+               OR OLD.delivered_at IS NOT NULL
+            """, message: "an outbox event is fixed once written, and final once delivered"))
+
+        CREATE TABLE datasets (
+            key \(s.serialKey(neverReused: false)),
+            id TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            kind TEXT NOT NULL CHECK (kind IN ('export', 'filter')),
+            location TEXT NOT NULL CHECK (substr(location, 1, 1) = '/'),
+            member_field TEXT NOT NULL CHECK (length(member_field) > 0),
+            created_at \(s.bigint) NOT NULL,
+            as_of \(s.bigint) NOT NULL,
+            policy_version TEXT,
+            policy_sha256 TEXT,
+            actor TEXT NOT NULL
+        );
+        \(s.appendOnly("datasets"))
+        -- Version 1 is what was written; each purge adds one. Only a pending version may
+        -- change, once, to committed or abandoned.
+        CREATE TABLE dataset_versions (
+            dataset_id TEXT NOT NULL REFERENCES datasets(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            state TEXT NOT NULL CHECK (state IN ('pending', 'committed', 'abandoned')),
+            created_at \(s.bigint) NOT NULL,
+            manifest TEXT NOT NULL\(s.jsonCheck("manifest")),
+            manifest_sha256 TEXT NOT NULL CHECK (length(manifest_sha256) = 64),
+            records \(s.bigint) NOT NULL CHECK (records >= 0),
+            removed_members \(s.bigint) NOT NULL CHECK (removed_members >= 0),
+            PRIMARY KEY (dataset_id, version)
+        );
+        \(s.guarded("dataset_versions", sqliteTrigger: "dataset_versions_settle_once", when: """
+            OLD.state <> 'pending' OR NEW.state = 'pending' OR NEW.manifest <> OLD.manifest
+               OR NEW.records <> OLD.records OR NEW.version <> OLD.version OR NEW.dataset_id <> OLD.dataset_id
+            """, message: "only a pending dataset version may be settled, once"))
+        -- Which members a dataset holds; a committed purge sets removed_version, once. Members
+        -- and removals name a dataset by its integer key: a million rows per export stay small.
+        CREATE TABLE dataset_members (
+            dataset_key \(s.bigint) NOT NULL REFERENCES datasets(key),
+            member_key \(s.bigint) NOT NULL REFERENCES members(member_key),
+            removed_version INTEGER,
+            PRIMARY KEY (dataset_key, member_key)
+        )\(s.withoutRowID);
+        -- SQLite's lineage probes each dataset's primary key (datasets are few, members many), so
+        -- an export's million rows append to one B-tree only; PostgreSQL's planner wants the index.
+        \(s.only(.postgres, "CREATE INDEX dataset_members_by_member ON dataset_members(member_key);"))
+        \(s.guarded("dataset_members", sqliteTrigger: "dataset_members_remove_once", when: """
+            OLD.removed_version IS NOT NULL OR NEW.removed_version IS NULL
+               OR NEW.dataset_key <> OLD.dataset_key OR NEW.member_key <> OLD.member_key
+            """, message: "a member is removed from a dataset once, and never restored"))
+        -- The members a purge version removes, recorded before its files are put in place.
+        CREATE TABLE dataset_removals (
+            dataset_key \(s.bigint) NOT NULL REFERENCES datasets(key),
+            version INTEGER NOT NULL,
+            member_key \(s.bigint) NOT NULL REFERENCES members(member_key),
+            PRIMARY KEY (dataset_key, version, member_key)
+        )\(s.withoutRowID);
+        \(s.appendOnly("dataset_removals"))
+
+        CREATE TABLE models (
+            name TEXT PRIMARY KEY NOT NULL CHECK (length(name) > 0),
+            registered_at \(s.bigint) NOT NULL,
+            actor TEXT NOT NULL
+        );
+        CREATE TABLE model_datasets (
+            model TEXT NOT NULL REFERENCES models(name),
+            dataset_id TEXT NOT NULL REFERENCES datasets(id),
+            dataset_version INTEGER NOT NULL,
+            PRIMARY KEY (model, dataset_id)
+        );
+        CREATE INDEX model_datasets_by_dataset ON model_datasets(dataset_id);
+        \(s.appendOnly("models"))
+        \(s.appendOnly("model_datasets"))
+
+        -- Idempotency keys, kept with the write they protect, in its transaction, so that a
+        -- retry on any instance finds them. `reference` is the ledger sequence or the objection id.
+        CREATE TABLE idempotency_keys (
+            key TEXT PRIMARY KEY NOT NULL CHECK (length(key) = 64),
+            kind TEXT NOT NULL CHECK (kind IN ('choice', 'objection')),
+            reference TEXT NOT NULL,
+            created_at \(s.bigint) NOT NULL
+        );
+        \(s.refuse("UPDATE", on: "idempotency_keys", trigger: "idempotency_keys_no_update"))
+        """
+    }
+
+    /// What the one storage layer needs of both stores alike.
+    @Sendable static func oneStorageLayer(_ s: Spelling) -> String {
+        """
+        -- Both stores read the chain's head from its row: a SQLite file with no entries yet has none.
+        INSERT INTO audit_head (singleton, sequence, hash)
+            SELECT 1, 0, '\(String(repeating: "0", count: 64))' WHERE NOT EXISTS (SELECT 1 FROM audit_head);
+        -- The storage layer numbers the ledger itself (one multi-row append per group commit,
+        -- imports in file order), under the head's lock: no default may number it behind its back.
+        \(s.only(.postgres, "ALTER TABLE consent_events ALTER COLUMN sequence DROP DEFAULT;"))
+        -- Requests are counted by address compared without case, the same expression in both stores.
+        \(s.only(.sqlite, """
+            DROP INDEX objection_requests_by_email;
+            CREATE INDEX objection_requests_by_email ON objection_requests(lower(email), created_at);
+            """))
+        -- Policy versions, their activations and objections are append-only in both stores.
+        \(s.only(.sqlite, s.appendOnly("policy_versions") + s.appendOnly("policy_activations")
+                          + s.refuse("UPDATE", on: "objections", trigger: "objections_no_update")))
+        """
+    }
+}
+
+/// How each database spells the few things that differ. Everything else in the schema is
+/// written once.
+struct Spelling: Sendable {
+    let dialect: SQLDialect
+
+    init(_ dialect: SQLDialect) { self.dialect = dialect }
+
+    /// The 64-bit integer type: SQLite's INTEGER is already 64 bits.
+    var bigint: String { dialect == .sqlite ? "INTEGER" : "BIGINT" }
+
+    /// An integer primary key the database assigns. `neverReused` keeps SQLite from handing out
+    /// a number again after the highest row was removed (rows never are, but the ledger promises it).
+    func serialKey(neverReused: Bool) -> String {
+        switch dialect {
+        case .sqlite: neverReused ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "INTEGER PRIMARY KEY"
+        case .postgres: "BIGSERIAL PRIMARY KEY"
+        }
+    }
+
+    /// SQLite checks JSON text where it is stored; PostgreSQL keeps text as given.
+    func jsonCheck(_ column: String) -> String { dialect == .sqlite ? " CHECK (json_valid(\(column)))" : "" }
+
+    func byteLength(_ column: String) -> String {
+        dialect == .sqlite ? "length(CAST(\(column) AS BLOB))" : "octet_length(\(column))"
+    }
+
+    /// `column` matches a pattern: a GLOB in SQLite (with a length check where the GLOB alone
+    /// would allow more), a regular expression in PostgreSQL.
+    func matches(_ column: String, glob: String, regex: String, length: Int? = nil) -> String {
+        switch dialect {
+        case .sqlite: (length.map { "length(\(column)) = \($0) AND " } ?? "") + "\(column) GLOB '\(glob)'"
+        case .postgres: "\(column) ~ '\(regex)'"
+        }
+    }
+
+    var withoutRowID: String { dialect == .sqlite ? " WITHOUT ROWID" : "" }
+
+    /// An index that answers from itself: SQLite keys every column, PostgreSQL includes the rest.
+    func coveringIndex(_ name: String, on table: String, keys: String, including: String) -> String {
+        switch dialect {
+        case .sqlite: "CREATE INDEX \(name) ON \(table)(\(keys), \(including));"
+        case .postgres: "CREATE INDEX \(name) ON \(table)(\(keys)) INCLUDE (\(including));"
+        }
+    }
+
+    func only(_ dialect: SQLDialect, _ text: String) -> String { self.dialect == dialect ? text : "" }
+
+    /// PostgreSQL's one function behind every append-only trigger.
+    var refuseChangeFunction: String {
+        only(.postgres, """
+            CREATE FUNCTION consentry_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+            END $$;
+            """)
+    }
+
+    /// Refuses every UPDATE and DELETE of `table`'s rows.
+    func appendOnly(_ table: String) -> String {
+        switch dialect {
+        case .sqlite:
+            refuse("UPDATE", on: table, trigger: "\(table)_no_update") + "\n" + refuse("DELETE", on: table, trigger: "\(table)_no_delete")
+        case .postgres:
+            "CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();"
+        }
+    }
+
+    /// Refuses one kind of change (`UPDATE` or `DELETE`) of `table`'s rows.
+    func refuse(_ operation: String, on table: String, trigger: String) -> String {
+        switch dialect {
+        case .sqlite:
+            "CREATE TRIGGER \(trigger) BEFORE \(operation) ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;"
+        case .postgres:
+            "CREATE TRIGGER \(trigger) BEFORE \(operation) ON \(table) FOR EACH ROW EXECUTE FUNCTION consentry_refuse_change();"
+        }
+    }
+
+    /// Refuses deletes, and updates for which `condition` (over OLD and NEW) holds.
+    func guarded(_ table: String, sqliteTrigger: String, when condition: String, message: String) -> String {
+        switch dialect {
+        case .sqlite:
+            """
+            CREATE TRIGGER \(sqliteTrigger) BEFORE UPDATE ON \(table) WHEN \(condition)
+                BEGIN SELECT RAISE(ABORT, '\(message)'); END;
+            \(refuse("DELETE", on: table, trigger: "\(table)_no_delete"))
+            """
+        case .postgres:
+            """
+            CREATE FUNCTION \(table)_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR \(condition) THEN
+                    RAISE EXCEPTION '\(message)' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER \(table)_guard BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION \(table)_guard();
+            """
+        }
+    }
+
+    /// Serialises migrations across PostgreSQL instances starting at once; SQLite's write
+    /// transaction already does.
+    var migrationLock: String? { dialect == .postgres ? "SELECT pg_advisory_xact_lock(7215560)" : nil }
+}
