@@ -34,6 +34,7 @@ public enum StoreContract {
         ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
         ("everyWriteExtendsAVerifiableAuditChain", everyWriteExtendsAVerifiableAuditChain),
         ("anIdempotencyKeyWritesOnce", anIdempotencyKeyWritesOnce),
+        ("concurrentWritesAreEachRecordedOnceInOrderAndFailAlone", concurrentWritesAreEachRecordedOnceInOrderAndFailAlone),
     ]
 
     static let t0 = Timestamp.parse("2025-12-01T00:00:00Z")!
@@ -348,6 +349,98 @@ public enum StoreContract {
         try expect(!filed.replayed && retried.replayed && retried.objection.id == objection.id, "a retried objection returns the first")
         try expect(try await store.objections(of: MemberID("a")!).map(\.id) == [objection.id], "and files nothing more")
         _ = try await store.verifyAuditChain()
+    }
+}
+
+extension StoreContract {
+    /// 1,000 choices from 50 concurrent tasks (as a burst of members pressing the switch), with
+    /// writes the store must refuse mixed in: an unknown member, a second extension of one
+    /// objection, a reused idempotency key. Every acknowledged choice is in the ledger once, each
+    /// task's choices in the order it made them; each refusal fails alone; writes shared
+    /// transactions (group commit), and the audit chain verifies.
+    static func concurrentWritesAreEachRecordedOnceInOrderAndFailAlone(_ store: any ConsentStore) async throws {
+        let members = (0..<10).map { "m\($0)" }
+        try await seed(store, members: members)
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        let objection = ObjectionID(rawValue: "obj_burst")
+        try await store.fileObjection(Objection.file(id: objection, member: MemberID("m0")!, at: t0, reason: nil, terms: terms), actor: "m0")
+        let shared = IdempotencyKey(scope: "choice m1", clientKey: "burst")
+
+        struct Outcome: Sendable {
+            var task: Int
+            var recorded: [ConsentEvent] = []
+            var refusals: [ConsentError] = []
+            var sharedKey: (event: ConsentEvent, replayed: Bool)?
+            var extended: Result<Objection, ConsentError>?
+        }
+        let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            for task in 0..<50 {
+                group.addTask {
+                    var outcome = Outcome(task: task)
+                    let member = MemberID(members[task % members.count])!
+                    for index in 0..<20 {
+                        let event = ConsentEvent(member: member, choice: index % 2 == 0 ? .off : .on, channel: .api,
+                                                 at: t0.addingTimeInterval(Double(task * 20 + index)), actor: "task\(task)")
+                        outcome.recorded.append(try await store.recordChoice(event))
+                        if index == 7 {
+                            do {
+                                try await store.recordChoice(ConsentEvent(member: MemberID("ghost\(task)")!, choice: .off, channel: .api,
+                                                                          at: t0, actor: "task\(task)"))
+                            } catch let error as ConsentError { outcome.refusals.append(error) }
+                        }
+                    }
+                    if task % 10 == 1 {
+                        outcome.sharedKey = try await store.recordChoice(ConsentEvent(member: MemberID("m1")!, choice: .off, channel: .ios,
+                                                                                      at: t0, actor: "task\(task)"), idempotencyKey: shared)
+                    }
+                    if task % 25 == 3 {
+                        do {
+                            outcome.extended = .success(try await store.updateObjection(objection, actor: "task\(task)") {
+                                try $0.extending(byDays: 10, reason: "busy", at: t0.addingTimeInterval(60), maxExtensionDays: 60)
+                            })
+                        } catch let error as ConsentError {
+                            outcome.extended = .failure(error)
+                        }
+                    }
+                    return outcome
+                }
+            }
+            return try await group.reduce(into: [Outcome]()) { $0.append($1) }
+        }
+
+        let recorded = outcomes.flatMap(\.recorded)
+        try expect(recorded.count == 1_000, "every choice acknowledged: \(recorded.count)")
+        let sequences = recorded.compactMap(\.sequence)
+        try expect(Set(sequences).count == 1_000, "each acknowledged choice has a sequence of its own")
+        for outcome in outcomes {
+            let numbers = outcome.recorded.compactMap(\.sequence)
+            try expect(numbers == numbers.sorted(), "task \(outcome.task)'s choices are in the ledger in the order it made them")
+        }
+        var ledger: [Int64: ConsentEvent] = [:]
+        for member in members {
+            for event in try await store.history(of: MemberID(member)!) { ledger[event.sequence ?? -1] = event }
+        }
+        for event in recorded {
+            let stored = ledger[event.sequence ?? -1]
+            try expect(stored?.actor == event.actor && stored?.at == event.at && stored?.choice == event.choice,
+                       "acknowledged choice \(event.sequence ?? -1) is in the ledger as acknowledged")
+        }
+        let keyed = outcomes.compactMap(\.sharedKey)
+        try expect(keyed.count == 5 && keyed.filter { !$0.replayed }.count == 1 && Set(keyed.compactMap(\.event.sequence)).count == 1,
+                   "five writes with one key: one recorded, four replayed it")
+        try expect(ledger.count == 1_001, "the ledger holds the 1,000 choices and the one keyed choice: \(ledger.count)")
+        let refusals = outcomes.flatMap(\.refusals)
+        try expect(refusals.count == 50 && refusals.allSatisfy { if case .unknownMember = $0 { true } else { false } },
+                   "each unknown member's write failed alone, with its own reason")
+        let extensions = outcomes.compactMap(\.extended)
+        try expect(extensions.count == 2 && extensions.filter { if case .success = $0 { true } else { false } }.count == 1
+                   && extensions.contains { if case .failure(.illegalTransition) = $0 { true } else { false } },
+                   "two concurrent extensions: one applied, the other refused as a second extension")
+        try expect(try await store.objection(objection)?.timeline.count == 2, "the objection was extended once")
+        let transactions = Set(recorded.compactMap(\.recordedAt)).count
+        try expect(transactions < 1_000, "concurrent choices shared transactions (\(transactions) commits for 1,000)")
+        let verification = try await store.verifyAuditChain()
+        try expect(verification.entries == 1 + 10 + 1 + 1_001 + 1, "one audit entry per change: \(verification.entries)")
     }
 }
 
