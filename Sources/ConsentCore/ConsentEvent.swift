@@ -82,6 +82,15 @@ public struct ConsentHistory: Sendable {
         entries = ArraySlice(ordered.map { Entry(at: $0.element.at, choice: $0.element.choice, channel: $0.element.channel) })
     }
 
+    /// Adds the most recently appended event at its place: after every entry at or before its
+    /// time (it was appended last, so it wins ties). Choices are almost always made in time
+    /// order: this is then an append.
+    public mutating func append(_ event: ConsentEvent) {
+        var index = entries.endIndex
+        while index > entries.startIndex, entries[index - 1].at > event.at { index -= 1 }
+        entries.insert(Entry(at: event.at, choice: event.choice, channel: event.channel), at: index)
+    }
+
     /// The choice in force at `instant`: the latest at or before it, skipping gpc signals when
     /// they are not honoured.
     @inlinable public func latest(at instant: Date, honoringGPC: Bool) -> Entry? {

@@ -16,6 +16,38 @@ public struct PolicyVersion: Sendable, Equatable {
     }
 }
 
+/// What decisions about one member depend on, as of one snapshot: the member's eligibility
+/// facts, their choices and their objections (not the data the platform holds about them).
+public struct MemberFacts: Sendable, Equatable {
+    public var member: Member
+    /// In ledger (append) order.
+    public var choices: [ConsentEvent]
+    /// By receipt.
+    public var objections: [Objection]
+
+    public init(member: Member, choices: [ConsentEvent], objections: [Objection]) {
+        self.member = member
+        self.choices = choices
+        self.objections = objections
+    }
+}
+
+/// What recording a choice did.
+public struct RecordedChoice: Sendable, Equatable {
+    /// The choice as stored (or as first recorded, when `replayed`).
+    public var event: ConsentEvent
+    /// The idempotency key was used before: nothing was appended.
+    public var replayed: Bool
+    /// The member's facts right after the choice, when asked for.
+    public var facts: MemberFacts?
+
+    public init(event: ConsentEvent, replayed: Bool, facts: MemberFacts? = nil) {
+        self.event = event
+        self.replayed = replayed
+        self.facts = facts
+    }
+}
+
 /// One numbered line of an import file, parsed or not.
 public struct ImportLine<Record: Sendable>: Sendable {
     public var line: Int
@@ -85,10 +117,15 @@ public protocol ConsentStore: Sendable {
 
     /// Appends a choice to the ledger; durable when this returns. With an idempotency key that
     /// was used before (by any instance), nothing is appended and the choice it recorded then
-    /// is returned, `replayed`. Keys are kept with the write, in its transaction.
-    func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool)
+    /// is returned, `replayed`. Keys are kept with the write, in its transaction. With
+    /// `returningFacts`, the member's facts are read in the same transaction, after the choice:
+    /// what a caller shows next, without a read of its own.
+    func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?, returningFacts: Bool) async throws -> RecordedChoice
     /// The member's choices in append order.
     func history(of member: MemberID) async throws -> [ConsentEvent]
+    /// The member, their choices in append order and their objections by receipt, read from one
+    /// snapshot; nil for an unknown member.
+    func facts(of member: MemberID) async throws -> MemberFacts?
 
     /// Files an objection; with an idempotency key used before, files nothing and returns the
     /// objection filed then, `replayed`.
@@ -135,15 +172,20 @@ extension ConsentStore {
         try await recordChoice(event, idempotencyKey: nil).event
     }
 
+    /// Appends a choice to the ledger, or replays the one an idempotency key recorded before.
+    public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool) {
+        let recorded = try await recordChoice(event, idempotencyKey: idempotencyKey, returningFacts: false)
+        return (recorded.event, recorded.replayed)
+    }
+
     public func fileObjection(_ objection: Objection, actor: String) async throws {
         _ = try await fileObjection(objection, actor: actor, idempotencyKey: nil)
     }
 
     /// One member's decision at `instant` under `policy`, read from the durable records.
     public func decision(for id: MemberID, policy: Policy, at instant: Date) async throws -> Decision {
-        guard let record = try await member(id) else { return decide(nil, history: .empty, objections: [], policy: policy, at: instant) }
-        return decide(record.member, history: ConsentHistory(try await history(of: id)),
-                      objections: try await objections(of: id), policy: policy, at: instant)
+        guard let facts = try await facts(of: id) else { return decide(nil, history: .empty, objections: [], policy: policy, at: instant) }
+        return decide(facts.member, history: ConsentHistory(facts.choices), objections: facts.objections, policy: policy, at: instant)
     }
 }
 

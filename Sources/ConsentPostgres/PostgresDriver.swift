@@ -130,35 +130,64 @@ public final class PostgresDriver: SQLDriver {
         }
     }
 
+    /// Leases a connection and runs `begin`, `body` and the commit on one thread of the pool:
+    /// one hop there and back however many statements the body sends.
     private func transaction<T: Sendable>(_ begin: String, _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        try await transaction(begin, body, then: { _, value in value })
+        let (logger, threads, location) = (logger, threads, location)
+        return try await translatingErrors {
+            try await self.leased { connection in
+                let session = PostgresSession(connection: connection, logger: logger, location: location)
+                let outcome: Result<T, any Error> = try await threads.runIfActive {
+                    try session.run(begin)
+                    do {
+                        let value = try body(session)
+                        try session.run("COMMIT")
+                        return .success(value)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                return try await Self.settle(outcome, session, connection, threads)
+            }
+        }
+    }
+
+    /// A failed transaction is rolled back before the connection goes back to the pool: the
+    /// next lease would otherwise commit what this one left. A connection that cannot even roll
+    /// back is closed.
+    private static func settle<T>(_ outcome: Result<T, any Error>, _ session: PostgresSession, _ connection: PostgresConnection,
+                                  _ threads: NIOThreadPool) async throws -> T {
+        guard case .failure(let error) = outcome else { return try outcome.get() }
+        do {
+            try await threads.runIfActive { try session.run("ROLLBACK") }
+        } catch {
+            try? await connection.close()
+        }
+        throw error
     }
 
     /// Leases a connection, opens a transaction with `begin`, runs `body` on a thread of the
-    /// pool, then `then` (which may run more on the same open transaction), and commits;
-    /// anything thrown rolls back.
+    /// pool, then `then` (which may run more on the same open transaction, elsewhere), and
+    /// commits; anything thrown rolls back.
     private func transaction<S: Sendable, T: Sendable>(_ begin: String, _ body: @escaping @Sendable (PostgresSession) throws -> S,
                                                        then: @escaping @Sendable (PostgresSession, S) async throws -> T) async throws -> T {
         let (logger, threads, location) = (logger, threads, location)
         return try await translatingErrors {
             try await self.leased { connection in
                 let session = PostgresSession(connection: connection, logger: logger, location: location)
-                try await threads.runIfActive { try session.run(begin) }
+                let outcome: Result<T, any Error>
                 do {
-                    let started = try await threads.runIfActive { try body(session) }
+                    let started = try await threads.runIfActive {
+                        try session.run(begin)
+                        return try body(session)
+                    }
                     let value = try await then(session, started)
                     try await threads.runIfActive { try session.run("COMMIT") }
-                    return value
+                    outcome = .success(value)
                 } catch {
-                    // Never hand the connection back inside a transaction: the next lease would
-                    // commit what this one left.
-                    do {
-                        try await threads.runIfActive { try session.run("ROLLBACK") }
-                    } catch {
-                        try? await connection.close()
-                    }
-                    throw error
+                    outcome = .failure(error)
                 }
+                return try await Self.settle(outcome, session, connection, threads)
             }
         }
     }

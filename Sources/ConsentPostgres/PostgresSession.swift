@@ -72,7 +72,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
                 for (position, value) in rows.row(index).enumerated() {
                     number += 1
                     text += position == 0 ? "$\(number)" : ", $\(number)"
-                    try Self.bind(value, to: &binds)
+                    Self.bind(value, to: &binds)
                 }
                 text += ")"
             }
@@ -141,7 +141,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
             FROM consent_events WHERE at <= \(asOf)\(filter) GROUP BY member_key / 4096 ORDER BY member_key / 4096
             """, fields: 4, what: "ledger") { bytes, fields in
             guard let key = PackedRows.int64(bytes, fields[0]), let at = PackedRows.int64(bytes, fields[1]),
-                  let channel = Self.channel(UnsafeRawBufferPointer(rebasing: bytes[fields[3]])) else {
+                  let channel = ConsentCore.Channel(utf8: UnsafeRawBufferPointer(rebasing: bytes[fields[3]])) else {
                 throw ConsentError.storeUnavailable("a ledger row is not readable")
             }
             try body(LedgerScanRow(memberKey: key, at: at, choice: bytes[fields[2].lowerBound] == UInt8(ascii: "1") ? .on : .off, channel: channel))
@@ -162,18 +162,6 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         }
     }
 
-    static func channel(_ raw: UnsafeRawBufferPointer) -> ConsentCore.Channel? {
-        switch (raw.count, raw.first) {
-        case (3, UInt8(ascii: "w")): .web
-        case (3, UInt8(ascii: "i")): .ios
-        case (7, UInt8(ascii: "a")): .android
-        case (3, UInt8(ascii: "a")): .api
-        case (3, UInt8(ascii: "g")): .gpc
-        case (6, UInt8(ascii: "i")): .import
-        default: nil
-        }
-    }
-
     // MARK: Statements
 
     /// `sql` with `$1`, `$2`, … and its values bound.
@@ -184,10 +172,10 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
             switch part {
             case .text(let literal): text += literal
             case .value(let value):
-                try Self.bind(value, to: &binds)
+                Self.bind(value, to: &binds)
                 text += "$\(binds.count)"
             case .texts(let list):
-                try binds.append(list)
+                binds.append(list)
                 text += "(SELECT unnest(CAST($\(binds.count) AS text[])))"
             case .fragment(.bytewise): text += " COLLATE \"C\""
             case .fragment(.forUpdate): text += " FOR UPDATE"
@@ -196,11 +184,11 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         return PostgresQuery(unsafeSQL: text, binds: binds)
     }
 
-    private static func bind(_ value: SQLValue, to binds: inout PostgresBindings) throws {
+    private static func bind(_ value: SQLValue, to binds: inout PostgresBindings) {
         switch value {
         case .null: binds.appendNull()
-        case .integer(let number): try binds.append(number)
-        case .text(let text): try binds.append(text)
+        case .integer(let number): binds.append(number)
+        case .text(let text): binds.append(text)
         }
     }
 
@@ -208,7 +196,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         try wait(connection.query(query, logger: logger))
     }
 
-    private func wait<T>(_ future: EventLoopFuture<T>) throws -> T {
+    private func wait<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
         do {
             return try future.wait()
         } catch let error as ConsentError {

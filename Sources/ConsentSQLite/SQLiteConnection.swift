@@ -83,24 +83,12 @@ public struct SQLiteConnection: SQLConnection {
             WHERE at <= \(asOf)\(members) ORDER BY member_key, at, sequence
             """) { handle in
             while try step(handle) {
-                guard let channel = Self.channel(bytes(handle, 3)) else {
+                guard let channel = Channel(utf8: UnsafeRawBufferPointer(bytes(handle, 3))) else {
                     throw ConsentError.storeUnavailable("a ledger entry of member key \(sqlite3_column_int64(handle, 0)) is not readable")
                 }
                 try body(LedgerScanRow(memberKey: sqlite3_column_int64(handle, 0), at: sqlite3_column_int64(handle, 1),
                                        choice: bytes(handle, 2).count == 2 ? .on : .off, channel: channel))
             }
-        }
-    }
-
-    static func channel(_ bytes: UnsafeBufferPointer<UInt8>) -> Channel? {
-        switch (bytes.count, bytes.first) {
-        case (3, UInt8(ascii: "w")): .web
-        case (3, UInt8(ascii: "i")): .ios
-        case (7, UInt8(ascii: "a")): .android
-        case (3, UInt8(ascii: "a")): .api
-        case (3, UInt8(ascii: "g")): .gpc
-        case (6, UInt8(ascii: "i")): .import
-        default: nil
         }
     }
 

@@ -18,8 +18,15 @@ public struct MemberState: Sendable {
         history = ConsentHistory(events)
     }
 
-    /// Adds a stored event at its place in ledger order.
+    /// Adds a stored event at its place in ledger order. The usual case, an event newer than
+    /// every other, appends to both orders; one that arrives after a newer one (two writes
+    /// acknowledged out of order) rebuilds the decision order.
     mutating func insert(_ event: ConsentEvent) {
+        guard let last = events.last, (last.sequence ?? 0) > (event.sequence ?? 0) else {
+            events.append(event)
+            history.append(event)
+            return
+        }
         let position = events.firstIndex { ($0.sequence ?? 0) > (event.sequence ?? 0) } ?? events.endIndex
         events.insert(event, at: position)
         history = ConsentHistory(events)
@@ -62,14 +69,12 @@ public actor MemberStates {
         let started = ContinuousClock.now
         if let cached = cache[id], started - cached.loadedAt < Self.maxAge { return cached.state }
         let generation = writes[id, default: 0]
-        guard let record = try await store.member(id) else { return nil }
-        let state = MemberState(member: record.member, events: try await store.history(of: id),
-                                objections: try await store.objections(of: id))
+        guard let facts = try await store.facts(of: id) else { return nil }
+        let state = MemberState(member: facts.member, events: facts.choices, objections: facts.objections)
         // Kept only when no write of this instance raced the read, and no fresher state was
         // installed meanwhile.
         if writes[id, default: 0] == generation, (cache[id]?.loadedAt).map({ $0 < started }) ?? true {
-            if cache.count >= Self.capacity { cache.removeAll(keepingCapacity: true) }
-            cache[id] = (state, started)
+            install(state, for: id, loadedAt: started)
         }
         return cache[id]?.state ?? state
     }
@@ -86,16 +91,35 @@ public actor MemberStates {
     /// Appends a choice durably, then updates the view. With an idempotency key used before,
     /// on any instance, nothing is appended and the choice recorded then is returned.
     public func record(_ event: ConsentEvent, idempotencyKey: IdempotencyKey? = nil) async throws -> ConsentEvent {
-        let (stored, replayed) = try await store.recordChoice(event, idempotencyKey: idempotencyKey)
-        if replayed { return stored }
-        metrics.recordChoice(stored)
-        writes[event.member, default: 0] += 1
-        if var cached = cache[event.member] {
-            cached.state.insert(stored)
-            cache[event.member] = cached
+        let member = event.member
+        let started = ContinuousClock.now
+        let generation = writes[member, default: 0]
+        // Without a fresh state to add the choice to, the write reads the member's facts in its
+        // own transaction: the answer that follows needs them.
+        let fresh = cache[member].map { started - $0.loadedAt < Self.maxAge } ?? false
+        let recorded = try await store.recordChoice(event, idempotencyKey: idempotencyKey, returningFacts: !fresh)
+        if !recorded.replayed {
+            metrics.recordChoice(recorded.event)
+            writes[member, default: 0] += 1
         }
-        rendered.invalidate(event.member)
-        return stored
+        if let facts = recorded.facts {
+            // Read after this write committed; kept only when no other write for the member
+            // completed meanwhile (its state may be newer than these facts).
+            if writes[member, default: 0] == generation + (recorded.replayed ? 0 : 1) {
+                install(MemberState(member: facts.member, events: facts.choices, objections: facts.objections),
+                        for: member, loadedAt: started)
+            }
+        } else if !recorded.replayed {
+            // In place: copying the state out and back would copy its arrays on every write.
+            cache[member]?.state.insert(recorded.event)
+        }
+        if !recorded.replayed { rendered.invalidate(member) }
+        return recorded.event
+    }
+
+    private func install(_ state: MemberState, for member: MemberID, loadedAt: ContinuousClock.Instant) {
+        if cache.count >= Self.capacity { cache.removeAll(keepingCapacity: true) }
+        cache[member] = (state, loadedAt)
     }
 
     /// Files an objection durably, then updates the view: the member is excluded from then on.
@@ -119,13 +143,10 @@ public actor MemberStates {
     public func refresh(_ objection: Objection) {
         guard let member = objection.member else { return }
         writes[member, default: 0] += 1
-        if var cached = cache[member] {
-            if let index = cached.state.objections.firstIndex(where: { $0.id == objection.id }) {
-                cached.state.objections[index] = objection
-            } else {
-                cached.state.objections.append(objection)
-            }
-            cache[member] = cached
+        if let index = cache[member]?.state.objections.firstIndex(where: { $0.id == objection.id }) {
+            cache[member]?.state.objections[index] = objection
+        } else {
+            cache[member]?.state.objections.append(objection)
         }
         rendered.invalidate(member)
     }

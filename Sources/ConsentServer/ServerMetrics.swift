@@ -4,12 +4,15 @@ import HTTPTypes
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The server's metrics, in one Prometheus registry owned by the application (no global state,
 /// so several applications can run in one process, as the tests do). Served at `GET /metrics`.
 public struct ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+    /// Each label set's counter and timer, made once: the factory's lookup costs more than a count.
+    private let handles = RequestMetricHandles()
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -22,11 +25,13 @@ public struct ServerMetrics: Sendable {
 
     /// Counts a request by route, method and status, and times it by route.
     func recordRequest(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, duration: Duration) {
-        Counter(label: "consentry_http_requests_total",
-                dimensions: [("route", route), ("method", method.rawValue), ("status", String(status.code))], factory: factory)
-            .increment()
-        Metrics.Timer(label: "consentry_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let (counter, timer) = handles.forRequest(route: route, method: method, status: status) {
+            (Counter(label: "consentry_http_requests_total",
+                     dimensions: [("route", route), ("method", method.rawValue), ("status", String(status.code))], factory: factory),
+             Metrics.Timer(label: "consentry_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Counts a durable choice by channel and value.
@@ -38,6 +43,22 @@ public struct ServerMetrics: Sendable {
 
     /// The Prometheus text exposition.
     func exposition() -> String { registry.emitToString() }
+}
+
+/// The request counters and timers made so far, by route, method and status.
+private final class RequestMetricHandles: Sendable {
+    private let made = Mutex<[String: (Metrics.Counter, Metrics.Timer)]>([:])
+
+    func forRequest(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status,
+                    make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
+        let key = "\(route) \(method.rawValue) \(status.code)"
+        return made.withLock { made in
+            if let handles = made[key] { return handles }
+            let handles = make()
+            made[key] = handles
+            return handles
+        }
+    }
 }
 
 /// Objection gauges, computed from the store when `/metrics` is scraped: how many are open,

@@ -47,8 +47,8 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
     }
 
     /// Appends a choice; returns it as stored, or as first recorded for a key used before.
-    func record(_ write: ChoiceWrite) async throws -> (event: ConsentEvent, replayed: Bool) {
-        try await submit(.choice(write)) as! (event: ConsentEvent, replayed: Bool)
+    func record(_ write: ChoiceWrite) async throws -> RecordedChoice {
+        try await submit(.choice(write)) as! RecordedChoice
     }
 
     /// Runs `step` in the next shared transaction; returns once that transaction is durable.
@@ -127,7 +127,7 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
 
     private static func choices(_ run: [ChoiceWrite], _ db: Driver.Connection, _ trail: inout AuditTrail,
                                 shared: Bool) throws -> [Result<any Sendable, any Error>] {
-        func widen(_ outcomes: [Result<(event: ConsentEvent, replayed: Bool), ConsentError>]) -> [Result<any Sendable, any Error>] {
+        func widen(_ outcomes: [Result<RecordedChoice, ConsentError>]) -> [Result<any Sendable, any Error>] {
             outcomes.map { outcome in outcome.map { $0 as any Sendable }.mapError { $0 as any Error } }
         }
         guard shared else { return widen(try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail)) }

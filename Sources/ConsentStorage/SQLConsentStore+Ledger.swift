@@ -64,18 +64,20 @@ extension SQLConsentStore {
     /// Appends a choice to the ledger, durable when this returns; concurrent calls share one
     /// transaction (``GroupCommit``). With an idempotency key used before, by any instance,
     /// nothing is appended and the choice recorded then is returned, `replayed`.
-    public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?) async throws -> (event: ConsentEvent, replayed: Bool) {
+    public func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?, returningFacts: Bool) async throws -> RecordedChoice {
         try event.validate()
-        return try await commits.record(ChoiceWrite(event: event, key: idempotencyKey))
+        return try await commits.record(ChoiceWrite(event: event, key: idempotencyKey, readFacts: returningFacts))
     }
 
     public func history(of member: MemberID) async throws -> [ConsentEvent] {
-        try await driver.read { db in
-            try db.query("""
-                SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at FROM consent_events e
-                JOIN members m ON m.member_key = e.member_key WHERE m.id = \(member.rawValue) ORDER BY e.sequence
-                """).map { try Self.event($0, of: member) }
-        }
+        try await driver.read { db in try Self.history(of: member, db) }
+    }
+
+    static func history(of member: MemberID, _ db: some SQLConnection) throws -> [ConsentEvent] {
+        try db.query("""
+            SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at FROM consent_events e
+            JOIN members m ON m.member_key = e.member_key WHERE m.id = \(member.rawValue) ORDER BY e.sequence
+            """).map { try event($0, of: member) }
     }
 
     /// A ledger row (`sequence, choice, channel, at, actor, recorded_at`) as an event.
@@ -102,9 +104,10 @@ extension SQLConsentStore {
     /// Appends `writes` in order, set by set: one read of their idempotency keys, one of their
     /// members, one append each to the ledger, the audit log and the keys, whatever their
     /// number. Each write gets its own outcome: a refusal (an unknown member) fails that write
-    /// alone; a key used before, or earlier in the same set, replays what it recorded.
+    /// alone; a key used before, or earlier in the same set, replays what it recorded. Writes
+    /// that ask for their member's facts get them read after every append.
     static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection,
-                              trail: inout AuditTrail) throws -> [Result<(event: ConsentEvent, replayed: Bool), ConsentError>] {
+                              trail: inout AuditTrail) throws -> [Result<RecordedChoice, ConsentError>] {
         let keyed = writes.compactMap(\.key?.digest)
         var references: [String: String] = [:]
         if !keyed.isEmpty {
@@ -117,17 +120,17 @@ extension SQLConsentStore {
         var ledger = RowBatch(columns: ledgerColumns.count, capacity: writes.count)
         var remembered = RowBatch(columns: 4)
         var recordedHere: [String: ConsentEvent] = [:]
-        var outcomes: [Result<(event: ConsentEvent, replayed: Bool), ConsentError>] = []
+        var outcomes: [Result<RecordedChoice, ConsentError>] = []
         outcomes.reserveCapacity(writes.count)
         for write in writes {
             let event = write.event
             if let digest = write.key?.digest {
                 if let earlier = recordedHere[digest] {
-                    outcomes.append(.success((earlier, true)))
+                    outcomes.append(.success(RecordedChoice(event: earlier, replayed: true)))
                     continue
                 }
                 if let reference = references[digest] {
-                    outcomes.append(Result { (try replayedChoice(reference, of: event.member, db), true) }
+                    outcomes.append(Result { RecordedChoice(event: try replayedChoice(reference, of: event.member, db), replayed: true) }
                         .mapError { $0 as? ConsentError ?? .storeUnavailable("\($0)") })
                     continue
                 }
@@ -146,11 +149,18 @@ extension SQLConsentStore {
                 remembered.append(.text(digest), .text(IdempotencyKey.Write.choice.rawValue), .text(String(sequence)), .integer(trail.recordedAt))
                 recordedHere[digest] = stored
             }
-            outcomes.append(.success((stored, false)))
+            outcomes.append(.success(RecordedChoice(event: stored, replayed: false)))
         }
         if !ledger.isEmpty { try db.append(ledger, into: "consent_events", columns: ledgerColumns) }
         try trail.flush(db)
         if !remembered.isEmpty { try db.append(remembered, into: "idempotency_keys", columns: idempotencyColumns) }
+        let asked = writes.indices.filter { writes[$0].readFacts && (try? outcomes[$0].get()) != nil }
+        let read = try facts(of: asked.map { writes[$0].event.member }, db)
+        for index in asked {
+            guard case .success(var recorded) = outcomes[index] else { continue }
+            recorded.facts = read[writes[index].event.member]
+            outcomes[index] = .success(recorded)
+        }
         return outcomes
     }
 
@@ -171,4 +181,6 @@ extension SQLConsentStore {
 struct ChoiceWrite: Sendable {
     var event: ConsentEvent
     var key: IdempotencyKey?
+    /// Read the member's facts after the write, in its transaction.
+    var readFacts = false
 }

@@ -93,14 +93,49 @@ extension SQLConsentStore {
     }
 
     public func member(_ id: MemberID) async throws -> MemberRecord? {
-        try await driver.read { db in
-            guard let row = try db.query("SELECT id, birth_date, country, notified_at, data FROM members WHERE id = \(id.rawValue)").first
-            else { return nil }
-            var record = MemberRecord(member: try StoredRecords.member(id: try row.text(0), birthDate: try row.optionalText(1),
-                                                                       country: try row.text(2), notifiedAt: try row.optionalInt64(3)))
-            record.data = MemberRecords.data(fromJSON: try row.text(4))
-            return record
+        try await driver.read { db in try Self.record(id, db) }
+    }
+
+    public func facts(of member: MemberID) async throws -> MemberFacts? {
+        try await driver.read { db in try Self.facts(of: member, db) }
+    }
+
+    static func facts(of member: MemberID, _ db: some SQLConnection) throws -> MemberFacts? {
+        try facts(of: [member], db)[member]
+    }
+
+    /// The facts of every member in `members` that the store holds, in three statements whatever
+    /// their number (a group commit reads them for its whole batch at once).
+    static func facts(of members: some Collection<MemberID>, _ db: some SQLConnection) throws -> [MemberID: MemberFacts] {
+        let ids = Array(Set(members.map(\.rawValue)))
+        guard !ids.isEmpty else { return [:] }
+        var facts: [MemberID: MemberFacts] = [:]
+        for row in try db.query("SELECT id, birth_date, country, notified_at FROM members WHERE id IN \(texts: ids)") {
+            let member = try StoredRecords.member(id: try row.text(0), birthDate: try row.optionalText(1), country: try row.text(2),
+                                                  notifiedAt: try row.optionalInt64(3))
+            facts[member.id] = MemberFacts(member: member, choices: [], objections: [])
         }
+        for row in try db.query("""
+            SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at, m.id FROM consent_events e
+            JOIN members m ON m.member_key = e.member_key WHERE m.id IN \(texts: ids) ORDER BY e.sequence
+            """) {
+            guard let member = MemberID(try row.text(6)) else { continue }
+            facts[member]?.choices.append(try event(row, of: member))
+        }
+        for (_, objection) in try objections(db, members: ids) {
+            guard let member = objection.member else { continue }
+            facts[member]?.objections.append(objection)
+        }
+        return facts
+    }
+
+    static func record(_ id: MemberID, _ db: some SQLConnection) throws -> MemberRecord? {
+        guard let row = try db.query("SELECT id, birth_date, country, notified_at, data FROM members WHERE id = \(id.rawValue)").first
+        else { return nil }
+        var record = MemberRecord(member: try StoredRecords.member(id: try row.text(0), birthDate: try row.optionalText(1),
+                                                                   country: try row.text(2), notifiedAt: try row.optionalInt64(3)))
+        record.data = MemberRecords.data(fromJSON: try row.text(4))
+        return record
     }
 
     /// The keys of the members whose ids are in `ids` (unknown ids are absent).

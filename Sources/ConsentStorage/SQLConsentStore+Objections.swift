@@ -175,7 +175,7 @@ extension SQLConsentStore {
     /// Objections with their events at or before `asOf` (all when nil) and their member's key,
     /// by receipt: members' only unless `includingNonMembers`; all of one member's, or one.
     static func objections(_ db: some SQLConnection, asOf: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
-                           only: ObjectionID? = nil) throws -> [(memberKey: Int64?, objection: Objection)] {
+                           members: [String]? = nil, only: ObjectionID? = nil) throws -> [(memberKey: Int64?, objection: Objection)] {
         var sql: SQL = """
             SELECT o.id, o.member_key, m.id, o.contact_email, o.identifiers, e.kind, e.at, e.days, e.due, e.outcome, e.reason
             FROM objections o LEFT JOIN members m ON m.member_key = o.member_key
@@ -185,6 +185,7 @@ extension SQLConsentStore {
         if let asOf { sql = sql + " AND e.at <= \(asOf)" }
         if !includingNonMembers && only == nil { sql = sql + " AND o.member_key IS NOT NULL" }
         if let member { sql = sql + " AND m.id = \(member.rawValue)" }
+        if let members { sql = sql + " AND m.id IN \(texts: members)" }
         if let only { sql = sql + " AND o.id = \(only.rawValue)" }
         sql = sql + " ORDER BY o.received_at, o.id\(.bytewise), e.position"
 

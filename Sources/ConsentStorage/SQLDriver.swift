@@ -91,3 +91,18 @@ public protocol SQLDriver: Sendable {
     func readTogether<A: Sendable, B: Sendable>(_ first: @escaping @Sendable (Connection) throws -> A,
                                                 _ second: @escaping @Sendable (Connection) throws -> B) async throws -> (A, B)
 }
+
+extension Channel {
+    /// The channel whose name is `bytes` (UTF-8), for the drivers' fast paths; nil for anything else.
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        switch (bytes.count, bytes.first) {
+        case (3, UInt8(ascii: "w")): self = .web
+        case (3, UInt8(ascii: "i")): self = .ios
+        case (7, UInt8(ascii: "a")): self = .android
+        case (3, UInt8(ascii: "a")): self = .api
+        case (3, UInt8(ascii: "g")): self = .gpc
+        case (6, UInt8(ascii: "i")): self = .import
+        default: return nil
+        }
+    }
+}

@@ -158,6 +158,11 @@ public enum StoreContract {
         try expect((first.sequence ?? 0) < (second.sequence ?? 0), "the ledger numbers events in append order")
         let history = try await store.history(of: a)
         try expect(history.map(\.choice) == [.off, .on] && history.map(\.channel) == [.web, .ios], "history in append order")
+        let third = try await store.recordChoice(ConsentEvent(member: a, choice: .off, channel: .android, at: t0.addingTimeInterval(60), actor: "a"),
+                                                 idempotencyKey: nil, returningFacts: true)
+        let readAfter = try await store.facts(of: a)
+        try expect(third.facts?.choices.last == third.event && third.facts == readAfter && readAfter?.choices.count == 3,
+                   "a choice returns the member's facts after it when asked: \(String(describing: third.facts?.choices.count))")
         try await expectThrows({ $0 == .unknownMember(MemberID("nobody")!) }, "a choice for an unknown member") {
             try await store.recordChoice(ConsentEvent(member: MemberID("nobody")!, choice: .off, channel: .web, at: t0, actor: "x"))
         }
@@ -300,6 +305,12 @@ public enum StoreContract {
         try expect(stored?.extendedDue == t0.addingTimeInterval(60 * 86_400), "extended due date kept")
         try expect(try await store.objections(status: .upheld).map(\.id) == [id], "listed by status")
         try expect(try await store.objections(status: .received).isEmpty, "not listed under another status")
+        try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .web, at: t0, actor: "a"))
+        let facts = try await store.facts(of: MemberID("a")!)
+        let (history, objections) = (try await store.history(of: MemberID("a")!), try await store.objections(of: MemberID("a")!))
+        try expect(facts?.member.id == MemberID("a") && facts?.choices == history && facts?.objections == objections
+                   && history.count == 1 && objections.count == 1, "a member's facts are their record, choices and objections")
+        try expect(try await store.facts(of: MemberID("ghost")!) == nil, "an unknown member has no facts")
         try await expectThrows({ $0 == .unknownObjection(ObjectionID(rawValue: "obj_x")) }, "unknown objection") {
             try await store.updateObjection(ObjectionID(rawValue: "obj_x"), actor: "privacy") { $0 }
         }

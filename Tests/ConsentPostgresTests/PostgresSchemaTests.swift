@@ -1,6 +1,7 @@
 import ConsentCore
 import ConsentPostgres
 import ConsentStorage
+import ConsentTesting
 import Foundation
 import Testing
 
@@ -8,9 +9,6 @@ import Testing
 /// loaded with psql) is upgraded in place to exactly the schema a new database gets.
 @Suite(.enabled(if: TestDatabase.available, "needs CONSENTRY_TEST_DATABASE_URL (scripts/test starts a cluster)"))
 struct PostgresSchemaTests {
-    static let dump = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../Fixtures/store-2026-11-30/postgres/store.sql").standardizedFileURL.path
-
     /// Every column, index, constraint, trigger and function of the public schema.
     static func shape(_ store: PostgresConsentStore) async throws -> [String] {
         try await store.driver.read { db in
@@ -35,7 +33,7 @@ struct PostgresSchemaTests {
     @Test func anUpgradedDatabaseHasTheSchemaOfANewOne() async throws {
         let old = try await TestDatabase(), new = try await TestDatabase()
         defer { Task { try? await old.drop(); try? await new.drop() } }
-        try Self.load(Self.dump, into: old.url)
+        try LegacyStores.loadPostgresDump(into: old.url)
         let upgraded = try await old.open(), fresh = try await new.open()
         defer { upgraded.close(); fresh.close() }
         let (upgradedShape, freshShape) = (try await Self.shape(upgraded), try await Self.shape(fresh))
@@ -46,19 +44,5 @@ struct PostgresSchemaTests {
         #expect(try await upgraded.verifyAuditChain().entries == 27)
         let counts = try await upgraded.tableCounts()
         #expect(counts["consent_events"] == 5 && counts["members"] == 6 && counts["outbox"] == 9 && counts["idempotency_keys"] == 1)
-    }
-
-    /// Loads a `pg_dump` file with psql, stopping at the first error.
-    static func load(_ dump: String, into url: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", dump, url]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "psql: \(message)")
     }
 }

@@ -1,6 +1,7 @@
 import ConsentCore
 import ConsentSQLite
 import ConsentStorage
+import ConsentTesting
 import Foundation
 import GRDB
 import Testing
@@ -8,8 +9,7 @@ import Testing
 /// The schema on SQLite: a file of the last release (`Tests/Fixtures/store-2026-11-30`) is
 /// upgraded in place to exactly the schema a new file gets, keeping every row.
 struct SQLiteSchemaTests {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../Fixtures/store-2026-11-30/sqlite/store.sqlite").standardizedFileURL.path
+    static let fixture = LegacyStores.sqliteFile
 
     /// Copies the fixture into `database` and returns its path.
     static func oldFile(in database: TemporaryDatabase) throws -> String {

@@ -9,8 +9,7 @@ import Testing
 /// answer every question exactly as that release did: the same decisions, objections, datasets,
 /// lineage, audit chain and log, byte for byte.
 struct UpgradeTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../Fixtures/store-2026-11-30").standardizedFileURL
+    static let fixtures = LegacyStores.folder
 
     /// The commands of `expected.txt` and what the old release printed for each.
     static func expectations(_ kind: String) throws -> [(arguments: [String], output: String)] {
@@ -35,7 +34,7 @@ struct UpgradeTests {
 
     @Test func aSQLiteFileOfTheLastReleaseUpgradesAndAnswersAsItDid() throws {
         let cli = try CLIRunner()
-        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("sqlite/store.sqlite").path, toPath: cli.db)
+        try FileManager.default.copyItem(atPath: LegacyStores.sqliteFile, toPath: cli.db)
         let migrated = try cli.run(["migrate"])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         let expectations = try Self.expectations("sqlite")
@@ -53,7 +52,7 @@ struct UpgradeTests {
         let name = "consentry_upgrade_" + RandomHex.sixteen()
         let url = try await PostgresAdmin.createDatabase(name, adminURL: admin)
         defer { Task { try? await PostgresAdmin.dropDatabase(name, adminURL: admin) } }
-        try Self.load(Self.fixtures.appendingPathComponent("postgres/store.sql").path, into: url)
+        try LegacyStores.loadPostgresDump(into: url)
 
         let cli = try CLIRunner()
         let migrated = try cli.run(["migrate", "--database-url", url], withDB: false)
@@ -66,19 +65,5 @@ struct UpgradeTests {
         }
         let again = try cli.run(["migrate", "--database-url", url], withDB: false)
         #expect(again.stdout.contains("the schema is up to date"), "\(again.stdout)")
-    }
-
-    /// Loads a `pg_dump` file with psql, stopping at the first error.
-    static func load(_ dump: String, into url: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", dump, url]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "psql: \(message)")
     }
 }
