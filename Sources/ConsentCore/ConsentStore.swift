@@ -38,7 +38,8 @@ public struct RecordedChoice: Sendable, Equatable {
     public var event: ConsentEvent
     /// The idempotency key was used before: nothing was appended.
     public var replayed: Bool
-    /// The member's facts right after the choice, when asked for.
+    /// The member's facts right after the choice, when asked for; a store may leave them out
+    /// (for a member with a very long history), and the caller then reads them itself.
     public var facts: MemberFacts?
 
     public init(event: ConsentEvent, replayed: Bool, facts: MemberFacts? = nil) {

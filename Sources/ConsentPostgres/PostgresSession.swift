@@ -14,6 +14,8 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
     let logger: Logger
     /// host:port/database, for messages.
     let location: String
+    /// Statements sent without waiting for their answer, oldest first.
+    let inFlight = InFlightStatements()
 
     /// COPY pays off above this many rows; below it, one multi-row INSERT is one round trip.
     static let copyThreshold = 500
@@ -39,6 +41,20 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         try result(render(sql)).metadata.rows ?? 0
     }
 
+    /// Sent at once; PostgreSQL runs a connection's statements in order, so the answers are
+    /// collected later (``flush()``), without a round trip each.
+    public func send(_ sql: SQL) throws {
+        inFlight.add(connection.query(try render(sql), logger: logger).map { _ in })
+    }
+
+    public func flush() throws {
+        var first: (any Error)?
+        for statement in inFlight.takeAll() {
+            do { try wait(statement) } catch { first = first ?? error }
+        }
+        if let first { throw first }
+    }
+
     /// Runs one statement of this driver's own (transaction control, settings).
     func run(_ statement: String) throws {
         _ = try result(PostgresQuery(unsafeSQL: statement))
@@ -55,6 +71,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
             var encoded = CopyRows(capacity: rows.values.count * 16)
             for index in 0..<rows.count { encoded.row(rows.row(index)) }
             let (connection, logger, data) = (connection, logger, encoded.buffer)
+            try flush()
             try wait(connection.eventLoop.makeFutureWithTask {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
             })
@@ -76,7 +93,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
                 }
                 text += ")"
             }
-            _ = try result(PostgresQuery(unsafeSQL: text, binds: binds))
+            inFlight.add(connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).map { _ in })
             start = end
         }
     }
@@ -192,8 +209,16 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         }
     }
 
+    /// Sends `query` behind whatever is in flight, then waits for all of it, in order.
     private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try wait(connection.query(query, logger: logger))
+        let answer = connection.query(query, logger: logger)
+        do {
+            try flush()
+        } catch {
+            _ = try? wait(answer)
+            throw error
+        }
+        return try wait(answer)
     }
 
     private func wait<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
@@ -258,5 +283,17 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             return trimmed.isEmpty || trimmed.hasPrefix("--")
         }
+    }
+}
+
+/// The statements a session sent without waiting. One transaction's thread uses it at a time.
+final class InFlightStatements: @unchecked Sendable {
+    private var statements: [EventLoopFuture<Void>] = []
+
+    func add(_ statement: EventLoopFuture<Void>) { statements.append(statement) }
+
+    func takeAll() -> [EventLoopFuture<Void>] {
+        defer { statements.removeAll(keepingCapacity: true) }
+        return statements
     }
 }

@@ -42,6 +42,11 @@ public struct SQLiteConnection: SQLConnection {
         }
     }
 
+    /// SQLite runs every statement at once.
+    public func send(_ sql: ConsentStorage.SQL) throws { try execute(sql) }
+
+    public func flush() throws {}
+
     public func executeScript(_ script: String) throws {
         do {
             try db.execute(sql: script)

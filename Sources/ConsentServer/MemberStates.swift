@@ -21,13 +21,15 @@ public struct MemberState: Sendable {
     /// Adds a stored event at its place in ledger order. The usual case, an event newer than
     /// every other, appends to both orders; one that arrives after a newer one (two writes
     /// acknowledged out of order) rebuilds the decision order.
+    /// An event the state already holds (read from the store after it) is left as it is.
     mutating func insert(_ event: ConsentEvent) {
-        guard let last = events.last, (last.sequence ?? 0) > (event.sequence ?? 0) else {
+        guard let last = events.last, (last.sequence ?? 0) >= (event.sequence ?? 0) else {
             events.append(event)
             history.append(event)
             return
         }
-        let position = events.firstIndex { ($0.sequence ?? 0) > (event.sequence ?? 0) } ?? events.endIndex
+        let position = events.firstIndex { ($0.sequence ?? 0) >= (event.sequence ?? 0) } ?? events.endIndex
+        guard events[position].sequence != event.sequence else { return }
         events.insert(event, at: position)
         history = ConsentHistory(events)
     }
@@ -54,6 +56,7 @@ public actor MemberStates {
     /// Writes per member, so that a load that raced a write does not install stale state.
     private var writes: [MemberID: Int] = [:]
     private var policy: (version: PolicyVersion, loadedAt: ContinuousClock.Instant)?
+    private var policyRead: Task<PolicyVersion, any Error>?
 
     let metrics: ServerMetrics
     /// Rendered `GET /api/v1/me/ai-training` bodies, read without a hop onto this actor.
@@ -102,15 +105,15 @@ public actor MemberStates {
             metrics.recordChoice(recorded.event)
             writes[member, default: 0] += 1
         }
-        if let facts = recorded.facts {
-            // Read after this write committed; kept only when no other write for the member
-            // completed meanwhile (its state may be newer than these facts).
-            if writes[member, default: 0] == generation + (recorded.replayed ? 0 : 1) {
-                install(MemberState(member: facts.member, events: facts.choices, objections: facts.objections),
-                        for: member, loadedAt: started)
-            }
+        if let facts = recorded.facts, writes[member, default: 0] == generation + (recorded.replayed ? 0 : 1) {
+            // Read after this write committed, and no other write for the member completed
+            // meanwhile: nothing the view holds can be newer.
+            install(MemberState(member: facts.member, events: facts.choices, objections: facts.objections),
+                    for: member, loadedAt: started)
         } else if !recorded.replayed {
-            // In place: copying the state out and back would copy its arrays on every write.
+            // Another write may have installed state read before this one committed: the choice
+            // goes into whatever the view holds (in place: copying the state out and back would
+            // copy its arrays on every write).
             cache[member]?.state.insert(recorded.event)
         }
         if !recorded.replayed { rendered.invalidate(member) }
@@ -151,10 +154,19 @@ public actor MemberStates {
         rendered.invalidate(member)
     }
 
-    /// The active policy, re-read from the store at most once a second.
+    /// The active policy, re-read from the store at most once a second, by one caller: the
+    /// others wait for that read instead of each making their own.
     public func activePolicy() async throws -> PolicyVersion {
         if let policy, ContinuousClock.now - policy.loadedAt < .seconds(1) { return policy.version }
-        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+        if let policyRead { return try await policyRead.value }
+        let store = store
+        let read = Task { () throws -> PolicyVersion in
+            guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+            return version
+        }
+        policyRead = read
+        defer { policyRead = nil }
+        let version = try await read.value
         policy = (version, ContinuousClock.now)
         return version
     }

@@ -79,7 +79,7 @@ struct AuditTrail: Sendable {
     mutating func finish(_ db: some SQLConnection) throws {
         guard linker.sequence != start else { return }
         try flush(db)
-        try db.execute("UPDATE audit_head SET sequence = \(linker.sequence), hash = \(linker.hash) WHERE singleton = 1")
+        try db.send("UPDATE audit_head SET sequence = \(linker.sequence), hash = \(linker.hash) WHERE singleton = 1")
     }
 
     /// Sends pending entries once a batch is full (imports call this per line).

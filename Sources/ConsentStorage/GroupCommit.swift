@@ -75,7 +75,11 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
             let instant = now()
             let outcomes: [Result<any Sendable, any Error>]
             do {
-                outcomes = try await driver.write { db in try Self.run(works, db, at: instant) }
+                outcomes = try await driver.write { db in
+                    let outcomes = try Self.run(works, db, at: instant)
+                    try db.flush()
+                    return outcomes
+                }
             } catch {
                 outcomes = Array(repeating: .failure(error), count: batch.count)
             }
@@ -147,14 +151,17 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
     /// rolled back, and only its outcome is the failure.
     private static func isolated<T>(_ db: Driver.Connection, _ trail: inout AuditTrail,
                                     _ body: (Driver.Connection, inout AuditTrail) throws -> T) throws -> Result<T, any Error> {
-        try db.execute("SAVEPOINT grouped_write")
+        try db.send("SAVEPOINT grouped_write")
         let before = trail
         do {
             let value = try body(db, &trail)
             try trail.flush(db)
-            try db.execute("RELEASE SAVEPOINT grouped_write")
+            try db.send("RELEASE SAVEPOINT grouped_write")
+            // Everything this write sent has run before it is called a success.
+            try db.flush()
             return .success(value)
         } catch {
+            try? db.flush()
             try db.execute("ROLLBACK TO SAVEPOINT grouped_write")
             try db.execute("RELEASE SAVEPOINT grouped_write")
             trail = before

@@ -105,7 +105,8 @@ extension SQLConsentStore {
     /// members, one append each to the ledger, the audit log and the keys, whatever their
     /// number. Each write gets its own outcome: a refusal (an unknown member) fails that write
     /// alone; a key used before, or earlier in the same set, replays what it recorded. Writes
-    /// that ask for their member's facts get them read after every append.
+    /// that ask for their member's facts get them read after every append (unless the member has
+    /// more than ``factsInWriteLimit`` choices).
     static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection,
                               trail: inout AuditTrail) throws -> [Result<RecordedChoice, ConsentError>] {
         let keyed = writes.compactMap(\.key?.digest)
@@ -155,7 +156,7 @@ extension SQLConsentStore {
         try trail.flush(db)
         if !remembered.isEmpty { try db.append(remembered, into: "idempotency_keys", columns: idempotencyColumns) }
         let asked = writes.indices.filter { writes[$0].readFacts && (try? outcomes[$0].get()) != nil }
-        let read = try facts(of: asked.map { writes[$0].event.member }, db)
+        let read = try facts(of: asked.map { writes[$0].event.member }, upToChoices: factsInWriteLimit, db)
         for index in asked {
             guard case .success(var recorded) = outcomes[index] else { continue }
             recorded.facts = read[writes[index].event.member]
@@ -165,6 +166,9 @@ extension SQLConsentStore {
     }
 
     static var idempotencyColumns: [String] { ["key", "kind", "reference", "created_at"] }
+
+    /// The longest history a group commit reads for a choice that asks for its member's facts.
+    static var factsInWriteLimit: Int { 1_000 }
 
     /// The ledger entry an idempotency key recorded.
     private static func replayedChoice(_ reference: String, of member: MemberID, _ db: some SQLConnection) throws -> ConsentEvent {

@@ -105,9 +105,20 @@ extension SQLConsentStore {
     }
 
     /// The facts of every member in `members` that the store holds, in three statements whatever
-    /// their number (a group commit reads them for its whole batch at once).
-    static func facts(of members: some Collection<MemberID>, _ db: some SQLConnection) throws -> [MemberID: MemberFacts] {
-        let ids = Array(Set(members.map(\.rawValue)))
+    /// their number (a group commit reads them for its whole batch at once). With
+    /// `upToChoices`, members with more choices than that are left out: a group commit must not
+    /// wait on one member's long history (their facts are read later, by whoever needs them).
+    static func facts(of members: some Collection<MemberID>, upToChoices: Int? = nil,
+                      _ db: some SQLConnection) throws -> [MemberID: MemberFacts] {
+        var ids = Array(Set(members.map(\.rawValue)))
+        if let limit = upToChoices, !ids.isEmpty {
+            // Counted from the covering index alone.
+            let long = Set(try db.query("""
+                SELECT m.id FROM consent_events e JOIN members m ON m.member_key = e.member_key
+                WHERE m.id IN \(texts: ids) GROUP BY m.id HAVING count(*) > \(limit)
+                """).map { try $0.text(0) })
+            ids.removeAll(where: long.contains)
+        }
         guard !ids.isEmpty else { return [:] }
         var facts: [MemberID: MemberFacts] = [:]
         for row in try db.query("SELECT id, birth_date, country, notified_at FROM members WHERE id IN \(texts: ids)") {

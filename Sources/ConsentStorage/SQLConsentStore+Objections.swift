@@ -176,14 +176,17 @@ extension SQLConsentStore {
     /// by receipt: members' only unless `includingNonMembers`; all of one member's, or one.
     static func objections(_ db: some SQLConnection, asOf: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
                            members: [String]? = nil, only: ObjectionID? = nil) throws -> [(memberKey: Int64?, objection: Objection)] {
+        // Members' objections always have their member: an inner join lets the planner start
+        // from the members asked for (SQLite does not turn a LEFT JOIN filtered by an IN list
+        // into one, and would scan every objection event).
+        let withNonMembers = includingNonMembers || only != nil
         var sql: SQL = """
             SELECT o.id, o.member_key, m.id, o.contact_email, o.identifiers, e.kind, e.at, e.days, e.due, e.outcome, e.reason
-            FROM objections o LEFT JOIN members m ON m.member_key = o.member_key
+            FROM objections o \(identifier: withNonMembers ? "LEFT JOIN" : "JOIN") members m ON m.member_key = o.member_key
             JOIN objection_events e ON e.objection_id = o.id
             WHERE 1 = 1
             """
         if let asOf { sql = sql + " AND e.at <= \(asOf)" }
-        if !includingNonMembers && only == nil { sql = sql + " AND o.member_key IS NOT NULL" }
         if let member { sql = sql + " AND m.id = \(member.rawValue)" }
         if let members { sql = sql + " AND m.id IN \(texts: members)" }
         if let only { sql = sql + " AND o.id = \(only.rawValue)" }

@@ -22,11 +22,18 @@ public protocol SQLConnection {
     func forEachRow(_ sql: SQL, _ body: (SQLRow) throws -> Void) throws
     /// Runs a statement; returns how many rows it inserted, updated or deleted.
     @discardableResult func execute(_ sql: SQL) throws -> Int
+    /// Runs a statement whose outcome the caller does not read. A driver may send it without
+    /// waiting for the answer (PostgreSQL: the next statement goes out at once); a failure is
+    /// then thrown by the next call that waits: a query, ``flush()``, or the commit.
+    func send(_ sql: SQL) throws
+    /// Waits until every statement sent so far has run; throws the first failure among them.
+    func flush() throws
     /// Runs several statements written for this dialect (migrations).
     func executeScript(_ script: String) throws
 
     /// Appends `rows` to `table`, in order. The fast path of imports and group commits:
-    /// PostgreSQL's COPY for large batches, bound inserts otherwise.
+    /// PostgreSQL's COPY for large batches, bound inserts otherwise. Like ``send(_:)``, a driver
+    /// may return before the rows are in; a failure is thrown by the next call that waits.
     func append(_ rows: RowBatch, into table: String, columns: [String]) throws
     /// Inserts `rows` into `table`, or replaces the row with the same `key`; when `rows` names
     /// one key twice, the later row wins (the last line of an import file).

@@ -1,0 +1,116 @@
+import ConsentCore
+import ConsentFormats
+import ConsentServer
+import ConsentSQLite
+import ConsentTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// The server's view of members stays true to what was acknowledged, whatever order concurrent
+/// writes for one member complete in.
+struct MemberStatesTests {
+    /// A write whose facts were read before a later write committed answers first and installs
+    /// them; the later write, which began before that answer, must still show in the view (an
+    /// acknowledged "On" after an "Off" is never shown as "Off").
+    @Test func aLaterChoiceIsNeverLostWhenAnEarlierOneInstallsOlderFacts() async throws {
+        let harness = try await Harness()
+        let member = MemberID("urn:li:member:eu")!
+        let store = OrderedReturns(harness.store)
+        let states = MemberStates(store: store)
+        let off = ConsentEvent(member: member, choice: .off, channel: .api, at: Harness.now, actor: member.rawValue)
+        let on = ConsentEvent(member: member, choice: .on, channel: .api, at: Harness.now.addingTimeInterval(1), actor: member.rawValue)
+
+        // "Off" commits and answers once "On" has reached the store; "On" commits after that answer.
+        async let first = states.record(off)
+        try await store.waitUntilCommitted(off)
+        async let second = states.record(on)
+        _ = try await (first, second)
+
+        let state = try #require(try await states.state(of: member))
+        #expect(state.events.map(\.choice) == [.off, .on], "both acknowledged choices are in the view")
+        #expect(state.latestChoice(at: Harness.now.addingTimeInterval(2), honoringGPC: true)?.choice == .on)
+        let policy = try await states.activePolicy().policy
+        #expect(state.decision(policy: policy, at: Harness.now.addingTimeInterval(2)).reason == .optedIn)
+    }
+
+    /// A choice the view already holds (from facts read after it) is not added twice.
+    @Test func aChoiceIsInTheViewOnce() async throws {
+        let harness = try await Harness()
+        let member = MemberID("urn:li:member:eu")!
+        let states = MemberStates(store: harness.store)
+        let stored = try await states.record(ConsentEvent(member: member, choice: .off, channel: .api, at: Harness.now, actor: member.rawValue))
+        _ = try await states.state(of: member)
+        _ = try await states.record(ConsentEvent(member: member, choice: .on, channel: .api, at: Harness.now, actor: member.rawValue))
+        let state = try #require(try await states.state(of: member))
+        #expect(state.events.map(\.sequence) == [stored.sequence, stored.sequence.map { $0 + 1 }])
+    }
+}
+
+/// The SQLite store, with two writes for one member forced into the order that matters: the
+/// first commits and answers only once the second was handed to the store; the second commits
+/// only after the first answered (so the first's facts do not hold it).
+final class OrderedReturns: ConsentStore {
+    let base: SQLiteConsentStore
+    private let state = Mutex<(committed: Set<Date>, started: Int, firstAnswered: Bool)>(([], 0, false))
+
+    init(_ base: SQLiteConsentStore) { self.base = base }
+
+    func waitUntilCommitted(_ event: ConsentEvent) async throws {
+        while !state.withLock({ $0.committed.contains(event.at) }) { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?, returningFacts: Bool) async throws -> RecordedChoice {
+        let order = state.withLock { state in
+            state.started += 1
+            return state.started
+        }
+        if order == 2 {
+            while !state.withLock({ $0.firstAnswered }) { try await Task.sleep(for: .milliseconds(5)) }
+            // Let the first write's answer reach the view before this one commits.
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let recorded = try await base.recordChoice(event, idempotencyKey: idempotencyKey, returningFacts: returningFacts)
+        state.withLock { _ = $0.committed.insert(event.at) }
+        if order == 1 {
+            while state.withLock({ $0.started < 2 }) { try await Task.sleep(for: .milliseconds(5)) }
+            state.withLock { $0.firstAnswered = true }
+        }
+        return recorded
+    }
+
+    func applyPolicy(_ version: PolicyVersion, actor: String) async throws { try await base.applyPolicy(version, actor: actor) }
+    func activePolicy() async throws -> PolicyVersion? { try await base.activePolicy() }
+    func policyVersion(_ version: String) async throws -> PolicyVersion? { try await base.policyVersion(version) }
+    func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<MemberRecord> { try await base.importMembers(lines, options: options) }
+    func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
+        where Lines.Element == ImportLine<ConsentEvent> { try await base.importChoices(lines, options: options) }
+    func member(_ id: MemberID) async throws -> MemberRecord? { try await base.member(id) }
+    func history(of member: MemberID) async throws -> [ConsentEvent] { try await base.history(of: member) }
+    func facts(of member: MemberID) async throws -> MemberFacts? { try await base.facts(of: member) }
+    func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
+        try await base.fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey)
+    }
+    func updateObjection(_ id: ObjectionID, actor: String,
+                         _ transition: @escaping @Sendable (Objection) throws -> Objection) async throws -> Objection {
+        try await base.updateObjection(id, actor: actor, transition)
+    }
+    func objection(_ id: ObjectionID) async throws -> Objection? { try await base.objection(id) }
+    func objections(status: ObjectionStatus?) async throws -> [Objection] { try await base.objections(status: status) }
+    func objections(of member: MemberID) async throws -> [Objection] { try await base.objections(of: member) }
+    func requestObjection(_ request: ObjectionRequest, code: String) async throws { try await base.requestObjection(request, code: code) }
+    func objectionRequest(_ id: String) async throws -> ObjectionRequest? { try await base.objectionRequest(id) }
+    func objectionRequests(email: String, since: Date) async throws -> Int { try await base.objectionRequests(email: email, since: since) }
+    func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms, actor: String) async throws -> Objection {
+        try await base.verifyObjectionRequest(id, code: code, at: instant, terms: terms, actor: actor)
+    }
+    func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot { try await base.decisionSnapshot(asOf: asOf) }
+    func decisionSnapshot(asOf: Date, members: [MemberID]) async throws -> DecisionSnapshot {
+        try await base.decisionSnapshot(asOf: asOf, members: members)
+    }
+    func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws {
+        try await base.auditEntries(from: from, to: to, body)
+    }
+    func verifyAuditChain() async throws -> AuditVerification { try await base.verifyAuditChain() }
+}
