@@ -46,13 +46,15 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
     }
 
     /// Starts the producer: it folds `batchSize` elements of `source` at a time into a batch
-    /// made by `makeBatch`, with `add`.
+    /// made by `makeBatch`, with `add`, and calls `complete` on each batch before handing it
+    /// over (on the producer's thread too).
     public convenience init<Source: Sequence & SendableMetatype>(_ source: Source, batchSize: Int, depth: Int = 4,
                                               makeBatch: @escaping () -> Batch,
-                                              add: @escaping (inout Batch, Source.Element) -> Void) {
+                                              add: @escaping (inout Batch, Source.Element) -> Void,
+                                              complete: @escaping (inout Batch) -> Void = { _ in }) {
         self.init(depth: depth)
         // The source and the closures move to the producer thread and are used only there.
-        let producer = UncheckedProducer(source: source, makeBatch: makeBatch, add: add)
+        let producer = UncheckedProducer(source: source, makeBatch: makeBatch, add: add, complete: complete)
         let thread = Thread { [self] in
             defer { finish() }
             var batch = producer.makeBatch()
@@ -61,12 +63,16 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
                 producer.add(&batch, element)
                 count += 1
                 if count == batchSize {
+                    producer.complete(&batch)
                     guard put(batch) else { return }
                     batch = producer.makeBatch()
                     count = 0
                 }
             }
-            if count > 0 { _ = put(batch) }
+            if count > 0 {
+                producer.complete(&batch)
+                _ = put(batch)
+            }
         }
         thread.stackSize = 4 << 20
         thread.start()
@@ -152,5 +158,6 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
         let source: Source
         let makeBatch: () -> Batch
         let add: (inout Batch, Source.Element) -> Void
+        let complete: (inout Batch) -> Void
     }
 }

@@ -10,7 +10,7 @@ import PostgresNIO
 ///
 /// Built for bulk paths (imports stream millions of rows through it): text is copied in runs
 /// between the rare bytes that need escaping, not byte by byte.
-struct CopyRows: Sendable {
+public struct CopyRows: Sendable {
     private(set) var buffer: ByteBuffer
     /// Rows ended so far.
     private(set) var count = 0

@@ -65,18 +65,40 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         for statement in Self.statements(of: script) { try run(statement) }
     }
 
-    public func append(_ rows: RowBatch, into table: String, columns: [String]) throws {
-        guard !rows.isEmpty else { return }
-        if rows.count >= Self.copyThreshold {
-            var encoded = CopyRows(capacity: rows.values.count * 16)
-            for index in 0..<rows.count { encoded.row(rows.row(index)) }
+    /// Large batches become COPY text (encoded on the thread that calls this: an import's
+    /// parsing thread); small ones stay rows, for one multi-row INSERT.
+    public static func bulkRows(_ rows: RowBatch) -> BulkRows {
+        guard rows.count >= copyThreshold else { return .rows(rows) }
+        var encoded = CopyRows(capacity: rows.values.count * 16)
+        for index in 0..<rows.count { encoded.row(rows.row(index)) }
+        return .copy(encoded)
+    }
+
+    public enum BulkRows: Sendable {
+        case rows(RowBatch)
+        case copy(CopyRows)
+    }
+
+    public func append(bulk rows: BulkRows, into table: String, columns: [String]) throws {
+        switch rows {
+        case .rows(let rows): try insert(rows, into: table, columns: columns)
+        case .copy(let encoded):
+            guard !encoded.isEmpty else { return }
             let (connection, logger, data) = (connection, logger, encoded.buffer)
             try flush()
             try wait(connection.eventLoop.makeFutureWithTask {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
             })
-            return
         }
+    }
+
+    public func append(_ rows: RowBatch, into table: String, columns: [String]) throws {
+        try append(bulk: Self.bulkRows(rows), into: table, columns: columns)
+    }
+
+    /// One multi-row INSERT per 60,000 bound values, sent without waiting.
+    private func insert(_ rows: RowBatch, into table: String, columns: [String]) throws {
+        guard !rows.isEmpty else { return }
         let perStatement = max(1, Self.maximumBinds / columns.count)
         var start = 0
         while start < rows.count {

@@ -55,6 +55,13 @@ public struct SQLiteConnection: SQLConnection {
         }
     }
 
+    /// SQLite binds the rows as they are.
+    public static func bulkRows(_ rows: RowBatch) -> RowBatch { rows }
+
+    public func append(bulk rows: RowBatch, into table: String, columns: [String]) throws {
+        try append(rows, into: table, columns: columns)
+    }
+
     public func append(_ rows: RowBatch, into table: String, columns: [String]) throws {
         try insert(rows, sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders(columns.count)))")
     }

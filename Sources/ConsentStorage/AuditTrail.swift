@@ -62,9 +62,9 @@ struct AuditTrail: Sendable {
 
     /// Takes rows linked elsewhere from ``linker`` (an import's parsing thread); `end` is where
     /// they left the chain.
-    mutating func adopt(_ rows: RowBatch, end: AuditLinker, _ db: some SQLConnection) throws {
+    mutating func adopt<Connection: SQLConnection>(_ rows: Connection.BulkRows, end: AuditLinker, _ db: Connection) throws {
         try flush(db)
-        try db.append(rows, into: "audit_log", columns: AuditLinker.columns)
+        try db.append(bulk: rows, into: "audit_log", columns: AuditLinker.columns)
         linker = end
     }
 

@@ -38,8 +38,8 @@ extension SQLConsentStore {
                         report.imported += 1
                     }
                 }
-                try trail.adopt(batch.audit, end: batch.linker, db)
-                if !batch.appended.isEmpty { try db.append(batch.appended, into: "members", columns: Self.memberColumns) }
+                if let audit = batch.auditBulk { try trail.adopt(audit, end: batch.linker, db) }
+                if let appended = batch.appendedBulk { try db.append(bulk: appended, into: "members", columns: Self.memberColumns) }
                 if !batch.upserted.isEmpty { try db.upsert(batch.upserted, into: "members", columns: Self.memberColumns, key: "id") }
             }
             try trail.finish(db)
@@ -56,6 +56,9 @@ extension SQLConsentStore {
         var linker: AuditLinker
         var appended = RowBatch(columns: 6)
         var upserted = RowBatch(columns: 6)
+        /// `audit` and `appended` encoded for the driver's bulk path, on the parsing thread.
+        var auditBulk: Driver.Connection.BulkRows?
+        var appendedBulk: Driver.Connection.BulkRows?
     }
 
     /// Starts parsing, digesting and linking `lines` on a second thread.
@@ -83,6 +86,11 @@ extension SQLConsentStore {
                 batch.linker = linker
                 batch.outcomes.append(nil)
             }
+        } complete: { batch in
+            if !batch.audit.isEmpty { batch.auditBulk = Driver.Connection.bulkRows(batch.audit) }
+            if !batch.appended.isEmpty { batch.appendedBulk = Driver.Connection.bulkRows(batch.appended) }
+            batch.audit = RowBatch(columns: AuditLinker.columns.count)
+            batch.appended = RowBatch(columns: 6)
         }
     }
 

@@ -31,6 +31,14 @@ public protocol SQLConnection {
     /// Runs several statements written for this dialect (migrations).
     func executeScript(_ script: String) throws
 
+    /// Rows encoded for this driver's bulk path (PostgreSQL: COPY text; SQLite: the rows as
+    /// they are), made by ``bulkRows(_:)`` on an import's parsing thread so that the
+    /// connection's thread only sends them.
+    associatedtype BulkRows: Sendable
+    static func bulkRows(_ rows: RowBatch) -> BulkRows
+    /// Appends rows encoded by ``bulkRows(_:)``, as ``append(_:into:columns:)`` does.
+    func append(bulk rows: BulkRows, into table: String, columns: [String]) throws
+
     /// Appends `rows` to `table`, in order. The fast path of imports and group commits:
     /// PostgreSQL's COPY for large batches, bound inserts otherwise. Like ``send(_:)``, a driver
     /// may return before the rows are in; a failure is thrown by the next call that waits.
