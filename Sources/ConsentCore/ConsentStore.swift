@@ -119,8 +119,8 @@ public protocol ConsentStore: Sendable {
     /// Appends a choice to the ledger; durable when this returns. With an idempotency key that
     /// was used before (by any instance), nothing is appended and the choice it recorded then
     /// is returned, `replayed`. Keys are kept with the write, in its transaction. With
-    /// `returningFacts`, the member's facts are read in the same transaction, after the choice:
-    /// what a caller shows next, without a read of its own.
+    /// `returningFacts`, the member's facts are read right after the choice committed (they
+    /// hold it, and may hold later writes): what a caller shows next, without a read of its own.
     func recordChoice(_ event: ConsentEvent, idempotencyKey: IdempotencyKey?, returningFacts: Bool) async throws -> RecordedChoice
     /// The member's choices in append order.
     func history(of member: MemberID) async throws -> [ConsentEvent]

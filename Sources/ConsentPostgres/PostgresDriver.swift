@@ -138,7 +138,8 @@ public final class PostgresDriver: SQLDriver {
             try await self.leased { connection in
                 let session = PostgresSession(connection: connection, logger: logger, location: location)
                 let outcome: Result<T, any Error> = try await threads.runIfActive {
-                    try session.run(begin)
+                    // Sent with the body's first statement: its answer is waited for with that one.
+                    try session.send(SQL(stringLiteral: begin))
                     do {
                         let value = try body(session)
                         try session.run("COMMIT")

@@ -14,7 +14,9 @@ import Synchronization
 /// savepoint when it shares the transaction, so a write that is refused rolls back alone and
 /// fails alone, never its neighbours; choices run set by set (``SQLConsentStore/appendChoices``),
 /// and a set that fails as a whole is retried write by write. When the transaction itself
-/// fails, every write in it fails: none was acknowledged.
+/// fails, every write in it fails: none was acknowledged. Choices that ask for their member's
+/// facts get them from one read of the whole batch after the commit, while the next batch
+/// commits.
 final class GroupCommit<Driver: SQLDriver>: Sendable {
     /// A write that runs in a shared transaction: its statements, and its audit entries on the trail.
     typealias Step = @Sendable (Driver.Connection, inout AuditTrail) throws -> any Sendable
@@ -81,10 +83,45 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
                     return outcomes
                 }
             } catch {
-                outcomes = Array(repeating: .failure(error), count: batch.count)
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+                continue
             }
-            for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(with: outcome) }
+            let asking = Self.choicesAskingForFacts(works, outcomes)
+            guard !asking.isEmpty else {
+                for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(with: outcome) }
+                continue
+            }
+            // The facts are read after the commit, outside the writer's transaction (on
+            // PostgreSQL, outside the head's lock): the next batch commits meanwhile.
+            let driver = driver
+            Task {
+                let members = asking.map { index -> MemberID in
+                    guard case .choice(let write) = works[index] else { preconditionFailure() }
+                    return write.event.member
+                }
+                // Without them the write still succeeded: the caller reads the facts itself.
+                let facts = try? await driver.read { db in
+                    try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsAfterWriteLimit, db)
+                }
+                for (index, waiting) in batch.enumerated() {
+                    guard asking.contains(index), case .success(var recorded as RecordedChoice) = outcomes[index],
+                          case .choice(let write) = works[index] else {
+                        waiting.continuation.resume(with: outcomes[index])
+                        continue
+                    }
+                    recorded.facts = facts?[write.event.member]
+                    waiting.continuation.resume(returning: recorded)
+                }
+            }
         }
+    }
+
+    /// The positions of the choices that were recorded and asked for their member's facts.
+    private static func choicesAskingForFacts(_ works: [Work], _ outcomes: [Result<any Sendable, any Error>]) -> Set<Int> {
+        Set(works.indices.filter { index in
+            guard case .choice(let write) = works[index], write.readFacts, case .success = outcomes[index] else { return false }
+            return true
+        })
     }
 
     private func takeBatch() -> [Waiting]? {

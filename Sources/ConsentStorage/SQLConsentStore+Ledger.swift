@@ -104,9 +104,7 @@ extension SQLConsentStore {
     /// Appends `writes` in order, set by set: one read of their idempotency keys, one of their
     /// members, one append each to the ledger, the audit log and the keys, whatever their
     /// number. Each write gets its own outcome: a refusal (an unknown member) fails that write
-    /// alone; a key used before, or earlier in the same set, replays what it recorded. Writes
-    /// that ask for their member's facts get them read after every append (unless the member has
-    /// more than ``factsInWriteLimit`` choices).
+    /// alone; a key used before, or earlier in the same set, replays what it recorded.
     static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection,
                               trail: inout AuditTrail) throws -> [Result<RecordedChoice, ConsentError>] {
         let keyed = writes.compactMap(\.key?.digest)
@@ -155,20 +153,13 @@ extension SQLConsentStore {
         if !ledger.isEmpty { try db.append(ledger, into: "consent_events", columns: ledgerColumns) }
         try trail.flush(db)
         if !remembered.isEmpty { try db.append(remembered, into: "idempotency_keys", columns: idempotencyColumns) }
-        let asked = writes.indices.filter { writes[$0].readFacts && (try? outcomes[$0].get()) != nil }
-        let read = try facts(of: asked.map { writes[$0].event.member }, upToChoices: factsInWriteLimit, db)
-        for index in asked {
-            guard case .success(var recorded) = outcomes[index] else { continue }
-            recorded.facts = read[writes[index].event.member]
-            outcomes[index] = .success(recorded)
-        }
         return outcomes
     }
 
     static var idempotencyColumns: [String] { ["key", "kind", "reference", "created_at"] }
 
     /// The longest history a group commit reads for a choice that asks for its member's facts.
-    static var factsInWriteLimit: Int { 1_000 }
+    static var factsAfterWriteLimit: Int { 1_000 }
 
     /// The ledger entry an idempotency key recorded.
     private static func replayedChoice(_ reference: String, of member: MemberID, _ db: some SQLConnection) throws -> ConsentEvent {
@@ -185,6 +176,6 @@ extension SQLConsentStore {
 struct ChoiceWrite: Sendable {
     var event: ConsentEvent
     var key: IdempotencyKey?
-    /// Read the member's facts after the write, in its transaction.
+    /// Read the member's facts after the write.
     var readFacts = false
 }
