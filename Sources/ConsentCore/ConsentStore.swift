@@ -197,7 +197,7 @@ extension ConsentStore {
 /// request with it (a retry, on any instance, even one racing the first) writes nothing and
 /// gets back what the first one recorded, marked `replayed`. Keys are kept in the transaction of
 /// the write they protect, so a key is never kept for a write that was rolled back.
-public struct IdempotencyKey: Sendable, Equatable, Hashable {
+public struct IdempotencyKey: Sendable, Equatable {
     /// What a key protects.
     public enum Write: String, Sendable {
         case choice

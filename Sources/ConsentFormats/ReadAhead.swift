@@ -1,28 +1,5 @@
 import Foundation
 
-/// Prepares the elements of a sequence on a second thread while the caller consumes them, in
-/// order, at most `depth` batches ahead (bounded memory).
-///
-/// Imports use it so that reading, parsing and digesting lines overlaps with the one thread
-/// that may write to the database.
-public enum ReadAhead {
-    /// Runs `prepare` over `source` on a new thread and `consume` on this one. If `consume`
-    /// throws, the producer is stopped and joined before the error is rethrown.
-    public static func run<Source: Sequence & SendableMetatype, Prepared: Sendable>(
-        _ source: Source, batchSize: Int = 256, depth: Int = 16,
-        prepare: @escaping (Source.Element) -> Prepared,
-        consume: (Prepared) throws -> Void
-    ) throws {
-        let batches = ReadAheadBatches(source, batchSize: batchSize, depth: depth, makeBatch: { [Prepared]() }) { batch, element in
-            batch.append(prepare(element))
-        }
-        defer { batches.cancel() }
-        while let batch = batches.take() {
-            for item in batch { try consume(item) }
-        }
-    }
-}
-
 /// Batches handed from a producer to a consumer, in order, at most `depth` batches ahead
 /// (bounded memory). The consumer takes them with ``next()`` (async) or ``take()`` (blocking).
 ///

@@ -1,9 +1,8 @@
 import ConsentCore
 import Foundation
 
-/// What both stores write for a change, so that a SQLite and a PostgreSQL store produce the same
-/// audit entries, objection rows and chain for the same history (and `migrate-store` copies
-/// one into the other unchanged).
+/// The rows and audit entries a change is stored as, and members and objection events read back
+/// from their columns: the storage layer's encodings, independent of the database.
 public enum StoredRecords {
     /// The audit entry of a recorded choice: what, how and when, for whom.
     public static func choiceAudit(_ event: ConsentEvent, recordedAt: String) -> AuditChain.Content {

@@ -62,14 +62,6 @@ public struct CopyRows: Sendable {
         }
     }
 
-    mutating func text(_ text: String?) {
-        if let text { self.text(text) } else { null() }
-    }
-
-    mutating func integer(_ value: Int64?) {
-        if let value { integer(value) } else { null() }
-    }
-
     mutating func endRow() {
         buffer.writeInteger(UInt8(ascii: "\n"))
         count += 1

@@ -97,8 +97,8 @@ public actor MemberStates {
         let member = event.member
         let started = ContinuousClock.now
         let generation = writes[member, default: 0]
-        // Without a fresh state to add the choice to, the write reads the member's facts in its
-        // own transaction: the answer that follows needs them.
+        // Without a fresh state to add the choice to, the store reads the member's facts right
+        // after the commit (for the whole batch at once): the answer that follows needs them.
         let fresh = cache[member].map { started - $0.loadedAt < Self.maxAge } ?? false
         let recorded = try await store.recordChoice(event, idempotencyKey: idempotencyKey, returningFacts: !fresh)
         if !recorded.replayed {

@@ -125,11 +125,6 @@ public struct RowBatch: Sendable {
         values.append(contentsOf: row)
     }
 
-    public mutating func append(contentsOf other: RowBatch) {
-        precondition(other.columns == columns)
-        values.append(contentsOf: other.values)
-    }
-
     /// The values of row `index`.
     public func row(_ index: Int) -> ArraySlice<SQLValue> { values[(index * columns)..<((index + 1) * columns)] }
 }

@@ -40,7 +40,7 @@ enum Schema {
             )
             """)
         try adoptLegacy(connection, now: now)
-        let applied = Set(try connection.query("SELECT version FROM schema_migrations").map { try $0.int($0.values.indices.first!) })
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations").map { try $0.int(0) })
         var done: [Int] = []
         for migration in migrations where !applied.contains(migration.version) {
             if migration.version == 4, try tableExists("members", connection) {

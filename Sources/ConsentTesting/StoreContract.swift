@@ -39,20 +39,6 @@ public enum StoreContract {
 
     static let t0 = Timestamp.parse("2025-12-01T00:00:00Z")!
 
-    /// A member with an extended, then upheld objection: what a schema migration must carry over.
-    public static func seedForMigration(_ store: any ConsentStore) async throws {
-        try await seed(store, members: ["a"])
-        let id = ObjectionID(rawValue: "obj_1")
-        try await store.fileObjection(Objection.file(id: id, member: MemberID("a")!, at: t0, reason: "no",
-                                                     terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)), actor: "a")
-        _ = try await store.updateObjection(id, actor: "privacy") {
-            try $0.extending(byDays: 10, reason: "busy", at: t0.addingTimeInterval(60), maxExtensionDays: 60)
-        }
-        _ = try await store.updateObjection(id, actor: "privacy") {
-            try $0.deciding(.uphold, reason: "yes", at: t0.addingTimeInterval(120))
-        }
-    }
-
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String,
                        file: String = #fileID, line: Int = #line) throws {
         if !condition { throw ContractFailure(message: message(), file: file, line: line) }

@@ -2,33 +2,39 @@ import ConsentFormats
 import Foundation
 import Testing
 
+/// The blocking consumer (`take()`), as imports use it.
 struct ReadAheadTests {
     @Test func everyElementArrivesPreparedAndInOrder() throws {
+        let batches = ReadAheadBatches(0..<10_000, batchSize: 7, depth: 3, makeBatch: { [Int]() }) { batch, value in batch.append(value * 2) }
+        defer { batches.cancel() }
         var seen: [Int] = []
-        try ReadAhead.run(0..<10_000, batchSize: 7, depth: 3, prepare: { $0 * 2 }, consume: { seen.append($0) })
+        while let batch = batches.take() { seen += batch }
         #expect(seen == Array(0..<10_000).map { $0 * 2 })
     }
 
-    @Test func aFailingConsumerStopsTheProducerAndRethrows() {
-        struct Stop: Error {}
+    @Test func aConsumerThatStopsStopsTheProducer() {
         let produced = Counter()
-        var consumed = 0
-        #expect(throws: Stop.self) {
-            try ReadAhead.run(0..<1_000_000, batchSize: 10, depth: 2, prepare: { value -> Int in produced.increment(); return value },
-                              consume: { value in
-                consumed += 1
-                if value == 25 { throw Stop() }
-            })
+        let batches = ReadAheadBatches(0..<1_000_000, batchSize: 10, depth: 2, makeBatch: { [Int]() }) { batch, value in
+            produced.increment()
+            batch.append(value)
         }
+        var consumed = 0
+        consuming: while let batch = batches.take() {
+            for value in batch {
+                consumed += 1
+                if value == 25 { break consuming }
+            }
+        }
+        batches.cancel()
         #expect(consumed == 26)
         // The producer stopped soon after: at most the batches that fit in the channel, plus one in hand.
         #expect(produced.value < 100, "produced \(produced.value)")
     }
 
     @Test func anEmptySourceFinishesAtOnce() throws {
-        var consumed = 0
-        try ReadAhead.run([Int](), prepare: { $0 }, consume: { _ in consumed += 1 })
-        #expect(consumed == 0)
+        let batches = ReadAheadBatches([Int](), batchSize: 7, makeBatch: { [Int]() }) { batch, value in batch.append(value) }
+        defer { batches.cancel() }
+        #expect(batches.take() == nil)
     }
 }
 
