@@ -7,11 +7,12 @@ import GRDB
 public typealias SQLiteConsentStore = SQLConsentStore<SQLiteDriver>
 
 extension SQLConsentStore where Driver == SQLiteDriver {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and, unless `migrate` is false, brings
+    /// its schema up to date.
     /// - Parameter mustExist: refuse to create a new file (for commands that only read).
-    public convenience init(path: String, mustExist: Bool = false, busyTimeout: TimeInterval = 30,
+    public convenience init(path: String, mustExist: Bool = false, migrate: Bool = true, busyTimeout: TimeInterval = 30,
                             now: @escaping @Sendable () -> Date = Date.init) throws {
-        self.init(driver: try SQLiteDriver(path: path, mustExist: mustExist, busyTimeout: busyTimeout, now: now()), now: now)
+        self.init(driver: try SQLiteDriver(path: path, mustExist: mustExist, migrate: migrate, busyTimeout: busyTimeout, now: now()), now: now)
     }
 
     public var path: String { driver.path }
@@ -31,8 +32,9 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
     public let path: String
     public var location: String { path }
 
-    /// Opens (creating if needed) the file at `path` and applies pending migrations.
-    public init(path: String, mustExist: Bool = false, busyTimeout: TimeInterval = 30, now: Date = Date()) throws {
+    /// Opens (creating if needed) the file at `path` and, unless `migrate` is false, applies
+    /// pending migrations.
+    public init(path: String, mustExist: Bool = false, migrate: Bool = true, busyTimeout: TimeInterval = 30, now: Date = Date()) throws {
         if mustExist && !FileManager.default.fileExists(atPath: path) {
             throw ConsentError.storeUnavailable("no database at \(path); apply a policy (`consentry policy apply`) to create one, or pass --db")
         }
@@ -47,7 +49,7 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
             // GRDB opens WAL pools with synchronous=NORMAL, which may lose the last commits on power
             // loss. The pool has one writer connection for its lifetime: make it fsync every commit.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-            try pool.write { db in _ = try SQLConsentStore<SQLiteDriver>.migrate(SQLiteConnection(db), now: now) }
+            if migrate { try pool.write { db in _ = try SQLConsentStore<SQLiteDriver>.migrate(SQLiteConnection(db), now: now) } }
         } catch let error as ConsentError {
             throw error
         } catch {

@@ -19,16 +19,15 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
+        let applied: [Int]
         if let url = store.postgresURL {
             let postgres = try await PostgresConsentStore(url: url, migrate: false)
             defer { postgres.close() }
-            let applied = try await postgres.migrate()
-            print(applied.isEmpty ? "\(store.location): the schema is up to date"
-                                  : "\(store.location): applied migration\(applied.count == 1 ? "" : "s") \(applied.map(String.init).joined(separator: ", "))")
+            applied = try await postgres.migrate()
         } else {
-            // Opening the file applies what is pending; say what the schema is now.
-            _ = try SQLiteConsentStore(path: store.path())
-            print("\(store.location): the schema is up to date (version \(SQLiteConsentStore.schemaVersion))")
+            applied = try await SQLiteConsentStore(path: store.path(), migrate: false).migrate()
         }
+        print(applied.isEmpty ? "\(store.location): the schema is up to date (version \(SQLiteConsentStore.schemaVersion))"
+                              : "\(store.location): applied migration\(applied.count == 1 ? "" : "s") \(applied.map(String.init).joined(separator: ", "))")
     }
 }
