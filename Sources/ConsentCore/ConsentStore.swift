@@ -107,6 +107,8 @@ public protocol ConsentStore: Sendable {
     /// The policy in force, or nil before any was applied.
     func activePolicy() async throws -> PolicyVersion?
     func policyVersion(_ version: String) async throws -> PolicyVersion?
+    /// Every activation, oldest first: which version was in force when.
+    func policyTimeline() async throws -> PolicyTimeline
 
     /// Inserts or updates members, all or nothing unless `options.skipInvalid`.
     func importMembers<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
@@ -115,6 +117,8 @@ public protocol ConsentStore: Sendable {
     func importChoices<Lines: Sequence>(_ lines: Lines, options: ImportOptions) async throws -> ImportReport
         where Lines.Element == ImportLine<ConsentEvent>
     func member(_ id: MemberID) async throws -> MemberRecord?
+    /// Every version of the member's facts, in record order (empty for an unknown member).
+    func memberVersions(of id: MemberID) async throws -> [MemberVersion]
 
     /// Appends a choice to the ledger; durable when this returns. With an idempotency key that
     /// was used before (by any instance), nothing is appended and the choice it recorded then
@@ -155,10 +159,12 @@ public protocol ConsentStore: Sendable {
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms,
                                 actor: String) async throws -> Objection
 
-    /// Every member with the ledger entries and objection events at or before `asOf`.
-    func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot
-    /// The same for just `members` (unknown ids are left out), read in one transaction.
-    func decisionSnapshot(asOf: Date, members: [MemberID]) async throws -> DecisionSnapshot
+    /// Every member as known at `knownAt` (now when nil): the versions of their facts, ledger
+    /// entries and objection events recorded by then, read in one transaction. Members not yet
+    /// recorded then are left out.
+    func decisionSnapshot(knownAt: Date?) async throws -> DecisionSnapshot
+    /// The same for just `members` (unknown ids are left out).
+    func decisionSnapshot(knownAt: Date?, members: [MemberID]) async throws -> DecisionSnapshot
 
     /// Audit entries recorded in `[from, to]`, in chain order.
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws
@@ -178,6 +184,9 @@ extension ConsentStore {
         let recorded = try await recordChoice(event, idempotencyKey: idempotencyKey, returningFacts: false)
         return (recorded.event, recorded.replayed)
     }
+
+    /// Every member as known now.
+    public func decisionSnapshot() async throws -> DecisionSnapshot { try await decisionSnapshot(knownAt: nil) }
 
     public func fileObjection(_ objection: Objection, actor: String) async throws {
         _ = try await fileObjection(objection, actor: actor, idempotencyKey: nil)

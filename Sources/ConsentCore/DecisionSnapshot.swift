@@ -1,12 +1,19 @@
 import Foundation
 
-/// Everything decisions read, for every member, held in memory: members sorted by id, their
-/// ledger entries in one flat array, and their objections.
+/// Everything decisions read, for every member, as known at one moment (now, unless the store
+/// was asked for an earlier one), held in memory: members sorted by id with their latest facts,
+/// the earlier versions of the few members whose facts changed, their ledger entries in one flat
+/// array, and their objections. A snapshot decides at any instant: only what was valid or
+/// happened at or before the instant counts.
 ///
 /// Loading is the store's job; deciding from a snapshot allocates nothing per member.
 public struct DecisionSnapshot: Sendable {
-    /// Sorted by id (UTF-8 byte order).
+    /// Sorted by id (UTF-8 byte order); each member's latest facts.
     public private(set) var members: [Member] = []
+    /// Member index → every version of that member's facts in record order, for members with
+    /// more than one or with one that is not valid from the beginning. Absent: `members[i]`
+    /// holds at every instant.
+    public private(set) var versions: [Int: [MemberVersion]] = [:]
     /// Every member's entries, member after member, each member's in (time, append) order.
     public private(set) var entries: [ConsentHistory.Entry] = []
     /// `entryStarts[i] ..< entryStarts[i + 1]` are member `i`'s entries.
@@ -22,6 +29,20 @@ public struct DecisionSnapshot: Sendable {
         members.append(member)
         entries.append(contentsOf: memberEntries)
         entryStarts.append(entries.count)
+    }
+
+    /// Gives the member at `index` the versions of their facts (in record order, the last being
+    /// `members[index]`).
+    public mutating func attach(versions memberVersions: [MemberVersion], toMemberAt index: Int) {
+        precondition(memberVersions.last?.member == members[index], "the last version must be the member's latest facts")
+        versions[index] = memberVersions
+    }
+
+    /// The facts of the member at `index` that hold at `instant`, nil when they had none yet.
+    @inlinable
+    public func member(at index: Int, instant: Date) -> Member? {
+        guard !versions.isEmpty, let memberVersions = versions[index] else { return members[index] }
+        return MemberVersion.inForce(at: instant, in: memberVersions)
     }
 
     /// Attaches an objection to the member at `index`.
@@ -54,8 +75,26 @@ public struct DecisionSnapshot: Sendable {
     /// The decision for the member at `index`.
     @inlinable
     public func decision(at index: Int, policy: Policy, instant: Date) -> Decision {
-        decide(members[index], history: history(at: index), objections: objections[index] ?? [],
+        decide(member(at: index, instant: instant), history: history(at: index), objections: objections[index] ?? [],
                policy: policy, at: instant)
+    }
+
+    /// Whether the member at `index` may be used in training data made now as of `asOf`.
+    @inlinable
+    public func use(at index: Int, asOf: (policy: Policy, instant: Date), now: (policy: Policy, instant: Date)) -> TrainingUse {
+        let then = member(at: index, instant: asOf.instant)
+        let current = member(at: index, instant: now.instant)
+        let history = history(at: index)
+        let objections = objections[index] ?? []
+        let thenComingOfAge = then?.birthDate?.comingOfAge(asOf.policy.minimumAge)
+        let nowComingOfAge = current?.birthDate?.comingOfAge(now.policy.minimumAge)
+        let usableFrom = switch (thenComingOfAge, nowComingOfAge) {
+        case (let a?, let b?): max(a, b)
+        case (let a, let b): a ?? b
+        }
+        return TrainingUse(asOf: decide(then, history: history, objections: objections, policy: asOf.policy, at: asOf.instant),
+                           now: decide(current, history: history, objections: objections, policy: now.policy, at: now.instant),
+                           usableFrom: usableFrom)
     }
 
     /// Calls `body` with each member's index and decision, in id order.

@@ -136,3 +136,29 @@ extension Reason {
         }
     }
 }
+
+/// Whether a member's data may go into training data made now as of an earlier instant: using
+/// data is always a use now. The as-of instant chooses which records count by time; it never
+/// brings back a member whom something excludes now (an objection, an opt-out, GPC, …).
+public struct TrainingUse: Sendable, Equatable {
+    /// The decision at the dataset's as-of instant.
+    public var asOf: Decision
+    /// The decision now, under the policy in force now.
+    public var now: Decision
+    /// The day from which the member's records may be used (the minimum-age birthday, under
+    /// both instants' policies and facts, the later); nil when no birth date is known.
+    public var usableFrom: CivilDate?
+
+    public init(asOf: Decision, now: Decision, usableFrom: CivilDate? = nil) {
+        self.asOf = asOf
+        self.now = now
+        self.usableFrom = usableFrom
+    }
+
+    /// True only when the member is eligible at the as-of instant and now.
+    public var usable: Bool { asOf.eligible && now.eligible }
+
+    /// The reason of the answer: the one at the as-of instant when it excludes, else the one
+    /// that excludes now, else (usable) the as-of instant's eligible reason.
+    public var reason: Reason { asOf.eligible ? (now.eligible ? asOf.reason : now.reason) : asOf.reason }
+}

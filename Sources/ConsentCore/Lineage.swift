@@ -208,6 +208,23 @@ public struct MemberLineage: Sendable, Equatable {
     public var heldBy: [DatasetEntry] { datasets.filter { $0.removedAt == nil } }
 }
 
+/// A dataset that holds a member whose objection was upheld: their erasure is owed (or, when
+/// `completed`, was reported done and the data turned up again).
+public struct HeldObjector: Sendable, Equatable {
+    public var dataset: DatasetID
+    public var member: MemberID
+    public var objection: ObjectionID
+    /// The objection was already completed: the member's data was removed, and is back.
+    public var completed: Bool
+
+    public init(dataset: DatasetID, member: MemberID, objection: ObjectionID, completed: Bool) {
+        self.dataset = dataset
+        self.member = member
+        self.objection = objection
+        self.completed = completed
+    }
+}
+
 /// The record of datasets, models and which members each holds: what went into every training
 /// set, and what a purge took out. Writes are transactions that append their audit entries.
 public protocol LineageStore: ConsentStore {
@@ -242,6 +259,9 @@ public protocol LineageStore: ConsentStore {
     func models() async throws -> [TrainedModel]
     /// Every dataset and model that holds or held the member.
     func lineage(of member: MemberID) async throws -> MemberLineage
+    /// Every member a dataset's current version holds although their objection was upheld (or
+    /// completed): what a purge must remove, and what `datasets verify` reports. By dataset, then member.
+    func heldObjectors() async throws -> [HeldObjector]
 
     /// Every member's id and stored data (a JSON object by category), in id order, as raw
     /// UTF-8 valid only during the call: the export's read of the whole population.

@@ -87,11 +87,11 @@ public struct GateVerdict: Sendable, Equatable {
         self.usableFromMicros = usableFromMicros
     }
 
-    /// The verdict for a member's decision: eligible members carry their minimum-age birthday,
-    /// when their birth date is known.
-    public init(member: Member, decision: Decision, minimumAge: Int) {
-        drop = decision.eligible ? nil : DropReason(excludedBecause: decision.reason)
-        usableFromMicros = member.birthDate?.comingOfAge(minimumAge).startOfDayMicroseconds ?? .min
+    /// The verdict for a member's use: usable members carry their minimum-age birthday, when
+    /// their birth date is known.
+    public init(_ use: TrainingUse) {
+        drop = use.usable ? nil : DropReason(excludedBecause: use.reason)
+        usableFromMicros = use.usableFrom?.startOfDayMicroseconds ?? .min
     }
 }
 

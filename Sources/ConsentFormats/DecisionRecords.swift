@@ -4,11 +4,16 @@ import Foundation
 /// The JSON shapes of decisions, stats and objections, shared by the CLI and (later) the API.
 public enum DecisionRecords {
     /// `{"member":"…","eligible":false,"reason":"minor","region":"europe"}`; region null when out of scope.
-    public static func decisionLine(member: MemberID, decision: Decision, policy: Policy) -> String {
-        "{\"member\":" + JSONWriter.string(member.rawValue)
+    public static func decisionLine(member: MemberID, decision: Decision, policy: Policy, use: TrainingUse? = nil) -> String {
+        var line = "{\"member\":" + JSONWriter.string(member.rawValue)
             + ",\"eligible\":" + (decision.eligible ? "true" : "false")
             + ",\"reason\":\"" + decision.reason.rawValue
-            + "\",\"region\":" + JSONWriter.optional(decision.regionIndex.map { policy.regions[$0].id }) + "}"
+            + "\",\"region\":" + JSONWriter.optional(decision.regionIndex.map { policy.regions[$0].id })
+        if let use {
+            line += ",\"usable\":" + (use.usable ? "true" : "false")
+                + ",\"usable_reason\":" + (use.usable ? "null" : "\"" + use.reason.rawValue + "\"")
+        }
+        return line + "}"
     }
 
     /// One object: members, eligible, counts by reason (every reason, zeros included) and by region.

@@ -6,10 +6,11 @@ import Foundation
 /// Each line is validated as a whole (strict JSON, known fields only, each at most once) and
 /// read in one pass without building a tree: imports run at hundreds of thousands of lines a second.
 public enum ImportRecords {
-    static let memberFields = "birth_date, country, data, id, notified_at"
+    static let memberFields = "birth_date, country, data, id, notified_at, valid_from"
     static let consentFields = "at, channel, choice, member"
 
-    /// `{"id": "...", "birth_date": "2001-04-12", "country": "DE", "notified_at": "...", "data": {...}}`
+    /// `{"id": "...", "birth_date": "2001-04-12", "country": "DE", "notified_at": "...", "data": {...}}`,
+    /// with `"valid_from"` (an instant or a date) on a line that corrects the past.
     public static func member(_ bytes: UnsafeBufferPointer<UInt8>, source: String, line: Int) -> Result<MemberRecord, ConsentError> {
         var reader = LineObject(bytes: bytes, source: source, line: line)
         return reader.read { reader throws(ConsentError) -> MemberRecord in
@@ -18,6 +19,7 @@ public enum ImportRecords {
             var birthDate: CivilDate?
             var notifiedAt: Date?
             var data: [Category: String] = [:]
+            var validFrom: Date?
             try reader.forEachField { reader, key throws(ConsentError) in
                 if reader.matches(key, "id") {
                     try reader.once(0)
@@ -44,13 +46,17 @@ public enum ImportRecords {
                 } else if reader.matches(key, "data") {
                     try reader.once(4)
                     data = try reader.categories()
+                } else if reader.matches(key, "valid_from") {
+                    try reader.once(5)
+                    validFrom = try reader.optionalInstant("valid_from")
                 } else {
                     throw reader.fail(try reader.decode(key), "unknown field; expected \(memberFields)")
                 }
             }
             guard let id else { throw reader.fail("id", "is required") }
             guard let country else { throw reader.fail("country", "is required") }
-            return MemberRecord(member: Member(id: id, birthDate: birthDate, country: country, notifiedAt: notifiedAt), data: data)
+            return MemberRecord(member: Member(id: id, birthDate: birthDate, country: country, notifiedAt: notifiedAt), data: data,
+                                validFrom: validFrom)
         }
     }
 

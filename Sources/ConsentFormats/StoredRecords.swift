@@ -15,11 +15,12 @@ public enum StoredRecords {
     }
 
     /// The audit entry of an imported member: the digest of its canonical record (never the data).
-    public static func memberAudit(_ member: Member, dataJSON: String, sourceJSON: String, actor: String,
+    public static func memberAudit(_ member: Member, dataJSON: String, validFrom: Date? = nil, sourceJSON: String, actor: String,
                                    recordedAt: String) -> AuditChain.Content {
         var details = JSONObjectWriter()
         details.stringField("record_sha256", MemberRecords.canonicalDigest(member, dataJSON: dataJSON))
         details.field("source", sourceJSON)
+        if let validFrom { details.stringField("valid_from", Timestamp.format(validFrom)) }
         return AuditChain.Content(recordedAt: recordedAt, actor: actor, action: .memberImported,
                                   subject: member.id.rawValue, detailsJSON: details.finish())
     }

@@ -122,7 +122,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
 
     /// Stages `rows` in a temporary table, then applies the last row of each key in one
     /// upsert: PostgreSQL refuses to change one row twice in one statement.
-    public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String) throws {
+    public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String, assignments: String) throws {
         guard !rows.isEmpty else { return }
         let staged = "staged_\(table)"
         let list = columns.joined(separator: ", ")
@@ -130,10 +130,9 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         var numbered = RowBatch(columns: columns.count + 1, capacity: rows.count)
         for index in 0..<rows.count { numbered.append(row: [.integer(Int64(index))] + rows.row(index)) }
         try append(numbered, into: staged, columns: ["line"] + columns)
-        let updates = columns.filter { $0 != key }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         try run("""
             INSERT INTO \(table) (\(list)) SELECT DISTINCT ON (\(key)) \(list) FROM \(staged) ORDER BY \(key), line DESC
-            ON CONFLICT (\(key)) DO UPDATE SET \(updates)
+            ON CONFLICT (\(key)) DO UPDATE SET \(assignments)
             """)
         try run("TRUNCATE \(staged)")
     }
@@ -148,16 +147,20 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         var idBytes: [UInt8] = []
         var idEnds: [Int] = []
         let filter: SQL = ids.map { " WHERE id IN \(texts: $0)" } ?? ""
-        let packed = PackedRows.row("id", "member_key::text", "coalesce(birth_date, '')", "country", "coalesce(notified_at::text, '')")
+        let packed = PackedRows.row("id", "member_key::text", "coalesce(birth_date, '')", "country", "coalesce(notified_at::text, '')",
+                                    "coalesce(facts_valid_from::text, '')", "facts_recorded_at::text")
         try forEachChunk("SELECT count(*), string_agg(\(identifier: packed), chr(30)) FROM members\(filter) GROUP BY member_key / 4096",
-                         fields: 5, what: "member") { bytes, fields in
-            guard let key = PackedRows.int64(bytes, fields[1]) else { throw ConsentError.storeUnavailable("a member row is not readable") }
+                         fields: 7, what: "member") { bytes, fields in
+            guard let key = PackedRows.int64(bytes, fields[1]), let recordedAt = PackedRows.int64(bytes, fields[6]) else {
+                throw ConsentError.storeUnavailable("a member row is not readable")
+            }
             idBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[fields[0]]))
             idEnds.append(idBytes.count)
             members.append(MemberScanRow(key: key, id: PackedRows.string(bytes, fields[0]),
                                          birthDate: fields[2].isEmpty ? nil : PackedRows.string(bytes, fields[2]),
                                          country: PackedRows.string(bytes, fields[3]),
-                                         notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4])))
+                                         notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4]),
+                                         validFrom: fields[5].isEmpty ? nil : PackedRows.int64(bytes, fields[5]), recordedAt: recordedAt))
         }
         let order = idBytes.withUnsafeBufferPointer { ids in
             idEnds.withUnsafeBufferPointer { ends in
@@ -172,12 +175,13 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
     }
 
     /// Entries arrive packed, a chunk holding whole members in decision order.
-    public func scanLedger(asOf: Int64, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws {
-        let filter: SQL = ids.map { " AND member_key IN (SELECT member_key FROM members WHERE id IN \(texts: $0))" } ?? ""
+    public func scanLedger(knownAt: Int64?, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws {
+        var filter: SQL = ids.map { " AND member_key IN (SELECT member_key FROM members WHERE id IN \(texts: $0))" } ?? ""
+        if let knownAt { filter = filter + " AND recorded_at <= \(knownAt)" }
         let packed = PackedRows.row("member_key::text", "at::text", "CASE WHEN choice = 'on' THEN '1' ELSE '0' END", "channel")
         try forEachChunk("""
             SELECT count(*), string_agg(\(identifier: packed), chr(30) ORDER BY member_key, at, sequence)
-            FROM consent_events WHERE at <= \(asOf)\(filter) GROUP BY member_key / 4096 ORDER BY member_key / 4096
+            FROM consent_events WHERE 1 = 1\(filter) GROUP BY member_key / 4096 ORDER BY member_key / 4096
             """, fields: 4, what: "ledger") { bytes, fields in
             guard let key = PackedRows.int64(bytes, fields[0]), let at = PackedRows.int64(bytes, fields[1]),
                   let channel = ConsentCore.Channel(utf8: UnsafeRawBufferPointer(rebasing: bytes[fields[3]])) else {

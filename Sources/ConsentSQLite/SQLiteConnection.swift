@@ -67,32 +67,33 @@ public struct SQLiteConnection: SQLConnection {
     }
 
     /// One bound upsert per row, in order: the later of two rows for one key is applied last.
-    public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String) throws {
-        let updates = columns.filter { $0 != key }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String, assignments: String) throws {
         try insert(rows, sql: """
             INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders(columns.count)))
-            ON CONFLICT (\(key)) DO UPDATE SET \(updates)
+            ON CONFLICT (\(key)) DO UPDATE SET \(assignments)
             """)
     }
 
     public func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws {
         // The covering index holds every column read, in id order (BINARY: byte order).
-        let sql: ConsentStorage.SQL = ids.map { "SELECT id, member_key, birth_date, country, notified_at FROM members WHERE id IN \(texts: $0) ORDER BY id" }
-            ?? "SELECT id, member_key, birth_date, country, notified_at FROM members INDEXED BY members_for_decisions ORDER BY id"
+        let columns = "id, member_key, birth_date, country, notified_at, facts_valid_from, facts_recorded_at"
+        let sql: ConsentStorage.SQL = ids.map { "SELECT \(identifier: columns) FROM members WHERE id IN \(texts: $0) ORDER BY id" }
+            ?? "SELECT \(identifier: columns) FROM members INDEXED BY members_for_decisions ORDER BY id"
         try run(sql) { handle in
             while try step(handle) {
                 try body(MemberScanRow(key: sqlite3_column_int64(handle, 1), id: text(handle, 0), birthDate: optionalText(handle, 2),
-                                       country: text(handle, 3),
-                                       notifiedAt: sqlite3_column_type(handle, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 4)))
+                                       country: text(handle, 3), notifiedAt: optionalInt64(handle, 4),
+                                       validFrom: optionalInt64(handle, 5), recordedAt: sqlite3_column_int64(handle, 6)))
             }
         }
     }
 
-    public func scanLedger(asOf: Int64, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws {
-        let members: ConsentStorage.SQL = ids.map { " AND member_key IN (SELECT member_key FROM members WHERE id IN \(texts: $0))" } ?? ""
+    public func scanLedger(knownAt: Int64?, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws {
+        var filter: ConsentStorage.SQL = ids.map { " AND member_key IN (SELECT member_key FROM members WHERE id IN \(texts: $0))" } ?? ""
+        if let knownAt { filter = filter + " AND recorded_at <= \(knownAt)" }
         try run("""
             SELECT member_key, at, choice, channel FROM consent_events INDEXED BY consent_events_by_member
-            WHERE at <= \(asOf)\(members) ORDER BY member_key, at, sequence
+            WHERE 1 = 1\(filter) ORDER BY member_key, at, sequence
             """) { handle in
             while try step(handle) {
                 guard let channel = Channel(utf8: UnsafeRawBufferPointer(bytes(handle, 3))) else {
@@ -102,6 +103,10 @@ public struct SQLiteConnection: SQLConnection {
                                        choice: bytes(handle, 2).count == 2 ? .on : .off, channel: channel))
             }
         }
+    }
+
+    private func optionalInt64(_ handle: OpaquePointer, _ column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
     }
 
     // MARK: Statements

@@ -18,48 +18,57 @@ struct PipelineController {
         group.get("exclusions", use: exclusions)
     }
 
-    /// `{"as_of": "...", "members": ["id", ...]}` → the decisions, in the order asked.
+    /// `{"as_of": "...", "members": ["id", ...]}` → the decisions at `as_of`, in the order asked,
+    /// each with `usable`: whether the member's data may go into training now (eligible at
+    /// `as_of` and now), and `usable_reason`, what excludes it when not.
     @Sendable func batch(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         try context.require(.pipeline)
         let body = try await request.body.collect(upTo: 2 * 1024 * 1024)
-        let (instant, ids) = try Self.batchRequest(String(buffer: body), now: now())
-        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
-        let snapshot = try await store.decisionSnapshot(asOf: instant, members: ids)
+        let moment = now()
+        let (instant, ids) = try Self.batchRequest(String(buffer: body), now: moment)
+        let view = try await store.decisionView(members: ids, now: moment)
+        let version = try view.policy(at: instant)
         let policy = version.policy
-        let lines = ids.map { id in
-            let decision = snapshot.index(of: id).map { snapshot.decision(at: $0, policy: policy, instant: instant) }
-                ?? decide(nil, history: .empty, objections: [], policy: policy, at: instant)
-            return DecisionRecords.decisionLine(member: id, decision: decision, policy: policy)
+        let lines = try ids.map { id in
+            let use = try view.use(for: id, asOf: instant)
+            return DecisionRecords.decisionLine(member: id, decision: use.asOf, policy: policy, use: use)
         }
-        var response = JSONObjectWriter(capacity: 64 * ids.count + 128)
+        var response = JSONObjectWriter(capacity: 96 * ids.count + 160)
         response.field("as_of", jsonStringLiteral(Timestamp.format(instant)))
+        response.field("decided_at", jsonStringLiteral(Timestamp.format(moment)))
         response.field("decisions", JSONWriter.array(lines))
-        response.field("policy_version", jsonStringLiteral(version.policy.version))
+        response.field("policy_version", jsonStringLiteral(policy.version))
         return JSONResponse.ok(response.finish())
     }
 
-    /// The excluded member ids at `as_of` (default now), one per line, sorted, streamed.
+    /// The ids of the members whose data may not go into training made now as of `as_of`
+    /// (default now): not eligible at `as_of`, or not now. One per line, sorted, streamed.
     @Sendable func exclusions(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         try context.require(.pipeline)
-        var instant = now()
+        let moment = now()
+        var instant = moment
         if let text = request.uri.queryParameters.get("as_of") {
             guard let parsed = Timestamp.parse(text) else {
                 throw Problem.invalid(nil, "query as_of: \(jsonStringLiteral(String(text))) is not an RFC 3339 instant or a date")
             }
             instant = parsed
         }
-        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
-        // Loaded before the first byte is sent, so a store failure is still a 503 problem.
-        let snapshot = try await store.decisionSnapshot(asOf: instant)
+        // Loaded and decided before the first byte is sent, so a store failure is still a 503 problem.
+        let view = try await store.decisionView(now: moment)
+        let version = try view.policy(at: instant)
+        var unusable: [Int] = []
+        try view.forEachUse(asOf: instant) { index, use in if !use.usable { unusable.append(index) } }
+        let excluded = unusable
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         headers[HTTPField.Name("X-Consentry-As-Of")!] = Timestamp.format(instant)
+        headers[HTTPField.Name("X-Consentry-Decided-At")!] = Timestamp.format(moment)
         headers[HTTPField.Name("X-Consentry-Policy-Version")!] = version.policy.version
-        let (policy, asOf) = (version.policy, instant)
+        let snapshot = view.snapshot
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 16)
-            for index in 0..<snapshot.count where !snapshot.decision(at: index, policy: policy, instant: asOf).eligible {
+            for index in excluded {
                 buffer.writeString(snapshot.members[index].id.rawValue)
                 buffer.writeInteger(UInt8(ascii: "\n"))
                 if buffer.readableBytes >= 1 << 16 {

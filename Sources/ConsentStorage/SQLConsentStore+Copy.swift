@@ -96,8 +96,11 @@ enum StoreTables {
     static let all: [Table] = [
         Table(name: "policy_versions", columns: ["version", "sha256", "canonical_json", "created_at"], order: "version"),
         Table(name: "policy_activations", columns: ["id", "version", "activated_at", "actor"], order: "id", serial: "id"),
-        Table(name: "members", columns: ["member_key", "id", "birth_date", "country", "notified_at", "data", "updated_at"],
+        Table(name: "members", columns: ["member_key", "id", "birth_date", "country", "notified_at", "data", "updated_at",
+                                         "facts_valid_from", "facts_recorded_at"],
               order: "member_key", serial: "member_key"),
+        Table(name: "member_versions", columns: ["sequence", "member_key", "birth_date", "country", "notified_at", "valid_from",
+                                                 "recorded_at", "superseded_at"], order: "sequence", serial: "sequence"),
         Table(name: "consent_events", columns: ["sequence", "member_key", "choice", "channel", "at", "actor", "recorded_at"], order: "sequence"),
         Table(name: "objections", columns: ["id", "member_key", "received_at", "contact_email", "identifiers"], order: "id"),
         Table(name: "objection_events", columns: ["objection_id", "position", "kind", "at", "days", "due", "outcome", "reason", "actor", "recorded_at"],

@@ -25,6 +25,16 @@ extension SQLConsentStore {
                 INSERT INTO dataset_members (dataset_key, member_key)
                 SELECT \(key), m.member_key FROM members m WHERE m.id IN \(texts: batch) ON CONFLICT DO NOTHING
                 """ }
+            // An erasure stays done: a dataset holding a member whose objection was upheld (say,
+            // while the export ran) is never registered, and its writer removes its files.
+            let objectors = try Self.heldObjectors(datasetKey: key, db)
+            if !objectors.isEmpty {
+                let listed = objectors.prefix(5).map { "\($0.member) (objection \($0.objection) \($0.completed ? "completed" : "upheld"))" }
+                throw ConsentError.lineageConflict("""
+                    dataset \(dataset.id) holds \(objectors.count) member\(objectors.count == 1 ? "" : "s") whose objection was upheld: \
+                    \(listed.joined(separator: ", "))\(objectors.count > 5 ? ", …" : ""); it was not registered. Make it again: the gate leaves them out
+                    """)
+            }
             trail.append(actor: actor, action: .datasetRegistered, subject: dataset.id.rawValue, details: [
                 "name": dataset.name, "kind": dataset.kind.rawValue, "location": dataset.location,
                 "as_of": Timestamp.format(dataset.asOf), "members": String(count), "records": String(dataset.records),
@@ -277,6 +287,31 @@ extension SQLConsentStore {
     /// Runs `insert` (an INSERT … SELECT over members whose id is in the batch, ignoring rows that
     /// exist) for `members`, 50,000 ids a statement; an id the store does not hold is refused.
     /// Returns the rows inserted.
+    public func heldObjectors() async throws -> [HeldObjector] {
+        try await driver.read { db in try Self.heldObjectors(datasetKey: nil, db) }
+    }
+
+    /// Members held by a dataset's current version (one dataset's, when `datasetKey` is given)
+    /// whose objection was upheld, from the few upheld objections outwards.
+    static func heldObjectors(datasetKey: Int64?, _ db: some SQLConnection) throws -> [HeldObjector] {
+        var sql: SQL = """
+            SELECT d.id, m.id, o.id,
+                   CASE WHEN EXISTS (SELECT 1 FROM objection_events c WHERE c.objection_id = o.id AND c.kind = 'completed') THEN 1 ELSE 0 END
+            FROM objection_events e
+            JOIN objections o ON o.id = e.objection_id
+            JOIN members m ON m.member_key = o.member_key
+            JOIN dataset_members dm ON dm.member_key = o.member_key AND dm.removed_version IS NULL
+            JOIN datasets d ON d.key = dm.dataset_key
+            WHERE e.kind = 'decided' AND e.outcome = 'uphold'
+            """
+        if let datasetKey { sql = sql + " AND dm.dataset_key = \(datasetKey)" }
+        return try db.query(sql + " ORDER BY d.id\(.bytewise), m.id\(.bytewise), o.id\(.bytewise)").compactMap { row in
+            guard let member = MemberID(try row.text(1)) else { return nil }
+            return HeldObjector(dataset: DatasetID(rawValue: try row.text(0)), member: member,
+                                objection: ObjectionID(rawValue: try row.text(2)), completed: try row.int(3) != 0)
+        }
+    }
+
     private static func insertMembers(_ members: [MemberID], _ db: some SQLConnection, _ insert: ([String]) -> SQL) throws -> Int {
         var inserted = 0
         var start = 0

@@ -3,7 +3,23 @@ import ConsentFormats
 import Foundation
 
 extension SQLConsentStore {
-    static var memberColumns: [String] { ["id", "birth_date", "country", "notified_at", "data", "updated_at"] }
+    static var memberColumns: [String] {
+        ["id", "birth_date", "country", "notified_at", "data", "updated_at", "facts_valid_from", "facts_recorded_at"]
+    }
+
+    /// How an imported line updates a known member: the data is replaced; the facts become a new
+    /// version (valid from the line's `valid_from`, else from now) when they differ or the line
+    /// corrects the past, and stay the version they are otherwise. The schema's trigger keeps
+    /// the version replaced.
+    static var memberUpdate: String {
+        let changed = """
+            (coalesce(members.birth_date, '') <> coalesce(excluded.birth_date, '') OR members.country <> excluded.country
+             OR coalesce(members.notified_at, -1) <> coalesce(excluded.notified_at, -1) OR excluded.facts_valid_from IS NOT NULL)
+            """
+        return """
+            birth_date = excluded.birth_date, country = excluded.country, notified_at = excluded.notified_at,             data = excluded.data, updated_at = excluded.updated_at,             facts_valid_from = CASE WHEN \(changed) THEN coalesce(excluded.facts_valid_from, excluded.facts_recorded_at) ELSE members.facts_valid_from END,             facts_recorded_at = CASE WHEN \(changed) THEN excluded.facts_recorded_at ELSE members.facts_recorded_at END
+            """
+    }
 
     /// Lines per batch handed from the parsing thread to the connection.
     static var importBatchSize: Int { 10_000 }
@@ -22,7 +38,7 @@ extension SQLConsentStore {
             // conflict with anything, so it is appended; every other line is an upsert.
             let empty = try db.query("SELECT member_key FROM members LIMIT 1").isEmpty
             let batches = Self.memberBatches(lines.base, appendFirstLines: empty, linker: trail.linker,
-                                             recordedAtText: trail.recordedAtText, sourceJSON: JSONWriter.string(options.source),
+                                             recordedAtText: trail.recordedAtText, source: options.source,
                                              actor: options.actor)
             defer { batches.cancel() }
             var report = ImportReport()
@@ -40,7 +56,7 @@ extension SQLConsentStore {
                 }
                 if let audit = batch.auditBulk { try trail.adopt(audit, end: batch.linker, db) }
                 if let appended = batch.appendedBulk { try db.append(bulk: appended, into: "members", columns: Self.memberColumns) }
-                if !batch.upserted.isEmpty { try db.upsert(batch.upserted, into: "members", columns: Self.memberColumns, key: "id") }
+                if !batch.upserted.isEmpty { try db.upsert(batch.upserted, into: "members", columns: Self.memberColumns, key: "id", assignments: Self.memberUpdate) }
             }
             try trail.finish(db)
             return report
@@ -54,8 +70,8 @@ extension SQLConsentStore {
         var audit = RowBatch(columns: AuditLinker.columns.count)
         /// Where those entries left the chain.
         var linker: AuditLinker
-        var appended = RowBatch(columns: 6)
-        var upserted = RowBatch(columns: 6)
+        var appended = RowBatch(columns: 8)
+        var upserted = RowBatch(columns: 8)
         /// `audit` and `appended` encoded for the driver's bulk path, on the parsing thread.
         var auditBulk: Driver.Connection.BulkRows?
         var appendedBulk: Driver.Connection.BulkRows?
@@ -63,7 +79,8 @@ extension SQLConsentStore {
 
     /// Starts parsing, digesting and linking `lines` on a second thread.
     private static func memberBatches(_ lines: AnySequence<ImportLine<MemberRecord>>, appendFirstLines: Bool, linker start: AuditLinker,
-                                      recordedAtText: String, sourceJSON: String, actor: String) -> ReadAheadBatches<MemberBatch> {
+                                      recordedAtText: String, source: String, actor: String) -> ReadAheadBatches<MemberBatch> {
+        let sourceJSON = JSONWriter.string(source)
         // Hashes of the ids seen so far (8 bytes a member): equal ids have equal hashes, so a
         // hash seen for the first time is an id seen for the first time.
         var seen = Set<Int>()
@@ -74,14 +91,21 @@ extension SQLConsentStore {
                 batch.outcomes.append(error)
             case .success(let record):
                 let member = record.member
+                if let validFrom = record.validFrom, Timestamp.microseconds(validFrom) > start.recordedAt {
+                    batch.outcomes.append(ConsentError.invalidRecord(source: source, line: line.line, field: "valid_from", message: """
+                        \(Timestamp.format(validFrom)) is in the future; a version of a member's facts holds from when it is recorded at the latest
+                        """))
+                    return
+                }
                 let data = MemberRecords.dataJSON(record.data)
                 let first = seen.insert(member.id.rawValue.hashValue).inserted
                 if appendFirstLines && first {
-                    Self.add(member, data: data, updatedAt: start.recordedAt, to: &batch.appended)
+                    Self.add(record, data: data, recordedAt: start.recordedAt, to: &batch.appended)
                 } else {
-                    Self.add(member, data: data, updatedAt: start.recordedAt, to: &batch.upserted)
+                    Self.add(record, data: data, recordedAt: start.recordedAt, to: &batch.upserted)
                 }
-                linker.link(StoredRecords.memberAudit(member, dataJSON: data, sourceJSON: sourceJSON, actor: actor, recordedAt: recordedAtText),
+                linker.link(StoredRecords.memberAudit(member, dataJSON: data, validFrom: record.validFrom, sourceJSON: sourceJSON,
+                                                      actor: actor, recordedAt: recordedAtText),
                             into: &batch.audit)
                 batch.linker = linker
                 batch.outcomes.append(nil)
@@ -90,14 +114,16 @@ extension SQLConsentStore {
             if !batch.audit.isEmpty { batch.auditBulk = Driver.Connection.bulkRows(batch.audit) }
             if !batch.appended.isEmpty { batch.appendedBulk = Driver.Connection.bulkRows(batch.appended) }
             batch.audit = RowBatch(columns: AuditLinker.columns.count)
-            batch.appended = RowBatch(columns: 6)
+            batch.appended = RowBatch(columns: 8)
         }
     }
 
     /// A member's row, as ``memberColumns`` lists them.
-    private static func add(_ member: Member, data: String, updatedAt: Int64, to rows: inout RowBatch) {
+    private static func add(_ record: MemberRecord, data: String, recordedAt: Int64, to rows: inout RowBatch) {
+        let member = record.member
         rows.append(.text(member.id.rawValue), SQLValue(member.birthDate?.description), .text(member.country.description),
-                    SQLValue(member.notifiedAt.map(Timestamp.microseconds)), .text(data), .integer(updatedAt))
+                    SQLValue(member.notifiedAt.map(Timestamp.microseconds)), .text(data), .integer(recordedAt),
+                    SQLValue(record.validFrom.map(Timestamp.microseconds)), .integer(recordedAt))
     }
 
     public func member(_ id: MemberID) async throws -> MemberRecord? {

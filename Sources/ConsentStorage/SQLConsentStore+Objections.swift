@@ -172,9 +172,9 @@ extension SQLConsentStore {
         try objections(db, includingNonMembers: true, only: id).first?.objection
     }
 
-    /// Objections with their events at or before `asOf` (all when nil) and their member's key,
-    /// by receipt: members' only unless `includingNonMembers`; all of one member's, or one.
-    static func objections(_ db: some SQLConnection, asOf: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
+    /// Objections with their events recorded at or before `knownAt` (all when nil) and their
+    /// member's key, by receipt: members' only unless `includingNonMembers`; all of one member's, or one.
+    static func objections(_ db: some SQLConnection, knownAt: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
                            members: [String]? = nil, only: ObjectionID? = nil) throws -> [(memberKey: Int64?, objection: Objection)] {
         // Members' objections always have their member: an inner join lets the planner start
         // from the members asked for (SQLite does not turn a LEFT JOIN filtered by an IN list
@@ -186,7 +186,7 @@ extension SQLConsentStore {
             JOIN objection_events e ON e.objection_id = o.id
             WHERE 1 = 1
             """
-        if let asOf { sql = sql + " AND e.at <= \(asOf)" }
+        if let knownAt { sql = sql + " AND e.recorded_at <= \(knownAt)" }
         if let member { sql = sql + " AND m.id = \(member.rawValue)" }
         if let members { sql = sql + " AND m.id IN \(texts: members)" }
         if let only { sql = sql + " AND o.id = \(only.rawValue)" }

@@ -86,6 +86,24 @@ extension SQLConsentStore {
         }
     }
 
+    public func policyTimeline() async throws -> PolicyTimeline {
+        try await driver.read { db in
+            var parsed: [String: PolicyVersion] = [:]
+            var activations: [PolicyTimeline.Activation] = []
+            for row in try db.query("""
+                SELECT v.canonical_json, v.sha256, a.activated_at, v.version FROM policy_activations a
+                JOIN policy_versions v ON v.version = a.version ORDER BY a.id
+                """) {
+                let name = try row.text(3)
+                var version = try parsed[name] ?? Self.policyVersion(row)
+                parsed[name] = version
+                version.activatedAt = Timestamp.fromMicroseconds(try row.int64(2))
+                activations.append(PolicyTimeline.Activation(version: version, at: version.activatedAt))
+            }
+            return PolicyTimeline(activations)
+        }
+    }
+
     private static func policyVersion(_ row: SQLRow) throws -> PolicyVersion {
         var version = try PolicyFile.load(yaml: try row.text(0), source: "stored policy")
         guard version.sha256 == (try row.text(1)) else {

@@ -43,16 +43,18 @@ public protocol SQLConnection {
     /// PostgreSQL's COPY for large batches, bound inserts otherwise. Like ``send(_:)``, a driver
     /// may return before the rows are in; a failure is thrown by the next call that waits.
     func append(_ rows: RowBatch, into table: String, columns: [String]) throws
-    /// Inserts `rows` into `table`, or replaces the row with the same `key`; when `rows` names
-    /// one key twice, the later row wins (the last line of an import file).
-    func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String) throws
+    /// Inserts `rows` into `table`, or updates the row with the same `key` by `assignments`
+    /// (a SET list, in which `excluded.c` is the new row's value and `table.c` the old one's);
+    /// when `rows` names one key twice, the later row is applied last (the last line of an
+    /// import file wins).
+    func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String, assignments: String) throws
 
     /// Every member row, or those whose id is in `ids`, in byte order of the ids: the fast path
     /// of decision snapshots.
     func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws
-    /// Every ledger entry at or before `asOf` (microseconds), or those of the members whose id
-    /// is in `ids`, by member key, then `at`, then sequence.
-    func scanLedger(asOf: Int64, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws
+    /// Every ledger entry recorded at or before `knownAt` (microseconds; all when nil), or those
+    /// of the members whose id is in `ids`, by member key, then `at`, then sequence.
+    func scanLedger(knownAt: Int64?, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws
 }
 
 /// What a decision snapshot reads of a member.
@@ -62,13 +64,18 @@ public struct MemberScanRow {
     public var birthDate: String?
     public var country: String
     public var notifiedAt: Int64?
+    /// The latest version's two instants: valid from (nil: the beginning) and recorded at.
+    public var validFrom: Int64?
+    public var recordedAt: Int64
 
-    public init(key: Int64, id: String, birthDate: String?, country: String, notifiedAt: Int64?) {
+    public init(key: Int64, id: String, birthDate: String?, country: String, notifiedAt: Int64?, validFrom: Int64?, recordedAt: Int64) {
         self.key = key
         self.id = id
         self.birthDate = birthDate
         self.country = country
         self.notifiedAt = notifiedAt
+        self.validFrom = validFrom
+        self.recordedAt = recordedAt
     }
 }
 

@@ -23,6 +23,7 @@ enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 4, name: "the consent store as of 2026-11-30", script: baseline),
         Migration(version: 5, name: "one storage layer", script: oneStorageLayer),
+        Migration(version: 6, name: "member facts in two kinds of time", script: memberVersions),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -325,6 +326,56 @@ enum Schema {
         \(s.only(.sqlite, s.appendOnly("policy_versions") + s.appendOnly("policy_activations")
                           + s.refuse("UPDATE", on: "objections", trigger: "objections_no_update")))
         """
+    }
+}
+
+extension Schema {
+    /// A member's facts are versioned, never overwritten: the row in `members` holds the latest
+    /// version, with the instant it is valid from (NULL: the beginning) and the instant it was
+    /// recorded; a trigger keeps every version it replaces in `member_versions`, whatever
+    /// writes the row. Stores made before keep their members' facts as valid from the beginning,
+    /// recorded when last imported.
+    @Sendable static func memberVersions(_ s: Spelling) -> String {
+        let archive = """
+            INSERT INTO member_versions (member_key, birth_date, country, notified_at, valid_from, recorded_at, superseded_at)
+                VALUES (OLD.member_key, OLD.birth_date, OLD.country, OLD.notified_at, OLD.facts_valid_from, OLD.facts_recorded_at, NEW.facts_recorded_at);
+            """
+        return """
+            ALTER TABLE members ADD COLUMN facts_valid_from \(s.bigint);
+            ALTER TABLE members ADD COLUMN facts_recorded_at \(s.bigint) NOT NULL DEFAULT 0;
+            UPDATE members SET facts_recorded_at = updated_at;
+            \(s.only(.sqlite, """
+                DROP INDEX members_for_decisions;
+                CREATE INDEX members_for_decisions ON members(id, member_key, birth_date, country, notified_at, facts_valid_from, facts_recorded_at);
+                """))
+            CREATE TABLE member_versions (
+                sequence \(s.serialKey(neverReused: true)),
+                member_key \(s.bigint) NOT NULL REFERENCES members(member_key),
+                birth_date TEXT,
+                country TEXT NOT NULL,
+                notified_at \(s.bigint),
+                valid_from \(s.bigint),
+                recorded_at \(s.bigint) NOT NULL,
+                superseded_at \(s.bigint) NOT NULL
+            );
+            CREATE INDEX member_versions_by_member ON member_versions(member_key, sequence);
+            \(s.appendOnly("member_versions"))
+            \(s.dialect == .sqlite ? """
+                CREATE TRIGGER members_keep_versions AFTER UPDATE OF facts_recorded_at ON members
+                    WHEN OLD.facts_recorded_at IS NOT NEW.facts_recorded_at
+                BEGIN
+                    \(archive)
+                END;
+                """ : """
+                CREATE FUNCTION members_keep_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    \(archive)
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER members_keep_versions AFTER UPDATE ON members FOR EACH ROW
+                    WHEN (OLD.facts_recorded_at IS DISTINCT FROM NEW.facts_recorded_at) EXECUTE FUNCTION members_keep_versions();
+                """)
+            """
     }
 }
 

@@ -92,7 +92,7 @@ public enum OutboxContract {
             _ = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(61), terms: terms, actor: "x")
         }
         try expect(try await store.objections(status: nil).count == 1, "a code files one objection")
-        let snapshot = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(120))
+        let snapshot = try await store.decisionSnapshot()
         try expect(snapshot.count == 0, "a non-member's objection adds nobody to decisions")
     }
 

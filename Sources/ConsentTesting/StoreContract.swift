@@ -29,7 +29,9 @@ public enum StoreContract {
         ("consentImportNamesTheLineOfAnUnknownMember", consentImportNamesTheLineOfAnUnknownMember),
         ("largeImportsKeepFileOrderAndTheLastLineWins", largeImportsKeepFileOrderAndTheLastLineWins),
         ("textIsStoredExactlyAsGiven", textIsStoredExactlyAsGiven),
-        ("snapshotSeesOnlyWhatHappenedByItsInstant", snapshotSeesOnlyWhatHappenedByItsInstant),
+        ("aSnapshotHoldsWhatWasRecordedByItsMoment", aSnapshotHoldsWhatWasRecordedByItsMoment),
+        ("memberFactsAreVersionedInTwoKindsOfTime", memberFactsAreVersionedInTwoKindsOfTime),
+        ("thePolicyTimelineSaysWhichVersionWasInForceWhen", thePolicyTimelineSaysWhichVersionWasInForceWhen),
         ("aSnapshotOfSomeMembersMatchesTheFullSnapshot", aSnapshotOfSomeMembersMatchesTheFullSnapshot),
         ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
         ("everyWriteExtendsAVerifiableAuditChain", everyWriteExtendsAVerifiableAuditChain),
@@ -110,7 +112,7 @@ public enum StoreContract {
             try await store.importMembers(input, options: ImportOptions(source: "m.jsonl", actor: "test"))
         }
         try expect(try await store.member(MemberID("a")!) == nil, "nothing of an aborted import is written")
-        try expect(try await store.decisionSnapshot(asOf: t0).count == 0, "no member after an aborted import")
+        try expect(try await store.decisionSnapshot().count == 0, "no member after an aborted import")
     }
 
     static func skipInvalidImportsTheGoodLinesAndReportsTheBad(_ store: any ConsentStore) async throws {
@@ -188,14 +190,14 @@ public enum StoreContract {
         try expect(m7?.member.country == CountryCode("US") && m7?.member.birthDate == nil, "the last line for an id wins")
         try expect(try await store.member(MemberID("m20000")!)?.member.country == CountryCode("FR"), "also across batches")
         try expect(try await store.member(MemberID("m0")!)?.member.country == CountryCode("DE"), "other members as imported")
-        try expect(try await store.decisionSnapshot(asOf: t0).count == 25_000, "one member per id")
+        try expect(try await store.decisionSnapshot().count == 25_000, "one member per id")
 
         report = try await store.importMembers(lines([member("m7", country: "SE"), member("new"), member("m7", country: "NO")]),
                                                options: ImportOptions(source: "m2.jsonl", actor: "test"))
         try expect(report == ImportReport(read: 3, imported: 3), "second import: \(report)")
         try expect(try await store.member(MemberID("m7")!)?.member.country == CountryCode("NO"), "into a store with members, the last line wins")
         try expect(try await store.member(MemberID("new")!) != nil, "and new members are added")
-        try expect(try await store.decisionSnapshot(asOf: t0).count == 25_001, "one member per id after the second import")
+        try expect(try await store.decisionSnapshot().count == 25_001, "one member per id after the second import")
 
         var events = (0..<25_000).map { index in
             ConsentEvent(member: MemberID("m\(index % 100)")!, choice: index % 2 == 0 ? .off : .on, channel: .import,
@@ -234,23 +236,96 @@ public enum StoreContract {
         try expect(try await store.verifyAuditChain().entries == 3, "the chain verifies")
     }
 
-    static func snapshotSeesOnlyWhatHappenedByItsInstant(_ store: any ConsentStore) async throws {
+    /// A moment strictly between the writes before and after it (the stores' clocks count microseconds).
+    static func moment() async throws -> Date {
+        try await Task.sleep(for: .milliseconds(3))
+        let moment = Date()
+        try await Task.sleep(for: .milliseconds(3))
+        return moment
+    }
+
+    static func aSnapshotHoldsWhatWasRecordedByItsMoment(_ store: any ConsentStore) async throws {
         try await seed(store, members: ["b", "a", "c"])
         let a = MemberID("a")!
         try await store.recordChoice(ConsentEvent(member: a, choice: .off, channel: .web, at: t0, actor: "a"))
-        try await store.recordChoice(ConsentEvent(member: a, choice: .on, channel: .web, at: t0.addingTimeInterval(3600), actor: "a"))
+        let k1 = try await moment()
+        // Recorded after k1, about an earlier instant: known now, not at k1.
+        try await store.recordChoice(ConsentEvent(member: a, choice: .on, channel: .web, at: t0.addingTimeInterval(-3600), actor: "a"))
         let objection = Objection.file(id: ObjectionID(rawValue: "obj_c"), member: MemberID("c")!, at: t0.addingTimeInterval(60),
                                        reason: nil, terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
         try await store.fileObjection(objection, actor: "c")
+        _ = try await store.importMembers(lines([member("d")]), options: ImportOptions(source: "late.jsonl", actor: "test"))
 
-        let before = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(-1))
-        try expect(before.members.map(\.id.rawValue) == ["a", "b", "c"], "members sorted by id")
-        try expect(before.history(at: 0).entries.isEmpty && before.objections.isEmpty, "nothing after the instant is seen")
-        let between = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(1800))
-        try expect(between.history(at: 0).entries.map(\.choice) == [.off], "one choice by then")
-        try expect(between.objections[2]?.first?.id == objection.id, "the objection is attached to its member")
-        let after = try await store.decisionSnapshot(asOf: t0.addingTimeInterval(7200))
-        try expect(after.history(at: 0).entries.map(\.choice) == [.off, .on], "both choices by then, in order")
+        let then = try await store.decisionSnapshot(knownAt: k1)
+        try expect(then.members.map(\.id.rawValue) == ["a", "b", "c"], "members sorted by id, only those recorded by k1")
+        try expect(then.history(at: 0).entries.map(\.choice) == [.off] && then.objections.isEmpty, "only what was recorded by k1")
+        let now = try await store.decisionSnapshot()
+        try expect(now.members.map(\.id.rawValue) == ["a", "b", "c", "d"], "every member now")
+        try expect(now.history(at: 0).entries.map(\.choice) == [.on, .off], "both choices now, in time order")
+        try expect(now.objections[2]?.first?.id == objection.id, "the objection is attached to its member")
+        let policy = try policy().policy
+        try expect(now.decision(at: 0, policy: policy, instant: t0.addingTimeInterval(-1)).reason == .optedIn
+                   && now.decision(at: 0, policy: policy, instant: t0).reason == .optedOut, "a snapshot decides at any instant")
+        try expect(now.decision(at: 2, policy: policy, instant: t0).reason != .objectionPending
+                   && now.decision(at: 2, policy: policy, instant: t0.addingTimeInterval(60)).reason == .objectionPending,
+                   "an objection counts from its receipt")
+    }
+
+    static func memberFactsAreVersionedInTwoKindsOfTime(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a", "b"])
+        let (a, b) = (MemberID("a")!, MemberID("b")!)
+        let k1 = try await moment()
+        // A change (valid from now) and a re-import of the same facts (no new version).
+        _ = try await store.importMembers(lines([member("a", country: "FR"), member("b")]), options: ImportOptions(source: "again.jsonl", actor: "test"))
+        var versions = try await store.memberVersions(of: a)
+        try expect(versions.map(\.member.country.description) == ["DE", "FR"] && versions[0].validFrom == nil
+                   && versions[1].validFrom == versions[1].recordedAt && versions[1].recordedAt > k1,
+                   "a change is a version valid from when it was recorded: \(versions)")
+        try expect(try await store.memberVersions(of: b).count == 1, "the same facts again are no new version")
+        try expect(try await store.member(a)?.member.country.description == "FR", "the member's latest facts")
+        let k2 = try await moment()
+        // A correction of the past: the birth date was always wrong.
+        var corrected = member("a", country: "FR", born: "2015-01-01")
+        corrected.validFrom = t0.addingTimeInterval(-86_400 * 365)
+        _ = try await store.importMembers(lines([corrected]), options: ImportOptions(source: "fix.jsonl", actor: "test"))
+        versions = try await store.memberVersions(of: a)
+        try expect(versions.count == 3 && versions[2].validFrom == corrected.validFrom, "a correction is a version too")
+
+        let now = try await store.decisionSnapshot()
+        let index = now.index(of: a)!
+        try expect(now.member(at: index, instant: t0.addingTimeInterval(-86_400 * 400))?.birthDate == CivilDate(parsing: "1990-05-17"),
+                   "before the corrected instant, the first version")
+        try expect(now.member(at: index, instant: t0)?.birthDate == CivilDate(parsing: "2015-01-01"), "after it, the correction")
+        let before = try await store.decisionSnapshot(knownAt: k2)
+        try expect(before.member(at: index, instant: t0)?.country.description == "DE"
+                   && before.member(at: index, instant: t0)?.birthDate == CivilDate(parsing: "1990-05-17")
+                   && before.member(at: index, instant: Date())?.country.description == "FR",
+                   "as known before the correction: DE in the past, FR since the change")
+        let first = try await store.decisionSnapshot(knownAt: k1)
+        try expect(first.members[first.index(of: a)!].country.description == "DE" && first.versions.isEmpty, "as known at k1: one version")
+
+        var future = member("b")
+        future.validFrom = Date().addingTimeInterval(86_400)
+        try await expectThrows({ if case .invalidRecord(_, 1, "valid_from", _) = $0 { true } else { false } }, "a version valid from the future") {
+            try await store.importMembers(lines([future]), options: ImportOptions(source: "future.jsonl", actor: "test"))
+        }
+        try expect(try await store.memberVersions(of: b).count == 1, "the refused import wrote nothing")
+    }
+
+    static func thePolicyTimelineSaysWhichVersionWasInForceWhen(_ store: any ConsentStore) async throws {
+        try expect(try await store.policyTimeline().activations.isEmpty, "a new store has no activation")
+        let first = try policy()
+        try await store.applyPolicy(first, actor: "test")
+        let k = try await moment()
+        let second = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML.replacingOccurrences(of: "version: \"2025-11-03\"", with: "version: \"2026-02\""),
+                                         source: "second.yaml")
+        try await store.applyPolicy(second, actor: "test")
+        let timeline = try await store.policyTimeline()
+        try expect(timeline.activations.map(\.version.policy.version) == ["2025-11-03", "2026-02"], "activations in order")
+        try expect(timeline.version(at: .distantPast)?.policy.version == "2025-11-03", "the first version covers the time before it")
+        try expect(timeline.version(at: k)?.policy.version == "2025-11-03" && timeline.version(at: Date())?.policy.version == "2026-02",
+                   "each version from its activation")
+        try expect(timeline.known(at: k).current?.policy.version == "2025-11-03", "as known at k, the first was current")
     }
 
     static func aSnapshotOfSomeMembersMatchesTheFullSnapshot(_ store: any ConsentStore) async throws {
@@ -260,8 +335,8 @@ public enum StoreContract {
         try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_d"), member: MemberID("d")!, at: t0, reason: nil,
                                                      terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)), actor: "d")
         let asOf = t0.addingTimeInterval(3600)
-        let full = try await store.decisionSnapshot(asOf: asOf)
-        let part = try await store.decisionSnapshot(asOf: asOf, members: [MemberID("d")!, MemberID("ghost")!, MemberID("c")!, MemberID("c")!])
+        let full = try await store.decisionSnapshot()
+        let part = try await store.decisionSnapshot(knownAt: nil, members: [MemberID("d")!, MemberID("ghost")!, MemberID("c")!, MemberID("c")!])
         try expect(part.members.map(\.id.rawValue) == ["c", "d"], "only the known members asked for, sorted, once each")
         let policy = try policy().policy
         for (index, member) in part.members.enumerated() {

@@ -38,24 +38,27 @@ public enum DatasetExport {
         try GateTime.requirePast(options.asOf)
         let directory = URL(fileURLWithPath: options.directory).standardizedFileURL.path
         try prepareEmptyDirectory(directory)
-        guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+        // Who may be used: eligible at as-of and now (using data is a use now), counted by reason.
+        let view = try await store.decisionView(now: Date())
+        let version = try view.policy(at: options.asOf)
         let policy = version.policy
-
-        // Who is eligible at as-of, counted by reason.
-        let snapshot = try await store.decisionSnapshot(asOf: options.asOf)
+        let snapshot = view.snapshot
         var loader = MemberTable.Loader(expectedCount: snapshot.count)
         var counts: [String: Int] = [:]
-        snapshot.forEachDecision(policy: policy, instant: options.asOf) { index, decision in
-            counts[decision.reason.rawValue, default: 0] += 1
-            if decision.eligible {
+        try view.forEachUse(asOf: options.asOf) { index, use in
+            counts[use.reason.rawValue, default: 0] += 1
+            if use.usable {
                 counts["eligible", default: 0] += 1
                 loader.add(snapshot.members[index].id.rawValue, GateVerdict(drop: nil))
             }
         }
         let eligible = loader.finish()
+        // Categories allowed at as-of and now.
+        let allowedNow = try view.policy(at: view.moment).policy
 
         // The allowed categories' keys as bytes, to pick them out of each member's stored data.
-        let allowed = policy.allowedCategories.filter { !$0.isNeverAllowed }.map { Array($0.rawValue.utf8) }
+        let categories = policy.allowedCategories.filter { !$0.isNeverAllowed && allowedNow.allows($0) }
+        let allowed = categories.map { Array($0.rawValue.utf8) }
         let id = DatasetID.random(at: Date())
         var writer = ShardWriter(directory: directory, gzip: options.gzip, shardRecords: options.shardRecords)
         var members: [MemberID] = []
@@ -81,14 +84,21 @@ public enum DatasetExport {
             dataset: id, name: options.name ?? "export-" + Timestamp.format(options.asOf), kind: .export, version: 1,
             previous: nil, createdAt: Date(), asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,
             memberField: "member", records: members.count, members: members.count, counts: counts,
-            categories: policy.allowedCategories.filter { !$0.isNeverAllowed }.map(\.rawValue), files: writer.files, purge: nil)
+            categories: categories.map(\.rawValue), files: writer.files, purge: nil)
         let text = manifest.json
         // Registered before the manifest appears: a dataset nobody could purge must never exist.
-        try await store.registerDataset(
-            NewDataset(id: id, name: manifest.name, kind: .export, location: directory, memberField: "member",
-                       asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,
-                       manifestJSON: text, manifestSHA256: Digest.sha256Hex(text), records: members.count),
-            members: members, actor: options.actor)
+        do {
+            try await store.registerDataset(
+                NewDataset(id: id, name: manifest.name, kind: .export, location: directory, memberField: "member",
+                           asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,
+                           manifestJSON: text, manifestSHA256: Digest.sha256Hex(text), records: members.count),
+                members: members, actor: options.actor)
+        } catch {
+            // Refused (an objection upheld while the export ran) or not recorded: no data may
+            // stay behind that no lineage knows of.
+            writer.abandon()
+            throw error
+        }
         try AtomicFile.write(text, to: directory + "/manifest.json")
         return Result(manifest: manifest, seconds: GateFilter.seconds(ContinuousClock.now - started), membersRead: read)
     }

@@ -71,7 +71,10 @@ public enum DatasetPurge {
         } else {
             targets = try await store.datasets()
         }
+        // An erasure stays done: a completed objection's member is removed again wherever
+        // they turn up (a dataset made before the rule, or outside the gate).
         let upheld = Set(try await store.objections(status: .upheld).compactMap(\.member))
+            .union(try await store.objections(status: .completed).compactMap(\.member))
         var outcomes: [Outcome] = []
         var completed: [ObjectionID] = []
         for target in targets {
@@ -106,14 +109,13 @@ public enum DatasetPurge {
         var reasons: [String: Int] = [:]
         var notEligible: [MemberID: Reason] = [:]
         if options.includeNotEligible, !held.isEmpty {
-            guard let version = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
             let now = Date()
-            let snapshot = try await store.decisionSnapshot(asOf: now, members: held)
-            snapshot.forEachDecision(policy: version.policy, instant: now) { index, decision in
-                if !decision.eligible { notEligible[snapshot.members[index].id] = decision.reason }
+            let view = try await store.decisionView(members: held, now: now)
+            // A member the store no longer holds cannot be shown eligible: member_unknown takes them out too.
+            for id in held {
+                let decision = try view.decision(for: id, at: now)
+                if !decision.eligible { notEligible[id] = decision.reason }
             }
-            // A member the store no longer holds cannot be shown eligible: take them out too.
-            for id in held where snapshot.index(of: id) == nil { notEligible[id] = .memberUnknown }
         }
         for id in held {
             if upheld.contains(id) {

@@ -8,6 +8,7 @@ public enum FilterReport {
     public static func json(_ result: FilterResult, decisions: GateDecisions, options: FilterOptions, output: String) -> String {
         var report = JSONObjectWriter()
         report.field("as_of", jsonStringLiteral(Timestamp.format(decisions.asOf)))
+        report.field("decided_at", JSONWriter.optional(decisions.decidedAt.map(Timestamp.format)))
         report.field("decisions", jsonStringLiteral(decisions.source))
         var dropped = JSONObjectWriter()
         let reasons = DropReason.allCases.sorted { $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) }

@@ -14,11 +14,14 @@ public struct GateDecisions: @unchecked Sendable {
     public let lookbackStart: Date?
     public let policyVersion: String?
     public let policySHA256: String?
+    /// The moment the decisions were taken: a member is kept only if eligible at `asOf` and
+    /// then (nil for a plain exclusions list, which says nothing of when it was made).
+    public let decidedAt: Date?
     /// Where the decisions came from, for the report: `db`, `snapshot PATH`, `exclusions PATH`.
     public let source: String
 
     public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?,
-                policyVersion: String?, policySHA256: String?, source: String) {
+                policyVersion: String?, policySHA256: String?, decidedAt: Date? = nil, source: String) {
         table.seal()
         self.table = table
         self.unknownIsEligible = unknownIsEligible
@@ -26,6 +29,7 @@ public struct GateDecisions: @unchecked Sendable {
         self.lookbackStart = lookbackStart
         self.policyVersion = policyVersion
         self.policySHA256 = policySHA256
+        self.decidedAt = decidedAt
         self.source = source
     }
 }

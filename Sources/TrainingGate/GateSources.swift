@@ -4,16 +4,27 @@ import Foundation
 /// Where a filter's decisions come from: the store's decision snapshot, a snapshot file, or a
 /// plain exclusions list.
 public enum GateSources {
-    /// Decisions from the store, at `asOf`, under the active policy.
-    public static func decisions(from snapshot: DecisionSnapshot, version: PolicyVersion, asOf: Date) -> GateDecisions {
+    /// Decisions from the store: a member is kept only when eligible at `asOf` and at the view's
+    /// moment (now), each under the policy in force then; the drop reason is the one at `asOf`
+    /// when it excludes, else the one now. The look-back start is the later of the two policies'.
+    public static func decisions(from view: DecisionView, asOf: Date) throws -> GateDecisions {
+        let snapshot = view.snapshot
         var loader = MemberTable.Loader(expectedCount: snapshot.count)
-        let policy = version.policy
-        snapshot.forEachDecision(policy: policy, instant: asOf) { index, decision in
-            let member = snapshot.members[index]
-            loader.add(member.id.rawValue, GateVerdict(member: member, decision: decision, minimumAge: policy.minimumAge))
+        try view.forEachUse(asOf: asOf) { index, use in
+            loader.add(snapshot.members[index].id.rawValue, GateVerdict(use))
         }
-        return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: policy.lookbackStart,
-                             policyVersion: policy.version, policySHA256: version.sha256, source: "db")
+        let version = try view.policy(at: asOf)
+        return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf,
+                             lookbackStart: laterLookback(version.policy, try view.policy(at: view.moment).policy),
+                             policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
+    }
+
+    /// The later of two policies' look-back starts: records before either are never used.
+    static func laterLookback(_ a: Policy, _ b: Policy) -> Date? {
+        switch (a.lookbackStart, b.lookbackStart) {
+        case (let x?, let y?): max(x, y)
+        case (let x, let y): x ?? y
+        }
     }
 
     /// A list of excluded ids, one per line (as `consentry exclusions` prints): a listed id is

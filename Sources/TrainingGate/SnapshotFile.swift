@@ -3,16 +3,19 @@ import ConsentFormats
 import Crypto
 import Foundation
 
-/// The exclusion snapshot: every member's decision at one instant, in a file a batch worker or
-/// a Spark executor can use without access to the store (`consentry filter --snapshot`), and
-/// that any engine can read as tab-separated text.
+/// The exclusion snapshot: whether each member may be used in training data as of one
+/// instant, in a file a batch worker or a Spark executor can use without access to the store
+/// (`consentry filter --snapshot`), and that any engine can read as tab-separated text.
 ///
-/// Format, version 1 (UTF-8; member ids never hold tabs or newlines):
+/// Format, version 2 (UTF-8; member ids never hold tabs or newlines):
 ///
-///     # consentry-snapshot 1
+///     # consentry-snapshot 2
 ///     # as_of	2026-01-01T00:00:00Z
-///     # policy_version	2025-11
+///     # decided_at	2026-03-02T10:00:00Z
+///     # rule	eligible at as_of and at decided_at
+///     # policy_version	2025-11                     (in force at as_of)
 ///     # policy_sha256	<hex>
+///     # policy_version_now	2026-02                  (in force at decided_at)
 ///     # minimum_age	18
 ///     # lookback_start	2020-01-01T00:00:00Z      (or -)
 ///     # members	<count>
@@ -22,13 +25,19 @@ import Foundation
 ///     ...
 ///     # sha256	<hex of every byte before this line>
 ///
-/// `usable_from` is the member's minimum-age birthday (records created before it are
-/// `created_while_minor`), empty when the birth date is unknown. Rows are sorted by member id.
+/// Using data is a use now: `eligible` is true only when the member is eligible at `as_of` and
+/// at `decided_at`; `reason` is the one at `as_of` when it excludes, else the one at
+/// `decided_at`. `usable_from` is the member's minimum-age birthday (records created before it
+/// are `created_while_minor`), empty when the birth date is unknown. Rows are sorted by member
+/// id. Version 1 files (decided at as_of only) are refused: they could bring back a member who
+/// objected since.
 public enum SnapshotFile {
-    static let magic = "# consentry-snapshot 1"
+    static let magic = "# consentry-snapshot 2"
+    static let rule = "eligible at as_of and at decided_at"
 
     public struct Header: Sendable, Equatable {
         public var asOf: Date
+        public var decidedAt: Date
         public var policyVersion: String
         public var policySHA256: String
         public var minimumAge: Int
@@ -36,31 +45,38 @@ public enum SnapshotFile {
         public var members: Int
     }
 
-    /// Writes the snapshot of `snapshot`'s members at `asOf` to `path`, atomically.
+    /// Writes whether each member of `view` may be used as of `asOf`, at the view's moment, to
+    /// `path`, atomically.
     /// - Returns: the header written and the file's SHA-256 trailer.
     @discardableResult
-    public static func write(_ snapshot: DecisionSnapshot, version: PolicyVersion, asOf: Date, to path: String) throws -> (Header, String) {
+    public static func write(_ view: DecisionView, asOf: Date, to path: String) throws -> (Header, String) {
+        let version = try view.policy(at: asOf)
         let policy = version.policy
-        let header = Header(asOf: asOf, policyVersion: policy.version, policySHA256: version.sha256, minimumAge: policy.minimumAge,
-                            lookbackStart: policy.lookbackStart, members: snapshot.count)
+        let now = try view.policy(at: view.moment).policy
+        let snapshot = view.snapshot
+        let header = Header(asOf: asOf, decidedAt: view.moment, policyVersion: policy.version, policySHA256: version.sha256,
+                            minimumAge: max(policy.minimumAge, now.minimumAge), lookbackStart: GateSources.laterLookback(policy, now),
+                            members: snapshot.count)
         var text = [UInt8]()
         text.reserveCapacity(snapshot.count * 48 + 512)
         func append(_ string: String) { text.append(contentsOf: string.utf8) }
         append(magic + "\n")
         append("# as_of\t\(Timestamp.format(asOf))\n")
+        append("# decided_at\t\(Timestamp.format(view.moment))\n")
+        append("# rule\t\(rule)\n")
         append("# policy_version\t\(policy.version)\n")
         append("# policy_sha256\t\(version.sha256)\n")
-        append("# minimum_age\t\(policy.minimumAge)\n")
-        append("# lookback_start\t\(policy.lookbackStart.map(Timestamp.format) ?? "-")\n")
+        append("# policy_version_now\t\(now.version)\n")
+        append("# minimum_age\t\(header.minimumAge)\n")
+        append("# lookback_start\t\(header.lookbackStart.map(Timestamp.format) ?? "-")\n")
         append("# members\t\(snapshot.count)\n")
         append("member\teligible\treason\tusable_from\n")
-        snapshot.forEachDecision(policy: policy, instant: asOf) { index, decision in
-            let member = snapshot.members[index]
-            append(member.id.rawValue)
-            append(decision.eligible ? "\ttrue\t" : "\tfalse\t")
-            append(decision.reason.rawValue)
+        try view.forEachUse(asOf: asOf) { index, use in
+            append(snapshot.members[index].id.rawValue)
+            append(use.usable ? "\ttrue\t" : "\tfalse\t")
+            append(use.reason.rawValue)
             text.append(0x09)
-            if let birth = member.birthDate { append(birth.comingOfAge(policy.minimumAge).description) }
+            if let usableFrom = use.usableFrom { append(usableFrom.description) }
             text.append(0x0A)
         }
         let digest = Digest.hex(SHA256.hash(data: text))
@@ -78,6 +94,10 @@ public enum SnapshotFile {
         let count = mapping.count
         func bad(_ why: String) -> GateError { .badSource(path, "not a usable snapshot: " + why) }
         guard count > magic.utf8.count, memcmp(base, magic, magic.utf8.count) == 0 else {
+            let old = "# consentry-snapshot 1"
+            if count > old.utf8.count, memcmp(base, old, old.utf8.count) == 0 {
+                throw bad("it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry snapshot`")
+            }
             throw bad("it does not start with \"\(magic)\"")
         }
         // The trailer: the last line, "# sha256\t<64 hex>\n".
@@ -108,12 +128,14 @@ public enum SnapshotFile {
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
         guard let asOf = fields["as_of"].flatMap({ Timestamp.parse($0) }),
+              let decidedAt = fields["decided_at"].flatMap({ Timestamp.parse($0) }),
               let version = fields["policy_version"], let sha = fields["policy_sha256"],
               let minimumAge = fields["minimum_age"].flatMap({ Int($0) }),
               let lookbackText = fields["lookback_start"], let members = fields["members"].flatMap({ Int($0) })
-        else { throw bad("the header lacks as_of, policy_version, policy_sha256, minimum_age, lookback_start or members") }
+        else { throw bad("the header lacks as_of, decided_at, policy_version, policy_sha256, minimum_age, lookback_start or members") }
+        guard fields["rule"] == rule else { throw bad("its rule is not \"\(rule)\"") }
         let lookback = lookbackText == "-" ? nil : Timestamp.parse(lookbackText)
-        let header = Header(asOf: asOf, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
+        let header = Header(asOf: asOf, decidedAt: decidedAt, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
                             lookbackStart: lookback, members: members)
         var loader = MemberTable.Loader(expectedCount: members)
         var rows = 0
@@ -157,6 +179,6 @@ public enum SnapshotFile {
         }
         guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
         return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
-                                      policyVersion: version, policySHA256: sha, source: "snapshot " + path))
+                                      policyVersion: version, policySHA256: sha, decidedAt: decidedAt, source: "snapshot " + path))
     }
 }

@@ -16,10 +16,11 @@ struct BenchDecideCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await store.openExisting()
-        let policy = try await requireActivePolicy(store).policy
         let instant = time.instant
         let loadStart = ContinuousClock.now
-        let snapshot = try await store.decisionSnapshot(asOf: instant)
+        let view = try await store.decisionView(now: Date())
+        let policy = try view.policy(at: instant).policy
+        let snapshot = view.snapshot
         let loaded = ContinuousClock.now - loadStart
         var eligible = 0
         let decideStart = ContinuousClock.now

@@ -5,33 +5,38 @@ import ConsentSQLite
 import Foundation
 
 struct AsOfOption: ParsableArguments {
-    @Option(help: "Decide as of this instant (default: now). Only choices and objection events at or before it count.")
+    @Option(help: """
+        The instant to decide at (default: now): the policy in force then, the members' facts valid then, \
+        and the choices and objection events at or before it count.
+        """)
     var asOf: Instant?
 
     var instant: Date { asOf?.date ?? Date() }
 }
 
-/// Every member's inputs at one instant, with the policy to decide them by.
-struct EveryoneAtInstant {
-    let version: PolicyVersion
-    let snapshot: DecisionSnapshot
-    let instant: Date
+/// The two instants of a question about the past: what was the answer at T (`--as-of`), as
+/// known now or as known at K (`--as-known-at`).
+struct QuestionOptions: ParsableArguments {
+    @OptionGroup var time: AsOfOption
 
-    /// Opens the existing store and loads the active policy and every member as of `time`.
-    static func load(_ store: StoreOptions, _ time: AsOfOption) async throws -> EveryoneAtInstant {
-        try await load(store: store.openExisting(), instant: time.instant)
+    @Option(help: """
+        Answer as Consentry would have at this moment: only what was recorded by then counts (member \
+        versions, policy activations, choices, objection events). --as-of defaults to it.
+        """)
+    var asKnownAt: Instant?
+
+    func validate() throws {
+        if let asKnownAt, asKnownAt.date > Date() {
+            throw ValidationError("--as-known-at \(Timestamp.format(asKnownAt.date)) is in the future: nothing is known yet about what will be recorded then")
+        }
     }
 
-    /// The same from an open store.
-    static func load(store: any ConsentStore, instant: Date) async throws -> EveryoneAtInstant {
-        let version = try await requireActivePolicy(store)
-        return EveryoneAtInstant(version: version, snapshot: try await store.decisionSnapshot(asOf: instant), instant: instant)
-    }
-
-    var policy: Policy { version.policy }
-
-    func forEachDecision(_ body: (MemberID, Decision) -> Void) {
-        snapshot.forEachDecision(policy: policy, instant: instant) { index, decision in body(snapshot.members[index].id, decision) }
+    /// Opens the existing store and reads what was known at `--as-known-at` (now by default),
+    /// for `members` only when given.
+    func load(_ store: StoreOptions, members: [MemberID]? = nil) async throws -> (view: DecisionView, instant: Date) {
+        let now = Date()
+        let view = try await store.openExisting().decisionView(knownAt: asKnownAt?.date, members: members, now: now)
+        return (view, time.asOf?.date ?? asKnownAt?.date ?? now)
     }
 }
 
@@ -42,12 +47,18 @@ struct DecideCommand: AsyncParsableCommand {
         discussion: """
             {"member":"urn:li:member:1001","eligible":false,"reason":"minor","region":"europe"}
 
-            region is null when the member's country is in no region. Without --member, every member is decided. Example: consentry decide --member urn:li:member:1001 --as-of 2025-11-04
+            region is null when the member's country is in no region. Without --member, every member \
+            who was one at --as-of is decided. A later policy or re-import never changes an answer about \
+            the past; a correction (an import line with valid_from) does, and --as-known-at reproduces \
+            what was answered before it.
+
+              consentry decide --member urn:li:member:1001 --as-of 2025-11-04
+              consentry decide --as-of 2025-11-04 --as-known-at 2025-12-01T09:00:00Z
             """
     )
 
     @OptionGroup var store: StoreOptions
-    @OptionGroup var time: AsOfOption
+    @OptionGroup var question: QuestionOptions
     @Option(help: "Decide only this member (repeatable). Unknown ids answer member_unknown.") var member: [String] = []
 
     func validate() throws {
@@ -59,17 +70,17 @@ struct DecideCommand: AsyncParsableCommand {
     func run() async throws {
         let output = Output()
         if member.isEmpty {
-            let everyone = try await EveryoneAtInstant.load(store, time)
-            everyone.forEachDecision { id, decision in
-                output.line(DecisionRecords.decisionLine(member: id, decision: decision, policy: everyone.policy))
+            let (view, instant) = try await question.load(store)
+            let policy = try view.policy(at: instant).policy
+            try view.forEachDecision(at: instant) { index, decision in
+                output.line(DecisionRecords.decisionLine(member: view.snapshot.members[index].id, decision: decision, policy: policy))
             }
         } else {
-            let store = try await store.openExisting()
-            let version = try await requireActivePolicy(store)
-            let instant = time.instant
-            for id in Set(member.compactMap(MemberID.init)).sorted() {
-                let decision = try await store.decision(for: id, policy: version.policy, at: instant)
-                output.line(DecisionRecords.decisionLine(member: id, decision: decision, policy: version.policy))
+            let ids = Set(member.compactMap(MemberID.init)).sorted()
+            let (view, instant) = try await question.load(store, members: ids)
+            let policy = try view.policy(at: instant).policy
+            for id in ids {
+                output.line(DecisionRecords.decisionLine(member: id, decision: try view.decision(for: id, at: instant), policy: policy))
             }
         }
         output.flush()
@@ -80,17 +91,20 @@ struct ExclusionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exclusions",
         abstract: "Print the id of every member whose data may not be used, one per line, sorted.",
-        discussion: "Anti-join a dataset against this list to keep only eligible members' records."
+        discussion: """
+            Anti-join a dataset against this list to keep only usable members' records. Using data is a \
+            use now: a member is listed unless eligible both at --as-of and now (at --as-known-at, when given).
+            """
     )
 
     @OptionGroup var store: StoreOptions
-    @OptionGroup var time: AsOfOption
+    @OptionGroup var question: QuestionOptions
 
     func run() async throws {
-        let everyone = try await EveryoneAtInstant.load(store, time)
+        let (view, instant) = try await question.load(store)
         let output = Output()
-        everyone.forEachDecision { id, decision in
-            if !decision.eligible { output.line(id.rawValue) }
+        try view.forEachUse(asOf: instant) { index, use in
+            if !use.usable { output.line(view.snapshot.members[index].id.rawValue) }
         }
         output.flush()
     }
@@ -103,11 +117,10 @@ struct StatsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-    @OptionGroup var time: AsOfOption
+    @OptionGroup var question: QuestionOptions
 
     func run() async throws {
-        let everyone = try await EveryoneAtInstant.load(store, time)
-        let summary = everyone.snapshot.summary(policy: everyone.policy, instant: everyone.instant)
-        print(DecisionRecords.statsJSON(summary, policy: everyone.version, asOf: everyone.instant))
+        let (view, instant) = try await question.load(store)
+        print(DecisionRecords.statsJSON(try view.summary(at: instant), policy: try view.policy(at: instant), asOf: instant))
     }
 }

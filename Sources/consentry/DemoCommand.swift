@@ -39,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let version = try await requireActivePolicy(store)
         let now = Date()
-        let snapshot = try await store.decisionSnapshot(asOf: now)
+        let snapshot = try await store.decisionSnapshot()
         var summary = DecisionSummary()
         var examples: [Reason: MemberID] = [:]
         var demoMembers = DemoMembers(policy: version.policy)

@@ -96,8 +96,8 @@ struct FilterCommand: AsyncParsableCommand {
             }
             let opened = try await StoreOptions.open(sqlite: path ?? "", postgres: url, mustExist: true)
             store = opened
-            let everyone = try await EveryoneAtInstant.load(store: opened, instant: asOf?.date ?? Date())
-            decisions = GateSources.decisions(from: everyone.snapshot, version: everyone.version, asOf: everyone.instant)
+            let now = Date()
+            decisions = try GateSources.decisions(from: try await opened.decisionView(now: now), asOf: asOf?.date ?? now)
         }
         var options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
                                     hashing: report != nil)
@@ -134,10 +134,11 @@ struct FilterCommand: AsyncParsableCommand {
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
-        abstract: "Write every member's decision at one instant to a file the gate can use without the store.",
+        abstract: "Write whether each member may be used, as of one instant, to a file the gate can use without the store.",
         discussion: """
             A tab-separated file with a versioned header and a SHA-256 trailer: member, eligible, \
-            reason, usable_from (the minimum-age birthday). `consentry filter --snapshot FILE` refuses \
+            reason, usable_from (the minimum-age birthday). A member is eligible only when eligible at \
+            --as-of and at the moment the snapshot is made (both are in the header). `consentry filter --snapshot FILE` refuses \
             a corrupt or truncated one; any engine can read it as TSV (lines starting with # are comments).
 
               consentry snapshot --as-of 2026-01-01 --out snapshot.tsv
@@ -152,8 +153,9 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     func run() async throws {
         try GateTime.requirePast(time.instant)
-        let everyone = try await EveryoneAtInstant.load(store, time)
-        let (header, digest) = try SnapshotFile.write(everyone.snapshot, version: everyone.version, asOf: everyone.instant, to: out)
-        print("snapshot: \(header.members) members as of \(Timestamp.format(everyone.instant)), policy \(header.policyVersion), sha256 \(digest)")
+        let view = try await store.openExisting().decisionView(now: Date())
+        let (header, digest) = try SnapshotFile.write(view, asOf: time.instant, to: out)
+        print("snapshot: \(header.members) members as of \(Timestamp.format(header.asOf)), decided at \(Timestamp.format(header.decidedAt)), "
+              + "policy \(header.policyVersion), sha256 \(digest)")
     }
 }

@@ -36,6 +36,13 @@ struct ImportRecordsTests {
         #expect(record.data[.profileSkills] == #"["C\u00e9",1,{"a":null}]"#)
     }
 
+    @Test func aCorrectionSaysFromWhenItsFactsHold() throws {
+        #expect(try member(#"{"id": "a", "country": "DE", "valid_from": "2025-01-01"}"#).get().validFrom == Timestamp.parse("2025-01-01T00:00:00Z"))
+        #expect(try member(#"{"id": "a", "country": "DE", "valid_from": null}"#).get().validFrom == nil)
+        #expect(message(member(#"{"id": "a", "country": "DE", "valid_from": "soon"}"#))?.hasPrefix("m.jsonl:7: valid_from:") == true)
+        #expect(message(member(#"{"id": "a", "country": "DE", "valid_from": "2025-01-01", "valid_from": null}"#))?.contains("valid_from") == true)
+    }
+
     @Test func optionalMemberFieldsMayBeAbsentOrNull() throws {
         let record = try member(#"{"id": "a", "country": "US", "birth_date": null, "data": null}"#).get()
         #expect(record.member.birthDate == nil && record.member.notifiedAt == nil && record.data.isEmpty)
@@ -44,7 +51,7 @@ struct ImportRecordsTests {
     @Test(arguments: [
         (#"{"id": "a", "country": "DE""#, "m.jsonl:7: not valid JSON at byte 28: unterminated object"),
         (#"["a"]"#, "m.jsonl:7: not valid JSON at byte 1: a line must hold one JSON object"),
-        (#"{"id": "a", "country": "DE", "age": 3}"#, "m.jsonl:7: age: unknown field; expected birth_date, country, data, id, notified_at"),
+        (#"{"id": "a", "country": "DE", "age": 3}"#, "m.jsonl:7: age: unknown field; expected birth_date, country, data, id, notified_at, valid_from"),
         (#"{"id": "a", "country": "XX"}"#, #"m.jsonl:7: country: "XX" is not an ISO 3166-1 alpha-2 code"#),
         (#"{"id": "a"}"#, "m.jsonl:7: country: is required"),
         (#"{"country": "DE"}"#, "m.jsonl:7: id: is required"),

@@ -105,10 +105,12 @@ final class OrderedReturns: ConsentStore {
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms, actor: String) async throws -> Objection {
         try await base.verifyObjectionRequest(id, code: code, at: instant, terms: terms, actor: actor)
     }
-    func decisionSnapshot(asOf: Date) async throws -> DecisionSnapshot { try await base.decisionSnapshot(asOf: asOf) }
-    func decisionSnapshot(asOf: Date, members: [MemberID]) async throws -> DecisionSnapshot {
-        try await base.decisionSnapshot(asOf: asOf, members: members)
+    func decisionSnapshot(knownAt: Date?) async throws -> DecisionSnapshot { try await base.decisionSnapshot(knownAt: knownAt) }
+    func decisionSnapshot(knownAt: Date?, members: [MemberID]) async throws -> DecisionSnapshot {
+        try await base.decisionSnapshot(knownAt: knownAt, members: members)
     }
+    func policyTimeline() async throws -> PolicyTimeline { try await base.policyTimeline() }
+    func memberVersions(of id: MemberID) async throws -> [MemberVersion] { try await base.memberVersions(of: id) }
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws {
         try await base.auditEntries(from: from, to: to, body)
     }

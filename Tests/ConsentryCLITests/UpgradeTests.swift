@@ -36,7 +36,7 @@ struct UpgradeTests {
         let cli = try CLIRunner()
         try FileManager.default.copyItem(atPath: LegacyStores.sqliteFile, toPath: cli.db)
         let migrated = try cli.run(["migrate"])
-        #expect(migrated.status == 0 && migrated.stdout.contains("applied migration 5"), "\(migrated.stdout)\(migrated.stderr)")
+        #expect(migrated.status == 0 && migrated.stdout.contains("applied migrations 5, 6"), "\(migrated.stdout)\(migrated.stderr)")
         #expect(try cli.run(["migrate"]).stdout.contains("the schema is up to date"))
         let expectations = try Self.expectations("sqlite")
         #expect(expectations.count == 11)
@@ -57,7 +57,7 @@ struct UpgradeTests {
 
         let cli = try CLIRunner()
         let migrated = try cli.run(["migrate", "--database-url", url], withDB: false)
-        #expect(migrated.status == 0 && migrated.stdout.contains("applied migration 5"), "\(migrated.stdout)\(migrated.stderr)")
+        #expect(migrated.status == 0 && migrated.stdout.contains("applied migrations 5, 6"), "\(migrated.stdout)\(migrated.stderr)")
         let expectations = try Self.expectations("postgres")
         #expect(expectations.count == 11)
         for (arguments, output) in expectations {

@@ -101,11 +101,10 @@ struct LineageTests {
             {"member_id": "m4", "text": "second"}
 
             """)
-        let everyone = try await store.decisionSnapshot(asOf: Self.asOf)
-        let version = try #require(try await store.activePolicy())
+        let view = try await store.decisionView(now: Date())
         let (filtered, filterManifest) = try await RegisteredFilter.run(
             inputs: [posts], output: scratch.path("kept.jsonl"),
-            decisions: GateSources.decisions(from: everyone, version: version, asOf: Self.asOf),
+            decisions: try GateSources.decisions(from: view, asOf: Self.asOf),
             options: FilterOptions(memberField: "member_id", threads: 2), name: "posts", store: store, actor: "test")
         #expect(filtered.kept == 3 && filtered.keptMembers.map(\.rawValue) == ["m1", "m4"])
         #expect(try await store.members(of: filterManifest.dataset).map(\.rawValue) == ["m1", "m4"])

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import ConsentSQLite
 import ConsentTesting
 import Foundation
@@ -19,16 +20,19 @@ struct SnapshotTests {
         let scratch = FilterTests.Scratch()
         let store = try await seededStore(scratch)
         let version = try #require(try await store.activePolicy())
-        let everyone = try await store.decisionSnapshot(asOf: Self.asOf)
-        let fromStore = GateSources.decisions(from: everyone, version: version, asOf: Self.asOf)
-        let (header, digest) = try SnapshotFile.write(everyone, version: version, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        let view = try await store.decisionView(now: Date())
+        let fromStore = try GateSources.decisions(from: view, asOf: Self.asOf)
+        let (header, digest) = try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
         let (read, fromFile) = try SnapshotFile.read(path: scratch.path("snap.tsv"))
         #expect(read == header && read.members == 400 && digest.count == 64)
-        #expect(fromFile.asOf == Self.asOf && fromFile.policyVersion == version.policy.version)
+        #expect(fromFile.asOf == Self.asOf && fromFile.decidedAt == view.moment && fromFile.policyVersion == version.policy.version)
         var reasons = Set<DropReason?>()
-        for member in everyone.members {
-            let decision = try await store.decision(for: member.id, policy: version.policy, at: Self.asOf)
-            let expected = GateVerdict(member: member, decision: decision, minimumAge: version.policy.minimumAge)
+        for member in view.snapshot.members {
+            // Usable only when eligible at as-of and now: the member's reason is the first that excludes.
+            let then = try await store.decision(for: member.id, policy: version.policy, at: Self.asOf)
+            let now = try await store.decision(for: member.id, policy: version.policy, at: view.moment)
+            let drop = !then.eligible ? DropReason(excludedBecause: then.reason) : !now.eligible ? DropReason(excludedBecause: now.reason) : nil
+            let expected = GateVerdict(drop: drop, usableFromMicros: member.birthDate?.comingOfAge(version.policy.minimumAge).startOfDayMicroseconds ?? .min)
             #expect(fromStore.table.verdict(member.id.rawValue) == expected)
             #expect(fromFile.table.verdict(member.id.rawValue) == expected)
             reasons.insert(expected.drop)
@@ -41,8 +45,8 @@ struct SnapshotTests {
         let scratch = FilterTests.Scratch()
         let store = try await seededStore(scratch)
         let version = try #require(try await store.activePolicy())
-        let everyone = try await store.decisionSnapshot(asOf: Self.asOf)
-        try SnapshotFile.write(everyone, version: version, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        let view = try await store.decisionView(now: Date())
+        try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
         var lines = ""
         for index in 0..<3000 {
             let year = 2004 + index % 23
@@ -51,7 +55,7 @@ struct SnapshotTests {
         let input = scratch.write("posts.jsonl", lines)
         let options = FilterOptions(timeField: "created_at", threads: 2, hashing: true, blockSize: 8192)
         let viaStore = try GateFilter.run(inputs: [input], output: scratch.path("a.jsonl"),
-                                          decisions: GateSources.decisions(from: everyone, version: version, asOf: Self.asOf), options: options)
+                                          decisions: try GateSources.decisions(from: view, asOf: Self.asOf), options: options)
         let viaSnapshot = try GateFilter.run(inputs: [input], output: scratch.path("b.jsonl"),
                                              decisions: try SnapshotFile.read(path: scratch.path("snap.tsv")).1, options: options)
         #expect(viaStore.outputSHA256 == viaSnapshot.outputSHA256 && viaStore.dropped == viaSnapshot.dropped)
@@ -60,16 +64,15 @@ struct SnapshotTests {
         for line in String(decoding: scratch.read("a.jsonl"), as: UTF8.self).split(separator: "\n") {
             let id = String(line.split(separator: "\"")[3])
             let decision = try await store.decision(for: MemberID(id)!, policy: version.policy, at: Self.asOf)
-            #expect(decision.eligible, "\(id) is \(decision.reason) but a record of theirs was kept")
+            let now = try await store.decision(for: MemberID(id)!, policy: version.policy, at: view.moment)
+            #expect(decision.eligible && now.eligible, "\(id) is \(decision.reason) then, \(now.reason) now, but a record of theirs was kept")
         }
     }
 
     @Test func aDamagedOrTruncatedSnapshotIsRefused() async throws {
         let scratch = FilterTests.Scratch()
         let store = try await seededStore(scratch, members: 50)
-        let version = try #require(try await store.activePolicy())
-        try SnapshotFile.write(try await store.decisionSnapshot(asOf: Self.asOf), version: version, asOf: Self.asOf,
-                               to: scratch.path("snap.tsv"))
+        try SnapshotFile.write(try await store.decisionView(now: Date()), asOf: Self.asOf, to: scratch.path("snap.tsv"))
         var bytes = scratch.read("snap.tsv")
         let flipped = scratch.path("flipped.tsv")
         if let index = bytes.firstIndex(of: UInt8(ascii: "\t")) { bytes[index - 1] ^= 0x01 }
@@ -81,5 +84,12 @@ struct SnapshotTests {
         #expect(throws: GateError.self) { try SnapshotFile.read(path: truncated) }
         let notOne = scratch.write("other.tsv", "member\teligible\n")
         #expect(throws: GateError.self) { try SnapshotFile.read(path: notOne) }
+        // A version 1 file was decided at its as-of only: it could bring back who objected since.
+        var old = String(decoding: scratch.read("snap.tsv"), as: UTF8.self).replacingOccurrences(of: "# consentry-snapshot 2", with: "# consentry-snapshot 1")
+        old = String(old[..<old.range(of: "# sha256\t")!.lowerBound])
+        let versionOne = scratch.write("v1.tsv", old + "# sha256\t" + Digest.sha256Hex(old) + "\n")
+        #expect(throws: GateError.badSource(versionOne, "not a usable snapshot: it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry snapshot`")) {
+            try SnapshotFile.read(path: versionOne)
+        }
     }
 }

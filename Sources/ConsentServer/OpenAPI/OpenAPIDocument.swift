@@ -79,15 +79,23 @@ components:
               recorded_at: { type: [string, "null"], format: date-time }
               sequence: { type: [integer, "null"] }
         next_cursor: { type: [string, "null"] }
-    Decision:
+    BatchDecision:
+      description: >-
+        The decision at as_of (eligible, reason, region: the policy in force then, the member's facts valid then, the
+        choices and objection events at or before it), and whether the member's data may go into training made now:
+        usable is true only when the member is eligible at as_of and at decided_at, so an objection, opt-out or GPC
+        signal made since as_of always wins; usable_reason names what excludes them (the reason at as_of when it
+        excludes, else the one now), null when usable.
       type: object
-      required: [member, eligible, reason, region]
+      required: [member, eligible, reason, region, usable, usable_reason]
       additionalProperties: false
       properties:
         member: { type: string }
         eligible: { type: boolean }
         reason: { $ref: "#/components/schemas/Reason" }
         region: { type: [string, "null"] }
+        usable: { type: boolean }
+        usable_reason: { anyOf: [{ $ref: "#/components/schemas/Reason" }, { type: "null" }] }
     MemberId:
       description: A member id as the platform names it, 1 to 256 UTF-8 bytes, no control characters
       type: string
@@ -106,12 +114,13 @@ components:
         members: { type: array, maxItems: 10000, items: { $ref: "#/components/schemas/MemberId" } }
     BatchResponse:
       type: object
-      required: [as_of, decisions, policy_version]
+      required: [as_of, decided_at, decisions, policy_version]
       additionalProperties: false
       properties:
         as_of: { type: string, format: date-time }
-        decisions: { type: array, items: { $ref: "#/components/schemas/Decision" } }
-        policy_version: { type: string }
+        decided_at: { description: "The moment usable was decided at (now)", type: string, format: date-time }
+        decisions: { type: array, items: { $ref: "#/components/schemas/BatchDecision" } }
+        policy_version: { description: The policy version in force at as_of, type: string }
     ObjectionEvent:
       type: object
       required: [event, at]
@@ -378,7 +387,7 @@ paths:
         "403": { $ref: "#/components/responses/Problem" }
   /api/v1/eligibility:batch:
     post:
-      summary: Decisions for up to 10,000 members, in the order asked (role pipeline)
+      summary: Decisions at as_of for up to 10,000 members, in the order asked, each with whether it may be used now (role pipeline)
       security: [{ bearer: [] }]
       requestBody:
         required: true
@@ -391,7 +400,7 @@ paths:
         "503": { $ref: "#/components/responses/Problem" }
   /api/v1/exclusions:
     get:
-      summary: Excluded member ids, one per line, sorted (role pipeline)
+      summary: "The ids of members whose data may not go into training made now as of as_of: not eligible at as_of, or not now; one per line, sorted (role pipeline)"
       security: [{ bearer: [] }]
       parameters:
         - { name: as_of, in: query, schema: { $ref: "#/components/schemas/AsOf" } }

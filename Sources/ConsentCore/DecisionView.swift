@@ -1,0 +1,87 @@
+import Foundation
+
+/// Everything needed to answer about any instant as known at one moment: the policy timeline
+/// and every member's facts, choices and objections recorded by then.
+///
+/// The time rules, in one place:
+/// - a decision at instant T uses the policy in force at T, the member's facts valid at T, and
+///   the choices and objection events at or before T, as known at the view's moment;
+/// - a use (data going into training) is a use at the view's moment: the member must be
+///   eligible at T and at that moment (``TrainingUse``).
+public struct DecisionView: Sendable {
+    /// The activations made by ``moment``.
+    public let timeline: PolicyTimeline
+    public let snapshot: DecisionSnapshot
+    /// What the view knows: now (when it was read), or the earlier moment it was asked for.
+    public let moment: Date
+
+    public init(timeline: PolicyTimeline, snapshot: DecisionSnapshot, moment: Date) {
+        self.timeline = timeline
+        self.snapshot = snapshot
+        self.moment = moment
+    }
+
+    /// The policy in force at `instant`; throws when none was ever applied (by the view's moment).
+    public func policy(at instant: Date) throws -> PolicyVersion {
+        guard let version = timeline.version(at: instant) else { throw ConsentError.noActivePolicy }
+        return version
+    }
+
+    /// Calls `body` with the index and decision at `instant` of each member who was one then
+    /// (whose facts were valid at `instant`), in id order.
+    public func forEachDecision(at instant: Date, _ body: (Int, Decision) throws -> Void) throws {
+        let policy = try policy(at: instant).policy
+        for index in 0..<snapshot.count where snapshot.member(at: index, instant: instant) != nil {
+            try body(index, snapshot.decision(at: index, policy: policy, instant: instant))
+        }
+    }
+
+    /// Every decision at `instant`, counted by reason and region, under the policy then.
+    public func summary(at instant: Date) throws -> DecisionSummary {
+        let policy = try policy(at: instant).policy
+        var summary = DecisionSummary()
+        try forEachDecision(at: instant) { _, decision in summary.add(decision, policy: policy) }
+        return summary
+    }
+
+    /// Calls `body` with each member's index and use as of `asOf`, in id order.
+    public func forEachUse(asOf: Date, _ body: (Int, TrainingUse) throws -> Void) throws {
+        let then = (try policy(at: asOf).policy, asOf)
+        let now = (try policy(at: moment).policy, moment)
+        for index in 0..<snapshot.count { try body(index, snapshot.use(at: index, asOf: then, now: now)) }
+    }
+
+    /// The decision at `instant` for `id`: member_unknown when the view does not hold them.
+    public func decision(for id: MemberID, at instant: Date) throws -> Decision {
+        let policy = try policy(at: instant).policy
+        guard let index = snapshot.index(of: id) else { return decide(nil, history: .empty, objections: [], policy: policy, at: instant) }
+        return snapshot.decision(at: index, policy: policy, instant: instant)
+    }
+
+    /// The use as of `asOf` for `id`: member_unknown (at both instants) when the view does not hold them.
+    public func use(for id: MemberID, asOf: Date) throws -> TrainingUse {
+        let then = (try policy(at: asOf).policy, asOf)
+        let now = (try policy(at: moment).policy, moment)
+        guard let index = snapshot.index(of: id) else {
+            let unknown = Decision(reason: .memberUnknown, regionIndex: nil)
+            return TrainingUse(asOf: unknown, now: unknown)
+        }
+        return snapshot.use(at: index, asOf: then, now: now)
+    }
+}
+
+extension ConsentStore {
+    /// The view of everything as known at `knownAt`, or now (`now`) when nil; only `members`
+    /// when given.
+    public func decisionView(knownAt: Date? = nil, members: [MemberID]? = nil, now: Date) async throws -> DecisionView {
+        let timeline = try await policyTimeline()
+        let snapshot = if let members {
+            try await decisionSnapshot(knownAt: knownAt, members: members)
+        } else {
+            try await decisionSnapshot(knownAt: knownAt)
+        }
+        // To the microsecond, as stores and files keep instants: what a view says is reproducible.
+        let moment = Timestamp.fromMicroseconds(Timestamp.microseconds(knownAt ?? now))
+        return DecisionView(timeline: knownAt.map(timeline.known(at:)) ?? timeline, snapshot: snapshot, moment: moment)
+    }
+}
