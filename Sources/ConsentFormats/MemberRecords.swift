@@ -52,4 +52,16 @@ public enum MemberRecords {
         writer.stringField("notified_at", member.notifiedAt.map(Timestamp.format))
         return writer
     }
+
+    /// One version of a member's facts with its two instants, keys sorted:
+    /// `{"birth_date":…,"country":…,"notified_at":…,"recorded_at":…,"valid_from":…}`.
+    public static func versionJSON(_ version: MemberVersion) -> String {
+        var writer = JSONObjectWriter(capacity: 160)
+        writer.stringField("birth_date", version.member.birthDate?.description)
+        writer.stringField("country", version.member.country.description)
+        writer.stringField("notified_at", version.member.notifiedAt.map(Timestamp.format))
+        writer.stringField("recorded_at", Timestamp.format(version.recordedAt))
+        writer.stringField("valid_from", version.validFrom.map(Timestamp.format))
+        return writer.finish()
+    }
 }

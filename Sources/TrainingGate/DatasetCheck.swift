@@ -3,7 +3,8 @@ import ConsentFormats
 import Foundation
 
 /// `consentry datasets verify`: is every registered dataset on disk exactly one of its
-/// registered versions, with every file's SHA-256 as its manifest says?
+/// registered versions, with every file's SHA-256 as its manifest says, and does it hold no
+/// member whose objection was upheld (an erasure stays done)?
 public struct DatasetCheck: Sendable, Equatable {
     public var dataset: DatasetID
     /// The registered version the disk holds, when it holds one intact.
@@ -14,12 +15,20 @@ public struct DatasetCheck: Sendable, Equatable {
     public var pendingVersion: Int?
     /// What is wrong: a file missing or changed, a manifest that is no registered version.
     public var problems: [String]
+    /// Members the version in place holds although their objection was upheld or completed.
+    public var objectors: [HeldObjector] = []
 
+    /// The disk holds a registered version, intact.
     public var isIntact: Bool { problems.isEmpty && versionOnDisk != nil }
+    /// Intact, and no objector's data is in it.
+    public var passes: Bool { isIntact && objectors.isEmpty }
 
-    public static func check(_ dataset: Dataset) -> DatasetCheck {
+    /// Checks `dataset` on disk; `heldObjectors` (from ``LineageStore/heldObjectors()``, any
+    /// dataset's) names the objectors the store says it holds.
+    public static func check(_ dataset: Dataset, heldObjectors: [HeldObjector] = []) -> DatasetCheck {
         var check = DatasetCheck(dataset: dataset.id, versionOnDisk: nil, currentVersion: dataset.current?.version,
                                  pendingVersion: dataset.pending?.version, problems: [])
+        check.objectors = heldObjectors.filter { $0.dataset == dataset.id }
         let candidates = [dataset.current, dataset.pending].compactMap { $0 }
         let directory = DatasetPurge.directory(of: dataset)
         var onDisk: (DatasetVersion, DatasetManifest)?

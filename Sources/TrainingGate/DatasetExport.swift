@@ -13,6 +13,9 @@ public enum DatasetExport {
         public var shardRecords: Int
         public var gzip: Bool
         public var actor: String
+        /// Runs once the shards are written, before the dataset is registered: where the world
+        /// may change under a long export (tests change the store there).
+        public var beforeRegistering: @Sendable () async throws -> Void = {}
 
         public init(asOf: Date, directory: String, name: String? = nil, shardRecords: Int = 100_000, gzip: Bool = false,
                     actor: String) {
@@ -88,6 +91,7 @@ public enum DatasetExport {
         let text = manifest.json
         // Registered before the manifest appears: a dataset nobody could purge must never exist.
         do {
+            try await options.beforeRegistering()
             try await store.registerDataset(
                 NewDataset(id: id, name: manifest.name, kind: .export, location: directory, memberField: "member",
                            asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,

@@ -16,7 +16,7 @@ struct Consentry: AsyncParsableCommand {
             Start with: consentry demo
             """,
         subcommands: [
-            DemoCommand.self, ServeCommand.self, TokenCommand.self, PolicyCommand.self, ImportCommand.self, SetCommand.self, DecideCommand.self,
+            DemoCommand.self, ServeCommand.self, TokenCommand.self, PolicyCommand.self, ImportCommand.self, MemberCommand.self, SetCommand.self, DecideCommand.self,
             ExclusionsCommand.self, StatsCommand.self, FilterCommand.self, SnapshotCommand.self, ExportCommand.self, DatasetsCommand.self,
             ModelsCommand.self, LineageCommand.self, PurgeCommand.self, ObjectionsCommand.self, OutboxCommand.self, AuditCommand.self, GenerateCommand.self,
             MigrateCommand.self, MigrateStoreCommand.self, BenchDecideCommand.self,

@@ -105,11 +105,12 @@ struct DatasetsCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check that every dataset on disk is exactly one registered version; exit 1 when one is not.",
+            abstract: "Check that every dataset on disk is exactly one registered version and holds no objector; exit 1 when one does not.",
             discussion: """
-                Reads every file and compares its SHA-256 with the manifest of the version in place. \
-                A purge interrupted before it recorded its outcome is reported; the next \
-                `consentry purge` settles it.
+                Reads every file and compares its SHA-256 with the manifest of the version in place, and \
+                names every member a dataset holds although their objection was upheld or completed (an \
+                erasure stays done: `consentry purge` removes them). A purge interrupted before it \
+                recorded its outcome is reported; the next `consentry purge` settles it.
                 """
         )
 
@@ -127,16 +128,23 @@ struct DatasetsCommand: AsyncParsableCommand {
                 datasets = datasets.filter { wanted.contains($0.id.rawValue) }
             }
             var failed = 0
+            let objectors = try await store.heldObjectors()
             for dataset in datasets {
-                let check = DatasetCheck.check(dataset)
+                let check = DatasetCheck.check(dataset, heldObjectors: objectors)
                 var line = "\(dataset.id): "
                 if check.isIntact {
                     line += "intact, version \(check.versionOnDisk!) on disk"
                     if check.versionOnDisk != check.currentVersion { line += " (the store still says \(check.currentVersion ?? 0))" }
                 } else {
-                    failed += 1
                     line += "DAMAGED: " + check.problems.joined(separator: "; ")
                 }
+                if !check.objectors.isEmpty {
+                    line += "; HOLDS \(check.objectors.count) member\(check.objectors.count == 1 ? "" : "s") whose objection was upheld: "
+                        + check.objectors.map { "\($0.member) (objection \($0.objection), \($0.completed ? "completed" : "upheld"))" }
+                            .joined(separator: ", ")
+                        + "; `consentry purge` removes them"
+                }
+                if !check.passes { failed += 1 }
                 if let pending = check.pendingVersion { line += "; purge to version \(pending) interrupted, `consentry purge --dataset \(dataset.id)` settles it" }
                 print(line)
             }

@@ -120,6 +120,31 @@ struct ObjectionPagesTests {
         }
     }
 
+    @Test func theQueueNamesDatasetsThatStillHoldAnObjector() async throws {
+        let harness = try await Harness()
+        let member = MemberID("urn:li:member:eu")!
+        try await harness.store.registerDataset(
+            NewDataset(id: DatasetID(rawValue: "ds_20260101_0000beef"), name: "posts", kind: .filter, location: "/data/posts.jsonl",
+                       memberField: "member_id", asOf: Harness.now, policyVersion: nil, policySHA256: nil, manifestJSON: "{}",
+                       manifestSHA256: String(repeating: "a", count: 64), records: 1),
+            members: [member], actor: "test")
+        let objection = Objection.file(id: .random(), member: member, at: Harness.now, reason: nil,
+                                       terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
+        try await harness.store.fileObjection(objection, actor: "eu")
+        try await harness.app.test(.router) { client in
+            let staff = try await signInStaff(client, harness)
+            try await client.execute(uri: "/admin/objections", method: .get, headers: [.cookie: staff]) { response in
+                #expect(!String(buffer: response.body).contains("Data of objectors still in datasets"), "pending: nothing is owed yet")
+            }
+            _ = try await harness.store.decideObjection(objection.id, outcome: .uphold, reason: "Upheld.", at: Harness.now, actor: "privacy")
+            try await client.execute(uri: "/admin/objections", method: .get, headers: [.cookie: staff]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Data of objectors still in datasets") && html.contains("ds_20260101_0000beef")
+                        && html.contains("upheld, purge owed") && html.contains(#"href="/admin/objections/\#(objection.id.rawValue)""#))
+            }
+        }
+    }
+
     @Test func thePrivacyTeamDecidesOnThePagesAndWhatMembersTypedIsInert() async throws {
         let harness = try await Harness()
         try await harness.app.test(.router) { client in

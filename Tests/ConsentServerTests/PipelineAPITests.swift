@@ -29,6 +29,34 @@ struct PipelineAPITests {
     }
 
 
+    @Test func aMemberEligibleThenWhoObjectedSinceIsNotUsable() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("training-etl", role: .pipeline)
+        let eu = MemberID("urn:li:member:eu")!
+        try await harness.store.fileObjection(Objection.file(id: .random(), member: eu, at: Harness.now.addingTimeInterval(-60), reason: nil,
+                                                             terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)), actor: "eu")
+        let body = #"{"as_of": "2026-01-01", "members": ["urn:li:member:eu", "urn:li:member:ca"]}"#
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/eligibility:batch", method: .post, headers: headers(token),
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let result = try object(response.body)
+                #expect(result["decided_at"] == .string(Timestamp.format(Harness.now)))
+                guard case .array(let decisions)? = result["decisions"], case .object(let first)? = decisions.first,
+                      case .object(let second)? = decisions.last else { Issue.record("no decisions"); return }
+                let fields = Dictionary(uniqueKeysWithValues: first.map { ($0.key, $0.value) })
+                #expect(fields["eligible"] == .bool(true) && fields["reason"] == .string("included_by_default"), "eligible at as_of")
+                #expect(fields["usable"] == .bool(false) && fields["usable_reason"] == .string("objection_pending"), "but not usable now")
+                let other = Dictionary(uniqueKeysWithValues: second.map { ($0.key, $0.value) })
+                #expect(other["usable"] == .bool(false) && other["usable_reason"] == .string("awaiting_consent"))
+            }
+            try await client.execute(uri: "/api/v1/exclusions?as_of=2026-01-01", method: .get, headers: headers(token)) { response in
+                #expect(response.status == .ok && response.headers[HTTPField.Name("X-Consentry-Decided-At")!] == Timestamp.format(Harness.now))
+                #expect(String(buffer: response.body).split(separator: "\n").contains("urn:li:member:eu"))
+            }
+        }
+    }
+
     @Test(arguments: [
         (#"{"members": "urn:li:member:eu"}"#, "/members"), (#"{"members": ["ok", 3]}"#, "/members/1"),
         (#"{"as_of": "yesterday", "members": []}"#, "/as_of"), (#"{"members": [], "limit": 1}"#, "/limit"), (#"{}"#, "/members"),

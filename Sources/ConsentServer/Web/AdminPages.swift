@@ -56,9 +56,15 @@ struct AdminPages {
         let overdue = query.get("overdue") == "true"
         let items = try await desk.queue(status: status, region: region, overdueOnly: overdue)
         let policy = try await desk.states.activePolicy().policy
+        let held = try await desk.store.heldObjectors()
         let data: [String: Any] = [
             "title": "Objections",
             "staff": session.subject,
+            "hasHeld": !held.isEmpty,
+            "held": held.map { item -> [String: Any] in
+                ["objection": item.objection.rawValue, "member": item.member.rawValue, "dataset": item.dataset.rawValue,
+                 "state": item.completed ? "completed, found again" : "upheld, purge owed"]
+            },
             "statuses": ObjectionStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == status] },
             "regions": policy.regions.map { ["value": $0.id, "label": Explanation.regionName($0), "selected": $0.id == region] },
             "overdueOnly": overdue,

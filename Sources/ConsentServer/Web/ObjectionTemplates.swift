@@ -90,6 +90,15 @@ enum ObjectionTemplates {
         {{> top}}
         <h1>Objections</h1>
         <p class="lead">Undecided objections first, soonest due first. Signed in as {{staff}}.</p>
+        {{#hasHeld}}
+        <section class="error" aria-labelledby="held-heading">
+          <h2 id="held-heading">Data of objectors still in datasets</h2>
+          <p>These datasets hold members whose objection was upheld. Run <code>consentry purge</code> to remove them; a completed objection listed here means the member's data turned up again after it was removed.</p>
+          <table class="queue"><thead><tr><th scope="col">Objection</th><th scope="col">Member</th><th scope="col">Dataset</th><th scope="col">State</th></tr></thead><tbody>
+          {{#held}}<tr><td><a href="/admin/objections/{{objection}}">{{objection}}</a></td><td>{{member}}</td><td>{{dataset}}</td><td>{{state}}</td></tr>{{/held}}
+          </tbody></table>
+        </section>
+        {{/hasHeld}}
         <form method="get" action="/admin/objections" class="filters">
           <label for="status">Status</label>
           <select id="status" name="status"><option value="">Any</option>{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/statuses}}</select>

@@ -1,0 +1,87 @@
+import ConsentCore
+import ConsentFormats
+import ConsentSQLite
+import ConsentTesting
+import Foundation
+import Testing
+@testable import TrainingGate
+
+/// Using data is always a use now, and an erasure stays done: no as-of instant, race or old
+/// dataset brings back a member who objected or opted out.
+struct ErasureTests {
+    static let asOf = LineageTests.asOf
+
+    static func members(_ path: String) throws -> [String] {
+        try LineageTests.lines(path).map { String($0.split(separator: "\"")[3]) }
+    }
+
+    static func upheldAndCompleted(_ member: String, in store: SQLiteConsentStore) async throws -> ObjectionID {
+        let objection = try await LineageTests.uphold(member, in: store)
+        _ = try await DatasetPurge.run(store: store, options: .init(datasets: nil, actor: "test"))
+        #expect(try await store.objection(objection)?.status == .completed)
+        return objection
+    }
+
+    @Test func aBackdatedExportLeavesOutWhoObjectedOrOptedOutSince() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await LineageTests.store(scratch)
+        let first = try await DatasetExport.run(store: store, options: .init(asOf: Self.asOf, directory: scratch.path("e1"), actor: "test"))
+        #expect(try first.manifest.files.flatMap { try Self.members(scratch.path("e1/" + $0.name)) } == ["m1", "m4"])
+        _ = try await Self.upheldAndCompleted("m4", in: store)
+        // m1 switches the setting off today: at as-of they were eligible, now they are not.
+        try await store.recordChoice(ConsentEvent(member: MemberID("m1")!, choice: .off, channel: .ios, at: Date(), actor: "m1"))
+
+        let second = try await DatasetExport.run(store: store, options: .init(asOf: Self.asOf, directory: scratch.path("e2"), actor: "test"))
+        #expect(second.manifest.records == 0 && second.manifest.files.isEmpty, "nobody usable now")
+        #expect(second.manifest.counts["objection_upheld"] == 1 && second.manifest.counts["opted_out"] == 2,
+                "the reason is the one that excludes now when only now excludes: \(second.manifest.counts)")
+        #expect(try await store.lineage(of: MemberID("m4")!).heldBy.isEmpty)
+        #expect(try await store.heldObjectors().isEmpty)
+
+        // The same rule in every other path to training data.
+        let view = try await store.decisionView(now: Date())
+        let fromStore = try GateSources.decisions(from: view, asOf: Self.asOf)
+        #expect(fromStore.table.verdict("m4")?.drop == .objectionUpheld && fromStore.table.verdict("m1")?.drop == .optedOut)
+        #expect(fromStore.decidedAt == view.moment)
+        try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        let (header, fromFile) = try SnapshotFile.read(path: scratch.path("snap.tsv"))
+        #expect(header.asOf == Self.asOf && header.decidedAt == view.moment)
+        #expect(fromFile.table.verdict("m4")?.drop == .objectionUpheld && fromFile.table.verdict("m1")?.drop == .optedOut)
+        let posts = scratch.write("posts.jsonl", #"{"member_id": "m1"}"# + "\n" + #"{"member_id": "m4"}"# + "\n" + #"{"member_id": "m6"}"# + "\n")
+        let filtered = try await RegisteredFilter.run(inputs: [posts], output: scratch.path("kept.jsonl"), decisions: fromStore,
+                                                      options: FilterOptions(memberField: "member_id", threads: 1), name: "posts",
+                                                      store: store, actor: "test")
+        #expect(filtered.0.kept == 0 && filtered.0.dropped == [.objectionUpheld: 1, .optedOut: 1, .awaitingConsent: 1])
+        // A decision about the past still says what it was then.
+        #expect(try view.decision(for: MemberID("m1")!, at: Self.asOf).eligible)
+        #expect(try view.use(for: MemberID("m1")!, asOf: Self.asOf) == TrainingUse(
+            asOf: try view.decision(for: MemberID("m1")!, at: Self.asOf), now: try view.decision(for: MemberID("m1")!, at: view.moment),
+            usableFrom: CivilDate(year: 2008, month: 1, day: 1)))
+    }
+
+    @Test func anObjectionUpheldWhileAnExportRunsIsNeverRegistered() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await LineageTests.store(scratch)
+        var options = DatasetExport.Options(asOf: Self.asOf, directory: scratch.path("ds"), shardRecords: 1, actor: "test")
+        // The decisions are taken and the shards written; then the privacy team upholds m4's objection.
+        options.beforeRegistering = { _ = try await LineageTests.uphold("m4", in: store) }
+        let error = await #expect(throws: ConsentError.self) { try await DatasetExport.run(store: store, options: options) }
+        #expect(error?.description.contains("holds 1 member whose objection was upheld: m4") == true, "\(String(describing: error))")
+        #expect(try await store.datasets().isEmpty, "nothing registered")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path("ds")).isEmpty, "no shard or manifest left behind")
+        #expect(try await store.lineage(of: MemberID("m4")!).datasets.isEmpty)
+
+        // A filter run whose decisions were taken before the objection was upheld is refused too.
+        let before = try GateSources.decisions(from: try await store.decisionView(now: Date()), asOf: Self.asOf)
+        _ = try await LineageTests.uphold("m1", in: store)
+        let posts = scratch.write("posts.jsonl", #"{"member_id": "m1"}"# + "\n")
+        await #expect(throws: ConsentError.self) {
+            _ = try await RegisteredFilter.run(inputs: [posts], output: scratch.path("kept.jsonl"), decisions: before,
+                                               options: FilterOptions(memberField: "member_id", threads: 1), name: "posts",
+                                               store: store, actor: "test")
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("kept.jsonl")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.hasPrefix(".") }.isEmpty,
+                "no staged file left")
+    }
+}
