@@ -69,7 +69,7 @@ public struct Objection: Sendable, Equatable {
     /// Every event, oldest first; never empty, the first is `.received`.
     public private(set) var timeline: [ObjectionEvent]
 
-    /// Files a new objection, due `terms.responseDays` days after receipt.
+    /// Files a new objection, due `terms.response` after receipt.
     public static func file(id: ObjectionID, member: MemberID, at instant: Date, reason: String?,
                             email: String? = nil, terms: ObjectionTerms) -> Objection {
         Objection(id: id, member: member, contactEmail: email, identifiers: [],
@@ -84,14 +84,14 @@ public struct Objection: Sendable, Equatable {
     }
 
     private static func received(at instant: Date, reason: String?, terms: ObjectionTerms) -> ObjectionEvent {
-        let due = instant.addingTimeInterval(TimeInterval(terms.responseDays) * 86_400)
+        let due = terms.response.after(instant)
         let reason = reason.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         return .received(at: instant, due: due, reason: reason)
     }
 
     /// Rebuilds an objection from its stored timeline, checking every transition again.
     public static func replay(id: ObjectionID, member: MemberID?, contactEmail: String? = nil, identifiers: [String] = [],
-                              timeline: [ObjectionEvent], maxExtensionDays: Int = 365) throws -> Objection {
+                              timeline: [ObjectionEvent]) throws -> Objection {
         guard case .received(let at, let due, let reason)? = timeline.first else {
             throw ConsentError.illegalTransition(objection: id, message: "the timeline does not start with its receipt")
         }
@@ -102,7 +102,7 @@ public struct Objection: Sendable, Equatable {
             case .received:
                 throw ConsentError.illegalTransition(objection: id, message: "received twice")
             case .extended(let at, let days, _, let reason):
-                objection = try objection.extending(byDays: days, reason: reason, at: at, maxExtensionDays: maxExtensionDays)
+                objection = try objection.extending(by: .days(days), reason: reason, at: at, maxExtension: .days(days))
             case .decided(let at, let outcome, let reason):
                 objection = try objection.deciding(outcome, reason: reason, at: at)
             case .completed(let at, let reason):
@@ -158,8 +158,9 @@ public struct Objection: Sendable, Equatable {
         return status
     }
 
-    /// Extends the deadline once, before it passes, by at most `maxExtensionDays`, with a reason.
-    public func extending(byDays days: Int, reason: String, at instant: Date, maxExtensionDays: Int) throws -> Objection {
+    /// Extends the deadline once, before it passes, by `term` (counted from the first deadline),
+    /// at most `maxExtension`, with a reason.
+    public func extending(by term: Term, reason: String, at instant: Date, maxExtension: Term) throws -> Objection {
         guard status == .received else {
             throw illegal(status == .extended ? "it was already extended once; only one extension is allowed"
                                               : "it was already \(status.rawValue); only an undecided objection can be extended")
@@ -168,12 +169,16 @@ public struct Objection: Sendable, Equatable {
         guard instant < due else {
             throw illegal("the deadline \(Timestamp.format(due)) has passed; an extension must be made before it")
         }
-        guard days >= 1, days <= maxExtensionDays else {
-            throw ConsentError.invalidField(field: "days", message: "\(days) must be between 1 and \(maxExtensionDays) (the policy's max_extension_days)")
+        let newDue = term.after(due)
+        let field = if case .months = term { "months" } else { "days" }
+        guard term.count >= 1, newDue > due, newDue <= maxExtension.after(due) else {
+            throw ConsentError.invalidField(field: field, message: """
+                \(term.count) must be at least 1 and extend the deadline by at most \(maxExtension) (the policy's max_extension: \
+                until \(Timestamp.format(maxExtension.after(due))))
+                """)
         }
         let reason = try Self.requiredReason(reason)
-        let newDue = due.addingTimeInterval(TimeInterval(days) * 86_400)
-        return appending(.extended(at: instant, days: days, due: newDue, reason: reason))
+        return appending(.extended(at: instant, days: term.days(after: due), due: newDue, reason: reason))
     }
 
     /// Upholds or rejects a pending objection; a reason is always required.

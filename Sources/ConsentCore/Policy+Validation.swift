@@ -26,8 +26,9 @@ public struct PolicyDraft: Sendable {
     public var noticeDays: Int
     public var lookbackStart: String?
     public var honorGPC: Bool
-    public var responseDays: Int
-    public var maxExtensionDays: Int
+    /// Objections: from receipt to the deadline, and the longest extension.
+    public var response: Term
+    public var maxExtension: Term
     public var allow: [String]
     public var regions: [RegionDraft]
     /// Field path → 1-based line in the source file, for error messages.
@@ -35,7 +36,7 @@ public struct PolicyDraft: Sendable {
 
     public init(purpose: String, version: String, minimumAge: Int, unknownAge: String = "exclude",
                 noticeDays: Int = 0, lookbackStart: String? = nil, honorGPC: Bool = true,
-                responseDays: Int, maxExtensionDays: Int, allow: [String], regions: [RegionDraft],
+                response: Term, maxExtension: Term, allow: [String], regions: [RegionDraft],
                 lines: [String: Int] = [:]) {
         self.purpose = purpose
         self.version = version
@@ -44,8 +45,8 @@ public struct PolicyDraft: Sendable {
         self.noticeDays = noticeDays
         self.lookbackStart = lookbackStart
         self.honorGPC = honorGPC
-        self.responseDays = responseDays
-        self.maxExtensionDays = maxExtensionDays
+        self.response = response
+        self.maxExtension = maxExtension
         self.allow = allow
         self.regions = regions
         self.lines = lines
@@ -97,12 +98,12 @@ extension Policy {
             lookback = Timestamp.parse(text)
             if lookback == nil { problem("lookback_start", "\(jsonStringLiteral(text)) is not a date or an RFC 3339 instant") }
         }
-        if !(1...365).contains(draft.responseDays) {
-            problem("objections.response_days", "\(draft.responseDays) must be between 1 and 365")
+        func check(_ term: Term, _ path: String, from least: Int) {
+            let (limit, unit) = if case .months = term { (12, "months") } else { (365, "days") }
+            if !(least...limit).contains(term.count) { problem(path, "\(term) must be between \(least) and \(limit) \(unit)") }
         }
-        if !(0...365).contains(draft.maxExtensionDays) {
-            problem("objections.max_extension_days", "\(draft.maxExtensionDays) must be between 0 and 365")
-        }
+        check(draft.response, "objections.response", from: 1)
+        check(draft.maxExtension, "objections.max_extension", from: 0)
 
         var allowed = Set<Category>()
         for (index, entry) in draft.allow.enumerated() {
@@ -173,7 +174,7 @@ extension Policy {
         return Policy(
             purpose: draft.purpose, version: draft.version, minimumAge: draft.minimumAge, unknownAge: unknownAge,
             noticeDays: draft.noticeDays, lookbackStart: lookback, honorGPC: draft.honorGPC,
-            objectionTerms: ObjectionTerms(responseDays: draft.responseDays, maxExtensionDays: draft.maxExtensionDays),
+            objectionTerms: ObjectionTerms(response: draft.response, maxExtension: draft.maxExtension),
             allowedCategories: Category.allCases.filter(allowed.contains), regions: regions)
     }
 }

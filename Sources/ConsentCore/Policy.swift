@@ -33,14 +33,22 @@ public struct Region: Sendable, Equatable {
     }
 }
 
-/// Deadlines for answering an objection (GDPR art. 12(3): one month, extendable by two).
+/// Deadlines for answering an objection (GDPR art. 12(3): one month from receipt, extendable by
+/// two further months), in calendar months or, where the law counts days, in days.
 public struct ObjectionTerms: Sendable, Equatable {
-    public var responseDays: Int
-    public var maxExtensionDays: Int
+    /// From receipt to the first deadline.
+    public var response: Term
+    /// How far, at most, one extension moves the deadline.
+    public var maxExtension: Term
 
+    public init(response: Term, maxExtension: Term) {
+        self.response = response
+        self.maxExtension = maxExtension
+    }
+
+    /// Terms counted in days.
     public init(responseDays: Int, maxExtensionDays: Int) {
-        self.responseDays = responseDays
-        self.maxExtensionDays = maxExtensionDays
+        self.init(response: .days(responseDays), maxExtension: .days(maxExtensionDays))
     }
 }
 

@@ -132,7 +132,9 @@ extension PolicyFile {
         if let lookback = policy.lookbackStart { lines.append("lookback_start: \(Timestamp.format(lookback))") }
         lines += [
             "honor_gpc: \(policy.honorGPC)",
-            "objections: { response_days: \(policy.objectionTerms.responseDays), max_extension_days: \(policy.objectionTerms.maxExtensionDays) }",
+            "objections: { " + [("response", policy.objectionTerms.response), ("max_extension", policy.objectionTerms.maxExtension)].map { name, term in
+                if case .days(let days) = term { "\(name)_days: \(days)" } else { "\(name): \(term)" }
+            }.joined(separator: ", ") + " }",
             "categories:",
             "  allow: [\(policy.allowedCategories.map(\.rawValue).joined(separator: ", "))]",
             "  # never used: \(policy.excludedCategories.map(\.rawValue).joined(separator: ", "))",

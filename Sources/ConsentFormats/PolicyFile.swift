@@ -47,6 +47,19 @@ public enum PolicyFile {
         return draft
     }
 
+    /// A term in days keeps the key and number policies always had (`response_days: 30`), so a
+    /// policy in days has the SHA-256 it always had; one in months is `response: "1 month"`.
+    static func canonicalTerms(_ terms: ObjectionTerms) -> [String: String] {
+        var fields: [String: String] = [:]
+        for (name, term) in [("response", terms.response), ("max_extension", terms.maxExtension)] {
+            switch term {
+            case .days(let days): fields[name + "_days"] = String(days)
+            case .months: fields[name] = JSONWriter.string(term.description)
+            }
+        }
+        return fields
+    }
+
     /// Sorted keys, expanded categories, instants in UTC: equal policies give equal bytes.
     public static func canonicalJSON(_ policy: Policy) -> String {
         var fields: [String: String] = [
@@ -56,10 +69,7 @@ public enum PolicyFile {
             "unknown_age": JSONWriter.string(policy.unknownAge.rawValue),
             "notice_days": String(policy.noticeDays),
             "honor_gpc": policy.honorGPC ? "true" : "false",
-            "objections": JSONWriter.object([
-                "response_days": String(policy.objectionTerms.responseDays),
-                "max_extension_days": String(policy.objectionTerms.maxExtensionDays),
-            ]),
+            "objections": JSONWriter.object(Self.canonicalTerms(policy.objectionTerms)),
             "categories": JSONWriter.object([
                 "allow": JSONWriter.array(policy.allowedCategories.map { JSONWriter.string($0.rawValue) }),
             ]),
@@ -105,11 +115,11 @@ private struct DraftReader {
         let lookback = top["lookback_start"].flatMap { isNull($0) ? nil : string($0, path: "lookback_start", parent: root) }
         let honorGPC = top["honor_gpc"].map { boolean($0, path: "honor_gpc", parent: root) } ?? true
 
-        var responseDays = 0, maxExtensionDays = 0
+        var response = Term.days(0), maxExtension = Term.days(0)
         if let node = required(top["objections"], path: "objections", parent: root),
-           let objections = mapping(node, path: "objections", known: ["response_days", "max_extension_days"]) {
-            responseDays = integer(objections["response_days"], path: "objections.response_days", parent: node)
-            maxExtensionDays = integer(objections["max_extension_days"], path: "objections.max_extension_days", parent: node)
+           let objections = mapping(node, path: "objections", known: ["response", "max_extension", "response_days", "max_extension_days"]) {
+            response = term(objections, "response", parent: node)
+            maxExtension = term(objections, "max_extension", parent: node)
         }
         var allow: [String] = []
         if let node = required(top["categories"], path: "categories", parent: root),
@@ -135,7 +145,7 @@ private struct DraftReader {
         guard problems.isEmpty else { return nil }
         return PolicyDraft(purpose: purpose, version: version, minimumAge: minimumAge, unknownAge: unknownAge,
                            noticeDays: noticeDays, lookbackStart: lookback, honorGPC: honorGPC,
-                           responseDays: responseDays, maxExtensionDays: maxExtensionDays, allow: allow,
+                           response: response, maxExtension: maxExtension, allow: allow,
                            regions: regions, lines: lines)
     }
 
@@ -185,6 +195,27 @@ private struct DraftReader {
             return ""
         }
         return scalar.string
+    }
+
+    /// `name: 1 month` (or `30 days`), or the older `name_days: 30`; exactly one of the two.
+    mutating func term(_ fields: [String: Node], _ name: String, parent: Node) -> Term {
+        let path = "objections." + name
+        switch (fields[name], fields[name + "_days"]) {
+        case (let node?, nil):
+            guard case .scalar(let scalar) = node, let term = Term(scalar.string) else {
+                problem(path, "\(node.scalar.map { "\"\($0.string)\"" } ?? "this") is not a period such as \"1 month\" or \"30 days\"", node)
+                return .days(0)
+            }
+            return term
+        case (nil, let node?):
+            return .days(integer(node, path: path + "_days", parent: parent))
+        case (_?, _?):
+            problem(path, "give \(name) or \(name)_days, not both", parent)
+            return .days(0)
+        case (nil, nil):
+            problem(path, "is required (for example \(name): \(name == "response" ? "1 month" : "2 months"))", parent)
+            return .days(0)
+        }
     }
 
     mutating func integer(_ node: Node?, path: String, parent: Node) -> Int {

@@ -37,6 +37,9 @@ struct JSONFields {
         return text
     }
 
+    /// Whether the body has the field at all (null counts as present).
+    func has(_ name: String) -> Bool { values[name] != nil }
+
     func requiredBool(_ name: String) throws -> Bool {
         switch values[name] {
         case nil: throw Problem.invalid("/" + name, "is required")

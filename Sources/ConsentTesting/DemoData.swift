@@ -36,8 +36,8 @@ public enum DemoData {
             try await store.fileObjection(objection, actor: population.id(index).rawValue)
             if let days = plan.extensionDays {
                 _ = try await store.updateObjection(id, actor: "privacy-team") {
-                    try $0.extending(byDays: days, reason: "We are locating your data in archived datasets.",
-                                     at: plan.filedAt.addingTimeInterval(5 * 86_400), maxExtensionDays: terms.maxExtensionDays)
+                    try $0.extending(by: .days(days), reason: "We are locating your data in archived datasets.",
+                                     at: plan.filedAt.addingTimeInterval(5 * 86_400), maxExtension: terms.maxExtension)
                 }
             }
             if let outcome = plan.outcome {

@@ -11,7 +11,7 @@ unknown_age: exclude          # exclude | include
 notice_days: 0                # member must have been notified at least this many days before use; 0 = no per-member notice needed
 lookback_start: 2020-01-01    # optional: records created before this are never used (enforced by the gate)
 honor_gpc: true
-objections: { response_days: 30, max_extension_days: 60 }
+objections: { response: 1 month, max_extension: 2 months }   # calendar months (GDPR Art. 12(3)); days also work: { response: 30 days, ... }
 categories:
   allow: [profile, content.posts, content.comments, account.name, preferences.language, service.platform]
 regions:

@@ -357,12 +357,12 @@ public enum StoreContract {
                                                          reason: nil, terms: terms), actor: "x")
         }
         let extended = try await store.updateObjection(id, actor: "privacy") {
-            try $0.extending(byDays: 30, reason: "complex case", at: t0.addingTimeInterval(86_400), maxExtensionDays: 60)
+            try $0.extending(by: .days(30), reason: "complex case", at: t0.addingTimeInterval(86_400), maxExtension: .days(60))
         }
         try expect(extended.status == .extended, "extended")
         try await expectThrows({ if case .illegalTransition = $0 { true } else { false } }, "a second extension") {
             try await store.updateObjection(id, actor: "privacy") {
-                try $0.extending(byDays: 5, reason: "again", at: t0.addingTimeInterval(2 * 86_400), maxExtensionDays: 60)
+                try $0.extending(by: .days(5), reason: "again", at: t0.addingTimeInterval(2 * 86_400), maxExtension: .days(60))
             }
         }
         _ = try await store.updateObjection(id, actor: "privacy") {
@@ -475,7 +475,7 @@ extension StoreContract {
                     if task % 25 == 3 {
                         do {
                             outcome.extended = .success(try await store.updateObjection(objection, actor: "task\(task)") {
-                                try $0.extending(byDays: 10, reason: "busy", at: t0.addingTimeInterval(60), maxExtensionDays: 60)
+                                try $0.extending(by: .days(10), reason: "busy", at: t0.addingTimeInterval(60), maxExtension: .days(60))
                             })
                         } catch let error as ConsentError {
                             outcome.extended = .failure(error)

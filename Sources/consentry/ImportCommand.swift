@@ -27,6 +27,9 @@ struct ImportCommand: AsyncParsableCommand {
                 {"id": "urn:li:member:1001", "birth_date": "2001-04-12", "country": "DE", "notified_at": "2025-09-20T10:00:00Z", "data": {"account.name": "Ana Muster"}}
 
                 birth_date, notified_at and data may be absent or null. data holds values by category; all categories are stored, only those the policy allows are ever exported.
+
+                A member's country, birth date and notice date are versioned, never overwritten: a line that changes them adds a version valid from the moment it is recorded, so answers about earlier instants stay as they were. A line with "valid_from" (an instant or a date, not in the future) corrects the past: its facts hold from that instant on, and `consentry decide --as-known-at` still shows what was answered before the correction. See `consentry member history ID`.
+                {"id": "urn:li:member:1001", "birth_date": "2001-04-21", "country": "DE", "valid_from": "2001-04-21"}
                 """
         )
 

@@ -65,16 +65,22 @@ struct ObjectionsCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "The objection id.") var id: String
-        @Option(help: "Days to add, at most the policy's max_extension_days.") var days: Int
+        @Option(help: "Days to add to the first deadline (or --months), at most the policy's max_extension.") var days: Int?
+        @Option(help: "Calendar months to add to the first deadline (or --days).") var months: Int?
         @Option(help: "Why more time is needed (told to the member).") var reason: String
         @Option(help: "When the extension is made (default: now).") var at: Instant?
 
+        func validate() throws {
+            guard (days == nil) != (months == nil) else { throw ValidationError("give --days N or --months N (one of the two)") }
+        }
+
         func run() async throws {
             let store = try await store.openExisting()
-            let maximum = try await requireActivePolicy(store).policy.objectionTerms.maxExtensionDays
-            let (days, reason, instant) = (days, reason, at?.date ?? Date())
+            let maximum = try await requireActivePolicy(store).policy.objectionTerms.maxExtension
+            let term: Term = days.map(Term.days) ?? .months(months ?? 0)
+            let (reason, instant) = (reason, at?.date ?? Date())
             let updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
-                try $0.extending(byDays: days, reason: reason, at: instant, maxExtensionDays: maximum)
+                try $0.extending(by: term, reason: reason, at: instant, maxExtension: maximum)
             }
             print(DecisionRecords.objectionJSON(updated))
         }

@@ -12,18 +12,18 @@ struct ObjectionTests {
     }
 
     @Test func oneExtensionBeforeTheDueDateMovesTheDeadline() throws {
-        let extended = try filed.extending(byDays: 60, reason: "complex", at: at("2025-12-20"), maxExtensionDays: 60)
+        let extended = try filed.extending(by: .days(60), reason: "complex", at: at("2025-12-20"), maxExtension: .days(60))
         #expect(extended.status == .extended)
         #expect(extended.extendedDue == at("2026-03-01T00:00:00Z"))
         #expect(extended.currentDue == extended.extendedDue)
         #expect(throws: ConsentError.self) {
-            try extended.extending(byDays: 1, reason: "again", at: at("2025-12-21"), maxExtensionDays: 60)
+            try extended.extending(by: .days(1), reason: "again", at: at("2025-12-21"), maxExtension: .days(60))
         }
     }
 
     @Test func anExtensionAfterTheDueDateIsRefused() {
         #expect {
-            try filed.extending(byDays: 10, reason: "late", at: at("2025-12-31T00:00:00Z"), maxExtensionDays: 60)
+            try filed.extending(by: .days(10), reason: "late", at: at("2025-12-31T00:00:00Z"), maxExtension: .days(60))
         } throws: { error in
             guard case ConsentError.illegalTransition(_, let message) = error else { return false }
             return message.contains("has passed")
@@ -31,13 +31,13 @@ struct ObjectionTests {
     }
 
     @Test func anExtensionLongerThanThePolicyAllowsIsRefused() {
-        #expect(throws: ConsentError.invalidField(field: "days", message: "61 must be between 1 and 60 (the policy's max_extension_days)")) {
-            try filed.extending(byDays: 61, reason: "long", at: at("2025-12-02"), maxExtensionDays: 60)
+        #expect(throws: ConsentError.invalidField(field: "days", message: "61 must be at least 1 and extend the deadline by at most 60 days (the policy's max_extension: until 2026-03-01T00:00:00Z)")) {
+            try filed.extending(by: .days(61), reason: "long", at: at("2025-12-02"), maxExtension: .days(60))
         }
     }
 
     @Test func aBlankReasonIsRefusedForExtensionsAndDecisions() {
-        #expect(throws: ConsentError.self) { try filed.extending(byDays: 5, reason: "  ", at: at("2025-12-02"), maxExtensionDays: 60) }
+        #expect(throws: ConsentError.self) { try filed.extending(by: .days(5), reason: "  ", at: at("2025-12-02"), maxExtension: .days(60)) }
         #expect(throws: ConsentError.self) { try filed.deciding(.reject, reason: "", at: at("2025-12-02")) }
         #expect(throws: ConsentError.self) { try filed.deciding(.uphold, reason: "\n", at: at("2025-12-02")) }
     }
@@ -48,7 +48,7 @@ struct ObjectionTests {
         #expect(decided.status == (outcome == .uphold ? .upheld : .rejected))
         #expect(decided.decision?.reason == "done")
         #expect(throws: ConsentError.self) { try decided.deciding(.uphold, reason: "again", at: at("2025-12-06")) }
-        #expect(throws: ConsentError.self) { try decided.extending(byDays: 5, reason: "x", at: at("2025-12-06"), maxExtensionDays: 60) }
+        #expect(throws: ConsentError.self) { try decided.extending(by: .days(5), reason: "x", at: at("2025-12-06"), maxExtension: .days(60)) }
     }
 
     @Test func anOverdueObjectionCanStillBeDecided() throws {
@@ -58,11 +58,11 @@ struct ObjectionTests {
 
     @Test func eventsCannotPredateTheTimeline() {
         #expect(throws: ConsentError.self) { try filed.deciding(.uphold, reason: "x", at: at("2025-11-30")) }
-        #expect(throws: ConsentError.self) { try filed.extending(byDays: 5, reason: "x", at: at("2025-11-30"), maxExtensionDays: 60) }
+        #expect(throws: ConsentError.self) { try filed.extending(by: .days(5), reason: "x", at: at("2025-11-30"), maxExtension: .days(60)) }
     }
 
     @Test func statusAtAnInstantFollowsTheTimeline() throws {
-        let full = try filed.extending(byDays: 30, reason: "r", at: at("2025-12-10"), maxExtensionDays: 60)
+        let full = try filed.extending(by: .days(30), reason: "r", at: at("2025-12-10"), maxExtension: .days(60))
             .deciding(.reject, reason: "r", at: at("2026-01-10"))
         #expect(full.status(at: at("2025-11-30")) == nil)
         #expect(full.status(at: at("2025-12-01")) == .received)
@@ -71,7 +71,7 @@ struct ObjectionTests {
     }
 
     @Test func replayRebuildsAndRechecksTheTimeline() throws {
-        let full = try filed.extending(byDays: 30, reason: "r", at: at("2025-12-10"), maxExtensionDays: 60)
+        let full = try filed.extending(by: .days(30), reason: "r", at: at("2025-12-10"), maxExtension: .days(60))
             .deciding(.uphold, reason: "r", at: at("2026-01-10"))
         #expect(try Objection.replay(id: full.id, member: full.member, timeline: full.timeline) == full)
         let illegal = full.timeline + [.decided(at: at("2026-01-11"), outcome: .reject, reason: "again")]

@@ -31,7 +31,7 @@ struct PolicyFileTests {
         let policy = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "p.yaml").policy
         #expect(policy.version == "2025-11-03" && policy.minimumAge == 18 && policy.unknownAge == .exclude)
         #expect(policy.noticeDays == 0 && policy.honorGPC && policy.lookbackStart == Timestamp.parse("2020-01-01"))
-        #expect(policy.objectionTerms == ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
+        #expect(policy.objectionTerms == ObjectionTerms(response: .months(1), maxExtension: .months(2)))
         #expect(policy.regions.map(\.id) == ["us", "europe", "canada-hong-kong"])
         #expect(policy.regions.map(\.defaultRule) == [.included, .included, .excluded])
         #expect(policy.region(of: CountryCode("NO")!)?.id == "europe", "NO is Norway, not false")
@@ -56,6 +56,33 @@ struct PolicyFileTests {
         let shown = try PolicyFile.load(yaml: PolicyFile.yaml(a), source: "shown")
         #expect(shown.sha256 == a.sha256, "policy show prints YAML that applies to the same policy")
         #expect(try PolicyFile.load(yaml: replacing("minimum_age: 18", "minimum_age: 19"), source: "c").sha256 != a.sha256)
+    }
+
+    @Test func objectionTermsAreMonthsOrDays() throws {
+        let months = "objections: { response: 1 month, max_extension: 2 months }"
+        let line = try #require(Fixtures.examplePolicyYAML.split(separator: "\n").first { $0.hasPrefix("objections:") })
+        func load(_ objections: String) throws -> PolicyVersion {
+            try PolicyFile.load(yaml: Fixtures.examplePolicyYAML.replacingOccurrences(of: line, with: objections), source: "p.yaml")
+        }
+        #expect(try load(months).canonicalJSON.contains(#""objections":{"max_extension":"2 months","response":"1 month"}"#))
+        // Days keep the canonical form (and so the SHA-256) they always had, however they are written.
+        let older = try load("objections: { response_days: 30, max_extension_days: 60 }")
+        let newer = try load("objections: { response: 30 days, max_extension: 60 days }")
+        #expect(older.sha256 == newer.sha256 && older.canonicalJSON.contains(#""objections":{"max_extension_days":60,"response_days":30}"#))
+        #expect(older.policy.objectionTerms == ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
+        let shown = try PolicyFile.load(yaml: PolicyFile.yaml(older), source: "shown")
+        #expect(shown.sha256 == older.sha256)
+        func problems(_ objections: String) -> [String] {
+            do { _ = try load(objections); return [] } catch let error as ConsentError {
+                if case .invalidPolicy(_, let problems) = error { return problems.map(\.description) }
+                return [error.description]
+            } catch { return ["\(error)"] }
+        }
+        #expect(problems("objections: { response: 1 fortnight, max_extension: 2 months }")
+                == [#"objections.response: "1 fortnight" is not a period such as "1 month" or "30 days""#])
+        #expect(problems("objections: { response: 13 months, max_extension: 2 months }") == ["objections.response: 13 months must be between 1 and 12 months"])
+        #expect(problems("objections: { response: 1 month, response_days: 30, max_extension: 2 months }").first?.contains("not both") == true)
+        #expect(problems("objections: { response: 1 month }").first?.hasPrefix("objections.max_extension: is required") == true)
     }
 
     @Test func aBadCountryIsNamedByPathValueAndLine() {

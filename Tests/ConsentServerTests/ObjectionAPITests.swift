@@ -42,7 +42,7 @@ struct ObjectionAPITests {
                 let body = try object(response.body)
                 #expect(body["status"] == .string("received"))
                 #expect(body["received_at"] == .string("2026-01-15T12:00:00Z"))
-                #expect(body["due"] == .string("2026-02-14T12:00:00Z"), "30 days under the policy")
+                #expect(body["due"] == .string("2026-02-15T12:00:00Z"), "one calendar month under the policy")
                 #expect(body["extended_due"] == .null && body["decided_at"] == .null && body["decision_reason"] == .null)
                 #expect(body["email"] == .string("eu@example.com"))
                 guard case .array(let timeline)? = body["timeline"] else { Issue.record("no timeline"); return }
@@ -107,10 +107,17 @@ struct ObjectionAPITests {
             let id = try await file(client, token: member)
             let base = "/api/v1/admin/objections/" + id
             try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
-                                     body: json(#"{"days": 30, "reason": "We are checking three datasets."}"#)) { response in
+                                     body: json(#"{"months": 3, "reason": "We are checking three datasets."}"#)) { response in
+                #expect(response.status == .badRequest, "3 months is more than the policy's 2")
+                #expect(String(buffer: response.body).contains("extend the deadline by at most 2 months"))
+            }
+            try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
+                                     body: json(#"{"days": 30, "months": 2, "reason": "both"}"#)) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
+                                     body: json(#"{"months": 2, "reason": "We are checking three datasets."}"#)) { response in
                 #expect(response.status == .ok)
                 let body = try object(response.body)
-                #expect(body["status"] == .string("extended") && body["extended_due"] == .string("2026-03-16T12:00:00Z"))
+                #expect(body["status"] == .string("extended") && body["extended_due"] == .string("2026-04-15T12:00:00Z"))
             }
             try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff),
                                      body: json(#"{"days": 10, "reason": "again"}"#)) { response in
@@ -202,14 +209,14 @@ struct ObjectionAPITests {
                     Issue.record("no items"); return
                 }
                 #expect(items.count == 1)
-                #expect(item.first { $0.key == "days_left" }?.value == .number("30"))
+                #expect(item.first { $0.key == "days_left" }?.value == .number("31"), "15 January + 1 month = 15 February")
                 #expect(item.first { $0.key == "region" }?.value == .string("europe"))
             }
             try await client.execute(uri: "/api/v1/admin/objections?region=north-america", method: .get, headers: headers(staff)) { response in
                 #expect(!String(buffer: response.body).contains(id))
             }
             // A day past the deadline: overdue, and too late to extend, but it can still be decided.
-            clock.withLock { $0 = $0.addingTimeInterval(31 * 86_400) }
+            clock.withLock { $0 = $0.addingTimeInterval(32 * 86_400) }
             try await client.execute(uri: "/api/v1/admin/objections?overdue=true", method: .get, headers: headers(staff)) { response in
                 let body = String(buffer: response.body)
                 #expect(body.contains(id) && body.contains(#""overdue":true"#) && body.contains(#""days_left":-1"#))

@@ -47,7 +47,7 @@ struct ObjectionPagesTests {
             let cookie = try await pages.signIn(client, harness, as: "urn:li:member:eu")
             try await client.execute(uri: "/settings/data-privacy/objection", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains("You don't have to give a reason") && html.contains("within 30 days"))
+                #expect(html.contains("You don't have to give a reason") && html.contains("within 1 month"))
                 #expect(html.contains(#"name="reason""#) && !html.contains(#"name="reason" required"#))
             }
             let receipt = try await fileThroughTheForm(client, cookie: cookie, reason: "no thanks", email: "eu@example.com")
@@ -55,7 +55,7 @@ struct ObjectionPagesTests {
             try await client.execute(uri: receipt, method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok)
-                #expect(html.contains("Objection received") && html.contains("15 January 2026") && html.contains("14 February 2026"))
+                #expect(html.contains("Objection received") && html.contains("15 January 2026") && html.contains("15 February 2026"))
                 #expect(html.contains("left out of every new training set"))
             }
             // The email is prefilled next time, and the setting says why it is off.
@@ -179,7 +179,7 @@ struct ObjectionPagesTests {
             #expect(try await harness.store.objection(ObjectionID(rawValue: id))?.status == .received)
 
             try await client.execute(uri: "/admin/objections/\(id)/extension", method: .post, headers: formHeaders(staff),
-                                     body: form(["csrf_token": token, "days": "20", "reason": "Checking <b>three</b> datasets"])) { response in
+                                     body: form(["csrf_token": token, "amount": "20", "unit": "days", "reason": "Checking <b>three</b> datasets"])) { response in
                 #expect(response.status == .seeOther && response.headers[.location] == "/admin/objections/\(id)?done=extended")
             }
             try await client.execute(uri: "/admin/objections/\(id)/decision", method: .post, headers: formHeaders(staff),

@@ -103,7 +103,7 @@ struct OpenAPITests {
                 case (_, "put"): body = ByteBuffer(string: #"{"enabled": true}"#)
                 case ("/settings/data-privacy/generative-ai", "post"): form("csrf_token=\(csrf ?? "")&enabled=on")
                 case ("/settings/data-privacy/objection", "post"): form("csrf_token=\(csrf ?? "")&reason=")
-                case ("/admin/objections/{id}/extension", _): form("csrf_token=\(staffCSRF ?? "")&days=10&reason=more+time")
+                case ("/admin/objections/{id}/extension", _): form("csrf_token=\(staffCSRF ?? "")&amount=10&unit=days&reason=more+time")
                 case ("/admin/objections/{id}/decision", _): form("csrf_token=\(staffCSRF ?? "")&decision=uphold&reason=upheld")
                 case ("/api/v1/me/objections", "post"): body = ByteBuffer(string: "{}")
                 case ("/api/v1/admin/objections/{id}/extension", _): body = ByteBuffer(string: #"{"days": 10, "reason": "more time"}"#)

@@ -12,7 +12,7 @@ struct ObjectionsCLITests {
         let fresh = try cli.run(["objections", "file", "--member", "urn:li:member:6"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let overdue = try cli.run(["objections", "overdue", "--at", "2026-01-10T00:00:00Z"])
         #expect(overdue.status == 1 && overdue.stderr.contains("1 overdue"), "\(overdue.stderr)")
-        #expect(overdue.lines.count == 1 && overdue.stdout.contains(old) && overdue.stdout.contains(#""days_overdue":10"#), "\(overdue.stdout)")
+        #expect(overdue.lines.count == 1 && overdue.stdout.contains(old) && overdue.stdout.contains(#""days_overdue":9"#), "\(overdue.stdout)")
         #expect(!overdue.stdout.contains(fresh))
         // Deciding it ends the alert.
         #expect(try cli.run(["objections", "decide", old, "--reject", "--reason", "No data of yours", "--at", "2026-01-10T00:00:00Z"]).status == 0)

@@ -111,9 +111,15 @@ struct AdminObjectionsAPI {
     @Sendable func extend(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let staff = try Self.staff(context)
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let fields = try JSONFields(body, allowed: ["days", "reason"], example: #"{"days": 30, "reason": "…"}"#)
-        let updated = try await desk.extend(try Self.id(context), days: try fields.requiredInt("days"),
-                                            reason: try fields.requiredString("reason"), by: staff)
+        let fields = try JSONFields(body, allowed: ["days", "months", "reason"], example: #"{"months": 2, "reason": "…"}"#)
+        let term: Term
+        switch (fields.has("days"), fields.has("months")) {
+        case (true, false): term = .days(try fields.requiredInt("days"))
+        case (false, true): term = .months(try fields.requiredInt("months"))
+        case (true, true): throw Problem.invalid("/months", "give days or months, not both")
+        case (false, false): throw Problem.invalid("/days", "is required (or months)")
+        }
+        let updated = try await desk.extend(try Self.id(context), by: term, reason: try fields.requiredString("reason"), by: staff)
         return JSONResponse.ok(ObjectionJSON.queueItem(try await desk.item(updated)))
     }
 

@@ -116,11 +116,12 @@ struct ObjectionDesk: Sendable {
         return try await store.lineage(of: member)
     }
 
-    func extend(_ id: ObjectionID, days: Int, reason: String, by staff: String) async throws -> Objection {
-        let maximum = try await states.activePolicy().policy.objectionTerms.maxExtensionDays
+    /// Extends the deadline by `term` from the first deadline, at most the policy's max_extension.
+    func extend(_ id: ObjectionID, by term: Term, reason: String, by staff: String) async throws -> Objection {
+        let maximum = try await states.activePolicy().policy.objectionTerms.maxExtension
         let instant = now()
         return try await states.update(id, actor: staff) {
-            try $0.extending(byDays: days, reason: reason, at: instant, maxExtensionDays: maximum)
+            try $0.extending(by: term, reason: reason, at: instant, maxExtension: maximum)
         }
     }
 

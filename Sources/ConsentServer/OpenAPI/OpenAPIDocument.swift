@@ -231,11 +231,17 @@ components:
       maxLength: 254
       pattern: "^[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+@[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000.][^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*\\.[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^@\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000.]$"
     Extension:
+      description: >-
+        Moves the first deadline by days or by calendar months (one of the two), at most the active policy's
+        max_extension from the first deadline. Months are counted on UTC calendar dates: the same date, or the
+        month's last day when that date does not exist.
       type: object
-      required: [days, reason]
+      required: [reason]
+      oneOf: [{ required: [days] }, { required: [months] }]
       additionalProperties: false
       properties:
-        days: { type: integer, minimum: 1, maximum: MAX_EXTENSION_DAYS, description: "At most the active policy's max_extension_days (MAX_EXTENSION_DAYS)" }
+        days: { type: integer, minimum: 1, maximum: MAX_EXTENSION_DAYS, description: "At most the active policy's max_extension (at most MAX_EXTENSION_DAYS days)" }
+        months: { type: integer, minimum: 1, maximum: 12 }
         reason: { type: string, minLength: 1, description: Told to the member }
     DecisionRequest:
       type: object

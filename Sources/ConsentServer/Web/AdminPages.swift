@@ -88,10 +88,11 @@ struct AdminPages {
 
     @Sendable func extend(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         try await act(request, context: context) { form, id, staff in
-            guard let days = form["days"].flatMap({ Int($0) }) else {
-                throw ConsentError.invalidField(field: "days", message: "must be a whole number of days")
+            guard let amount = form["amount"].flatMap({ Int($0) }) else {
+                throw ConsentError.invalidField(field: "amount", message: "must be a whole number")
             }
-            _ = try await desk.extend(id, days: days, reason: form["reason"] ?? "", by: staff)
+            let term: Term = form["unit"] == "days" ? .days(amount) : .months(amount)
+            _ = try await desk.extend(id, by: term, reason: form["reason"] ?? "", by: staff)
             return "extended"
         }
     }
@@ -154,7 +155,10 @@ struct AdminPages {
             "due": WebPages.when(objection.due),
             "pending": objection.status.isPending,
             "canExtend": objection.status == .received,
-            "maxExtensionDays": terms.maxExtensionDays,
+            "maxExtension": terms.maxExtension.description,
+            "latestDue": WebPages.when(terms.maxExtension.after(objection.due)),
+            "inMonths": { if case .months = terms.maxExtension { true } else { false } }(),
+            "defaultAmount": { if case .months(let count) = terms.maxExtension { count } else { min(30, terms.maxExtension.count) } }(),
             "csrfToken": web.sessions.csrfToken(for: session),
             "rejectionTemplate": Self.rejectionTemplate,
             "hasIdentifiers": !objection.identifiers.isEmpty,

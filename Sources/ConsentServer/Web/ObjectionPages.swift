@@ -73,7 +73,7 @@ struct ObjectionPages {
         var data: [String: Any] = [
             "title": "Object to the use of your data",
             "csrfToken": web.sessions.csrfToken(for: session),
-            "responseDays": try await desk.states.activePolicy().policy.objectionTerms.responseDays,
+            "response": try await desk.states.activePolicy().policy.objectionTerms.response.description,
             "hasObjections": !objections.isEmpty,
             "objections": objections.map { ["id": $0.id.rawValue, "statusWord": Self.statusWord($0.status),
                                             "received": Explanation.longDate($0.receivedAt)] },

@@ -24,7 +24,7 @@ enum ObjectionTemplates {
           <ul>
             <li><strong>Future use:</strong> from the moment we receive it, your data is left out of every new training set, whatever the setting says.</li>
             <li><strong>Past use:</strong> if we uphold it, we remove your data from every training dataset that holds it, and show you which ones on the objection's page.</li>
-            <li>We answer within {{responseDays}} days. If we need more time, we tell you why before then.</li>
+            <li>We answer within {{response}}. If we need more time, we tell you why before then.</li>
           </ul>
         </section>
         <form method="post" action="/settings/data-privacy/objection" class="card objection-form">
@@ -156,8 +156,10 @@ enum ObjectionTemplates {
           {{#canExtend}}
           <form method="post" action="/admin/objections/{{id}}/extension" class="decision-form">
             <input type="hidden" name="csrf_token" value="{{csrfToken}}">
-            <label for="days">Extend by days (at most {{maxExtensionDays}})</label>
-            <input type="number" id="days" name="days" min="1" max="{{maxExtensionDays}}" value="30" required>
+            <label for="amount">Extend by (at most {{maxExtension}} from the first deadline: until {{latestDue}})</label>
+            <input type="number" id="amount" name="amount" min="1" value="{{defaultAmount}}" required>
+            <label for="unit">Counted in</label>
+            <select id="unit" name="unit"><option value="months"{{#inMonths}} selected{{/inMonths}}>calendar months</option><option value="days"{{^inMonths}} selected{{/inMonths}}>days</option></select>
             <label for="extend-reason">Why more time is needed (told to them)</label>
             <textarea id="extend-reason" name="reason" rows="3" required></textarea>
             <button type="submit" class="save" id="extend">Extend</button>
