@@ -43,18 +43,27 @@ extension SQLConsentStore {
         })
         var snapshot = DecisionSnapshot()
         snapshot.reserveCapacity(members: members.members.count, entries: ledger.entries.count)
-        var indexByKey: [Int64: Int] = [:]
-        indexByKey.reserveCapacity(members.members.count)
+        // Objections are few: grouped by member key, so the loop below looks up nothing for most members.
+        var objectionsByKey: [Int64: [Objection]] = [:]
+        for case (let key?, let objection) in ledger.objections { objectionsByKey[key, default: []].append(objection) }
         for (key, latest) in members.members {
-            var versions = members.earlier[key] ?? []
-            if knownAt.map({ latest.recordedAt <= $0 }) ?? true { versions.append(latest) }
-            guard let known = versions.last else { continue }   // not yet a member at `knownAt`
-            indexByKey[key] = snapshot.count
-            snapshot.append(known.member, entries: ledger.ranges[key].map { ledger.entries[$0] } ?? ledger.entries[0..<0])
-            if versions.count > 1 || known.validFrom != nil { snapshot.attach(versions: versions, toMemberAt: snapshot.count - 1) }
-        }
-        for case (let key?, let objection) in ledger.objections {
-            if let index = indexByKey[key] { snapshot.attach(objection, toMemberAt: index) }
+            let known = knownAt.map { latest.recordedAt <= $0 } ?? true
+            let earlier = members.earlier.isEmpty ? nil : members.earlier[key]
+            let entries = ledger.ranges[key].map { ledger.entries[$0] } ?? ledger.entries[0..<0]
+            if let earlier {
+                // A member whose facts changed: every version known by then, the last one theirs now.
+                let versions = known ? earlier + [latest] : earlier
+                guard let last = versions.last else { continue }
+                snapshot.append(last.member, entries: entries)
+                snapshot.attach(versions: versions, toMemberAt: snapshot.count - 1)
+            } else {
+                guard known else { continue }   // not yet a member at `knownAt`
+                snapshot.append(latest.member, entries: entries)
+                if latest.validFrom != nil { snapshot.attach(versions: [latest], toMemberAt: snapshot.count - 1) }
+            }
+            if let objections = objectionsByKey.isEmpty ? nil : objectionsByKey[key] {
+                for objection in objections { snapshot.attach(objection, toMemberAt: snapshot.count - 1) }
+            }
         }
         return snapshot
     }
