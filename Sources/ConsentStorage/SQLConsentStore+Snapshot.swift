@@ -55,7 +55,7 @@ extension SQLConsentStore {
                 let versions = known ? earlier + [latest] : earlier
                 guard let last = versions.last else { continue }
                 snapshot.append(last.member, entries: entries)
-                snapshot.attach(versions: versions, toMemberAt: snapshot.count - 1)
+                if versions.count > 1 || last.validFrom != nil { snapshot.attach(versions: versions, toMemberAt: snapshot.count - 1) }
             } else {
                 guard known else { continue }   // not yet a member at `knownAt`
                 snapshot.append(latest.member, entries: entries)
