@@ -12,6 +12,7 @@ public enum LineageContract {
         ("aCommittedPurgeRemovesMembersAndCompletesObjections", aCommittedPurgeRemovesMembersAndCompletesObjections),
         ("anAbandonedPurgeChangesNothing", anAbandonedPurgeChangesNothing),
         ("modelsNameTheVersionsTheyWereTrainedOn", modelsNameTheVersionsTheyWereTrainedOn),
+        ("aDatasetHoldingAnUpheldObjectorIsNeverRegistered", aDatasetHoldingAnUpheldObjectorIsNeverRegistered),
     ]
 
     static let t0 = StoreContract.t0
@@ -130,5 +131,26 @@ public enum LineageContract {
         try expect(!models[1].containsRemovedData, "m2 never saw a")
         let lineage = try await store.lineage(of: MemberID("a")!)
         try expect(lineage.models.map(\.model) == ["m"] && lineage.models[0].trainedBeforeRemoval, "a's data is in m only")
+    }
+
+    static func aDatasetHoldingAnUpheldObjectorIsNeverRegistered(_ store: any LineageStore) async throws {
+        try await seeded(store, members: ["a", "b", "c"])
+        try await store.registerDataset(dataset("ds_1"), members: ids(["a", "b"]), actor: "test")
+        let terms = ObjectionTerms(response: .months(1), maxExtension: .months(2))
+        let objection = Objection.file(id: ObjectionID(rawValue: "obj_a"), member: MemberID("a")!, at: t0, reason: nil, terms: terms)
+        try await store.fileObjection(objection, actor: "a")
+        try expect(try await store.heldObjectors().isEmpty, "a pending objection owes no erasure yet")
+        let upheld = try await store.decideObjection(objection.id, outcome: .uphold, reason: "Upheld.", at: t0, actor: "privacy")
+        try expect(upheld.status == .upheld, "held by ds_1: not complete")
+        try expect(try await store.heldObjectors() == [HeldObjector(dataset: DatasetID(rawValue: "ds_1"), member: MemberID("a")!,
+                                                                     objection: objection.id, completed: false)], "ds_1 holds a")
+        try await StoreContract.expectThrows({ error in
+            if case .lineageConflict(let message) = error { message.contains("holds 1 member whose objection was upheld: a (objection obj_a upheld)") } else { false }
+        }, "a new dataset holding a") {
+            try await store.registerDataset(dataset("ds_2"), members: ids(["c", "a"]), actor: "test")
+        }
+        try expect(try await store.dataset(DatasetID(rawValue: "ds_2")) == nil, "nothing of it was registered")
+        try await store.registerDataset(dataset("ds_3"), members: ids(["c", "b"]), actor: "test")
+        try expect(try await store.datasets().map(\.id.rawValue) == ["ds_1", "ds_3"], "a dataset without objectors is registered")
     }
 }
