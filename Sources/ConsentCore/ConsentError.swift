@@ -33,6 +33,10 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     case storeUnavailable(String)
     /// The audit chain does not verify at this entry.
     case auditChainBroken(sequence: Int64, message: String)
+    /// A stored fact (a choice, a member, an objection event, a policy, a dataset, a model) does
+    /// not match the log entry recorded with it, or has none: it was altered, deleted or inserted
+    /// behind Consentry's back.
+    case factAltered(String)
 
     public var description: String {
         switch self {
@@ -69,6 +73,8 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "the consent store is unavailable: \(message)"
         case .auditChainBroken(let sequence, let message):
             return "audit chain broken at entry \(sequence): \(message)"
+        case .factAltered(let message):
+            return "a stored fact does not match the audit log: \(message)"
         }
     }
 }

@@ -19,7 +19,9 @@ extension SQLConsentStore {
 
     /// Recomputes the whole chain from one snapshot; throws
     /// ``ConsentError/auditChainBroken(sequence:message:)`` at the first bad entry, and when the
-    /// recorded head is not the last entry (entries were cut off the end).
+    /// recorded head is not the last entry (entries were cut off the end). Then checks every
+    /// stored fact against its entry (``checkFacts(_:)``); throws ``ConsentError/factAltered(_:)``
+    /// naming the first that does not match.
     public func verifyAuditChain() async throws -> AuditVerification {
         try await driver.read { db in
             var previousHash = AuditChain.genesisHash
@@ -39,6 +41,7 @@ extension SQLConsentStore {
                     sequence: previousSequence + 1,
                     message: "the log ends at entry \(previousSequence) but the recorded head is entry \(headSequence): entries were cut off the end")
             }
+            try Self.checkFacts(db)
             return AuditVerification(entries: previousSequence, headHash: previousHash)
         }
     }

@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentPostgres
+import ConsentStorage
 import ConsentTesting
 import Foundation
 import Testing
@@ -55,6 +56,16 @@ struct PostgresStoreContractTests {
     @Test(arguments: LineageContract.checks.map(\.name))
     func postgresStoreSatisfiesTheLineageContract(_ name: String) async throws {
         try await TestDatabase.with { store in try await LineageContract.checks.first { $0.name == name }!.run(store) }
+    }
+
+    @Test(arguments: TamperContract.cases.map(\.name))
+    func aFactChangedBehindConsentrysBackIsNamed(_ name: String) async throws {
+        try await TestDatabase.with { store in
+            try await TamperContract.run(TamperContract.cases.first { $0.name == name }!, store: store) { sql in
+                // A superuser's session that fires no trigger: what a database owner can do.
+                try await store.driver.write { db in try db.executeScript("SET LOCAL session_replication_role = replica;\n" + sql) }
+            }
+        }
     }
 
     @Test(arguments: OutboxContract.checks.map(\.name))

@@ -81,3 +81,29 @@ struct AuditTamperTests {
         #expect(try await brokenEntry(database) == nil)
     }
 }
+
+/// Every kind of fact changed in the file, the triggers dropped first: `audit verify` names it.
+struct FactTamperTests {
+    @Test(arguments: TamperContract.cases.map(\.name))
+    func aFactChangedBehindConsentrysBackIsNamed(_ name: String) async throws {
+        let database = try TemporaryDatabase()
+        let store = try SQLiteConsentStore(path: database.path)
+        try await TamperContract.run(TamperContract.cases.first { $0.name == name }!, store: store) { sql in
+            let queue = try DatabaseQueue(path: database.path)
+            defer { try? queue.close() }
+            try await queue.write { db in
+                for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
+                    try db.execute(sql: "DROP TRIGGER \(trigger)")
+                }
+                try db.execute(sql: sql)
+            }
+        }
+    }
+
+    @Test func anUntouchedStoreVerifies() async throws {
+        let database = try TemporaryDatabase()
+        let store = try SQLiteConsentStore(path: database.path)
+        try await TamperContract.seed(store)
+        #expect(try await store.verifyAuditChain().entries > 10)
+    }
+}

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 
 /// Runs the built `consentry` binary in a scratch directory, as a person would from a shell.
@@ -72,3 +73,8 @@ final class SendableBox<T>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// Every command-line test, one at a time: each waits on child processes, blocking a thread of
+/// the cooperative pool (two on two cores), so running them side by side would starve the
+/// HTTP tests running beside them.
+@Suite(.serialized) enum CLISuite {}

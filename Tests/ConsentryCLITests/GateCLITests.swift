@@ -3,91 +3,92 @@ import ConsentTesting
 import Foundation
 import Testing
 
-/// `consentry filter` and `consentry snapshot` end to end: the built binary, a real store, real files.
-@Suite(.serialized)
-struct GateCLITests {
-    let posts = """
-        {"member_id": "urn:li:member:1", "text": "opted out on the web", "created_at": "2025-12-01T00:00:00Z"}
-        {"member_id": "urn:li:member:3", "text": "opted in", "created_at": "2025-12-02T00:00:00Z"}
-        {"text": "say \\"member_id\\": \\"urn:li:member:3\\""}
-        {"member_id": "urn:li:member:6", "text": "GPC"}
-        {"member_id": "urn:li:member:3", "created_at": "2027-01-01T00:00:00Z"}
-        not json
-        {"member_id": "urn:li:member:42"}
+extension CLISuite {
+    /// `consentry filter` and `consentry snapshot` end to end: the built binary, a real store, real files.
+    struct GateCLITests {
+        let posts = """
+            {"member_id": "urn:li:member:1", "text": "opted out on the web", "created_at": "2025-12-01T00:00:00Z"}
+            {"member_id": "urn:li:member:3", "text": "opted in", "created_at": "2025-12-02T00:00:00Z"}
+            {"text": "say \\"member_id\\": \\"urn:li:member:3\\""}
+            {"member_id": "urn:li:member:6", "text": "GPC"}
+            {"member_id": "urn:li:member:3", "created_at": "2027-01-01T00:00:00Z"}
+            not json
+            {"member_id": "urn:li:member:42"}
 
-        """
+            """
 
-    @Test func filterReadsStandardInputAndWritesStandardOutputWithAReport() throws {
-        let cli = try CLITests().seeded()
-        let report = cli.path("report.json")
-        let result = try cli.run(["filter", "-", "--as-of", "2026-01-01", "--time-field", "created_at", "--out", "-",
-                                  "--report", report], stdin: posts)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.lines == [#"{"member_id": "urn:li:member:3", "text": "opted in", "created_at": "2025-12-02T00:00:00Z"}"#])
-        #expect(result.stderr.contains("filter: 7 records, kept 1, dropped 6"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
-        let dropped = try #require(json["dropped"] as? [String: Int])
-        #expect(dropped["opted_out"] == 1 && dropped["global_privacy_control"] == 1 && dropped["missing_member"] == 1
-                && dropped["after_as_of"] == 1 && dropped["malformed"] == 1 && dropped["member_unknown"] == 1)
-        #expect(json["kept"] as? Int == 1 && json["records"] as? Int == 7 && json["policy_version"] as? String != nil)
-        let output = try #require(json["output"] as? [String: Any])
-        #expect((output["sha256"] as? String)?.count == 64)
-        #expect(json["as_of"] as? String == "2026-01-01T00:00:00Z")
-    }
+        @Test func filterReadsStandardInputAndWritesStandardOutputWithAReport() throws {
+            let cli = try CLITests().seeded()
+            let report = cli.path("report.json")
+            let result = try cli.run(["filter", "-", "--as-of", "2026-01-01", "--time-field", "created_at", "--out", "-",
+                                      "--report", report], stdin: posts)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.lines == [#"{"member_id": "urn:li:member:3", "text": "opted in", "created_at": "2025-12-02T00:00:00Z"}"#])
+            #expect(result.stderr.contains("filter: 7 records, kept 1, dropped 6"))
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+            let dropped = try #require(json["dropped"] as? [String: Int])
+            #expect(dropped["opted_out"] == 1 && dropped["global_privacy_control"] == 1 && dropped["missing_member"] == 1
+                    && dropped["after_as_of"] == 1 && dropped["malformed"] == 1 && dropped["member_unknown"] == 1)
+            #expect(json["kept"] as? Int == 1 && json["records"] as? Int == 7 && json["policy_version"] as? String != nil)
+            let output = try #require(json["output"] as? [String: Any])
+            #expect((output["sha256"] as? String)?.count == 64)
+            #expect(json["as_of"] as? String == "2026-01-01T00:00:00Z")
+        }
 
-    @Test func aSnapshotStandsInForTheStoreAndRefusesDamage() throws {
-        let cli = try CLITests().seeded()
-        let snapshot = cli.path("snapshot.tsv")
-        let written = try cli.run(["snapshot", "--as-of", "2026-01-01", "--out", snapshot])
-        #expect(written.status == 0 && written.stdout.contains("snapshot: 6 members"), "\(written.stderr)")
-        let input = try cli.write("posts.jsonl", posts)
-        let viaStore = try cli.run(["filter", input, "--as-of", "2026-01-01", "--out", cli.path("a.jsonl")])
-        let viaSnapshot = try cli.run(["filter", input, "--snapshot", snapshot, "--out", cli.path("b.jsonl")], withDB: false)
-        #expect(viaStore.status == 0 && viaSnapshot.status == 0, "\(viaSnapshot.stderr)")
-        let a = try String(contentsOfFile: cli.path("a.jsonl"), encoding: .utf8)
-        #expect(a == (try String(contentsOfFile: cli.path("b.jsonl"), encoding: .utf8)) && a.contains("urn:li:member:3"))
-        var text = try String(contentsOfFile: snapshot, encoding: .utf8)
-        text = text.replacingOccurrences(of: "\tfalse\topted_out", with: "\ttrue\topted_in")
-        let forged = try cli.write("forged.tsv", text)
-        let refused = try cli.run(["filter", input, "--snapshot", forged, "--out", cli.path("c.jsonl")], withDB: false)
-        #expect(refused.status != 0 && refused.stderr.contains("SHA-256 does not match"), "\(refused.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: cli.path("c.jsonl")))
-    }
+        @Test func aSnapshotStandsInForTheStoreAndRefusesDamage() throws {
+            let cli = try CLITests().seeded()
+            let snapshot = cli.path("snapshot.tsv")
+            let written = try cli.run(["snapshot", "--as-of", "2026-01-01", "--out", snapshot])
+            #expect(written.status == 0 && written.stdout.contains("snapshot: 6 members"), "\(written.stderr)")
+            let input = try cli.write("posts.jsonl", posts)
+            let viaStore = try cli.run(["filter", input, "--as-of", "2026-01-01", "--out", cli.path("a.jsonl")])
+            let viaSnapshot = try cli.run(["filter", input, "--snapshot", snapshot, "--out", cli.path("b.jsonl")], withDB: false)
+            #expect(viaStore.status == 0 && viaSnapshot.status == 0, "\(viaSnapshot.stderr)")
+            let a = try String(contentsOfFile: cli.path("a.jsonl"), encoding: .utf8)
+            #expect(a == (try String(contentsOfFile: cli.path("b.jsonl"), encoding: .utf8)) && a.contains("urn:li:member:3"))
+            var text = try String(contentsOfFile: snapshot, encoding: .utf8)
+            text = text.replacingOccurrences(of: "\tfalse\topted_out", with: "\ttrue\topted_in")
+            let forged = try cli.write("forged.tsv", text)
+            let refused = try cli.run(["filter", input, "--snapshot", forged, "--out", cli.path("c.jsonl")], withDB: false)
+            #expect(refused.status != 0 && refused.stderr.contains("SHA-256 does not match"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: cli.path("c.jsonl")))
+        }
 
-    @Test func badUsageAndStrictModeSayWhatIsWrong() throws {
-        let cli = try CLITests().seeded()
-        let input = try cli.write("posts.jsonl", posts)
-        let both = try cli.run(["filter", input, "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
-        #expect(both.status != 0 && both.stderr.contains("only one of --db, --database-url, --snapshot and --exclusions"))
-        let none = try cli.run(["filter", input, "--out", cli.path("x.jsonl")], withDB: false)
-        #expect(none.status != 0 && none.stderr.contains("say where decisions come from"))
-        let strict = try cli.run(["filter", input, "--strict", "--out", cli.path("x.jsonl")])
-        #expect(strict.status != 0 && strict.stderr.contains("\(input):6: not a valid JSON object"), "\(strict.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: cli.path("x.jsonl")))
-        let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--out", cli.path("x.jsonl")])
-        #expect(missing.status != 0 && missing.stderr.contains("nope.jsonl: cannot read: no such file"))
-    }
+        @Test func badUsageAndStrictModeSayWhatIsWrong() throws {
+            let cli = try CLITests().seeded()
+            let input = try cli.write("posts.jsonl", posts)
+            let both = try cli.run(["filter", input, "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
+            #expect(both.status != 0 && both.stderr.contains("only one of --db, --database-url, --snapshot and --exclusions"))
+            let none = try cli.run(["filter", input, "--out", cli.path("x.jsonl")], withDB: false)
+            #expect(none.status != 0 && none.stderr.contains("say where decisions come from"))
+            let strict = try cli.run(["filter", input, "--strict", "--out", cli.path("x.jsonl")])
+            #expect(strict.status != 0 && strict.stderr.contains("\(input):6: not a valid JSON object"), "\(strict.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: cli.path("x.jsonl")))
+            let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--out", cli.path("x.jsonl")])
+            #expect(missing.status != 0 && missing.stderr.contains("nope.jsonl: cannot read: no such file"))
+        }
 
-    @Test func anInterruptedFilterLeavesNoPartialFileBehind() throws {
-        let cli = try CLITests().seeded()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-        process.arguments = ["filter", "-", "--db", cli.db, "--out", cli.path("kept.jsonl")]
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data(#"{"member_id": "urn:li:member:3"}"#.utf8 + [0x0A]))
-        // Wait for the partial output to exist, then interrupt as Ctrl-C or a scheduler would.
-        let partial = cli.path(".kept.jsonl.partial-\(process.processIdentifier)")
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: partial) { usleep(10_000) }
-        #expect(FileManager.default.fileExists(atPath: partial), "the filter should be writing beside its output")
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 128 + SIGTERM)
-        #expect(!FileManager.default.fileExists(atPath: partial), "the partial file is removed")
-        #expect(!FileManager.default.fileExists(atPath: cli.path("kept.jsonl")), "no output appears")
-        try? input.fileHandleForWriting.close()
+        @Test func anInterruptedFilterLeavesNoPartialFileBehind() throws {
+            let cli = try CLITests().seeded()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+            process.arguments = ["filter", "-", "--db", cli.db, "--out", cli.path("kept.jsonl")]
+            let input = Pipe()
+            process.standardInput = input
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            input.fileHandleForWriting.write(Data(#"{"member_id": "urn:li:member:3"}"#.utf8 + [0x0A]))
+            // Wait for the partial output to exist, then interrupt as Ctrl-C or a scheduler would.
+            let partial = cli.path(".kept.jsonl.partial-\(process.processIdentifier)")
+            for _ in 0..<500 where !FileManager.default.fileExists(atPath: partial) { usleep(10_000) }
+            #expect(FileManager.default.fileExists(atPath: partial), "the filter should be writing beside its output")
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 128 + SIGTERM)
+            #expect(!FileManager.default.fileExists(atPath: partial), "the partial file is removed")
+            #expect(!FileManager.default.fileExists(atPath: cli.path("kept.jsonl")), "no output appears")
+            try? input.fileHandleForWriting.close()
+        }
     }
 }

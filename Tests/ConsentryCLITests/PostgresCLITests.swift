@@ -4,84 +4,86 @@ import ConsentTesting
 import Foundation
 import Testing
 
-/// The command line on PostgreSQL: the same commands, the same answers as on SQLite.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["CONSENTRY_TEST_DATABASE_URL"] != nil,
-                "needs CONSENTRY_TEST_DATABASE_URL (scripts/test starts a cluster)"))
-struct PostgresCLITests {
-    static var adminURL: String { ProcessInfo.processInfo.environment["CONSENTRY_TEST_DATABASE_URL"] ?? "" }
+extension CLISuite {
+    /// The command line on PostgreSQL: the same commands, the same answers as on SQLite.
+    @Suite(.enabled(if: ProcessInfo.processInfo.environment["CONSENTRY_TEST_DATABASE_URL"] != nil,
+                    "needs CONSENTRY_TEST_DATABASE_URL (scripts/test starts a cluster)"))
+    struct PostgresCLITests {
+        static var adminURL: String { ProcessInfo.processInfo.environment["CONSENTRY_TEST_DATABASE_URL"] ?? "" }
 
-    /// Runs `body` with the URL of a fresh database, dropped afterwards.
-    func withDatabase(_ body: (String) throws -> Void) async throws {
-        let name = "consentry_cli_" + RandomHex.sixteen()
-        let url = try await PostgresAdmin.createDatabase(name, adminURL: Self.adminURL)
-        defer { Task { try? await PostgresAdmin.dropDatabase(name, adminURL: Self.adminURL) } }
-        try body(url)
-    }
-
-    @Test func theWholeProductAnswersAsOnSQLite() async throws {
-        let cli = try CLIRunner()
-        let population = SyntheticPopulation(count: 400)
-        try await withDatabase { url in
-            let generated = try cli.run(["generate", "--members", "400", "--out", cli.path("gen")], withDB: false)
-            #expect(generated.status == 0, "\(generated.stderr)")
-            let policy = try cli.write("policy.yaml", Fixtures.examplePolicyYAML)
-            let sqlite = ["--db", cli.db], postgres = ["--database-url", url]
-            for store in [sqlite, postgres] {
-                for arguments in [["policy", "apply", policy], ["import", "members", cli.path("gen/members.jsonl")],
-                                  ["import", "consents", cli.path("gen/consents.jsonl")]] {
-                    let result = try cli.run(arguments + store, withDB: false)
-                    #expect(result.status == 0, "\(arguments) \(result.stderr)")
-                }
-            }
-            let member = population.id(7).rawValue
-            for arguments in [["decide", "--as-of", "2026-06-01"], ["exclusions", "--as-of", "2026-06-01"], ["stats", "--as-of", "2026-06-01"],
-                              ["decide", "--member", member, "--as-of", "2026-06-01"]] {
-                let onSQLite = try cli.run(arguments + sqlite, withDB: false)
-                let onPostgres = try cli.run(arguments + postgres, withDB: false)
-                #expect(onSQLite.status == 0 && onPostgres.status == 0, "\(onPostgres.stderr)")
-                #expect(onSQLite.stdout == onPostgres.stdout, "\(arguments): the stores disagree")
-                #expect(!onSQLite.stdout.isEmpty)
-            }
-
-            // An objection, an export, a purge: lineage and completion on PostgreSQL.
-            let filed = try cli.run(["objections", "file", "--member", member] + postgres, withDB: false)
-            let id = filed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(filed.status == 0 && id.hasPrefix("obj_"), "\(filed.stderr)")
-            let export = try cli.run(["export", "--out", cli.path("export"), "--name", "pg"] + postgres, withDB: false)
-            #expect(export.status == 0, "\(export.stderr)")
-            let decided = try cli.run(["objections", "decide", id, "--uphold", "--reason", "Upheld."] + postgres, withDB: false)
-            #expect(decided.status == 0, "\(decided.stderr)")
-            let purge = try cli.run(["purge", "--all"] + postgres, withDB: false)
-            #expect(purge.status == 0, "\(purge.stderr)")
-            let completed = try cli.run(["objections", "list", "--status", "completed"] + postgres, withDB: false)
-            #expect(completed.stdout.contains(id))
-            let verified = try cli.run(["datasets", "verify"] + postgres, withDB: false)
-            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-            let audit = try cli.run(["audit", "verify"] + postgres, withDB: false)
-            #expect(audit.status == 0 && audit.stdout.contains("audit chain ok"), "\(audit.stderr)")
+        /// Runs `body` with the URL of a fresh database, dropped afterwards.
+        func withDatabase(_ body: (String) throws -> Void) async throws {
+            let name = "consentry_cli_" + RandomHex.sixteen()
+            let url = try await PostgresAdmin.createDatabase(name, adminURL: Self.adminURL)
+            defer { Task { try? await PostgresAdmin.dropDatabase(name, adminURL: Self.adminURL) } }
+            try body(url)
         }
-    }
 
-    @Test func anUnreachableServerFailsFastWithoutShowingThePassword() throws {
-        let cli = try CLIRunner()
-        let started = Date()
-        let result = try cli.run(["decide", "--database-url", "postgres://consentry:s3cret-pw@127.0.0.1:9/consentry"], withDB: false)
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("PostgreSQL at 127.0.0.1:9/consentry"), "\(result.stderr)")
-        #expect(!result.stderr.contains("s3cret-pw") && !result.stdout.contains("s3cret-pw"))
-        #expect(Date().timeIntervalSince(started) < 30, "fails within the connect timeout, not after a minute of retries")
-    }
+        @Test func theWholeProductAnswersAsOnSQLite() async throws {
+            let cli = try CLIRunner()
+            let population = SyntheticPopulation(count: 400)
+            try await withDatabase { url in
+                let generated = try cli.run(["generate", "--members", "400", "--out", cli.path("gen")], withDB: false)
+                #expect(generated.status == 0, "\(generated.stderr)")
+                let policy = try cli.write("policy.yaml", Fixtures.examplePolicyYAML)
+                let sqlite = ["--db", cli.db], postgres = ["--database-url", url]
+                for store in [sqlite, postgres] {
+                    for arguments in [["policy", "apply", policy], ["import", "members", cli.path("gen/members.jsonl")],
+                                      ["import", "consents", cli.path("gen/consents.jsonl")]] {
+                        let result = try cli.run(arguments + store, withDB: false)
+                        #expect(result.status == 0, "\(arguments) \(result.stderr)")
+                    }
+                }
+                let member = population.id(7).rawValue
+                for arguments in [["decide", "--as-of", "2026-06-01"], ["exclusions", "--as-of", "2026-06-01"], ["stats", "--as-of", "2026-06-01"],
+                                  ["decide", "--member", member, "--as-of", "2026-06-01"]] {
+                    let onSQLite = try cli.run(arguments + sqlite, withDB: false)
+                    let onPostgres = try cli.run(arguments + postgres, withDB: false)
+                    #expect(onSQLite.status == 0 && onPostgres.status == 0, "\(onPostgres.stderr)")
+                    #expect(onSQLite.stdout == onPostgres.stdout, "\(arguments): the stores disagree")
+                    #expect(!onSQLite.stdout.isEmpty)
+                }
 
-    @Test func aURLThatIsNotPostgresIsABadArgument() throws {
-        let cli = try CLIRunner()
-        let both = try cli.run(["decide", "--db", cli.db, "--database-url", "postgres://x@127.0.0.1/db"], withDB: false)
-        #expect(both.status == 64 && both.stderr.contains("--db or --database-url, not both"))
-        let wrong = try cli.run(["decide", "--database-url", "mysql://x@127.0.0.1/db"], withDB: false)
-        #expect(wrong.status == 1 && wrong.stderr.contains("postgres://user:password@host:5432/database"), "\(wrong.stderr)")
+                // An objection, an export, a purge: lineage and completion on PostgreSQL.
+                let filed = try cli.run(["objections", "file", "--member", member] + postgres, withDB: false)
+                let id = filed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(filed.status == 0 && id.hasPrefix("obj_"), "\(filed.stderr)")
+                let export = try cli.run(["export", "--out", cli.path("export"), "--name", "pg"] + postgres, withDB: false)
+                #expect(export.status == 0, "\(export.stderr)")
+                let decided = try cli.run(["objections", "decide", id, "--uphold", "--reason", "Upheld."] + postgres, withDB: false)
+                #expect(decided.status == 0, "\(decided.stderr)")
+                let purge = try cli.run(["purge", "--all"] + postgres, withDB: false)
+                #expect(purge.status == 0, "\(purge.stderr)")
+                let completed = try cli.run(["objections", "list", "--status", "completed"] + postgres, withDB: false)
+                #expect(completed.stdout.contains(id))
+                let verified = try cli.run(["datasets", "verify"] + postgres, withDB: false)
+                #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+                let audit = try cli.run(["audit", "verify"] + postgres, withDB: false)
+                #expect(audit.status == 0 && audit.stdout.contains("audit chain ok"), "\(audit.stderr)")
+            }
+        }
+
+        @Test func anUnreachableServerFailsFastWithoutShowingThePassword() throws {
+            let cli = try CLIRunner()
+            let started = Date()
+            let result = try cli.run(["decide", "--database-url", "postgres://consentry:s3cret-pw@127.0.0.1:9/consentry"], withDB: false)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("PostgreSQL at 127.0.0.1:9/consentry"), "\(result.stderr)")
+            #expect(!result.stderr.contains("s3cret-pw") && !result.stdout.contains("s3cret-pw"))
+            #expect(Date().timeIntervalSince(started) < 30, "fails within the connect timeout, not after a minute of retries")
+        }
+
+        @Test func aURLThatIsNotPostgresIsABadArgument() throws {
+            let cli = try CLIRunner()
+            let both = try cli.run(["decide", "--db", cli.db, "--database-url", "postgres://x@127.0.0.1/db"], withDB: false)
+            #expect(both.status == 64 && both.stderr.contains("--db or --database-url, not both"))
+            let wrong = try cli.run(["decide", "--database-url", "mysql://x@127.0.0.1/db"], withDB: false)
+            #expect(wrong.status == 1 && wrong.stderr.contains("postgres://user:password@host:5432/database"), "\(wrong.stderr)")
+        }
     }
 }
 
-extension PostgresCLITests {
+extension CLISuite.PostgresCLITests {
     @Test func migrateStoreCopiesEverythingVerbatimAndRefusesAFullTarget() async throws {
         let cli = try CLIRunner()
         try await withDatabase { url in

@@ -5,88 +5,89 @@ import FoundationNetworking
 #endif
 import Testing
 
-/// `consentry serve` as a person runs it, over real HTTP on 127.0.0.1: an "off" sent through the
-/// API shows on the web page, in `consentry decide`, and survives a restart.
-@Suite(.serialized)
-struct ServeEndToEndTests {
-    static let secret = "e2e-secret-e2e-secret-e2e-secret-e2e-0001"
+extension CLISuite {
+    /// `consentry serve` as a person runs it, over real HTTP on 127.0.0.1: an "off" sent through the
+    /// API shows on the web page, in `consentry decide`, and survives a restart.
+    struct ServeEndToEndTests {
+        static let secret = "e2e-secret-e2e-secret-e2e-secret-e2e-0001"
 
-    func freePort() -> Int { Int.random(in: 20_000...40_000) }
+        func freePort() -> Int { Int.random(in: 20_000...40_000) }
 
-    func request(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil,
-                 followRedirects: Bool = true) async throws -> (Int, String, [AnyHashable: Any]) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = body.map { Data($0.utf8) }
-        let delegate = NoRedirects()
-        let session = URLSession(configuration: .ephemeral, delegate: followRedirects ? nil : delegate, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let (data, response) = try await session.data(for: request)
-        let http = response as! HTTPURLResponse
-        return (http.statusCode, String(decoding: data, as: UTF8.self), http.allHeaderFields)
-    }
-
-    func startServer(_ cli: CLIRunner, port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-        process.arguments = ["serve", "--port", String(port), "--db", cli.db, "--insecure-cookies"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": Self.secret]) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        return process
-    }
-
-    func waitUntilReady(_ port: Int) async throws {
-        for _ in 0..<100 {
-            if let (status, _, _) = try? await request("GET", "http://127.0.0.1:\(port)/readyz"), status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+        func request(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil,
+                     followRedirects: Bool = true) async throws -> (Int, String, [AnyHashable: Any]) {
+            var request = URLRequest(url: URL(string: url)!)
+            request.httpMethod = method
+            for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+            request.httpBody = body.map { Data($0.utf8) }
+            let delegate = NoRedirects()
+            let session = URLSession(configuration: .ephemeral, delegate: followRedirects ? nil : delegate, delegateQueue: nil)
+            defer { session.finishTasksAndInvalidate() }
+            let (data, response) = try await session.data(for: request)
+            let http = response as! HTTPURLResponse
+            return (http.statusCode, String(decoding: data, as: UTF8.self), http.allHeaderFields)
         }
-        Issue.record("the server did not become ready on port \(port)")
+
+        func startServer(_ cli: CLIRunner, port: Int) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+            process.arguments = ["serve", "--port", String(port), "--db", cli.db, "--insecure-cookies"]
+            process.environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": Self.secret]) { $1 }
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            return process
+        }
+
+        func waitUntilReady(_ port: Int) async throws {
+            for _ in 0..<100 {
+                if let (status, _, _) = try? await request("GET", "http://127.0.0.1:\(port)/readyz"), status == 200 { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            Issue.record("the server did not become ready on port \(port)")
+        }
+
+        @Test func anOffThroughTheAPIShowsEverywhereAndSurvivesARestart() async throws {
+            let cli = try CLIRunner()
+            #expect(try cli.run(["policy", "apply", try cli.write("p.yaml", Fixtures.examplePolicyYAML)]).status == 0)
+            #expect(try cli.run(["import", "members", try cli.write("m.jsonl", #"{"id": "urn:li:member:7", "birth_date": "1990-01-01", "country": "DE"}"# + "\n")]).status == 0)
+            let token = try cli.run(["token", "--member", "urn:li:member:7"], withDB: false,
+                                    environment: ["CONSENTRY_JWT_SECRET": Self.secret]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let port = freePort()
+            var server = try startServer(cli, port: port)
+            defer { if server.isRunning { server.terminate() } }
+            try await waitUntilReady(port)
+            let base = "http://127.0.0.1:\(port)"
+
+            let (status, body, _) = try await request("PUT", base + "/api/v1/me/ai-training",
+                                                      headers: ["Authorization": "Bearer " + token, "X-Consentry-Channel": "android"],
+                                                      body: #"{"enabled": false}"#)
+            #expect(status == 200 && body.contains(#""reason":"opted_out""#), "\(body)")
+
+            let (callbackStatus, _, callbackHeaders) = try await request("GET", base + "/auth/callback?token=" + token, followRedirects: false)
+            #expect(callbackStatus == 303)
+            let cookie = (callbackHeaders["Set-Cookie"] as? String).map { String($0.prefix { $0 != ";" }) } ?? ""
+            let (_, page, _) = try await request("GET", base + "/settings/data-privacy/generative-ai", headers: ["Cookie": cookie])
+            #expect(page.contains("Off — you turned this off on") && page.contains("(Android app)"))
+
+            #expect(try cli.run(["decide", "--member", "urn:li:member:7"]).stdout.contains(#""reason":"opted_out""#))
+
+            server.terminate()
+            server.waitUntilExit()
+            server = try startServer(cli, port: port)
+            try await waitUntilReady(port)
+            let (_, after, _) = try await request("GET", base + "/api/v1/me/ai-training", headers: ["Authorization": "Bearer " + token])
+            #expect(after.contains(#""reason":"opted_out""#))
+            server.terminate()
+            server.waitUntilExit()
+            #expect(server.terminationReason == .exit, "SIGTERM ends the server gracefully")
+        }
     }
 
-    @Test func anOffThroughTheAPIShowsEverywhereAndSurvivesARestart() async throws {
-        let cli = try CLIRunner()
-        #expect(try cli.run(["policy", "apply", try cli.write("p.yaml", Fixtures.examplePolicyYAML)]).status == 0)
-        #expect(try cli.run(["import", "members", try cli.write("m.jsonl", #"{"id": "urn:li:member:7", "birth_date": "1990-01-01", "country": "DE"}"# + "\n")]).status == 0)
-        let token = try cli.run(["token", "--member", "urn:li:member:7"], withDB: false,
-                                environment: ["CONSENTRY_JWT_SECRET": Self.secret]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = freePort()
-        var server = try startServer(cli, port: port)
-        defer { if server.isRunning { server.terminate() } }
-        try await waitUntilReady(port)
-        let base = "http://127.0.0.1:\(port)"
-
-        let (status, body, _) = try await request("PUT", base + "/api/v1/me/ai-training",
-                                                  headers: ["Authorization": "Bearer " + token, "X-Consentry-Channel": "android"],
-                                                  body: #"{"enabled": false}"#)
-        #expect(status == 200 && body.contains(#""reason":"opted_out""#), "\(body)")
-
-        let (callbackStatus, _, callbackHeaders) = try await request("GET", base + "/auth/callback?token=" + token, followRedirects: false)
-        #expect(callbackStatus == 303)
-        let cookie = (callbackHeaders["Set-Cookie"] as? String).map { String($0.prefix { $0 != ";" }) } ?? ""
-        let (_, page, _) = try await request("GET", base + "/settings/data-privacy/generative-ai", headers: ["Cookie": cookie])
-        #expect(page.contains("Off — you turned this off on") && page.contains("(Android app)"))
-
-        #expect(try cli.run(["decide", "--member", "urn:li:member:7"]).stdout.contains(#""reason":"opted_out""#))
-
-        server.terminate()
-        server.waitUntilExit()
-        server = try startServer(cli, port: port)
-        try await waitUntilReady(port)
-        let (_, after, _) = try await request("GET", base + "/api/v1/me/ai-training", headers: ["Authorization": "Bearer " + token])
-        #expect(after.contains(#""reason":"opted_out""#))
-        server.terminate()
-        server.waitUntilExit()
-        #expect(server.terminationReason == .exit, "SIGTERM ends the server gracefully")
-    }
-}
-
-/// Keeps redirects visible to the test.
-final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
+    /// Keeps redirects visible to the test.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
     }
 }
