@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -17,8 +18,10 @@ import Logging
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
 /// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
 /// - `/admin/objections...`: the privacy team's pages.
+/// - `GET /log/v1/checkpoint`, `GET /log/v1/proof/consistency`: the transparency log (``LogController``).
 public func buildApplication(store: any LineageStore, identity: IdentityVerifier, configuration: ServerConfiguration,
                              sessionSecret: String? = WebSessions.secretFromEnvironment(),
+                             logSigner: LogSigner? = nil,
                              metrics: ServerMetrics = ServerMetrics(),
                              now: @escaping @Sendable () -> Date = Date.init,
                              logger: Logger = Logger(label: "consentry")) throws -> some ApplicationProtocol {
@@ -67,6 +70,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     SettingsController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web).addRoutes(to: router)
     AdminPages(desk: desk, web: web).addRoutes(to: router)
+    LogController(store: store, signer: logSigner).addRoutes(to: router)
     routes.load(from: router)
     return Application(
         router: router,

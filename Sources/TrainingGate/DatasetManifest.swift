@@ -250,8 +250,8 @@ public struct DatasetManifest: Equatable, Sendable {
 }
 
 /// Writes small files (manifests) atomically: beside, fsync, rename, fsync the directory.
-enum AtomicFile {
-    static func write(_ text: String, to path: String) throws {
+public enum AtomicFile {
+    public static func write(_ text: String, to path: String) throws {
         let output = try OutputFile(path: path, hashing: false)
         do {
             try output.write(Array(text.utf8))

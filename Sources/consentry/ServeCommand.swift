@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsentCore
+import ConsentFormats
 import ConsentServer
 import Foundation
 import Hummingbird
@@ -35,8 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard let identity = try await IdentityVerifier.fromEnvironment() else {
             throw ValidationError("set CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM) to verify identity tokens")
         }
+        let logSigner = try LogSigner.fromEnvironment()
         let app = try buildApplication(store: store, identity: identity,
-                                   configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies))
+                                   configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies),
+                                   logSigner: logSigner)
         print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         if WebSessions.secretFromEnvironment() == nil {
             printError("serve: neither CONSENTRY_SESSION_SECRET nor CONSENTRY_JWT_SECRET is set: web sessions are valid on this instance only")

@@ -100,6 +100,7 @@ struct OpenAPITests {
                 }
                 switch (path, method) {
                 case ("/auth/callback", _): uri += "?token=" + member
+                case ("/log/v1/proof/consistency", _): uri += "?first=1&second=2"
                 case (_, "put"): body = ByteBuffer(string: #"{"enabled": true}"#)
                 case ("/settings/data-privacy/generative-ai", "post"): form("csrf_token=\(csrf ?? "")&enabled=on")
                 case ("/settings/data-privacy/objection", "post"): form("csrf_token=\(csrf ?? "")&reason=")

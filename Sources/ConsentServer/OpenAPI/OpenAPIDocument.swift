@@ -334,6 +334,36 @@ components:
       schema: { type: string }
       description: An objection id (obj_ and 16 hex digits); another member's answers 404 like an unknown one
 paths:
+  /log/v1/checkpoint:
+    get:
+      summary: The transparency log's signed checkpoint (a C2SP tlog-checkpoint in a signed note, Ed25519)
+      description: >-
+        Every audit entry is a leaf of one RFC 9162 Merkle tree, in order. The note holds the log's origin, its size
+        and the base64 tree head, then a blank line and the signature line. 503 when the server has no log key.
+      responses:
+        "200": { description: The signed checkpoint, content: { text/plain: { schema: { type: string } } } }
+        "503": { $ref: "#/components/responses/Problem" }
+  /log/v1/proof/consistency:
+    get:
+      summary: The RFC 9162 consistency proof between the trees of sizes first and second
+      parameters:
+        - { name: first, in: query, required: true, schema: { type: integer, minimum: 0 } }
+        - { name: second, in: query, required: true, schema: { type: integer, minimum: 0 } }
+      responses:
+        "200":
+          description: "The proof: the hashes, base64, in the order RFC 9162 §2.1.4 defines"
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [first, second, proof]
+                additionalProperties: false
+                properties:
+                  first: { type: integer }
+                  second: { type: integer }
+                  proof: { type: array, items: { type: string, contentEncoding: base64 } }
+        "400": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
   /healthz:
     get:
       summary: The process is up
