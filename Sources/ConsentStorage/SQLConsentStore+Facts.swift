@@ -167,26 +167,39 @@ extension SQLConsentStore {
     /// Each member's facts and data are those their last `member_imported` entry records (by
     /// digest), and every such entry names a member the store holds.
     static func checkMembers(_ db: some SQLConnection) throws {
-        // One pass: each member beside the last import entry of its id (either may be missing).
+        // Driven from the last import entry of each id (members are found by their unique id):
+        // one pass, whatever the number of members.
+        var matched = 0
         try db.forEachRow("""
-            SELECT m.id, m.birth_date, m.country, m.notified_at, m.data, l.subject, a.sequence, a.details
-            FROM members m
-            FULL OUTER JOIN (SELECT subject, max(sequence) AS sequence FROM audit_log
-                             WHERE action = \(AuditAction.memberImported.rawValue) GROUP BY subject) l ON l.subject = m.id
+            SELECT l.subject, l.sequence, a.details, m.id, m.birth_date, m.country, m.notified_at, m.data
+            FROM (SELECT subject, max(sequence) AS sequence FROM audit_log
+                  WHERE action = \(AuditAction.memberImported.rawValue) GROUP BY subject) l
+            LEFT JOIN members m ON m.id = l.subject
             LEFT JOIN audit_log a ON a.sequence = l.sequence
             """) { row in
-            guard let id = try row.optionalText(0) else {
-                throw altered("log entry \(try row.optionalInt64(6) ?? 0) imports member \(try row.optionalText(5) ?? "?"), whom the store does not hold: the member was deleted")
+            let (subject, sequence) = (try row.text(0), try row.int64(1))
+            guard let id = try row.optionalText(3) else {
+                throw altered("log entry \(sequence) imports member \(subject), whom the store does not hold: the member was deleted")
             }
-            guard let sequence = try row.optionalInt64(6), let details = try row.optionalText(7) else {
-                throw altered("member \(id) has no import in the log: it was inserted behind Consentry's back")
-            }
-            let (birth, country) = (try row.optionalText(1), try row.text(2))
-            let member = try StoredRecords.member(id: id, birthDate: birth, country: country, notifiedAt: try row.optionalInt64(3))
-            guard AuditChain.details(fromJSON: details)?["record_sha256"] == MemberRecords.canonicalDigest(member, dataJSON: try row.text(4)) else {
+            let (birth, country) = (try row.optionalText(4), try row.text(5))
+            let member = try StoredRecords.member(id: id, birthDate: birth, country: country, notifiedAt: try row.optionalInt64(6))
+            guard let details = try row.optionalText(2),
+                  AuditChain.details(fromJSON: details)?["record_sha256"] == MemberRecords.canonicalDigest(member, dataJSON: try row.text(7)) else {
                 throw altered("member \(id) (country \(country), born \(birth ?? "unknown")) does not match its last import, log entry \(sequence)")
             }
+            matched += 1
         }
+        let members = try db.query("SELECT count(*) FROM members").first?.int(0) ?? 0
+        guard members != matched else { return }
+        // More members than imports: find one that was never imported (only on this error path).
+        var imported = Set<String>()
+        try db.forEachRow("SELECT DISTINCT subject FROM audit_log WHERE action = \(AuditAction.memberImported.rawValue)") { imported.insert(try $0.text(0)) }
+        var stray = "?"
+        try db.forEachRow("SELECT id FROM members ORDER BY id\(.bytewise)") { row in
+            let id = try row.text(0)
+            if stray == "?", !imported.contains(id) { stray = id }
+        }
+        throw altered("member \(stray) has no import in the log: it was inserted behind Consentry's back")
     }
 
     // MARK: Datasets and models
