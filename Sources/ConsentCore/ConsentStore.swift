@@ -166,6 +166,12 @@ public protocol ConsentStore: Sendable {
     /// The same for just `members` (unknown ids are left out).
     func decisionSnapshot(knownAt: Date?, members: [MemberID]) async throws -> DecisionSnapshot
 
+    /// The sequence of the audit entry recorded with ledger entry `sequence` (the k-th choice of
+    /// the ledger is the k-th `choice_recorded` entry); nil when the ledger has no such entry.
+    func logSequence(ofChoice sequence: Int64) async throws -> Int64?
+    /// The sequences of the audit entries recorded with an objection's events, by position.
+    func logSequences(ofObjection id: ObjectionID) async throws -> [Int64]
+
     /// Audit entries recorded in `[from, to]`, in chain order.
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws
     /// Recomputes the whole chain; throws ``ConsentError/auditChainBroken(sequence:message:)``.

@@ -86,3 +86,68 @@ public enum ConsistencyProofJSON {
         return (m, n, proof)
     }
 }
+
+/// A receipt: the proof that one fact is in the log, which its member can keep and anyone can
+/// check offline with the log's verifier key, trusting nothing else.
+///
+///     {"checkpoint": "<signed note>", "format": "consentry-receipt/1", "index": 8,
+///      "leaf": "<the leaf's canonical JSON, exactly as hashed>", "proof": ["<base64>", …], "size": 12}
+///
+/// To check one: open the checkpoint with the verifier key (C2SP signed note, Ed25519); take its
+/// size and tree head; hash the leaf as SHA-256(0x00 || leaf bytes); verify the RFC 9162 inclusion
+/// proof of that hash at `index` in the tree of `size` leaves against the head; `size` must be the
+/// checkpoint's.
+public enum Receipt {
+    public static let format = "consentry-receipt/1"
+
+    /// The receipt of `entry` in the tree of `leaves`, with a checkpoint signed now.
+    public static func json(for entry: AuditEntry, leaves: [TreeHash], signer: LogSigner) throws -> String {
+        let index = Int(entry.sequence - 1)
+        guard index >= 0, index < leaves.count else { throw NoteError.notVerified("entry \(entry.sequence) is not in the log") }
+        let leaf = String(decoding: LogTree.leaf(entry), as: UTF8.self)
+        return JSONWriter.object([
+            "checkpoint": JSONWriter.string(try signer.checkpoint(of: leaves)),
+            "format": JSONWriter.string(format),
+            "index": String(index),
+            "leaf": JSONWriter.string(leaf),
+            "proof": JSONWriter.array(MerkleTree.inclusionProof(index: index, leaves: leaves[...]).map { JSONWriter.string($0.base64) }),
+            "size": String(leaves.count),
+        ])
+    }
+
+    /// Checks a receipt; returns the leaf it proves and the checkpoint it is proved in.
+    public static func verify(_ text: String, verifier: NoteVerifier) throws -> (leaf: String, index: Int, checkpoint: Checkpoint) {
+        guard case .object(let members)? = try? JSONParser.parse(text) else { throw NoteError.notVerified("a receipt is a JSON object") }
+        let fields = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard case .string(format)? = fields["format"], case .string(let note)? = fields["checkpoint"], case .string(let leaf)? = fields["leaf"],
+              case .number(let indexText)? = fields["index"], let index = Int(indexText),
+              case .number(let sizeText)? = fields["size"], let size = Int(sizeText), case .array(let items)? = fields["proof"] else {
+            throw NoteError.notVerified("not a \(format) receipt: checkpoint, format, index, leaf, proof and size are required")
+        }
+        let checkpoint = try Checkpoint.open(note, verifier: verifier, origin: verifier.name)
+        guard checkpoint.size == size else { throw NoteError.notVerified("the receipt's size \(size) is not its checkpoint's, \(checkpoint.size)") }
+        let proof = try items.map { item -> TreeHash in
+            guard case .string(let text) = item, let bytes = Data(base64Encoded: text), let hash = TreeHash(bytes) else {
+                throw NoteError.notVerified("a proof hash is not 32 bytes of base64")
+            }
+            return hash
+        }
+        guard MerkleTree.verifyInclusion(leaf: MerkleTree.leafHash(Array(leaf.utf8)), index: index, size: size, proof: proof, root: checkpoint.root) else {
+            throw NoteError.notVerified("the leaf is not at index \(index) of the log its checkpoint signs: the receipt was altered")
+        }
+        return (leaf, index, checkpoint)
+    }
+}
+
+extension ConsentStore {
+    /// Every leaf hash of the log, and the entries at `sequences`, from one pass over the log.
+    public func logLeaves(capturing sequences: Set<Int64>) async throws -> (leaves: [TreeHash], entries: [Int64: AuditEntry]) {
+        var leaves: [TreeHash] = []
+        var entries: [Int64: AuditEntry] = [:]
+        try await auditEntries(from: nil, to: nil) { entry in
+            leaves.append(LogTree.leafHash(entry))
+            if sequences.contains(entry.sequence) { entries[entry.sequence] = entry }
+        }
+        return (leaves, entries)
+    }
+}

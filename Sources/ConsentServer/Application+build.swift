@@ -70,7 +70,9 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     SettingsController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web).addRoutes(to: router)
     AdminPages(desk: desk, web: web).addRoutes(to: router)
-    LogController(store: store, signer: logSigner).addRoutes(to: router)
+    let log = LogController(store: store, signer: logSigner)
+    log.addRoutes(to: router)
+    log.addMemberRoutes(to: me)
     routes.load(from: router)
     return Application(
         router: router,

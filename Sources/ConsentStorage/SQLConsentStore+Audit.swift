@@ -46,6 +46,24 @@ extension SQLConsentStore {
         }
     }
 
+    public func logSequence(ofChoice sequence: Int64) async throws -> Int64? {
+        try await driver.read { db in
+            guard !(try db.query("SELECT 1 FROM consent_events WHERE sequence = \(sequence)").isEmpty) else { return nil }
+            let position = try db.query("SELECT count(*) FROM consent_events WHERE sequence <= \(sequence)").first?.int64(0) ?? 0
+            return try db.query("""
+                SELECT sequence FROM audit_log WHERE action = \(AuditAction.choiceRecorded.rawValue) ORDER BY sequence LIMIT 1 OFFSET \(position - 1)
+                """).first?.int64(0)
+        }
+    }
+
+    public func logSequences(ofObjection id: ObjectionID) async throws -> [Int64] {
+        let actions = [AuditAction.objectionFiled, .objectionExtended, .objectionDecided, .objectionCompleted].map(\.rawValue)
+        return try await driver.read { db in
+            try db.query("SELECT sequence FROM audit_log WHERE subject = \(id.rawValue) AND action IN \(texts: actions) ORDER BY sequence")
+                .map { try $0.int64(0) }
+        }
+    }
+
     private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?,
                                           _ body: (AuditChain.StoredEntry) throws -> Void) throws {
         var after = Int64.min

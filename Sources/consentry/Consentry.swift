@@ -18,7 +18,7 @@ struct Consentry: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ServeCommand.self, TokenCommand.self, PolicyCommand.self, ImportCommand.self, MemberCommand.self, SetCommand.self, DecideCommand.self,
             ExclusionsCommand.self, StatsCommand.self, FilterCommand.self, SnapshotCommand.self, ExportCommand.self, DatasetsCommand.self,
-            ModelsCommand.self, LineageCommand.self, PurgeCommand.self, ObjectionsCommand.self, OutboxCommand.self, AuditCommand.self, LogCommand.self, GenerateCommand.self,
+            ModelsCommand.self, LineageCommand.self, PurgeCommand.self, ObjectionsCommand.self, OutboxCommand.self, AuditCommand.self, LogCommand.self, ReceiptCommand.self, GenerateCommand.self,
             MigrateCommand.self, MigrateStoreCommand.self, BenchDecideCommand.self,
         ]
     )

@@ -58,11 +58,14 @@ struct DemoCommand: AsyncParsableCommand {
         let secret = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         let identity = try await IdentityVerifier.sharedSecret(secret, issuer: ProcessInfo.processInfo.environment["CONSENTRY_JWT_ISSUER"] ?? "consentry-dev")
+        // The demo signs its log with the configured key, or a new one of its own each run.
+        let logSigner = try LogSigner.fromEnvironment() ?? LogSigner(try NoteSigner.generate(name: "consentry.demo/log"))
         let app = try buildApplication(store: store, identity: identity,
                                        configuration: ServerConfiguration(host: "127.0.0.1", port: port, insecureCookies: true,
                                                                           demo: true, demoMembers: demoMembers),
-                                       sessionSecret: secret)
+                                       sessionSecret: secret, logSigner: logSigner)
         print("")
+        print("The transparency log is at /log/v1/checkpoint, signed by \(logSigner.signer.verifier.verifierKey)")
         print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as, or the privacy team")
         print("to review objections at /admin/objections. Ctrl-C stops it.")
         try await app.runService()

@@ -157,3 +157,33 @@ struct LogCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct ReceiptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receipt",
+        abstract: "Check a member's receipt offline.",
+        subcommands: [Verify.self]
+    )
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a receipt (from /api/v1/me/ai-training/receipts/N or /api/v1/me/objections/ID/receipt) against the log's verifier key; print the fact it proves.",
+            discussion: """
+                Checks the checkpoint's Ed25519 signature and the RFC 9162 inclusion proof of the leaf in the \
+                tree the checkpoint signs. Needs nothing but the file and the key; exit 1 when it does not verify.
+
+                  consentry receipt verify consentry-receipt-9.json --key consentry.example/log+1a2b3c4d+AbV…
+                """
+        )
+
+        @Argument(help: "The receipt file.") var file: String
+        @Option(help: "The log's verifier key (NAME+HASH+KEY).") var key: String
+
+        func run() throws {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
+            let checked = try Receipt.verify(text, verifier: try NoteVerifier(verifierKey: key))
+            print("receipt ok: entry \(checked.index + 1) of \(checked.checkpoint.size) in \(checked.checkpoint.origin)")
+            print(checked.leaf)
+        }
+    }
+}

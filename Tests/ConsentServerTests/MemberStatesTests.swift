@@ -110,6 +110,8 @@ final class OrderedReturns: ConsentStore {
         try await base.decisionSnapshot(knownAt: knownAt, members: members)
     }
     func policyTimeline() async throws -> PolicyTimeline { try await base.policyTimeline() }
+    func logSequence(ofChoice sequence: Int64) async throws -> Int64? { try await base.logSequence(ofChoice: sequence) }
+    func logSequences(ofObjection id: ObjectionID) async throws -> [Int64] { try await base.logSequences(ofObjection: id) }
     func memberVersions(of id: MemberID) async throws -> [MemberVersion] { try await base.memberVersions(of: id) }
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws {
         try await base.auditEntries(from: from, to: to, body)

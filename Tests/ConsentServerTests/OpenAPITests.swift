@@ -76,6 +76,8 @@ struct OpenAPITests {
         let request = try ObjectionRequest.new(email: "sam@example.com", identifiers: ["Sam"], reason: nil, at: Date())
         try await harness.store.requestObjection(request, code: "12345678")
         let objectionIDs = ids
+        let choice = try await harness.store.recordChoice(ConsentEvent(member: MemberID("urn:li:member:eu")!, choice: .off, channel: .web,
+                                                                       at: Harness.now, actor: "urn:li:member:eu"))
         try await harness.app.test(.router) { client in
             let cookie = try await WebPagesTests().signIn(client, harness, as: "urn:li:member:eu")
             let csrf = try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) {
@@ -92,7 +94,7 @@ struct OpenAPITests {
                 let kind = path.hasPrefix("/api") ? "api" : "page"
                 let id = path.hasSuffix("/extension") ? objectionIDs["\(kind) extension"]! : path.hasSuffix("/decision") ? objectionIDs["\(kind) decision"]!
                     : admin ? objectionIDs["api extension"]! : objectionIDs["member"]!
-                var uri = path.replacingOccurrences(of: "{id}", with: id)
+                var uri = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{sequence}", with: String(choice.sequence ?? 0))
                 var body: ByteBuffer?
                 func form(_ text: String) {
                     fields[.contentType] = "application/x-www-form-urlencoded"

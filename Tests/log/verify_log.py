@@ -5,6 +5,7 @@
     verify_log.py checkpoint URL VERIFIER_KEY            prints SIZE ROOT_BASE64 of a verified checkpoint
     verify_log.py consistency URL VERIFIER_KEY SIZE ROOT  verifies the current checkpoint extends SIZE/ROOT
     verify_log.py note-file FILE VERIFIER_KEY             verifies a signed note stored in FILE
+    verify_log.py receipt FILE VERIFIER_KEY               verifies a member's receipt, prints its leaf
 
 Exit 0 when everything verifies, 1 (with the reason) otherwise.
 """
@@ -100,6 +101,42 @@ def verify_consistency(first, second, first_root, second_root, proof):
     return sn == 0 and fr == first_root and sr == second_root
 
 
+def verify_inclusion(leaf_hash, index, size, proof, root):
+    """RFC 9162 section 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def verify_receipt(text, verifier):
+    try:
+        receipt = json.loads(text)
+    except ValueError:
+        fail("the receipt is not JSON")
+    if receipt.get("format") != "consentry-receipt/1":
+        fail("not a consentry-receipt/1")
+    size, root = checkpoint(receipt["checkpoint"], verifier)
+    if size != receipt["size"]:
+        fail("the receipt's size is not its checkpoint's")
+    leaf_hash = hashlib.sha256(b"\x00" + receipt["leaf"].encode()).digest()
+    proof = [base64.b64decode(h) for h in receipt["proof"]]
+    if not verify_inclusion(leaf_hash, receipt["index"], size, proof, root):
+        fail("the leaf is not in the log the checkpoint signs: the receipt was altered")
+    return receipt["leaf"]
+
+
 def get(url):
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read().decode()
@@ -119,6 +156,9 @@ def main(argv):
         if not verify_consistency(first, second, first_root, second_root, proof):
             fail(f"checkpoint {second} does not extend checkpoint {first}")
         print(f"consistent: {first} -> {second}")
+    elif command == "receipt":
+        with open(argv[2], encoding="utf-8") as f:
+            print(verify_receipt(f.read(), parse_verifier_key(argv[3])))
     elif command == "note-file":
         with open(argv[2], encoding="utf-8") as f:
             checkpoint(f.read(), parse_verifier_key(argv[3]))

@@ -79,6 +79,22 @@ components:
               recorded_at: { type: [string, "null"], format: date-time }
               sequence: { type: [integer, "null"] }
         next_cursor: { type: [string, "null"] }
+    Receipt:
+      description: >-
+        Proof that one fact is in the transparency log. Open the checkpoint with the log's verifier key (a C2SP
+        signed note, Ed25519); hash the leaf's UTF-8 bytes as SHA-256(0x00 || leaf); verify the RFC 9162 inclusion
+        proof of that hash at index in the tree of size leaves against the checkpoint's tree head (size must be the
+        checkpoint's).
+      type: object
+      required: [checkpoint, format, index, leaf, proof, size]
+      additionalProperties: false
+      properties:
+        checkpoint: { type: string, description: "The signed C2SP checkpoint covering the leaf" }
+        format: { type: string, enum: [consentry-receipt/1] }
+        index: { type: integer, minimum: 0 }
+        leaf: { type: string, description: "The leaf's canonical JSON, exactly as hashed" }
+        proof: { type: array, items: { type: string, contentEncoding: base64 } }
+        size: { type: integer, minimum: 1 }
     BatchDecision:
       description: >-
         The decision at as_of (eligible, reason, region: the policy in force then, the member's facts valid then, the
@@ -485,6 +501,29 @@ paths:
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "404": { $ref: "#/components/responses/Problem" }
+  /api/v1/me/objections/{id}/receipt:
+    get:
+      summary: The receipt of the latest step of one of the calling member's objections (see Receipt)
+      security: [{ bearer: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      responses:
+        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
+  /api/v1/me/ai-training/receipts/{sequence}:
+    get:
+      summary: The receipt of one of the calling member's choices, by its sequence in the history (see Receipt)
+      security: [{ bearer: [] }]
+      parameters:
+        - { name: sequence, in: path, required: true, schema: { type: integer, minimum: 1 } }
+      responses:
+        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
   /api/v1/admin/objections:
     get:
       summary: The queue (role privacy), undecided first and soonest due first

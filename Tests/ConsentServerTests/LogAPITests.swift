@@ -1,0 +1,68 @@
+import ConsentCore
+import ConsentFormats
+import ConsentServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Checkpoints, consistency proofs and members' receipts over HTTP.
+struct LogAPITests {
+    @Test func aMemberGetsAReceiptForTheirOwnChoiceOnlyAndItVerifiesOffline() async throws {
+        let harness = try await Harness()
+        let eu = MemberID("urn:li:member:eu")!, ca = MemberID("urn:li:member:ca")!
+        let own = try await harness.store.recordChoice(ConsentEvent(member: eu, choice: .off, channel: .ios, at: Harness.now, actor: eu.rawValue))
+        let other = try await harness.store.recordChoice(ConsentEvent(member: ca, choice: .on, channel: .web, at: Harness.now, actor: ca.rawValue))
+        let objection = Objection.file(id: .random(), member: eu, at: Harness.now, reason: nil, terms: ObjectionTerms(response: .months(1), maxExtension: .months(2)))
+        try await harness.store.fileObjection(objection, actor: eu.rawValue)
+        let token = try await harness.token(eu.rawValue)
+        let verifier = Harness.logSigner.signer.verifier
+        try await harness.app.test(.router) { client in
+            let receipt = try await client.execute(uri: "/api/v1/me/ai-training/receipts/\(own.sequence!)", method: .get, headers: headers(token)) { response in
+                #expect(response.status == .ok && response.headers[.contentDisposition]?.contains("attachment") == true)
+                return String(buffer: response.body)
+            }
+            let checked = try Receipt.verify(receipt, verifier: verifier)
+            #expect(checked.leaf.contains(#""type":"choice_recorded""#) && checked.leaf.contains(#""choice":"off""#)
+                    && checked.leaf.contains(#""subject":"urn:li:member:eu""#))
+            // One flipped byte anywhere that matters, and the receipt no longer verifies.
+            for (from, to) in [(#"\"choice\":\"off\""#, #"\"choice\":\"on\""#), (#""index":"#, #""index":1"#)] {
+                let altered = receipt.replacingOccurrences(of: from, with: to)
+                #expect(altered != receipt)
+                #expect(throws: NoteError.self) { try Receipt.verify(altered, verifier: verifier) }
+            }
+            // Another member's choice, a sequence that does not exist, another's objection: not found alike.
+            for uri in ["/api/v1/me/ai-training/receipts/\(other.sequence!)", "/api/v1/me/ai-training/receipts/999999",
+                        "/api/v1/me/ai-training/receipts/abc"] {
+                try await client.execute(uri: uri, method: .get, headers: headers(token)) { #expect($0.status == .notFound, "\(uri)") }
+            }
+            let objectionReceipt = try await client.execute(uri: "/api/v1/me/objections/\(objection.id)/receipt", method: .get,
+                                                            headers: headers(token)) { String(buffer: $0.body) }
+            #expect(try Receipt.verify(objectionReceipt, verifier: verifier).leaf.contains(#""type":"objection_filed""#))
+            let caToken = try await harness.token(ca.rawValue)
+            try await client.execute(uri: "/api/v1/me/objections/\(objection.id)/receipt", method: .get, headers: headers(caToken)) {
+                #expect($0.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training/receipts/\(own.sequence!)", method: .get) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test func checkpointsAreSignedAndProofsLinkThem() async throws {
+        let harness = try await Harness()
+        let verifier = Harness.logSigner.signer.verifier
+        try await harness.app.test(.router) { client in
+            let first = try Checkpoint.open(try await client.execute(uri: "/log/v1/checkpoint", method: .get) { String(buffer: $0.body) },
+                                            verifier: verifier, origin: "consentry.test/log")
+            _ = try await harness.store.recordChoice(ConsentEvent(member: MemberID("urn:li:member:eu")!, choice: .off, channel: .web,
+                                                                  at: Harness.now, actor: "urn:li:member:eu"))
+            let second = try Checkpoint.open(try await client.execute(uri: "/log/v1/checkpoint", method: .get) { String(buffer: $0.body) },
+                                             verifier: verifier)
+            #expect(second.size == first.size + 1)
+            let proof = try ConsistencyProofJSON.decode(try await client.execute(
+                uri: "/log/v1/proof/consistency?first=\(first.size)&second=\(second.size)", method: .get) { String(buffer: $0.body) })
+            #expect(MerkleTree.verifyConsistency(first: first.size, second: second.size, firstRoot: first.root, secondRoot: second.root, proof: proof.proof))
+            try await client.execute(uri: "/log/v1/proof/consistency?first=5&second=\(second.size + 1)", method: .get) { #expect($0.status == .badRequest) }
+        }
+    }
+}
