@@ -67,12 +67,13 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now).addRoutes(to: pipeline)
     let web = WebPages(sessions: WebSessions(secret: sessionSecret), configuration: configuration, library: try Templates.library())
-    SettingsController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
-    ObjectionPages(desk: desk, web: web).addRoutes(to: router)
-    AdminPages(desk: desk, web: web).addRoutes(to: router)
     let log = LogController(store: store, signer: logSigner)
     log.addRoutes(to: router)
     log.addMemberRoutes(to: me)
+    log.addPageRoutes(to: router, web: web)
+    SettingsController(states: states, identity: identity, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
+    ObjectionPages(desk: desk, web: web, receipts: logSigner != nil).addRoutes(to: router)
+    AdminPages(desk: desk, web: web).addRoutes(to: router)
     routes.load(from: router)
     return Application(
         router: router,

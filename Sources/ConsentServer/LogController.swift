@@ -29,19 +29,39 @@ struct LogController {
         me.get("objections/:id/receipt", use: objectionReceipt)
     }
 
+    /// The same receipts for a member signed in on the pages (a session cookie), as downloads.
+    func addPageRoutes(to router: Router<ConsentRequestContext>, web: WebPages) {
+        router.get("settings/data-privacy/generative-ai/receipts/:sequence") { request, context in
+            guard let (_, member) = web.member(request) else { return web.signInFirst() }
+            return try await choiceReceipt(member: member, sequence: context.parameters.get("sequence"))
+        }
+        router.get("settings/data-privacy/objections/:id/receipt") { request, context in
+            guard let (_, member) = web.member(request) else { return web.signInFirst() }
+            return try await objectionReceipt(member: member, id: context.parameters.get("id"))
+        }
+    }
+
     @Sendable func choiceReceipt(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        let member = try context.requireMember()
+        try await choiceReceipt(member: try context.requireMember(), sequence: context.parameters.get("sequence"))
+    }
+
+    @Sendable func objectionReceipt(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try await objectionReceipt(member: try context.requireMember(), id: context.parameters.get("id"))
+    }
+
+    /// The receipt of `member`'s choice `sequence`; 404 for anyone else's or none.
+    func choiceReceipt(member: MemberID, sequence text: String?) async throws -> Response {
         guard let signer else { return Self.noKey.response() }
-        guard let sequence = context.parameters.get("sequence").flatMap(Int64.init),
+        guard let sequence = text.flatMap(Int64.init),
               try await store.facts(of: member)?.choices.contains(where: { $0.sequence == sequence }) == true,
               let logged = try await store.logSequence(ofChoice: sequence) else { throw Problem.notFound }
         return try await receipt(of: logged, signer: signer)
     }
 
-    @Sendable func objectionReceipt(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        let member = try context.requireMember()
+    /// The receipt of the latest step of `member`'s objection `id`; 404 for anyone else's or none.
+    func objectionReceipt(member: MemberID, id text: String?) async throws -> Response {
         guard let signer else { return Self.noKey.response() }
-        guard let id = context.parameters.get("id").map(ObjectionID.init(rawValue:)),
+        guard let id = text.map(ObjectionID.init(rawValue:)),
               let objection = try await store.objection(id), objection.member == member,
               let logged = try await store.logSequences(ofObjection: id).last else { throw Problem.notFound }
         return try await receipt(of: logged, signer: signer)
@@ -79,7 +99,9 @@ struct LogController {
         let (first, second) = (try size("first"), try size("second"))
         let leaves = try await store.logLeafHashes()
         guard first <= second, second <= leaves.count else {
-            throw Problem.invalid(nil, "query first=\(first), second=\(second): need first ≤ second ≤ the log's size, \(leaves.count)")
+            // Well-formed, but there is no such pair of trees: nothing at this address.
+            return Problem(status: .notFound, type: "not-found", title: "No such proof",
+                           detail: "first=\(first), second=\(second): a proof needs first ≤ second ≤ the log's size, \(leaves.count)").response()
         }
         let proof = MerkleTree.consistencyProof(first: first, leaves: leaves[..<second])
         return JSONResponse.ok(ConsistencyProofJSON.encode(first: first, second: second, proof: proof))

@@ -48,6 +48,24 @@ struct LogAPITests {
         }
     }
 
+    @Test func thePagesLinkEachChoiceToItsReceipt() async throws {
+        let harness = try await Harness()
+        let eu = MemberID("urn:li:member:eu")!
+        let own = try await harness.store.recordChoice(ConsentEvent(member: eu, choice: .off, channel: .web, at: Harness.now, actor: eu.rawValue))
+        try await harness.app.test(.router) { client in
+            let cookie = try await WebPagesTests().signIn(client, harness, as: eu.rawValue)
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(String(buffer: response.body).contains(#"href="/settings/data-privacy/generative-ai/receipts/\#(own.sequence!)" download"#))
+            }
+            let receipt = try await client.execute(uri: "/settings/data-privacy/generative-ai/receipts/\(own.sequence!)", method: .get,
+                                                   headers: [.cookie: cookie]) { String(buffer: $0.body) }
+            #expect(try Receipt.verify(receipt, verifier: Harness.logSigner.signer.verifier).leaf.contains(#""choice":"off""#))
+            try await client.execute(uri: "/settings/data-privacy/generative-ai/receipts/\(own.sequence!)", method: .get) {
+                #expect($0.status == .unauthorized)
+            }
+        }
+    }
+
     @Test func checkpointsAreSignedAndProofsLinkThem() async throws {
         let harness = try await Harness()
         let verifier = Harness.logSigner.signer.verifier
@@ -62,7 +80,7 @@ struct LogAPITests {
             let proof = try ConsistencyProofJSON.decode(try await client.execute(
                 uri: "/log/v1/proof/consistency?first=\(first.size)&second=\(second.size)", method: .get) { String(buffer: $0.body) })
             #expect(MerkleTree.verifyConsistency(first: first.size, second: second.size, firstRoot: first.root, secondRoot: second.root, proof: proof.proof))
-            try await client.execute(uri: "/log/v1/proof/consistency?first=5&second=\(second.size + 1)", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/log/v1/proof/consistency?first=5&second=\(second.size + 1)", method: .get) { #expect($0.status == .notFound) }
         }
     }
 }

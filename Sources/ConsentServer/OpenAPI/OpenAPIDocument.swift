@@ -363,8 +363,8 @@ paths:
     get:
       summary: The RFC 9162 consistency proof between the trees of sizes first and second
       parameters:
-        - { name: first, in: query, required: true, schema: { type: integer, minimum: 0 } }
-        - { name: second, in: query, required: true, schema: { type: integer, minimum: 0 } }
+        - { name: first, in: query, required: true, schema: { type: integer, minimum: 0, maximum: 9223372036854775807 } }
+        - { name: second, in: query, required: true, schema: { type: integer, minimum: 0, maximum: 9223372036854775807 } }
       responses:
         "200":
           description: "The proof: the hashes, base64, in the order RFC 9162 §2.1.4 defines"
@@ -379,6 +379,7 @@ paths:
                   second: { type: integer }
                   proof: { type: array, items: { type: string, contentEncoding: base64 } }
         "400": { $ref: "#/components/responses/Problem" }
+        "404": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
   /healthz:
     get:
@@ -517,7 +518,7 @@ paths:
       summary: The receipt of one of the calling member's choices, by its sequence in the history (see Receipt)
       security: [{ bearer: [] }]
       parameters:
-        - { name: sequence, in: path, required: true, schema: { type: integer, minimum: 1 } }
+        - { name: sequence, in: path, required: true, schema: { type: integer, minimum: 1, maximum: 9223372036854775807 } }
       responses:
         "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
         "401": { $ref: "#/components/responses/Problem" }
@@ -637,6 +638,27 @@ paths:
         "200": { $ref: "#/components/responses/Page" }
         "401": { $ref: "#/components/responses/SignInFirst" }
         "404": { $ref: "#/components/responses/PageProblem" }
+  /settings/data-privacy/objections/{id}/receipt:
+    get:
+      summary: The receipt of the latest step of one of the member's objections, as a download (see Receipt)
+      security: [{ session: [] }]
+      parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
+      responses:
+        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "404": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
+  /settings/data-privacy/generative-ai/receipts/{sequence}:
+    get:
+      summary: The receipt of one of the member's choices, as a download (see Receipt)
+      security: [{ session: [] }]
+      parameters:
+        - { name: sequence, in: path, required: true, schema: { type: integer, minimum: 1, maximum: 9223372036854775807 } }
+      responses:
+        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "404": { $ref: "#/components/responses/Problem" }
+        "503": { $ref: "#/components/responses/Problem" }
   /admin/objections:
     get:
       summary: The privacy team's queue, overdue rows highlighted (a privacy session)

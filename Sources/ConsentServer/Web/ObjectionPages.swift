@@ -13,6 +13,8 @@ import Hummingbird
 struct ObjectionPages {
     let desk: ObjectionDesk
     let web: WebPages
+    /// Whether the log signs receipts: the objection page then offers the latest step's.
+    var receipts = false
 
     static let formPath = "/settings/data-privacy/objection"
 
@@ -63,6 +65,7 @@ struct ObjectionPages {
         var data = Self.summary(objection)
         data["title"] = "Your objection"
         data["filed"] = request.uri.queryParameters.get("filed") != nil
+        data["receipts"] = receipts
         data.merge(Self.removal(try await desk.lineage(of: objection)), uniquingKeysWith: { $1 })
         return web.page("objection", data)
     }

@@ -81,6 +81,7 @@ enum ObjectionTemplates {
         <section class="card" aria-labelledby="history">
           <h2 id="history">Timeline</h2>
           {{> timeline}}
+          {{#receipts}}<p><a href="/settings/data-privacy/objections/{{id}}/receipt" download>Download the receipt of the latest step</a>: proof, checkable by anyone with our log's key, that it is in our public signed log.</p>{{/receipts}}
         </section>
         {{> removal}}
         {{> bottom}}

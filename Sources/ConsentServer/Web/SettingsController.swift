@@ -15,6 +15,8 @@ struct SettingsController {
     let identity: IdentityVerifier
     let web: WebPages
     let now: @Sendable () -> Date
+    /// Whether the log signs receipts (a log key is set): the history then links to each.
+    var receipts = false
 
     var sessions: WebSessions { web.sessions }
     var configuration: ServerConfiguration { web.configuration }
@@ -88,6 +90,7 @@ struct SettingsController {
         let view = try await SettingView.load(member: member, states: states, now: now())
         var data = view.templateData
         data["title"] = "Data for Generative AI Improvement"
+        data["receipts"] = receipts
         data["csrfToken"] = sessions.csrfToken(for: session)
         data["saved"] = request.uri.queryParameters.get("saved") != nil
         if let gpcApplied { data["gpcApplied"] = gpcApplied }
@@ -161,7 +164,8 @@ struct SettingView {
             "history": history.map { event in
                 ["when": WebPages.when(event.at),
                  "choice": event.choice == .on ? "On" : "Off",
-                 "channel": Explanation.channelName(event.channel)]
+                 "channel": Explanation.channelName(event.channel),
+                 "sequence": event.sequence.map(String.init) ?? ""]
             },
         ]
     }

@@ -88,10 +88,11 @@ enum Templates {
         </section>
         <section class="card" aria-labelledby="history">
           <h2 id="history">Your choices</h2>
-          {{#hasHistory}}<table><thead><tr><th scope="col">When</th><th scope="col">Choice</th><th scope="col">Where</th></tr></thead><tbody>
-          {{#history}}<tr><td>{{when}}</td><td>{{choice}}</td><td>{{channel}}</td></tr>{{/history}}
+          {{#hasHistory}}<table><thead><tr><th scope="col">When</th><th scope="col">Choice</th><th scope="col">Where</th>{{#receipts}}<th scope="col">Proof</th>{{/receipts}}</tr></thead><tbody>
+          {{#history}}<tr><td>{{when}}</td><td>{{choice}}</td><td>{{channel}}</td>{{#receipts}}<td><a href="/settings/data-privacy/generative-ai/receipts/{{sequence}}" download>Receipt</a></td>{{/receipts}}</tr>{{/history}}
           </tbody></table>{{/hasHistory}}
           {{^hasHistory}}<p>You haven't made a choice yet.</p>{{/hasHistory}}
+          {{#receipts}}{{#hasHistory}}<p class="hint">A receipt proves your choice is in our public, signed log: anyone can check it with the log's key, without trusting us.</p>{{/hasHistory}}{{/receipts}}
         </section>
         {{> bottom}}
         """
