@@ -188,3 +188,23 @@ public struct Checkpoint: Sendable, Equatable {
         return checkpoint
     }
 }
+
+/// Ed25519 signatures over whole files (snapshots), in the signed-note form: the key's name and
+/// base64(key ID || signature).
+extension NoteSigner {
+    public func sign(bytes: some DataProtocol) throws -> (name: String, signature: String) {
+        (name, Data(verifier.keyID + (try key.signature(for: Data(bytes)))).base64EncodedString())
+    }
+}
+
+extension NoteVerifier {
+    /// Throws unless `signature` (base64(key ID || signature)) is this key's over `bytes`.
+    public func verify(name: String, signature: String, of bytes: some DataProtocol) throws {
+        guard name == self.name, let data = Data(base64Encoded: signature), data.count == 68, Array(data.prefix(4)) == keyID else {
+            throw NoteError.notVerified("it is signed by another key than \(self.name)")
+        }
+        guard key.isValidSignature(data.dropFirst(4), for: Data(bytes)) else {
+            throw NoteError.notVerified("the signature of \(self.name) does not match: the file was altered")
+        }
+    }
+}

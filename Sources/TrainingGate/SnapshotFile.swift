@@ -49,7 +49,8 @@ public enum SnapshotFile {
     /// `path`, atomically.
     /// - Returns: the header written and the file's SHA-256 trailer.
     @discardableResult
-    public static func write(_ view: DecisionView, asOf: Date, to path: String) throws -> (Header, String) {
+    public static func write(_ view: DecisionView, asOf: Date, to path: String, signedBy signer: LogSigner? = nil,
+                             log: Checkpoint? = nil) throws -> (Header, String) {
         let version = try view.policy(at: asOf)
         let policy = version.policy
         let now = try view.policy(at: view.moment).policy
@@ -67,6 +68,9 @@ public enum SnapshotFile {
         append("# policy_version\t\(policy.version)\n")
         append("# policy_sha256\t\(version.sha256)\n")
         append("# policy_version_now\t\(now.version)\n")
+        if let log {
+            append("# log_origin\t\(log.origin)\n# log_size\t\(log.size)\n# log_root\t\(log.root.base64)\n")
+        }
         append("# minimum_age\t\(header.minimumAge)\n")
         append("# lookback_start\t\(header.lookbackStart.map(Timestamp.format) ?? "-")\n")
         append("# members\t\(snapshot.count)\n")
@@ -81,6 +85,10 @@ public enum SnapshotFile {
         }
         let digest = Digest.hex(SHA256.hash(data: text))
         append("# sha256\t\(digest)\n")
+        if let signer {
+            let (name, signature) = try signer.signer.sign(bytes: text)
+            append("# signature\t\(name)\t\(signature)\n")
+        }
         let output = try OutputFile(path: path, hashing: false)
         try output.write(text)
         try output.commit()
@@ -88,10 +96,10 @@ public enum SnapshotFile {
     }
 
     /// Reads a snapshot, refusing one that is corrupt, truncated or of another version.
-    public static func read(path: String) throws -> (Header, GateDecisions) {
+    public static func read(path: String, verifier: NoteVerifier? = nil) throws -> (Header, GateDecisions) {
         let mapping = try FileMapping(path: path)
         let base = mapping.bytes
-        let count = mapping.count
+        var count = mapping.count
         func bad(_ why: String) -> GateError { .badSource(path, "not a usable snapshot: " + why) }
         guard count > magic.utf8.count, memcmp(base, magic, magic.utf8.count) == 0 else {
             let old = "# consentry-snapshot 1"
@@ -100,6 +108,25 @@ public enum SnapshotFile {
             }
             throw bad("it does not start with \"\(magic)\"")
         }
+        // A signature, when there is one, is the very last line and covers every byte before it.
+        let signaturePrefix = Array("# signature\t".utf8)
+        var lastStart = count - 1
+        while lastStart > 0, base[lastStart - 1] != 0x0A { lastStart -= 1 }
+        let signed = count - lastStart > signaturePrefix.count && memcmp(base + lastStart, signaturePrefix, signaturePrefix.count) == 0
+        if let verifier {
+            guard signed, base[count - 1] == 0x0A else {
+                throw bad("it is not signed (or its signature line is cut off); --log-key accepts only a snapshot signed by the log's key")
+            }
+            let line = String(decoding: UnsafeBufferPointer(start: base + lastStart + signaturePrefix.count, count: count - 1 - lastStart - signaturePrefix.count),
+                              as: UTF8.self).split(separator: "\t")
+            guard line.count == 2 else { throw bad("its signature line is malformed") }
+            do {
+                try verifier.verify(name: String(line[0]), signature: String(line[1]), of: UnsafeBufferPointer(start: base, count: lastStart))
+            } catch let error as NoteError {
+                throw bad("\(error)")
+            }
+        }
+        if signed { count = lastStart }
         // The trailer: the last line, "# sha256\t<64 hex>\n".
         let trailerLength = "# sha256\t".utf8.count + 64 + 1
         guard count > trailerLength, base[count - 1] == 0x0A,

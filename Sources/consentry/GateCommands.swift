@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsentCore
+import ConsentFormats
 import ConsentSQLite
 import Foundation
 import TrainingGate
@@ -51,6 +52,10 @@ struct FilterCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A list of excluded member ids, one per line.", valueName: "file"))
     var exclusions: String?
 
+    @Option(name: .customLong("log-key"), help: ArgumentHelp("With --snapshot: accept only a snapshot signed by this log key (NAME+HASH+KEY, as `consentry log init` printed it).",
+                                                           valueName: "verifier-key"))
+    var logKey: String?
+
     @Option(name: .long, help: ArgumentHelp("Where to write the kept records; - for standard output.", valueName: "output"))
     var out: String
 
@@ -71,6 +76,9 @@ struct FilterCommand: AsyncParsableCommand {
         guard sources <= 1 else { throw ValidationError("give only one of --db, --database-url, --snapshot and --exclusions") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
         if snapshot != nil, asOf != nil { throw ValidationError("--as-of cannot be used with --snapshot: a snapshot is decided at its own instant") }
+        if logKey != nil, snapshot == nil {
+            throw ValidationError("--log-key checks a signed snapshot: give it with --snapshot FILE (exclusion lists are not signed yet; prefer --snapshot or --db)")
+        }
         if register != nil {
             guard snapshot == nil, exclusions == nil else {
                 throw ValidationError("--register needs decisions from the store (--db or --database-url): lineage is recorded there")
@@ -84,7 +92,7 @@ struct FilterCommand: AsyncParsableCommand {
         let decisions: GateDecisions
         var store: (any ConsentryStore)?
         if let snapshot {
-            decisions = try SnapshotFile.read(path: snapshot).1
+            decisions = try SnapshotFile.read(path: snapshot, verifier: try logKey.map(NoteVerifier.init(verifierKey:))).1
         } else if let exclusions {
             decisions = try GateSources.exclusions(path: exclusions, asOf: asOf?.date ?? Date())
         } else {
@@ -151,11 +159,23 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The snapshot file to write (replaced atomically).", valueName: "file"))
     var out: String
 
+    @Option(help: ArgumentHelp("Sign the snapshot with this log key file (default: env CONSENTRY_LOG_KEY or CONSENTRY_LOG_KEY_FILE, when set).",
+                               valueName: "file"))
+    var keyFile: String?
+
     func run() async throws {
         try GateTime.requirePast(time.instant)
-        let view = try await store.openExisting().decisionView(now: Date())
-        let (header, digest) = try SnapshotFile.write(view, asOf: time.instant, to: out)
+        let opened = try await store.openExisting()
+        let signer = try keyFile.map(LogSigner.load) ?? LogSigner.fromEnvironment()
+        // Signed, it names the log's state it was computed from: a checkpoint a witness can hold it to.
+        var log: ConsentFormats.Checkpoint?
+        if let signer {
+            let leaves = try await opened.logLeafHashes()
+            log = ConsentFormats.Checkpoint(origin: signer.origin, size: leaves.count, root: MerkleTree.root(leaves))
+        }
+        let view = try await opened.decisionView(now: Date())
+        let (header, digest) = try SnapshotFile.write(view, asOf: time.instant, to: out, signedBy: signer, log: log)
         print("snapshot: \(header.members) members as of \(Timestamp.format(header.asOf)), decided at \(Timestamp.format(header.decidedAt)), "
-              + "policy \(header.policyVersion), sha256 \(digest)")
+              + "policy \(header.policyVersion), sha256 \(digest)" + (signer.map { ", signed by \($0.origin) at log size \(log?.size ?? 0)" } ?? ""))
     }
 }

@@ -92,4 +92,32 @@ struct SnapshotTests {
             try SnapshotFile.read(path: versionOne)
         }
     }
+
+    @Test func aSignedSnapshotIsRefusedOnceEditedOrCutAnywhere() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await seededStore(scratch, members: 30)
+        let signer = LogSigner(try NoteSigner.generate(name: "consentry.test/log"))
+        let leaves = try await store.logLeafHashes()
+        let log = Checkpoint(origin: signer.origin, size: leaves.count, root: MerkleTree.root(leaves))
+        try SnapshotFile.write(try await store.decisionView(now: Date()), asOf: Self.asOf, to: scratch.path("snap.tsv"), signedBy: signer, log: log)
+        let verifier = signer.signer.verifier
+        let (header, decisions) = try SnapshotFile.read(path: scratch.path("snap.tsv"), verifier: verifier)
+        #expect(header.members == 30 && decisions.table.count == 30)
+        let text = String(decoding: scratch.read("snap.tsv"), as: UTF8.self)
+        #expect(text.contains("# log_size\t\(leaves.count)\n") && text.contains("# log_root\t\(log.root.base64)\n"))
+        // Without a key it reads as any snapshot; with another key, unsigned, edited or cut, it is refused.
+        _ = try SnapshotFile.read(path: scratch.path("snap.tsv"))
+        let other = try NoteSigner.generate(name: "consentry.test/log").verifier
+        #expect(throws: GateError.self) { try SnapshotFile.read(path: scratch.path("snap.tsv"), verifier: other) }
+        try SnapshotFile.write(try await store.decisionView(now: Date()), asOf: Self.asOf, to: scratch.path("plain.tsv"))
+        #expect(throws: GateError.self) { try SnapshotFile.read(path: scratch.path("plain.tsv"), verifier: verifier) }
+        let bytes = scratch.read("snap.tsv")
+        var edited = bytes
+        edited[bytes.count / 2] ^= 0x01
+        #expect(throws: GateError.self) { try SnapshotFile.read(path: scratch.write("edited.tsv", edited), verifier: verifier) }
+        for cut in Array(stride(from: 1, to: bytes.count, by: 7)) + Array(max(1, bytes.count - 120)..<bytes.count) {
+            let path = scratch.write("cut.tsv", Array(bytes.prefix(cut)))
+            #expect(throws: GateError.self, "cut at \(cut)") { try SnapshotFile.read(path: path, verifier: verifier) }
+        }
+    }
 }
