@@ -139,15 +139,38 @@ public enum Receipt {
     }
 }
 
-extension ConsentStore {
-    /// Every leaf hash of the log, and the entries at `sequences`, from one pass over the log.
-    public func logLeaves(capturing sequences: Set<Int64>) async throws -> (leaves: [TreeHash], entries: [Int64: AuditEntry]) {
-        var leaves: [TreeHash] = []
-        var entries: [Int64: AuditEntry] = [:]
-        try await auditEntries(from: nil, to: nil) { entry in
-            leaves.append(LogTree.leafHash(entry))
-            if sequences.contains(entry.sequence) { entries[entry.sequence] = entry }
+/// The log's leaves kept in memory and extended with only the entries recorded since the last
+/// look: a checkpoint costs the new entries, not the whole log. The head of each size is kept
+/// as the right edge of complete subtrees (O(log n)).
+public actor LogTreeCache {
+    private let store: any ConsentStore
+    public private(set) var leaves: [TreeHash] = []
+    private var edge: [(hash: TreeHash, size: Int)] = []
+
+    public init(store: any ConsentStore) { self.store = store }
+
+    /// Reads the entries recorded since the last call; returns the size and head now.
+    public func refresh() async throws -> (size: Int, root: TreeHash) {
+        var fresh: [(sequence: Int64, hash: TreeHash)] = []
+        try await store.auditEntries(after: Int64(leaves.count)) { entry in fresh.append((entry.sequence, LogTree.leafHash(entry))) }
+        // Another refresh may have run while this one read (an actor is reentrant at await):
+        // take only the leaves that come next.
+        for (sequence, leaf) in fresh where sequence == Int64(leaves.count) + 1 {
+            leaves.append(leaf)
+            var node = (hash: leaf, size: 1)
+            while let top = edge.last, top.size == node.size {
+                edge.removeLast()
+                node = (MerkleTree.nodeHash(top.hash, node.hash), top.size * 2)
+            }
+            edge.append(node)
         }
-        return (leaves, entries)
+        return (leaves.count, root)
+    }
+
+    /// The head of the tree of every leaf held.
+    public var root: TreeHash {
+        guard var hash = edge.last?.hash else { return MerkleTree.emptyRoot }
+        for left in edge.dropLast().reversed() { hash = MerkleTree.nodeHash(left.hash, hash) }
+        return hash
     }
 }

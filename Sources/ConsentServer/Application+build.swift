@@ -71,6 +71,11 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     log.addRoutes(to: router)
     log.addMemberRoutes(to: me)
     log.addPageRoutes(to: router, web: web)
+    if logSigner != nil {
+        // Read the log once while the server starts, so the first checkpoint asked for is quick.
+        let tree = log.tree
+        Task { _ = try? await tree.refresh() }
+    }
     SettingsController(states: states, identity: identity, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web, receipts: logSigner != nil).addRoutes(to: router)
     AdminPages(desk: desk, web: web).addRoutes(to: router)

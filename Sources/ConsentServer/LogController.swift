@@ -18,6 +18,13 @@ import Hummingbird
 struct LogController {
     let store: any ConsentStore
     let signer: LogSigner?
+    let tree: LogTreeCache
+
+    init(store: any ConsentStore, signer: LogSigner?) {
+        self.store = store
+        self.signer = signer
+        tree = LogTreeCache(store: store)
+    }
 
     func addRoutes(to router: Router<ConsentRequestContext>) {
         router.get("log/v1/checkpoint", use: checkpoint)
@@ -68,8 +75,17 @@ struct LogController {
     }
 
     private func receipt(of sequence: Int64, signer: LogSigner) async throws -> Response {
-        let (leaves, entries) = try await store.logLeaves(capturing: [sequence])
-        guard let entry = entries[sequence] else { throw Problem.notFound }
+        _ = try await tree.refresh()
+        let leaves = await tree.leaves
+        var found: AuditEntry?
+        do {
+            // The first entry after sequence - 1 is the one wanted: stop reading there.
+            try await store.auditEntries(after: sequence - 1) { entry in
+                found = entry
+                throw FoundIt()
+            }
+        } catch is FoundIt {}
+        guard let entry = found, entry.sequence == sequence, Int(sequence) <= leaves.count else { throw Problem.notFound }
         var response = JSONResponse.ok(try Receipt.json(for: entry, leaves: leaves, signer: signer))
         response.headers[.contentDisposition] = "attachment; filename=\"consentry-receipt-\(sequence).json\""
         response.headers[.cacheControl] = "no-store"
@@ -81,7 +97,8 @@ struct LogController {
 
     @Sendable func checkpoint(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let signer else { return Self.noKey.response() }
-        let note = try signer.checkpoint(of: try await store.logLeafHashes())
+        let (size, root) = try await tree.refresh()
+        let note = try SignedNote.sign(Checkpoint(origin: signer.origin, size: size, root: root).text, by: signer.signer)
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -97,7 +114,8 @@ struct LogController {
             return value
         }
         let (first, second) = (try size("first"), try size("second"))
-        let leaves = try await store.logLeafHashes()
+        _ = try await tree.refresh()
+        let leaves = await tree.leaves
         guard first <= second, second <= leaves.count else {
             // Well-formed, but there is no such pair of trees: nothing at this address.
             return Problem(status: .notFound, type: "not-found", title: "No such proof",
@@ -107,3 +125,6 @@ struct LogController {
         return JSONResponse.ok(ConsistencyProofJSON.encode(first: first, second: second, proof: proof))
     }
 }
+
+/// Stops a read of the log once the wanted entry came.
+private struct FoundIt: Error {}

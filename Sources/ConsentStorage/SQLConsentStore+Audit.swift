@@ -17,6 +17,15 @@ extension SQLConsentStore {
         })
     }
 
+    public func auditEntries(after: Int64, _ body: (AuditEntry) throws -> Void) async throws {
+        try await streamRead({ db, emit in try Self.forEachAuditEntry(db, from: nil, to: nil, after: after, emit) }, consume: { stored in
+            guard let entry = stored.entry else {
+                throw ConsentError.auditChainBroken(sequence: stored.sequence, message: "the entry is not readable: it was altered")
+            }
+            try body(entry)
+        })
+    }
+
     /// Recomputes the whole chain from one snapshot; throws
     /// ``ConsentError/auditChainBroken(sequence:message:)`` at the first bad entry, and when the
     /// recorded head is not the last entry (entries were cut off the end). Then checks every
@@ -64,9 +73,9 @@ extension SQLConsentStore {
         }
     }
 
-    private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?,
+    private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?, after start: Int64 = .min,
                                           _ body: (AuditChain.StoredEntry) throws -> Void) throws {
-        var after = Int64.min
+        var after = start
         while true {
             var sql: SQL = """
                 SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log WHERE sequence > \(after)

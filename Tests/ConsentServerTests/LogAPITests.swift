@@ -66,6 +66,23 @@ struct LogAPITests {
         }
     }
 
+    @Test func refreshesRacingEachOtherKeepEveryLeafOnce() async throws {
+        let harness = try await Harness()
+        let cache = LogTreeCache(store: harness.store)
+        async let first = cache.refresh()
+        async let second = cache.refresh()
+        _ = try await (first, second)
+        _ = try await harness.store.recordChoice(ConsentEvent(member: MemberID("urn:li:member:eu")!, choice: .on, channel: .web,
+                                                              at: Harness.now, actor: "urn:li:member:eu"))
+        async let third = cache.refresh()
+        async let fourth = cache.refresh()
+        _ = try await (third, fourth)
+        var all: [TreeHash] = []
+        try await harness.store.auditEntries(from: nil, to: nil) { all.append(LogTree.leafHash($0)) }
+        let (leaves, root) = (await cache.leaves, await cache.root)
+        #expect(leaves == all && root == MerkleTree.root(all))
+    }
+
     @Test func checkpointsAreSignedAndProofsLinkThem() async throws {
         let harness = try await Harness()
         let verifier = Harness.logSigner.signer.verifier
