@@ -25,8 +25,7 @@ public struct NoteSigner: Sendable {
         }
         let name = String(parts[2])
         try NoteVerifier.checkName(name)
-        guard let data = Data(base64Encoded: String(parts[4])), data.count == 33, data.first == 0x01,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: data.dropFirst()) else {
+        guard let bytes = NoteVerifier.ed25519Bytes(parts[4]), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes) else {
             throw NoteError.badKey("the signer key's key part is not an Ed25519 key (base64 of 0x01 and 32 bytes)")
         }
         self.init(name: name, key: key)
@@ -68,8 +67,7 @@ public struct NoteVerifier: Sendable, Equatable {
         guard parts.count == 3 else { throw NoteError.badKey("a verifier key has the form NAME+HASH+KEY") }
         let name = String(parts[0])
         try Self.checkName(name)
-        guard let data = Data(base64Encoded: String(parts[2])), data.count == 33, data.first == 0x01,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: data.dropFirst()) else {
+        guard let bytes = Self.ed25519Bytes(parts[2]), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
             throw NoteError.badKey("the verifier key's key part is not an Ed25519 public key (base64 of 0x01 and 32 bytes)")
         }
         self.init(name: name, key: key)
@@ -91,6 +89,12 @@ public struct NoteVerifier: Sendable, Equatable {
 
     public static func == (lhs: NoteVerifier, rhs: NoteVerifier) -> Bool {
         lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
+    }
+
+    /// The 32 key bytes of a key part, base64 of the Ed25519 type byte 0x01 and the key.
+    static func ed25519Bytes(_ part: Substring) -> Data? {
+        guard let data = Data(base64Encoded: String(part)), data.count == 33, data.first == 0x01 else { return nil }
+        return data.dropFirst()
     }
 
     static func checkName(_ name: String) throws {

@@ -324,6 +324,9 @@ components:
         csrf_token: { type: string, description: The token from the hidden field of the page's form }
         enabled: { type: string, enum: ["on"], description: Present (checkbox ticked) to switch on, absent to switch off }
   responses:
+    Receipt:
+      description: The receipt, as a download (Content-Disposition attachment)
+      content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } }
     Problem:
       description: An RFC 9457 problem
       content:
@@ -508,7 +511,7 @@ paths:
       security: [{ bearer: [] }]
       parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
       responses:
-        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "200": { $ref: "#/components/responses/Receipt" }
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "404": { $ref: "#/components/responses/Problem" }
@@ -520,7 +523,7 @@ paths:
       parameters:
         - { name: sequence, in: path, required: true, schema: { type: integer, minimum: 1, maximum: 9223372036854775807 } }
       responses:
-        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "200": { $ref: "#/components/responses/Receipt" }
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "404": { $ref: "#/components/responses/Problem" }
@@ -644,7 +647,7 @@ paths:
       security: [{ session: [] }]
       parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
       responses:
-        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "200": { $ref: "#/components/responses/Receipt" }
         "401": { $ref: "#/components/responses/SignInFirst" }
         "404": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
@@ -655,7 +658,7 @@ paths:
       parameters:
         - { name: sequence, in: path, required: true, schema: { type: integer, minimum: 1, maximum: 9223372036854775807 } }
       responses:
-        "200": { description: The receipt, content: { application/json: { schema: { $ref: "#/components/schemas/Receipt" } } } }
+        "200": { $ref: "#/components/responses/Receipt" }
         "401": { $ref: "#/components/responses/SignInFirst" }
         "404": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
