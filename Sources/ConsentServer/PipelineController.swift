@@ -10,6 +10,8 @@ import NIOCore
 struct PipelineController {
     let store: any ConsentStore
     let now: @Sendable () -> Date
+    /// Signs exclusion lists asked for with `?signed=true`.
+    let log: LogController
 
     static let maximumBatch = 10_000
 
@@ -58,6 +60,15 @@ struct PipelineController {
         let version = try view.policy(at: instant)
         var unusable: [Int] = []
         try view.forEachUse(asOf: instant) { index, use in if !use.usable { unusable.append(index) } }
+        if request.uri.queryParameters.get("signed") == "true" {
+            guard let signer = log.signer else { return LogController.noKey.response() }
+            let (size, root) = try await log.tree.refresh()
+            let text = try SignedExclusions.text(ids: unusable.map { view.snapshot.members[$0].id.rawValue }, asOf: instant, decidedAt: view.moment,
+                                                 log: Checkpoint(origin: signer.origin, size: size, root: root), signer: signer)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         let excluded = unusable
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 
 /// Where a filter's decisions come from: the store's decision snapshot, a snapshot file, or a
@@ -29,8 +30,28 @@ public enum GateSources {
 
     /// A list of excluded ids, one per line (as `consentry exclusions` prints): a listed id is
     /// dropped as `excluded`, any other kept. Empty lines are skipped; a trailing CR is ignored.
-    public static func exclusions(path: String, asOf: Date) throws -> GateDecisions {
+    /// A signed list (`consentry exclusions --signed`) is checked first: with `verifier`, only a
+    /// list signed by that key is accepted, and a plain one is refused.
+    public static func exclusions(path: String, asOf: Date, verifier: NoteVerifier? = nil) throws -> GateDecisions {
         let mapping = try FileMapping(path: path)
+        let magic = Array(SignedExclusions.magic.utf8)
+        if mapping.count >= magic.count, memcmp(mapping.bytes, magic, magic.count) == 0 {
+            let opened: SignedExclusions.Opened
+            do {
+                opened = try SignedExclusions.open(UnsafeBufferPointer(start: mapping.bytes, count: mapping.count), verifier: verifier)
+            } catch let error as NoteError {
+                throw GateError.badSource(path, "\(error)")
+            }
+            var loader = MemberTable.Loader(expectedCount: max(1024, opened.ids.count))
+            for range in opened.ids where !range.isEmpty {
+                loader.add(UnsafeRawBufferPointer(start: mapping.bytes + range.lowerBound, count: range.count), GateVerdict(drop: .excluded))
+            }
+            return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: opened.asOf, lookbackStart: nil,
+                                 policyVersion: nil, policySHA256: nil, decidedAt: opened.decidedAt, source: "signed exclusions " + path)
+        }
+        if verifier != nil {
+            throw GateError.badSource(path, "it is a plain list, not signed: --log-key accepts only a list made by `consentry exclusions --signed`")
+        }
         var loader = MemberTable.Loader(expectedCount: max(1024, mapping.count / 8))
         var start = 0
         var line = 0

@@ -99,9 +99,22 @@ struct ExclusionsCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var question: QuestionOptions
+    @Flag(help: "Write a signed list (header, count and Ed25519 signature: see the README) that `filter --exclusions F --log-key K` checks.")
+    var signed = false
+    @OptionGroup var key: LogCommand.KeyOptions
 
     func run() async throws {
         let (view, instant) = try await question.load(store)
+        if signed {
+            let signer = try key.signer()
+            let leaves = try await store.openExisting().logLeafHashes()
+            var ids: [String] = []
+            try view.forEachUse(asOf: instant) { index, use in if !use.usable { ids.append(view.snapshot.members[index].id.rawValue) } }
+            print(try SignedExclusions.text(ids: ids, asOf: instant, decidedAt: view.moment,
+                                            log: Checkpoint(origin: signer.origin, size: leaves.count, root: MerkleTree.root(leaves)),
+                                            signer: signer), terminator: "")
+            return
+        }
         let output = Output()
         try view.forEachUse(asOf: instant) { index, use in
             if !use.usable { output.line(view.snapshot.members[index].id.rawValue) }

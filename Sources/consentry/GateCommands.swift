@@ -52,7 +52,7 @@ struct FilterCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A list of excluded member ids, one per line.", valueName: "file"))
     var exclusions: String?
 
-    @Option(name: .customLong("log-key"), help: ArgumentHelp("With --snapshot: accept only a snapshot signed by this log key (NAME+HASH+KEY, as `consentry log init` printed it).",
+    @Option(name: .customLong("log-key"), help: ArgumentHelp("With --snapshot or --exclusions: accept only a file signed by this log key (NAME+HASH+KEY, as `consentry log init` printed it).",
                                                            valueName: "verifier-key"))
     var logKey: String?
 
@@ -76,8 +76,8 @@ struct FilterCommand: AsyncParsableCommand {
         guard sources <= 1 else { throw ValidationError("give only one of --db, --database-url, --snapshot and --exclusions") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
         if snapshot != nil, asOf != nil { throw ValidationError("--as-of cannot be used with --snapshot: a snapshot is decided at its own instant") }
-        if logKey != nil, snapshot == nil {
-            throw ValidationError("--log-key checks a signed snapshot: give it with --snapshot FILE (exclusion lists are not signed yet; prefer --snapshot or --db)")
+        if logKey != nil, snapshot == nil, exclusions == nil {
+            throw ValidationError("--log-key checks a signed file: give it with --snapshot FILE or --exclusions FILE")
         }
         if register != nil {
             guard snapshot == nil, exclusions == nil else {
@@ -94,7 +94,8 @@ struct FilterCommand: AsyncParsableCommand {
         if let snapshot {
             decisions = try SnapshotFile.read(path: snapshot, verifier: try logKey.map(NoteVerifier.init(verifierKey:))).1
         } else if let exclusions {
-            decisions = try GateSources.exclusions(path: exclusions, asOf: asOf?.date ?? Date())
+            decisions = try GateSources.exclusions(path: exclusions, asOf: asOf?.date ?? Date(),
+                                                   verifier: try logKey.map(NoteVerifier.init(verifierKey:)))
         } else {
             let environment = ProcessInfo.processInfo.environment
             let path = db ?? (databaseURL == nil ? environment["CONSENTRY_DB"] : nil)

@@ -83,6 +83,31 @@ struct LogAPITests {
         #expect(leaves == all && root == MerkleTree.root(all))
     }
 
+    @Test func aSignedExclusionListVerifiesAndAnEditedOneDoesNot() async throws {
+        let harness = try await Harness()
+        let pipeline = try await harness.token("etl", role: .pipeline)
+        let verifier = Harness.logSigner.signer.verifier
+        try await harness.app.test(.router) { client in
+            let plain = try await client.execute(uri: "/api/v1/exclusions?as_of=2026-01-01", method: .get, headers: headers(pipeline)) {
+                String(buffer: $0.body)
+            }
+            let signed = try await client.execute(uri: "/api/v1/exclusions?as_of=2026-01-01&signed=true", method: .get, headers: headers(pipeline)) {
+                String(buffer: $0.body)
+            }
+            let bytes = Array(signed.utf8)
+            let opened = try bytes.withUnsafeBufferPointer { try SignedExclusions.open($0, verifier: verifier) }
+            let ids = opened.ids.map { String(decoding: bytes[$0], as: UTF8.self) }
+            #expect(ids == plain.split(separator: "\n").map(String.init) && !ids.isEmpty)
+            #expect(opened.asOf == Timestamp.parse("2026-01-01")! && opened.log.size > 0)
+            // One id fewer, or the list cut short: refused.
+            let edited = Array(signed.replacingOccurrences(of: ids[0] + "\n", with: "").utf8)
+            #expect(throws: NoteError.self) { try edited.withUnsafeBufferPointer { try SignedExclusions.open($0, verifier: verifier) } }
+            for cut in [bytes.count - 1, bytes.count / 2, 40] {
+                #expect(throws: NoteError.self) { try Array(bytes.prefix(cut)).withUnsafeBufferPointer { try SignedExclusions.open($0, verifier: verifier) } }
+            }
+        }
+    }
+
     @Test func checkpointsAreSignedAndProofsLinkThem() async throws {
         let harness = try await Harness()
         let verifier = Harness.logSigner.signer.verifier

@@ -120,4 +120,25 @@ struct SnapshotTests {
             #expect(throws: GateError.self, "cut at \(cut)") { try SnapshotFile.read(path: path, verifier: verifier) }
         }
     }
+
+    @Test func aSignedExclusionListIsCheckedBeforeItsIdsAreUsed() throws {
+        let scratch = FilterTests.Scratch()
+        let signer = LogSigner(try NoteSigner.generate(name: "consentry.test/log"))
+        let log = Checkpoint(origin: signer.origin, size: 3, root: MerkleTree.emptyRoot)
+        let text = try SignedExclusions.text(ids: ["urn:li:member:2", "# looks like a comment"], asOf: Self.asOf, decidedAt: Self.asOf,
+                                             log: log, signer: signer)
+        let path = scratch.write("excluded.txt", text)
+        let verifier = signer.signer.verifier
+        let decisions = try GateSources.exclusions(path: path, asOf: Self.asOf, verifier: verifier)
+        #expect(decisions.table.count == 2 && decisions.table.verdict("# looks like a comment")?.drop == .excluded && decisions.decidedAt == Self.asOf)
+        #expect(try GateSources.exclusions(path: path, asOf: Self.asOf).table.count == 2, "read without a key too")
+        for cut in [text.utf8.count - 1, text.utf8.count - 80, 100] {
+            let truncated = scratch.write("cut.txt", Array(text.utf8.prefix(cut)))
+            #expect(throws: GateError.self, "cut at \(cut)") { try GateSources.exclusions(path: truncated, asOf: Self.asOf, verifier: verifier) }
+        }
+        let plain = scratch.write("plain.txt", "urn:li:member:2\n")
+        #expect(throws: GateError.self) { try GateSources.exclusions(path: plain, asOf: Self.asOf, verifier: verifier) }
+        let other = try NoteSigner.generate(name: "consentry.test/log").verifier
+        #expect(throws: GateError.self) { try GateSources.exclusions(path: path, asOf: Self.asOf, verifier: other) }
+    }
 }

@@ -460,6 +460,7 @@ paths:
       security: [{ bearer: [] }]
       parameters:
         - { name: as_of, in: query, schema: { $ref: "#/components/schemas/AsOf" } }
+        - { name: signed, in: query, schema: { type: boolean }, description: "true: a signed list (header, count, Ed25519 signature; see the README), 503 when the server has no log key" }
       responses:
         "200": { description: One id per line, content: { text/plain: { schema: { type: string } } } }
         "400": { $ref: "#/components/responses/Problem" }
