@@ -60,7 +60,11 @@ struct PipelineController {
         let version = try view.policy(at: instant)
         var unusable: [Int] = []
         try view.forEachUse(asOf: instant) { index, use in if !use.usable { unusable.append(index) } }
-        if request.uri.queryParameters.get("signed") == "true" {
+        let signed = request.uri.queryParameters.get("signed").map { String($0) }
+        guard signed == nil || signed == "true" || signed == "false" else {
+            throw Problem.invalid(nil, "query signed: \(jsonStringLiteral(signed ?? "")) must be true or false")
+        }
+        if signed == "true" {
             guard let signer = log.signer else { return LogController.noKey.response() }
             let (size, root) = try await log.tree.refresh()
             let text = try SignedExclusions.text(ids: unusable.map { view.snapshot.members[$0].id.rawValue }, asOf: instant, decidedAt: view.moment,

@@ -102,6 +102,9 @@ struct LogAPITests {
             // One id fewer, or the list cut short: refused.
             let edited = Array(signed.replacingOccurrences(of: ids[0] + "\n", with: "").utf8)
             #expect(throws: NoteError.self) { try edited.withUnsafeBufferPointer { try SignedExclusions.open($0, verifier: verifier) } }
+            try await client.execute(uri: "/api/v1/exclusions?signed=maybe", method: .get, headers: headers(pipeline)) {
+                #expect($0.status == .badRequest)
+            }
             for cut in [bytes.count - 1, bytes.count / 2, 40] {
                 #expect(throws: NoteError.self) { try Array(bytes.prefix(cut)).withUnsafeBufferPointer { try SignedExclusions.open($0, verifier: verifier) } }
             }
