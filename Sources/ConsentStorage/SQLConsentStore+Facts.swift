@@ -59,11 +59,14 @@ extension SQLConsentStore {
     // MARK: The ledger
 
     /// Each ledger entry is the choice its `choice_recorded` entry records, one for one, in order.
+    /// (A page looks each member up by key: joining the whole members table per page made
+    /// PostgreSQL hash it for every page.)
     static func checkLedger(_ db: some SQLConnection) throws {
         var ledger = PagedCursor<(member: String?, event: ConsentEvent?, recordedAt: Int64)> { after, page in
             try db.query("""
-                SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at, m.id FROM consent_events e
-                LEFT JOIN members m ON m.member_key = e.member_key WHERE e.sequence > \(after) ORDER BY e.sequence LIMIT \(page)
+                SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at,
+                       (SELECT m.id FROM members m WHERE m.member_key = e.member_key)
+                FROM consent_events e WHERE e.sequence > \(after) ORDER BY e.sequence LIMIT \(page)
                 """).map { row in
                 let member = try row.optionalText(6)
                 let event = try member.flatMap(MemberID.init).map { id in try Self.event(row, of: id) }
