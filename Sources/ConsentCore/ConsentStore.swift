@@ -174,8 +174,9 @@ public protocol ConsentStore: Sendable {
 
     /// Audit entries recorded in `[from, to]`, in chain order.
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws
-    /// Audit entries after sequence `after`, in chain order (the log's leaves from index `after`).
-    func auditEntries(after: Int64, _ body: (AuditEntry) throws -> Void) async throws
+    /// Audit entries after sequence `after`, in chain order (the log's leaves from index
+    /// `after`), at most `limit` of them when given.
+    func auditEntries(after: Int64, limit: Int?, _ body: (AuditEntry) throws -> Void) async throws
     /// Recomputes the whole chain; throws ``ConsentError/auditChainBroken(sequence:message:)``.
     func verifyAuditChain() async throws -> AuditVerification
 }

@@ -104,11 +104,4 @@ public struct DecisionSnapshot: Sendable {
             try body(index, decision(at: index, policy: policy, instant: instant))
         }
     }
-
-    /// Every member's decision, counted by reason and region.
-    public func summary(policy: Policy, instant: Date) -> DecisionSummary {
-        var summary = DecisionSummary()
-        forEachDecision(policy: policy, instant: instant) { _, decision in summary.add(decision, policy: policy) }
-        return summary
-    }
 }

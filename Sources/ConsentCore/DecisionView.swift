@@ -46,9 +46,21 @@ public struct DecisionView: Sendable {
 
     /// Calls `body` with each member's index and use as of `asOf`, in id order.
     public func forEachUse(asOf: Date, _ body: (Int, TrainingUse) throws -> Void) throws {
-        let then = (try policy(at: asOf).policy, asOf)
-        let now = (try policy(at: moment).policy, moment)
+        let (then, now) = try instants(asOf: asOf)
         for index in 0..<snapshot.count { try body(index, snapshot.use(at: index, asOf: then, now: now)) }
+    }
+
+    /// The as-of instant and the view's moment, each with the policy in force then.
+    private func instants(asOf: Date) throws -> (then: (policy: Policy, instant: Date), now: (policy: Policy, instant: Date)) {
+        ((try policy(at: asOf).policy, asOf), (try policy(at: moment).policy, moment))
+    }
+
+    /// The members whose data may not go into training made at the view's moment as of `asOf`,
+    /// in id order: what exclusion lists hold.
+    public func unusableMembers(asOf: Date) throws -> [MemberID] {
+        var ids: [MemberID] = []
+        try forEachUse(asOf: asOf) { index, use in if !use.usable { ids.append(snapshot.members[index].id) } }
+        return ids
     }
 
     /// The decision at `instant` for `id`: member_unknown when the view does not hold them.
@@ -60,8 +72,7 @@ public struct DecisionView: Sendable {
 
     /// The use as of `asOf` for `id`: member_unknown (at both instants) when the view does not hold them.
     public func use(for id: MemberID, asOf: Date) throws -> TrainingUse {
-        let then = (try policy(at: asOf).policy, asOf)
-        let now = (try policy(at: moment).policy, moment)
+        let (then, now) = try instants(asOf: asOf)
         guard let index = snapshot.index(of: id) else {
             let unknown = Decision(reason: .memberUnknown, regionIndex: nil)
             return TrainingUse(asOf: unknown, now: unknown)

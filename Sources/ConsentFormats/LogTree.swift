@@ -45,10 +45,14 @@ public struct LogSigner: Sendable {
         return LogSigner(try NoteSigner(signerKey: text))
     }
 
-    /// The signed checkpoint of the tree of `leaves`.
-    public func checkpoint(of leaves: [TreeHash]) throws -> String {
-        try SignedNote.sign(Checkpoint(origin: origin, size: leaves.count, root: MerkleTree.root(leaves)).text, by: signer)
-    }
+    /// This log's checkpoint of a tree of `size` leaves with head `root`.
+    public func checkpoint(size: Int, root: TreeHash) -> Checkpoint { Checkpoint(origin: origin, size: size, root: root) }
+
+    /// This log's checkpoint of the tree of `leaves`.
+    public func checkpoint(of leaves: [TreeHash]) -> Checkpoint { checkpoint(size: leaves.count, root: MerkleTree.root(leaves)) }
+
+    /// `checkpoint` as a signed note.
+    public func sign(_ checkpoint: Checkpoint) throws -> String { try SignedNote.sign(checkpoint.text, by: signer) }
 }
 
 extension ConsentStore {
@@ -67,6 +71,16 @@ public enum ConsistencyProofJSON {
                            "proof": JSONWriter.array(proof.map { JSONWriter.string($0.base64) })])
     }
 
+    /// A proof's hashes, each base64 of 32 bytes.
+    static func hashes(_ items: [JSONValue]) throws -> [TreeHash] {
+        try items.map { item -> TreeHash in
+            guard case .string(let text) = item, let bytes = Data(base64Encoded: text), let hash = TreeHash(bytes) else {
+                throw NoteError.notVerified("a proof hash is not 32 bytes of base64")
+            }
+            return hash
+        }
+    }
+
     public static func decode(_ text: String) throws -> (first: Int, second: Int, proof: [TreeHash]) {
         guard case .object(let members)? = try? JSONParser.parse(text) else {
             throw NoteError.notVerified("not a consistency proof: {\"first\", \"second\", \"proof\": [base64, …]}")
@@ -77,12 +91,7 @@ public enum ConsistencyProofJSON {
               case .array(let items)? = fields["proof"] else {
             throw NoteError.notVerified("not a consistency proof: {\"first\", \"second\", \"proof\": [base64, …]}")
         }
-        let proof = try items.map { item -> TreeHash in
-            guard case .string(let text) = item, let bytes = Data(base64Encoded: text), let hash = TreeHash(bytes) else {
-                throw NoteError.notVerified("a proof hash is not 32 bytes of base64")
-            }
-            return hash
-        }
+        let proof = try ConsistencyProofJSON.hashes(items)
         return (m, n, proof)
     }
 }
@@ -100,18 +109,16 @@ public enum ConsistencyProofJSON {
 public enum Receipt {
     public static let format = "consentry-receipt/1"
 
-    /// The receipt of `entry` in the tree of `leaves`, with a checkpoint signed now.
-    public static func json(for entry: AuditEntry, leaves: [TreeHash], signer: LogSigner) throws -> String {
-        let index = Int(entry.sequence - 1)
-        guard index >= 0, index < leaves.count else { throw NoteError.notVerified("entry \(entry.sequence) is not in the log") }
-        let leaf = String(decoding: LogTree.leaf(entry), as: UTF8.self)
-        return JSONWriter.object([
-            "checkpoint": JSONWriter.string(try signer.checkpoint(of: leaves)),
+    /// The receipt of `entry`, whose inclusion proof in the tree `checkpoint` heads is `proof`,
+    /// with the checkpoint signed now.
+    public static func json(for entry: AuditEntry, proof: [TreeHash], in checkpoint: Checkpoint, signer: LogSigner) throws -> String {
+        JSONWriter.object([
+            "checkpoint": JSONWriter.string(try signer.sign(checkpoint)),
             "format": JSONWriter.string(format),
-            "index": String(index),
-            "leaf": JSONWriter.string(leaf),
-            "proof": JSONWriter.array(MerkleTree.inclusionProof(index: index, leaves: leaves[...]).map { JSONWriter.string($0.base64) }),
-            "size": String(leaves.count),
+            "index": String(entry.sequence - 1),
+            "leaf": JSONWriter.string(String(decoding: LogTree.leaf(entry), as: UTF8.self)),
+            "proof": JSONWriter.array(proof.map { JSONWriter.string($0.base64) }),
+            "size": String(checkpoint.size),
         ])
     }
 
@@ -126,12 +133,7 @@ public enum Receipt {
         }
         let checkpoint = try Checkpoint.open(note, verifier: verifier, origin: verifier.name)
         guard checkpoint.size == size else { throw NoteError.notVerified("the receipt's size \(size) is not its checkpoint's, \(checkpoint.size)") }
-        let proof = try items.map { item -> TreeHash in
-            guard case .string(let text) = item, let bytes = Data(base64Encoded: text), let hash = TreeHash(bytes) else {
-                throw NoteError.notVerified("a proof hash is not 32 bytes of base64")
-            }
-            return hash
-        }
+        let proof = try ConsistencyProofJSON.hashes(items)
         guard MerkleTree.verifyInclusion(leaf: MerkleTree.leafHash(Array(leaf.utf8)), index: index, size: size, proof: proof, root: checkpoint.root) else {
             throw NoteError.notVerified("the leaf is not at index \(index) of the log its checkpoint signs: the receipt was altered")
         }
@@ -140,37 +142,42 @@ public enum Receipt {
 }
 
 /// The log's leaves kept in memory and extended with only the entries recorded since the last
-/// look: a checkpoint costs the new entries, not the whole log. The head of each size is kept
-/// as the right edge of complete subtrees (O(log n)).
+/// look: a checkpoint costs the new entries, not the whole log, and its head the right edge of
+/// the tree (``MerkleTree/CompactRange``).
 public actor LogTreeCache {
     private let store: any ConsentStore
     public private(set) var leaves: [TreeHash] = []
-    private var edge: [(hash: TreeHash, size: Int)] = []
+    private var range = MerkleTree.CompactRange()
 
     public init(store: any ConsentStore) { self.store = store }
 
     /// Reads the entries recorded since the last call; returns the size and head now.
     public func refresh() async throws -> (size: Int, root: TreeHash) {
         var fresh: [(sequence: Int64, hash: TreeHash)] = []
-        try await store.auditEntries(after: Int64(leaves.count)) { entry in fresh.append((entry.sequence, LogTree.leafHash(entry))) }
+        try await store.auditEntries(after: Int64(leaves.count), limit: nil) { entry in fresh.append((entry.sequence, LogTree.leafHash(entry))) }
         // Another refresh may have run while this one read (an actor is reentrant at await):
         // take only the leaves that come next.
         for (sequence, leaf) in fresh where sequence == Int64(leaves.count) + 1 {
             leaves.append(leaf)
-            var node = (hash: leaf, size: 1)
-            while let top = edge.last, top.size == node.size {
-                edge.removeLast()
-                node = (MerkleTree.nodeHash(top.hash, node.hash), top.size * 2)
-            }
-            edge.append(node)
+            range.append(leaf)
         }
-        return (leaves.count, root)
+        return (leaves.count, range.root)
     }
 
     /// The head of the tree of every leaf held.
-    public var root: TreeHash {
-        guard var hash = edge.last?.hash else { return MerkleTree.emptyRoot }
-        for left in edge.dropLast().reversed() { hash = MerkleTree.nodeHash(left.hash, hash) }
-        return hash
+    public var root: TreeHash { range.root }
+
+    /// The audit path of leaf `index` in the tree of every leaf held, with that tree's size and
+    /// head; nil when the tree has no such leaf. Computed here, so the leaves are never copied.
+    public func inclusionProof(index: Int) -> (proof: [TreeHash], size: Int, root: TreeHash)? {
+        guard index >= 0, index < leaves.count else { return nil }
+        return (MerkleTree.inclusionProof(index: index, leaves: leaves[...]), leaves.count, range.root)
+    }
+
+    /// The consistency proof between the trees of `first` and `second` leaves; nil unless
+    /// first ≤ second ≤ the leaves held.
+    public func consistencyProof(first: Int, second: Int) -> [TreeHash]? {
+        guard first >= 0, first <= second, second <= leaves.count else { return nil }
+        return MerkleTree.consistencyProof(first: first, leaves: leaves[..<second])
     }
 }

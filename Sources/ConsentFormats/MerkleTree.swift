@@ -62,21 +62,36 @@ public enum MerkleTree {
 
     /// MTH(D[n]) of the leaves whose hashes are `leaves`, in O(n) time and O(log n) memory.
     public static func root(_ leaves: some Collection<TreeHash>) -> TreeHash {
-        guard !leaves.isEmpty else { return emptyRoot }
-        // A stack of complete subtrees, as a left-to-right fold (each level at most once).
-        var stack: [(hash: TreeHash, size: Int)] = []
-        stack.reserveCapacity(64)
-        for leaf in leaves {
+        var range = CompactRange()
+        for leaf in leaves { range.append(leaf) }
+        return range.root
+    }
+
+    /// A tree grown leaf by leaf, kept as its right edge: the heads of its complete subtrees,
+    /// largest first (at most one per size, so O(log n) of them). Its head is the fold of the
+    /// edge from the right.
+    public struct CompactRange: Sendable {
+        private var edge: [(hash: TreeHash, size: Int)] = []
+        public private(set) var size = 0
+
+        public init() {}
+
+        public mutating func append(_ leaf: TreeHash) {
             var node = (hash: leaf, size: 1)
-            while let top = stack.last, top.size == node.size {
-                stack.removeLast()
+            while let top = edge.last, top.size == node.size {
+                edge.removeLast()
                 node = (nodeHash(top.hash, node.hash), top.size * 2)
             }
-            stack.append(node)
+            edge.append(node)
+            size += 1
         }
-        var hash = stack.removeLast().hash
-        while let left = stack.popLast() { hash = nodeHash(left.hash, hash) }
-        return hash
+
+        /// MTH of the leaves appended so far.
+        public var root: TreeHash {
+            guard var hash = edge.last?.hash else { return emptyRoot }
+            for left in edge.dropLast().reversed() { hash = nodeHash(left.hash, hash) }
+            return hash
+        }
     }
 
     /// PATH(m, D[n]): the audit path of leaf `index` in the tree of `leaves` (RFC 9162 §2.1.3.1).

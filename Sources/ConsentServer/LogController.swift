@@ -76,17 +76,12 @@ struct LogController {
 
     private func receipt(of sequence: Int64, signer: LogSigner) async throws -> Response {
         _ = try await tree.refresh()
-        let leaves = await tree.leaves
         var found: AuditEntry?
-        do {
-            // The first entry after sequence - 1 is the one wanted: stop reading there.
-            try await store.auditEntries(after: sequence - 1) { entry in
-                found = entry
-                throw FoundIt()
-            }
-        } catch is FoundIt {}
-        guard let entry = found, entry.sequence == sequence, Int(sequence) <= leaves.count else { throw Problem.notFound }
-        var response = JSONResponse.ok(try Receipt.json(for: entry, leaves: leaves, signer: signer))
+        try await store.auditEntries(after: sequence - 1, limit: 1) { found = $0 }
+        guard let entry = found, entry.sequence == sequence, let (proof, size, root) = await tree.inclusionProof(index: Int(sequence - 1)) else {
+            throw Problem.notFound
+        }
+        var response = JSONResponse.ok(try Receipt.json(for: entry, proof: proof, in: signer.checkpoint(size: size, root: root), signer: signer))
         response.headers[.contentDisposition] = "attachment; filename=\"consentry-receipt-\(sequence).json\""
         response.headers[.cacheControl] = "no-store"
         return response
@@ -98,7 +93,7 @@ struct LogController {
     @Sendable func checkpoint(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let signer else { return Self.noKey.response() }
         let (size, root) = try await tree.refresh()
-        let note = try SignedNote.sign(Checkpoint(origin: signer.origin, size: size, root: root).text, by: signer.signer)
+        let note = try signer.sign(signer.checkpoint(size: size, root: root))
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -114,17 +109,12 @@ struct LogController {
             return value
         }
         let (first, second) = (try size("first"), try size("second"))
-        _ = try await tree.refresh()
-        let leaves = await tree.leaves
-        guard first <= second, second <= leaves.count else {
+        let (size, _) = try await tree.refresh()
+        guard let proof = await tree.consistencyProof(first: first, second: second) else {
             // Well-formed, but there is no such pair of trees: nothing at this address.
             return Problem(status: .notFound, type: "not-found", title: "No such proof",
-                           detail: "first=\(first), second=\(second): a proof needs first ≤ second ≤ the log's size, \(leaves.count)").response()
+                           detail: "first=\(first), second=\(second): a proof needs first ≤ second ≤ the log's size, \(size)").response()
         }
-        let proof = MerkleTree.consistencyProof(first: first, leaves: leaves[..<second])
         return JSONResponse.ok(ConsistencyProofJSON.encode(first: first, second: second, proof: proof))
     }
 }
-
-/// Stops a read of the log once the wanted entry came.
-private struct FoundIt: Error {}

@@ -55,36 +55,33 @@ struct PipelineController {
             }
             instant = parsed
         }
-        // Loaded and decided before the first byte is sent, so a store failure is still a 503 problem.
-        let view = try await store.decisionView(now: moment)
-        let version = try view.policy(at: instant)
-        var unusable: [Int] = []
-        try view.forEachUse(asOf: instant) { index, use in if !use.usable { unusable.append(index) } }
         let signed = request.uri.queryParameters.get("signed").map { String($0) }
         guard signed == nil || signed == "true" || signed == "false" else {
             throw Problem.invalid(nil, "query signed: \(jsonStringLiteral(signed ?? "")) must be true or false")
         }
+        // Loaded and decided before the first byte is sent, so a store failure is still a 503 problem.
+        let view = try await store.decisionView(now: moment)
+        let version = try view.policy(at: instant)
+        let excluded = try view.unusableMembers(asOf: instant)
         if signed == "true" {
             guard let signer = log.signer else { return LogController.noKey.response() }
             let (size, root) = try await log.tree.refresh()
-            let text = try SignedExclusions.text(ids: unusable.map { view.snapshot.members[$0].id.rawValue }, asOf: instant, decidedAt: view.moment,
-                                                 log: Checkpoint(origin: signer.origin, size: size, root: root), signer: signer)
+            let text = try SignedExclusions.text(ids: excluded.map(\.rawValue), asOf: instant, decidedAt: view.moment,
+                                                 log: signer.checkpoint(size: size, root: root), signer: signer)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
-        let excluded = unusable
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         headers[HTTPField.Name("X-Consentry-As-Of")!] = Timestamp.format(instant)
         headers[HTTPField.Name("X-Consentry-Decided-At")!] = Timestamp.format(moment)
         headers[HTTPField.Name("X-Consentry-Policy-Version")!] = version.policy.version
-        let snapshot = view.snapshot
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 16)
-            for index in excluded {
-                buffer.writeString(snapshot.members[index].id.rawValue)
+            for id in excluded {
+                buffer.writeString(id.rawValue)
                 buffer.writeInteger(UInt8(ascii: "\n"))
                 if buffer.readableBytes >= 1 << 16 {
                     try await writer.write(buffer)

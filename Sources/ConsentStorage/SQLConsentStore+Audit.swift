@@ -8,17 +8,15 @@ extension SQLConsentStore {
 
     /// Audit entries recorded in `[from, to]`, in chain order, from one snapshot.
     public func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws {
-        let (from, to) = (from.map(Timestamp.microseconds), to.map(Timestamp.microseconds))
-        try await streamRead({ db, emit in try Self.forEachAuditEntry(db, from: from, to: to, emit) }, consume: { stored in
-            guard let entry = stored.entry else {
-                throw ConsentError.auditChainBroken(sequence: stored.sequence, message: "the entry is not readable: it was altered")
-            }
-            try body(entry)
-        })
+        try await streamAudit(from: from.map(Timestamp.microseconds), to: to.map(Timestamp.microseconds), after: .min, limit: nil, body)
     }
 
-    public func auditEntries(after: Int64, _ body: (AuditEntry) throws -> Void) async throws {
-        try await streamRead({ db, emit in try Self.forEachAuditEntry(db, from: nil, to: nil, after: after, emit) }, consume: { stored in
+    public func auditEntries(after: Int64, limit: Int?, _ body: (AuditEntry) throws -> Void) async throws {
+        try await streamAudit(from: nil, to: nil, after: after, limit: limit, body)
+    }
+
+    private func streamAudit(from: Int64?, to: Int64?, after: Int64, limit: Int?, _ body: (AuditEntry) throws -> Void) async throws {
+        try await streamRead({ db, emit in try Self.forEachAuditEntry(db, from: from, to: to, after: after, limit: limit, emit) }, consume: { stored in
             guard let entry = stored.entry else {
                 throw ConsentError.auditChainBroken(sequence: stored.sequence, message: "the entry is not readable: it was altered")
             }
@@ -73,16 +71,19 @@ extension SQLConsentStore {
         }
     }
 
-    private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?, after start: Int64 = .min,
+    private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?, after start: Int64 = .min, limit: Int? = nil,
                                           _ body: (AuditChain.StoredEntry) throws -> Void) throws {
         var after = start
-        while true {
+        var remaining = limit ?? Int.max
+        while remaining > 0 {
+            let page = min(auditPage, remaining)
             var sql: SQL = """
                 SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log WHERE sequence > \(after)
                 """
             if let from { sql = sql + " AND recorded_at >= \(from)" }
             if let to { sql = sql + " AND recorded_at <= \(to)" }
-            let rows = try db.query(sql + " ORDER BY sequence LIMIT \(auditPage)")
+            let rows = try db.query(sql + " ORDER BY sequence LIMIT \(page)")
+            remaining -= rows.count
             for row in rows {
                 let stored = AuditChain.StoredEntry(sequence: try row.int64(0), recordedAt: Timestamp.fromMicroseconds(try row.int64(1)),
                                                     actor: try row.text(2), action: try row.text(3), subject: try row.text(4),
@@ -90,7 +91,7 @@ extension SQLConsentStore {
                 try body(stored)
                 after = stored.sequence
             }
-            if rows.count < auditPage { return }
+            if rows.count < page { return }
         }
     }
 }

@@ -31,11 +31,11 @@ struct QuestionOptions: ParsableArguments {
         }
     }
 
-    /// Opens the existing store and reads what was known at `--as-known-at` (now by default),
-    /// for `members` only when given.
-    func load(_ store: StoreOptions, members: [MemberID]? = nil) async throws -> (view: DecisionView, instant: Date) {
+    /// Reads from `store` what was known at `--as-known-at` (now by default), for `members`
+    /// only when given.
+    func load(_ store: any ConsentStore, members: [MemberID]? = nil) async throws -> (view: DecisionView, instant: Date) {
         let now = Date()
-        let view = try await store.openExisting().decisionView(knownAt: asKnownAt?.date, members: members, now: now)
+        let view = try await store.decisionView(knownAt: asKnownAt?.date, members: members, now: now)
         return (view, time.asOf?.date ?? asKnownAt?.date ?? now)
     }
 }
@@ -70,14 +70,14 @@ struct DecideCommand: AsyncParsableCommand {
     func run() async throws {
         let output = Output()
         if member.isEmpty {
-            let (view, instant) = try await question.load(store)
+            let (view, instant) = try await question.load(store.openExisting())
             let policy = try view.policy(at: instant).policy
             try view.forEachDecision(at: instant) { index, decision in
                 output.line(DecisionRecords.decisionLine(member: view.snapshot.members[index].id, decision: decision, policy: policy))
             }
         } else {
             let ids = Set(member.compactMap(MemberID.init)).sorted()
-            let (view, instant) = try await question.load(store, members: ids)
+            let (view, instant) = try await question.load(store.openExisting(), members: ids)
             let policy = try view.policy(at: instant).policy
             for id in ids {
                 output.line(DecisionRecords.decisionLine(member: id, decision: try view.decision(for: id, at: instant), policy: policy))
@@ -104,21 +104,17 @@ struct ExclusionsCommand: AsyncParsableCommand {
     @OptionGroup var key: LogCommand.KeyOptions
 
     func run() async throws {
-        let (view, instant) = try await question.load(store)
+        let opened = try await store.openExisting()
+        let (view, instant) = try await question.load(opened)
+        let ids = try view.unusableMembers(asOf: instant).map(\.rawValue)
         if signed {
             let signer = try key.signer()
-            let leaves = try await store.openExisting().logLeafHashes()
-            var ids: [String] = []
-            try view.forEachUse(asOf: instant) { index, use in if !use.usable { ids.append(view.snapshot.members[index].id.rawValue) } }
             print(try SignedExclusions.text(ids: ids, asOf: instant, decidedAt: view.moment,
-                                            log: Checkpoint(origin: signer.origin, size: leaves.count, root: MerkleTree.root(leaves)),
-                                            signer: signer), terminator: "")
+                                            log: signer.checkpoint(of: try await opened.logLeafHashes()), signer: signer), terminator: "")
             return
         }
         let output = Output()
-        try view.forEachUse(asOf: instant) { index, use in
-            if !use.usable { output.line(view.snapshot.members[index].id.rawValue) }
-        }
+        for id in ids { output.line(id) }
         output.flush()
     }
 }
@@ -133,7 +129,7 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var question: QuestionOptions
 
     func run() async throws {
-        let (view, instant) = try await question.load(store)
+        let (view, instant) = try await question.load(store.openExisting())
         print(DecisionRecords.statsJSON(try view.summary(at: instant), policy: try view.policy(at: instant), asOf: instant))
     }
 }

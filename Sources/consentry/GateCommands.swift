@@ -172,7 +172,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         var log: ConsentFormats.Checkpoint?
         if let signer {
             let leaves = try await opened.logLeafHashes()
-            log = ConsentFormats.Checkpoint(origin: signer.origin, size: leaves.count, root: MerkleTree.root(leaves))
+            log = signer.checkpoint(of: leaves)
         }
         let view = try await opened.decisionView(now: Date())
         let (header, digest) = try SnapshotFile.write(view, asOf: time.instant, to: out, signedBy: signer, log: log)

@@ -75,7 +75,7 @@ struct LogCommand: AsyncParsableCommand {
 
         func run() async throws {
             let signer = try key.signer()
-            print(try signer.checkpoint(of: try await store.openExisting().logLeafHashes()), terminator: "")
+            print(try signer.sign(signer.checkpoint(of: try await store.openExisting().logLeafHashes())), terminator: "")
         }
     }
 

@@ -117,5 +117,7 @@ final class OrderedReturns: ConsentStore {
         try await base.auditEntries(from: from, to: to, body)
     }
     func verifyAuditChain() async throws -> AuditVerification { try await base.verifyAuditChain() }
-    func auditEntries(after: Int64, _ body: (AuditEntry) throws -> Void) async throws { try await base.auditEntries(after: after, body) }
+    func auditEntries(after: Int64, limit: Int?, _ body: (AuditEntry) throws -> Void) async throws {
+        try await base.auditEntries(after: after, limit: limit, body)
+    }
 }
