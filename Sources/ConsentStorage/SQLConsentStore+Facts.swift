@@ -235,6 +235,10 @@ extension SQLConsentStore {
                   details["records"] == String(try first.int(3)) else {
                 throw altered("dataset \(id) (its facts, members or version 1) does not match its registration, log entry \(registered.sequence)")
             }
+            // Entries since 2026-12-01 also name the members themselves, by digest.
+            if let logged = details["members_sha256"], try memberSetSHA256(.registered(key), db) != logged {
+                throw altered("dataset \(id) holds other members than its registration, log entry \(registered.sequence), records (a member was added, dropped or swapped)")
+            }
             for version in versions.dropFirst() {
                 let (number, state, manifest) = (try version.int(0), try version.text(1), try version.text(2))
                 let steps = entries.filter { $0.detailFields["version"] == String(number) }
@@ -244,9 +248,15 @@ extension SQLConsentStore {
                 guard started?.detailFields["manifest_sha256"] == manifest, settled?.action == expected else {
                     throw altered("dataset \(id) version \(number) (\(state)) does not match its purge entries in the log")
                 }
+                if let started, let logged = started.detailFields["removing_sha256"],
+                   try memberSetSHA256(.removing(key, version: number), db) != logged {
+                    throw altered("dataset \(id) version \(number) is to remove other members than log entry \(started.sequence) records")
+                }
                 if let settled, state == "committed" {
                     let removed = try db.query("SELECT count(*) FROM dataset_members WHERE dataset_key = \(key) AND removed_version = \(number)").first?.int(0) ?? 0
-                    guard settled.detailFields["manifest_sha256"] == manifest, settled.detailFields["removed_members"] == String(removed) else {
+                    let removedSet = settled.detailFields["removed_sha256"]
+                    guard settled.detailFields["manifest_sha256"] == manifest, settled.detailFields["removed_members"] == String(removed),
+                          try removedSet == nil || removedSet == memberSetSHA256(.removed(key, version: number), db) else {
                         throw altered("dataset \(id) version \(number) removes other members than log entry \(settled.sequence) records")
                     }
                 }

@@ -38,6 +38,7 @@ extension SQLConsentStore {
             trail.append(actor: actor, action: .datasetRegistered, subject: dataset.id.rawValue, details: [
                 "name": dataset.name, "kind": dataset.kind.rawValue, "location": dataset.location,
                 "as_of": Timestamp.format(dataset.asOf), "members": String(count), "records": String(dataset.records),
+                "members_sha256": try Self.memberSetSHA256(.registered(key), db),
                 "manifest_sha256": dataset.manifestSHA256, "policy_version": dataset.policyVersion ?? "",
             ])
             try trail.finish(db)
@@ -87,6 +88,7 @@ extension SQLConsentStore {
                 """ }
             trail.append(actor: actor, action: .datasetPurgeStarted, subject: dataset.rawValue, details: [
                 "version": String(version.version), "removing_members": String(removing.count),
+                "removing_sha256": try Self.memberSetSHA256(.removing(key, version: version.version), db),
                 "manifest_sha256": version.manifestSHA256,
             ])
             try trail.finish(db)
@@ -120,6 +122,7 @@ extension SQLConsentStore {
             trail.append(actor: actor, action: .datasetPurged, subject: dataset.rawValue, details: [
                 "version": String(version), "previous_version": String(stored.current?.version ?? 0),
                 "removed_members": String(removed), "records": String(pending.records),
+                "removed_sha256": try Self.memberSetSHA256(.removed(key, version: version), db),
                 "manifest_sha256": pending.manifestSHA256,
             ])
             let completed = try Self.completeObjections(actor: actor, db, &trail)
@@ -310,6 +313,38 @@ extension SQLConsentStore {
             return HeldObjector(dataset: DatasetID(rawValue: try row.text(0)), member: member,
                                 objection: ObjectionID(rawValue: try row.text(2)), completed: try row.int(3) != 0)
         }
+    }
+
+    /// A set of a dataset's members, as the log records it by digest.
+    enum MemberSet {
+        /// The members the dataset was registered with (removed since or not).
+        case registered(Int64)
+        /// The members a purge's version means to remove.
+        case removing(Int64, version: Int)
+        /// The members a committed purge removed.
+        case removed(Int64, version: Int)
+    }
+
+    /// ``Digest/memberSetSHA256(sortedIDs:)`` of `set`, read from the store.
+    static func memberSetSHA256(_ set: MemberSet, _ db: some SQLConnection) throws -> String {
+        let sql: SQL
+        switch set {
+        case .registered(let key):
+            sql = "SELECT m.id FROM dataset_members d JOIN members m ON m.member_key = d.member_key WHERE d.dataset_key = \(key)"
+        case .removing(let key, let version):
+            sql = """
+                SELECT m.id FROM dataset_removals r JOIN members m ON m.member_key = r.member_key
+                WHERE r.dataset_key = \(key) AND r.version = \(version)
+                """
+        case .removed(let key, let version):
+            sql = """
+                SELECT m.id FROM dataset_members d JOIN members m ON m.member_key = d.member_key
+                WHERE d.dataset_key = \(key) AND d.removed_version = \(version)
+                """
+        }
+        var ids: [String] = []
+        try db.forEachRow(sql + " ORDER BY m.id\(.bytewise)") { ids.append(try $0.text(0)) }
+        return Digest.memberSetSHA256(sortedIDs: ids)
     }
 
     private static func insertMembers(_ members: [MemberID], _ db: some SQLConnection, _ insert: ([String]) -> SQL) throws -> Int {

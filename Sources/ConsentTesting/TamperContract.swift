@@ -44,6 +44,19 @@ public enum TamperContract {
         Case(name: "a dataset moved", sql: "UPDATE datasets SET location = '/elsewhere'", names: "dataset ds_1"),
         Case(name: "a dataset's member removed", sql: "DELETE FROM dataset_members WHERE member_key = (SELECT member_key FROM members WHERE id = 'b')",
              names: "dataset ds_1"),
+        Case(name: "a dataset's member swapped for another", sql: """
+            UPDATE dataset_members SET member_key = (SELECT member_key FROM members WHERE id = 'a')
+            WHERE member_key = (SELECT member_key FROM members WHERE id = 'b') AND dataset_key = (SELECT key FROM datasets WHERE id = 'ds_1')
+            """, names: "dataset ds_1 holds other members than its registration"),
+        Case(name: "a purge's removal swapped for another member", sql: """
+            UPDATE dataset_members SET removed_version = NULL WHERE dataset_key = (SELECT key FROM datasets WHERE id = 'ds_2');
+            UPDATE dataset_members SET removed_version = 2 WHERE dataset_key = (SELECT key FROM datasets WHERE id = 'ds_2')
+              AND member_key = (SELECT member_key FROM members WHERE id = 'a')
+            """, names: "dataset ds_2 version 2 removes other members"),
+        Case(name: "a purge's planned removal altered", sql: """
+            UPDATE dataset_removals SET member_key = (SELECT member_key FROM members WHERE id = 'a')
+            WHERE dataset_key = (SELECT key FROM datasets WHERE id = 'ds_2')
+            """, names: "dataset ds_2 version 2 is to remove other members"),
         Case(name: "a model's training data altered", sql: "DELETE FROM model_datasets", names: "model m1"),
         Case(name: "the log's last entry dropped", sql: "DELETE FROM audit_log WHERE sequence = (SELECT max(sequence) FROM audit_log)",
              names: "entries were cut off the end"),
@@ -69,6 +82,16 @@ public enum TamperContract {
                                        terms: ObjectionTerms(response: .months(1), maxExtension: .months(2)))
         try await store.fileObjection(objection, actor: "c")
         _ = try await store.decideObjection(objection.id, outcome: .uphold, reason: "Upheld.", at: t0.addingTimeInterval(60), actor: "privacy")
+        // A second dataset, purged of b.
+        let ds2 = DatasetID(rawValue: "ds_2")
+        try await store.registerDataset(NewDataset(id: ds2, name: "profiles", kind: .filter, location: "/data/profiles.jsonl",
+                                                   memberField: "member_id", asOf: t0, policyVersion: "2025-11-03", policySHA256: nil,
+                                                   manifestJSON: "{}", manifestSHA256: String(repeating: "b", count: 64), records: 2),
+                                        members: [MemberID("a")!, MemberID("b")!], actor: "test")
+        try await store.beginPurge(of: ds2, version: DatasetVersion(version: 2, state: .pending, createdAt: t0, manifestJSON: "{}",
+                                                                    manifestSHA256: String(repeating: "c", count: 64), records: 1, removedMembers: 1),
+                                   removing: [MemberID("b")!], actor: "test")
+        _ = try await store.finishPurge(of: ds2, version: 2, committed: true, actor: "test")
     }
 
     /// Seeds the store, checks it verifies, runs the case's SQL through `tamper`, and expects
