@@ -43,6 +43,18 @@ public enum MemberRecords {
         canonicalWriter(member, dataJSON: dataJSON).finishDigest()
     }
 
+    /// SHA-256 (hex) of a member's facts alone, `{"birth_date":…,"country":…,"id":…,"notified_at":…}`:
+    /// what one version of the facts is, whatever the data beside it. The log records it with
+    /// each import, so every version kept in `member_versions` can be checked.
+    public static func factsDigest(_ member: Member) -> String {
+        var writer = JSONObjectWriter(capacity: 128)
+        writer.stringField("birth_date", member.birthDate?.description)
+        writer.stringField("country", member.country.description)
+        writer.stringField("id", member.id.rawValue)
+        writer.stringField("notified_at", member.notifiedAt.map(Timestamp.format))
+        return writer.finishDigest()
+    }
+
     private static func canonicalWriter(_ member: Member, dataJSON: String) -> JSONObjectWriter {
         var writer = JSONObjectWriter(capacity: 96 + dataJSON.utf8.count)
         writer.stringField("birth_date", member.birthDate?.description)

@@ -14,10 +14,12 @@ public enum StoredRecords {
                                   subject: event.member.rawValue, detailsJSON: details.finish())
     }
 
-    /// The audit entry of an imported member: the digest of its canonical record (never the data).
+    /// The audit entry of an imported member: the digests of its facts and of its canonical record
+    /// (never the data).
     public static func memberAudit(_ member: Member, dataJSON: String, validFrom: Date? = nil, sourceJSON: String, actor: String,
                                    recordedAt: String) -> AuditChain.Content {
         var details = JSONObjectWriter()
+        details.stringField("facts_sha256", MemberRecords.factsDigest(member))
         details.stringField("record_sha256", MemberRecords.canonicalDigest(member, dataJSON: dataJSON))
         details.field("source", sourceJSON)
         if let validFrom { details.stringField("valid_from", Timestamp.format(validFrom)) }

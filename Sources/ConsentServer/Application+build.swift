@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
+import ServiceLifecycle
 
 /// Builds the Consentry HTTP application over `store`; `consentry serve` and the tests both use it.
 ///
@@ -18,7 +19,8 @@ import Logging
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
 /// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
 /// - `/admin/objections...`: the privacy team's pages.
-/// - `GET /log/v1/checkpoint`, `GET /log/v1/proof/consistency`: the transparency log (``LogController``).
+/// - `GET /log/v1/checkpoint`, `GET /log/v1/proof/consistency`: the transparency log (``LogController``),
+///   whose checkpoint is also signed every second while facts arrive (``LogPublisher``).
 public func buildApplication(store: any LineageStore, identity: IdentityVerifier, configuration: ServerConfiguration,
                              sessionSecret: String? = WebSessions.secretFromEnvironment(),
                              logSigner: LogSigner? = nil,
@@ -71,10 +73,13 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     log.addRoutes(to: router)
     log.addMemberRoutes(to: me)
     log.addPageRoutes(to: router, web: web)
-    if logSigner != nil {
+    var services: [any Service] = []
+    if let logSigner {
         // Read the log once while the server starts, so the first checkpoint asked for is quick.
         let tree = log.tree
         Task { _ = try? await tree.refresh() }
+        services.append(LogPublisher(tree: tree, signer: logSigner, interval: configuration.checkpointInterval,
+                                     file: configuration.checkpointFile, metrics: metrics, logger: logger))
     }
     SettingsController(states: states, identity: identity, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web, receipts: logSigner != nil).addRoutes(to: router)
@@ -83,5 +88,6 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),
+        services: services,
         logger: logger)
 }

@@ -12,12 +12,20 @@ public struct ServerConfiguration: Sendable {
     /// The members `/login` offers in demo mode, with what makes each one interesting.
     public var demoMembers: [(label: String, member: MemberID)]
 
+    /// How often, at most, a checkpoint of the log is signed while facts arrive (with a log key).
+    public var checkpointInterval: Duration
+    /// Where each checkpoint signed that way is written (replaced atomically); nil: nowhere.
+    public var checkpointFile: String?
+
     public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false,
-                demoMembers: [(label: String, member: MemberID)] = []) {
+                demoMembers: [(label: String, member: MemberID)] = [], checkpointInterval: Duration = .seconds(1),
+                checkpointFile: String? = nil) {
         self.host = host
         self.port = port
         self.insecureCookies = insecureCookies
         self.demo = demo
         self.demoMembers = demoMembers
+        self.checkpointInterval = checkpointInterval
+        self.checkpointFile = checkpointFile
     }
 }

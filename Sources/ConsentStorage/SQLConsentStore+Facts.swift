@@ -51,6 +51,12 @@ extension SQLConsentStore {
 
     static func altered(_ message: String) -> ConsentError { .factAltered(message) }
 
+    /// The microseconds an RFC 3339 detail names, exactly (nil when absent or unreadable).
+    static func microseconds(_ text: String?) -> Int64? {
+        guard var text else { return nil }
+        return text.withUTF8 { Timestamp.microseconds(utf8: $0) }
+    }
+
     /// Whether a row's recording instant and its log entry's are those of one write. Stores made
     /// before 2026-12-01 read the clock more than once in a transaction (microseconds to
     /// milliseconds apart); later ones record one instant for both.
@@ -168,14 +174,20 @@ extension SQLConsentStore {
     // MARK: Members
 
     /// Each member's facts and data are those their last `member_imported` entry records (by
-    /// digest), and every such entry names a member the store holds.
+    /// digest), every such entry names a member the store holds, and the member's versions (the
+    /// row and those `member_versions` keeps) are, one for one, those the entries make.
     static func checkMembers(_ db: some SQLConnection) throws {
+        var versioned = Set<Int64>()
+        try db.forEachRow("SELECT DISTINCT member_key FROM member_versions") { versioned.insert(try $0.int64(0)) }
         // Driven from the last import entry of each id (members are found by their unique id):
-        // one pass, whatever the number of members.
+        // one pass, whatever the number of members. Members imported more than once, or with
+        // earlier versions kept, are checked version by version afterwards.
         var matched = 0
+        var histories: [String] = []
         try db.forEachRow("""
-            SELECT l.subject, l.sequence, a.details, m.id, m.birth_date, m.country, m.notified_at, m.data
-            FROM (SELECT subject, max(sequence) AS sequence FROM audit_log
+            SELECT l.subject, l.sequence, a.details, m.id, m.birth_date, m.country, m.notified_at, m.data,
+                   l.imports, m.member_key, m.facts_valid_from, m.facts_recorded_at, a.recorded_at
+            FROM (SELECT subject, max(sequence) AS sequence, count(*) AS imports FROM audit_log
                   WHERE action = \(AuditAction.memberImported.rawValue) GROUP BY subject) l
             LEFT JOIN members m ON m.id = l.subject
             LEFT JOIN audit_log a ON a.sequence = l.sequence
@@ -186,23 +198,135 @@ extension SQLConsentStore {
             }
             let (birth, country) = (try row.optionalText(4), try row.text(5))
             let member = try StoredRecords.member(id: id, birthDate: birth, country: country, notifiedAt: try row.optionalInt64(6))
-            guard let details = try row.optionalText(2),
-                  AuditChain.details(fromJSON: details)?["record_sha256"] == MemberRecords.canonicalDigest(member, dataJSON: try row.text(7)) else {
+            guard let details = try row.optionalText(2).flatMap(AuditChain.details(fromJSON:)),
+                  details["record_sha256"] == MemberRecords.canonicalDigest(member, dataJSON: try row.text(7)) else {
                 throw altered("member \(id) (country \(country), born \(birth ?? "unknown")) does not match its last import, log entry \(sequence)")
             }
             matched += 1
+            if try row.int(8) > 1 || versioned.contains(try row.int64(9)) {
+                histories.append(id)
+            } else {
+                // One import: one version, valid from the line's valid_from (else from the
+                // beginning), recorded with the entry.
+                guard try row.optionalInt64(10) == microseconds(details["valid_from"]),
+                      sameWrite(try row.int64(11), try row.int64(12)) else {
+                    throw altered("member \(id): when its facts are valid from or were recorded does not match its import, log entry \(sequence)")
+                }
+            }
         }
         let members = try db.query("SELECT count(*) FROM members").first?.int(0) ?? 0
-        guard members != matched else { return }
-        // More members than imports: find one that was never imported (only on this error path).
-        var imported = Set<String>()
-        try db.forEachRow("SELECT DISTINCT subject FROM audit_log WHERE action = \(AuditAction.memberImported.rawValue)") { imported.insert(try $0.text(0)) }
-        var stray = "?"
-        try db.forEachRow("SELECT id FROM members ORDER BY id\(.bytewise)") { row in
-            let id = try row.text(0)
-            if stray == "?", !imported.contains(id) { stray = id }
+        guard members == matched else {
+            // More members than imports: find one that was never imported (only on this error path).
+            var imported = Set<String>()
+            try db.forEachRow("SELECT DISTINCT subject FROM audit_log WHERE action = \(AuditAction.memberImported.rawValue)") { imported.insert(try $0.text(0)) }
+            var stray = "?"
+            try db.forEachRow("SELECT id FROM members ORDER BY id\(.bytewise)") { row in
+                let id = try row.text(0)
+                if stray == "?", !imported.contains(id) { stray = id }
+            }
+            throw altered("member \(stray) has no import in the log: it was inserted behind Consentry's back")
         }
-        throw altered("member \(stray) has no import in the log: it was inserted behind Consentry's back")
+        try checkMemberHistories(histories, db)
+    }
+
+    /// One import of a member, as its log entry records it.
+    private struct Imported {
+        /// Nil for an import made before the log recorded the facts' digest (2026-12-01).
+        var factsSHA256: String?
+        var validFrom: Int64?
+        var recordedAt: Int64
+        var sequence: Int64
+    }
+
+    /// Replays the imports of each member in `ids`, one write at a time, against the versions the
+    /// store holds for them (those `member_versions` keeps, oldest first, then the row's). A write
+    /// makes at most one version, holding its last line's facts: a version recorded in a write
+    /// must have those facts, valid from the beginning (a first write), from the write itself or
+    /// from a `valid_from` its lines gave, and can only be there when a line of the write changed
+    /// the facts or gave `valid_from`; a write without one must have left the facts as they
+    /// were. (Lines of one id in one write are applied one by one on SQLite and the last of each
+    /// batch on PostgreSQL: both give the same last version, which is what is checked.)
+    private static func checkMemberHistories(_ ids: [String], _ db: some SQLConnection) throws {
+        guard !ids.isEmpty else { return }
+        var imports: [String: [Imported]] = [:]
+        try db.forEachRow("""
+            SELECT subject, sequence, details, recorded_at FROM audit_log
+            WHERE action = \(AuditAction.memberImported.rawValue) AND subject IN \(texts: ids) ORDER BY sequence
+            """) { row in
+            let details = AuditChain.details(fromJSON: try row.text(2)) ?? [:]
+            imports[try row.text(0), default: []].append(Imported(factsSHA256: details["facts_sha256"], validFrom: microseconds(details["valid_from"]),
+                                                                  recordedAt: try row.int64(3), sequence: try row.int64(1)))
+        }
+        typealias Version = (member: Member, validFrom: Int64?, recordedAt: Int64)
+        var keys: [Int64: String] = [:]
+        var current: [(String, Version)] = []
+        for row in try db.query("""
+            SELECT id, member_key, birth_date, country, notified_at, facts_valid_from, facts_recorded_at FROM members WHERE id IN \(texts: ids)
+            """) {
+            let id = try row.text(0)
+            keys[try row.int64(1)] = id
+            let member = try StoredRecords.member(id: id, birthDate: try row.optionalText(2), country: try row.text(3), notifiedAt: try row.optionalInt64(4))
+            current.append((id, (member, try row.optionalInt64(5), try row.int64(6))))
+        }
+        var stored: [String: [Version]] = [:]
+        try db.forEachRow("""
+            SELECT member_key, birth_date, country, notified_at, valid_from, recorded_at FROM member_versions ORDER BY sequence
+            """) { row in
+            guard let id = keys[try row.int64(0)] else { return }
+            let member = try StoredRecords.member(id: id, birthDate: try row.optionalText(1), country: try row.text(2), notifiedAt: try row.optionalInt64(3))
+            stored[id, default: []].append((member, try row.optionalInt64(4), try row.int64(5)))
+        }
+        for (id, version) in current { stored[id, default: []].append(version) }
+
+        for id in ids.sorted() {
+            let entries = imports[id] ?? []
+            // A member imported before the log recorded facts alone: its versions cannot be
+            // replayed (its last version is still checked against its last import's record).
+            guard entries.allSatisfy({ $0.factsSHA256 != nil }) else { continue }
+            let held = stored[id] ?? []
+            let writes = Set(entries.map(\.recordedAt))
+            if let stray = held.firstIndex(where: { !writes.contains($0.recordedAt) }) {
+                throw altered("""
+                    member \(id): version \(stray + 1) of its facts (country \(held[stray].member.country), recorded \
+                    \(Timestamp.format(Timestamp.fromMicroseconds(held[stray].recordedAt)))) was made by no import the log records: \
+                    it was inserted or altered behind Consentry's back
+                    """)
+            }
+            var next = 0
+            var facts: String?
+            var position = 0
+            while position < entries.count {
+                let write = entries[position...].prefix { $0.recordedAt == entries[position].recordedAt }
+                position += write.count
+                let last = write.last!
+                let first = facts == nil
+                func mismatch(_ what: String) -> ConsentError {
+                    altered("member \(id): \(what), by the imports recorded at \(Timestamp.format(Timestamp.fromMicroseconds(last.recordedAt))) (log entry \(last.sequence))")
+                }
+                if next < held.count, held[next].recordedAt == last.recordedAt {
+                    let version = held[next]
+                    next += 1
+                    let changes = first || write.contains { $0.validFrom != nil || $0.factsSHA256 != facts }
+                    let validFroms = Set(write.compactMap(\.validFrom)).union([last.recordedAt])
+                    guard changes, MemberRecords.factsDigest(version.member) == last.factsSHA256,
+                          version.validFrom.map(validFroms.contains) ?? first else {
+                        throw mismatch("""
+                            version \(next) of its facts (country \(version.member.country), born \(version.member.birthDate?.description ?? "unknown"), \
+                            valid from \(version.validFrom.map { Timestamp.format(Timestamp.fromMicroseconds($0)) } ?? "the beginning")) is not what the log records
+                            """)
+                    }
+                } else if first || last.validFrom != nil || last.factsSHA256 != facts {
+                    throw mismatch("the log records a version of its facts that the store does not hold (\(held.count) held): a version was deleted")
+                }
+                facts = last.factsSHA256
+            }
+            if next < held.count {
+                throw altered("""
+                    member \(id) has \(held.count) versions of its facts; its imports in the log make \(next): version \(next + 1), \
+                    recorded \(Timestamp.format(Timestamp.fromMicroseconds(held[next].recordedAt))), was inserted behind Consentry's back
+                    """)
+            }
+        }
     }
 
     // MARK: Datasets and models

@@ -10,14 +10,21 @@ extension SQLConsentStore {
     /// How an imported line updates a known member: the data is replaced; the facts become a new
     /// version (valid from the line's `valid_from`, else from now) when they differ or the line
     /// corrects the past, and stay the version they are otherwise. The schema's trigger keeps
-    /// the version replaced.
+    /// the version replaced. A second line for one id in one import replaces the version the
+    /// first made (the trigger keeps nothing recorded in the same write), valid from when that
+    /// one was unless the line says.
     static var memberUpdate: String {
         let changed = """
             (coalesce(members.birth_date, '') <> coalesce(excluded.birth_date, '') OR members.country <> excluded.country
              OR coalesce(members.notified_at, -1) <> coalesce(excluded.notified_at, -1) OR excluded.facts_valid_from IS NOT NULL)
             """
         return """
-            birth_date = excluded.birth_date, country = excluded.country, notified_at = excluded.notified_at,             data = excluded.data, updated_at = excluded.updated_at,             facts_valid_from = CASE WHEN \(changed) THEN coalesce(excluded.facts_valid_from, excluded.facts_recorded_at) ELSE members.facts_valid_from END,             facts_recorded_at = CASE WHEN \(changed) THEN excluded.facts_recorded_at ELSE members.facts_recorded_at END
+            birth_date = excluded.birth_date, country = excluded.country, notified_at = excluded.notified_at,
+            data = excluded.data, updated_at = excluded.updated_at,
+            facts_valid_from = CASE WHEN \(changed) THEN coalesce(excluded.facts_valid_from,
+                CASE WHEN members.facts_recorded_at = excluded.facts_recorded_at THEN members.facts_valid_from ELSE excluded.facts_recorded_at END)
+                ELSE members.facts_valid_from END,
+            facts_recorded_at = CASE WHEN \(changed) THEN excluded.facts_recorded_at ELSE members.facts_recorded_at END
             """
     }
 

@@ -33,6 +33,18 @@ public enum TamperContract {
             INSERT INTO members (id, birth_date, country, notified_at, data, updated_at, facts_recorded_at)
             VALUES ('z', '1990-01-01', 'DE', NULL, '{}', 0, 0)
             """, names: "member z has no import in the log"),
+        Case(name: "an earlier version of a member's facts altered", sql: "UPDATE member_versions SET country = 'US'",
+             names: "member a: version 1 of its facts (country US"),
+        Case(name: "an earlier version of a member's facts deleted", sql: "DELETE FROM member_versions",
+             names: "member a: the log records a version of its facts that the store does not hold (1 held)"),
+        Case(name: "a version of a member's facts inserted", sql: """
+            INSERT INTO member_versions (member_key, birth_date, country, notified_at, valid_from, recorded_at, superseded_at)
+            SELECT member_key, birth_date, 'US', NULL, NULL, 0, 1 FROM members WHERE id = 'b'
+            """, names: "member b: version 1 of its facts (country US, recorded 1970-01-01T00:00:00Z) was made by no import"),
+        Case(name: "when a member's facts hold from altered", sql: "UPDATE members SET facts_valid_from = 0 WHERE id = 'b'",
+             names: "member b: when its facts are valid from"),
+        Case(name: "when a member's latest facts hold from altered", sql: "UPDATE members SET facts_valid_from = 0 WHERE id = 'a'",
+             names: "member a: version 2 of its facts"),
         Case(name: "an objection's decision altered", sql: "UPDATE objection_events SET reason = 'Rejected.', outcome = 'reject' WHERE kind = 'decided'",
              names: "objection obj_c, event 1 (decided)"),
         Case(name: "an objection event deleted", sql: "DELETE FROM objection_events WHERE kind = 'decided'", names: "objection obj_c has 1 events, the log records 2"),
@@ -70,6 +82,15 @@ public enum TamperContract {
         try await store.applyPolicy(try StoreContract.policy(), actor: "test")
         _ = try await store.importMembers(StoreContract.lines(["a", "b", "c", "d"].map { StoreContract.member($0) }),
                                           options: ImportOptions(source: "members.jsonl", actor: "test"))
+        // a moves to France: a second version of a's facts.
+        _ = try await store.importMembers(StoreContract.lines([StoreContract.member("a", country: "FR")]),
+                                          options: ImportOptions(source: "members.jsonl", actor: "test"))
+        // e, new, appears twice in one import (the second line's facts replace the first's, in the
+        // same write); c's facts are corrected back to a day before t0.
+        var corrected = StoreContract.member("c", country: "AT")
+        corrected.validFrom = t0.addingTimeInterval(-86_400)
+        _ = try await store.importMembers(StoreContract.lines([StoreContract.member("e"), StoreContract.member("e", country: "FR"), corrected]),
+                                          options: ImportOptions(source: "more.jsonl", actor: "test"))
         try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .on, channel: .ios, at: t0, actor: "a"))
         try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .web, at: t0.addingTimeInterval(60), actor: "a"))
         try await store.recordChoice(ConsentEvent(member: MemberID("b")!, choice: .off, channel: .api, at: t0.addingTimeInterval(120), actor: "b"))

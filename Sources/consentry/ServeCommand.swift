@@ -14,6 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM: ES256, EdDSA or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev). Stops gracefully on SIGTERM or SIGINT.
 
+            With CONSENTRY_LOG_KEY (or CONSENTRY_LOG_KEY_FILE) set, the transparency log's checkpoint is signed every second while facts arrive (and written to --checkpoint-file if given), and /log/v1/... and members' receipts are served.
+
             With CONSENTRY_WEBHOOK_URL (and CONSENTRY_WEBHOOK_SECRET, at least 16 bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed, and retried until accepted.
 
             Several instances: run each with the same --database-url (PostgreSQL) and the same CONSENTRY_SESSION_SECRET (or CONSENTRY_JWT_SECRET), so that a session or form begun on one is accepted by any other. Each keeps a short-lived view of members in memory (at most half a second old); decisions for pipelines and the gate always read the database.
@@ -26,6 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "Send session cookies without the Secure flag (plain http on a development machine).") var insecureCookies = false
+    @Option(help: ArgumentHelp("Write each checkpoint of the log signed while facts arrive (at most one a second) to this file, replacing it atomically, for publishing.",
+                               valueName: "path")) var checkpointFile: String?
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -37,8 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("set CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM) to verify identity tokens")
         }
         let logSigner = try LogSigner.fromEnvironment()
+        if checkpointFile != nil, logSigner == nil {
+            throw ValidationError("--checkpoint-file needs the log's key: set CONSENTRY_LOG_KEY or CONSENTRY_LOG_KEY_FILE (make one with `consentry log init`)")
+        }
         let app = try buildApplication(store: store, identity: identity,
-                                   configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies),
+                                   configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies,
+                                                                      checkpointFile: checkpointFile),
                                    logSigner: logSigner)
         print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         if WebSessions.secretFromEnvironment() == nil {

@@ -111,6 +111,39 @@ struct LogAPITests {
         }
     }
 
+    @Test func whileFactsArriveACheckpointIsSignedAndPublishedUnasked() async throws {
+        let harness = try await Harness()
+        let file = harness.directory.appendingPathComponent("checkpoint").path
+        let app = try buildApplication(store: harness.store, identity: harness.identity,
+                                       configuration: ServerConfiguration(port: 0, checkpointInterval: .milliseconds(100), checkpointFile: file),
+                                       sessionSecret: Harness.secret, logSigner: Harness.logSigner)
+        /// The published checkpoint once it covers the whole log (nil if it does not within 10 s).
+        @Sendable func published() async throws -> Checkpoint? {
+            var all: [TreeHash] = []
+            try await harness.store.auditEntries(from: nil, to: nil) { all.append(LogTree.leafHash($0)) }
+            for _ in 0..<100 {
+                if let text = try? String(contentsOfFile: file, encoding: .utf8),
+                   let checkpoint = try? Checkpoint.open(text, verifier: Harness.logSigner.signer.verifier, origin: "consentry.test/log"),
+                   checkpoint.size == all.count {
+                    #expect(checkpoint.root == MerkleTree.root(all))
+                    return checkpoint
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return nil
+        }
+        try await app.test(.live) { client in
+            let first = try #require(try await published())
+            // Nobody asks for a checkpoint: a new fact is still covered by one, signed and written.
+            _ = try await harness.store.recordChoice(ConsentEvent(member: MemberID("urn:li:member:eu")!, choice: .off, channel: .web,
+                                                                  at: Harness.now, actor: "urn:li:member:eu"))
+            let second = try #require(try await published())
+            #expect(second.size == first.size + 1)
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains("consentry_log_checkpoint_size \(second.size)"))
+        }
+    }
+
     @Test func checkpointsAreSignedAndProofsLinkThem() async throws {
         let harness = try await Harness()
         let verifier = Harness.logSigner.signer.verifier
