@@ -310,6 +310,14 @@ public enum StoreContract {
             try await store.importMembers(lines([future]), options: ImportOptions(source: "future.jsonl", actor: "test"))
         }
         try expect(try await store.memberVersions(of: b).count == 1, "the refused import wrote nothing")
+
+        // A new member twice in one import: the last line wins, and the member is still new,
+        // its facts valid from the beginning.
+        _ = try await store.importMembers(lines([member("n"), member("n", country: "AT")]), options: ImportOptions(source: "twice.jsonl", actor: "test"))
+        let twice = try await store.memberVersions(of: MemberID("n")!)
+        try expect(twice.count == 1 && twice[0].member.country.description == "AT" && twice[0].validFrom == nil,
+                   "one version, from the beginning: \(twice)")
+        _ = try await store.verifyAuditChain()
     }
 
     static func thePolicyTimelineSaysWhichVersionWasInForceWhen(_ store: any ConsentStore) async throws {
