@@ -50,10 +50,11 @@ def b64(data):
 
 
 def token(subject, role="member"):
-    """An HS256 identity token, as the platform's identity provider would sign it."""
+    """An HS256 access token (RFC 9068 typ, audience consentry), as the platform's identity provider would sign it."""
     now = int(time.time())
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = b64(json.dumps({"sub": subject, "iss": ISSUER, "exp": now + 3600, "nbf": now - 5, "iat": now, "role": role}).encode())
+    header = b64(json.dumps({"alg": "HS256", "typ": "at+jwt"}).encode())
+    claims = b64(json.dumps({"sub": subject, "iss": ISSUER, "aud": "consentry", "exp": now + 3600, "nbf": now - 5, "iat": now,
+                             "role": role}).encode())
     signature = b64(hmac.new(SECRET.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest())
     return f"{header}.{claims}.{signature}"
 

@@ -69,7 +69,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     let log = LogController(store: store, signer: logSigner)
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now, log: log).addRoutes(to: pipeline)
-    let web = WebPages(sessions: WebSessions(secret: sessionSecret), configuration: configuration, library: try Templates.library())
+    let web = WebPages(sessions: try WebSessions(secret: sessionSecret), configuration: configuration, library: try Templates.library())
     log.addRoutes(to: router)
     log.addMemberRoutes(to: me)
     log.addPageRoutes(to: router, web: web)

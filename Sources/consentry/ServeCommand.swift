@@ -12,7 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the member API over HTTP.",
         discussion: """
-            Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM: ES256, EdDSA or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev). Stops gracefully on SIGTERM or SIGINT.
+            Identity tokens are verified with CONSENTRY_JWT_SECRET (HS256, at least 32 bytes) or CONSENTRY_JWT_PUBLIC_KEY (PEM: ES256, EdDSA or RS256), and must carry the issuer CONSENTRY_JWT_ISSUER (default consentry-dev), the audience CONSENTRY_JWT_AUDIENCE (required with a public key; default consentry with a secret) and the header typ at+jwt (CONSENTRY_JWT_TYPE to change it). Web sessions are signed with CONSENTRY_SESSION_SECRET (at least 32 bytes; else the JWT secret). Stops gracefully on SIGTERM or SIGINT.
 
             With CONSENTRY_LOG_KEY (or CONSENTRY_LOG_KEY_FILE) set, the transparency log's checkpoint is signed every second while facts arrive (and written to --checkpoint-file if given), and /log/v1/... and members' receipts are served.
 

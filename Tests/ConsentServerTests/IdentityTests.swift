@@ -91,6 +91,23 @@ struct IdentityTests {
 
     @Test func aSecretShorterThan32BytesIsRefused() async {
         await #expect(throws: ConsentError.self) { try await IdentityVerifier.sharedSecret("short", issuer: "x") }
+        let session = #expect(throws: ConsentError.self) { try WebSessions(secret: String(repeating: "x", count: 31)) }
+        #expect(session?.description.contains("CONSENTRY_SESSION_SECRET") == true)
+        #expect(throws: Never.self) { try WebSessions(secret: String(repeating: "x", count: 32)) }
+    }
+
+    @Test func tokensForAnotherAudienceOrOfAnotherTypeAreRefused() async throws {
+        let harness = try await Harness()
+        let ours = try await harness.token("urn:li:member:eu")
+        #expect(try await harness.identity.verify(ours).subject == "urn:li:member:eu")
+        #expect(IdentityVerifier.headerType(of: ours) == "at+jwt")
+        // The same secret and issuer, another audience or type: refused.
+        let otherApp = try await IdentityVerifier.sharedSecret(Harness.secret, issuer: "test-issuer", audience: "another-app")
+        let idToken = try await IdentityVerifier.sharedSecret(Harness.secret, issuer: "test-issuer", tokenType: "JWT")
+        for token in [try await otherApp.token(subject: "urn:li:member:eu", role: .privacy),
+                      try await idToken.token(subject: "urn:li:member:eu", role: .privacy)] {
+            await #expect(throws: IdentityError.self) { _ = try await harness.identity.verify(token) }
+        }
     }
 }
 

@@ -26,8 +26,18 @@ public struct WebSessions: Sendable {
         return nil
     }
 
-    public init(secret: String?) {
+    /// The shortest secret accepted: anything shorter can be guessed offline from one cookie.
+    public static let minimumSecretBytes = 32
+
+    /// Refuses a secret shorter than ``minimumSecretBytes``: with the key, anyone could forge a
+    /// privacy-team session.
+    public init(secret: String?) throws {
         if let secret, !secret.isEmpty {
+            guard secret.utf8.count >= Self.minimumSecretBytes else {
+                throw ConsentError.invalidField(field: "CONSENTRY_SESSION_SECRET", message: """
+                    must be at least \(Self.minimumSecretBytes) bytes long (\(secret.utf8.count) given); make one with `openssl rand -hex 32`
+                    """)
+            }
             key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("consentry-web-session-v1".utf8),
                                                                      using: SymmetricKey(data: Data(secret.utf8))))
         } else {
