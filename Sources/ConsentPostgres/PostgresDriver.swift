@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -35,6 +36,12 @@ extension SQLConsentStore where Driver == PostgresDriver {
     public static func describe(url: String) -> String {
         (try? PostgresURL(url)).map { "PostgreSQL at \($0)" } ?? "PostgreSQL"
     }
+
+    /// What is weak about reaching `url` (plain text, or a certificate not checked, to another
+    /// machine), for a warning; nil when nothing is or the URL is not readable.
+    public static func transportWarning(url: String) -> String? {
+        (try? PostgresURL(url))?.transportWarning
+    }
 }
 
 /// PostgreSQL through PostgresNIO: a pool of up to 16 connections, transactions run on a pool
@@ -63,7 +70,7 @@ public final class PostgresDriver: SQLDriver {
         let parsed = try PostgresURL(url)
         var configuration = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
                                                          password: parsed.password, database: parsed.database,
-                                                         tls: parsed.requireTLS ? .require(.makeClientConfiguration()) : .disable)
+                                                         tls: try parsed.tls())
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = Self.maximumConnections
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -254,17 +261,34 @@ private final class LeaseFlag: Sendable {
     let value = Mutex(false)
 }
 
-/// `postgres://user:password@host:port/database[?sslmode=require]`, read once; the password is
-/// never printed (``description`` leaves it out).
+/// `postgres://user:password@host:port/database[?sslmode=verify-full&sslrootcert=ca.pem]`, read
+/// once; the password is never printed (``description`` leaves it out). Without a password in
+/// the URL, `PGPASSWORD` is used, as libpq does, so the password need not be on a command line.
+///
+/// `sslmode` takes libpq's values, and nothing else (a typo is an error, never plain text):
+/// `disable` (the default: plain text), `prefer` (TLS if the server offers it, unverified),
+/// `require` (TLS; the server's certificate is checked against `sslrootcert` when given, as
+/// libpq does, else not at all), `verify-ca` (TLS, a certificate from a trusted authority:
+/// `sslrootcert`, else the system's) and `verify-full` (that, and it names the host).
 struct PostgresURL: CustomStringConvertible {
+    enum TLSMode: String, CaseIterable {
+        case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
     var user: String
     var password: String?
     var host: String
     var port: Int
     var database: String
-    var requireTLS: Bool
+    var tlsMode: TLSMode
+    /// `sslrootcert`: a PEM file of the authorities trusted for the server's certificate.
+    var rootCertificate: String?
+    /// The query as given (kept when the URL names another database).
+    private var query: String?
 
-    init(_ text: String) throws {
+    init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty else {
             throw ConsentError.invalidField(field: "database URL", message: "must look like postgres://user:password@host:5432/database")
@@ -276,16 +300,67 @@ struct PostgresURL: CustomStringConvertible {
         self.host = host
         port = components.port ?? 5432
         user = components.user?.removingPercentEncoding ?? components.user ?? "postgres"
-        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        password = components.password.map { $0.removingPercentEncoding ?? $0 } ?? environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         self.database = database.removingPercentEncoding ?? database
-        requireTLS = components.queryItems?.contains { $0.name == "sslmode" && ["require", "verify-full", "verify-ca"].contains($0.value ?? "") } ?? false
+        query = components.percentEncodedQuery
+        let items = components.queryItems ?? []
+        if let mode = items.last(where: { $0.name == "sslmode" })?.value {
+            guard let known = TLSMode(rawValue: mode) else {
+                throw ConsentError.invalidField(field: "database URL", message: """
+                    sslmode=\(mode) is not one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
+                    """)
+            }
+            tlsMode = known
+        } else {
+            tlsMode = .disable
+        }
+        rootCertificate = items.last(where: { $0.name == "sslrootcert" })?.value
+        if let rootCertificate, !FileManager.default.isReadableFile(atPath: rootCertificate) {
+            throw ConsentError.invalidField(field: "database URL", message: "sslrootcert=\(rootCertificate) is not a readable file")
+        }
+    }
+
+    /// PostgresNIO's TLS setting for ``tlsMode``.
+    func tls() throws -> PostgresClient.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let rootCertificate { configuration.trustRoots = .file(rootCertificate) }
+        switch tlsMode {
+        case .disable:
+            return .disable
+        case .prefer, .require:
+            configuration.certificateVerification = rootCertificate == nil ? .none : .noHostnameVerification
+            return tlsMode == .prefer ? .prefer(configuration) : .require(configuration)
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
+            return .require(configuration)
+        case .verifyFull:
+            configuration.certificateVerification = .fullVerification
+            return .require(configuration)
+        }
+    }
+
+    /// Whether the host is this machine (where plain text crosses no network).
+    var isLoopback: Bool { ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host.lowercased()) || host.hasPrefix("/") }
+
+    /// What is weak about this connection off this machine, for a warning; nil when nothing is.
+    var transportWarning: String? {
+        guard !isLoopback else { return nil }
+        switch tlsMode {
+        case .disable, .prefer:
+            return "the connection to PostgreSQL at \(description) may not be encrypted (sslmode=\(tlsMode.rawValue)); use sslmode=verify-full"
+        case .require where rootCertificate == nil:
+            return "the connection to PostgreSQL at \(description) is encrypted but the server's certificate is not checked (sslmode=require); use sslmode=verify-full"
+        default:
+            return nil
+        }
     }
 
     var description: String { "\(host):\(port)/\(database)" }
 
-    /// The same URL naming another database (credentials kept, as given).
+    /// The same URL naming another database (credentials and TLS settings kept, as given).
     func replacingDatabase(with name: String) -> String {
         "postgres://" + (password.map { "\(user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user):\($0.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? $0)@" }
             ?? "\(user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user)@") + "\(host):\(port)/\(name)"
+            + (query.map { "?" + $0 } ?? "")
     }
 }

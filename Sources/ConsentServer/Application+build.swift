@@ -29,6 +29,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
                              logger: Logger = Logger(label: "consentry")) throws -> some ApplicationProtocol {
     let states = MemberStates(store: store, metrics: metrics)
     let router = Router(context: ConsentRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware(strictTransport: !configuration.insecureCookies))
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     let routes = RouteTable()
     router.add(middleware: ProblemMiddleware(routes: routes))

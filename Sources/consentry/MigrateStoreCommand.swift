@@ -25,7 +25,7 @@ struct MigrateStoreCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The SQLite store to copy: sqlite:PATH.", valueName: "sqlite:path"))
     var from: String
 
-    @Option(help: ArgumentHelp("The empty PostgreSQL database to copy into: postgres://user:password@host:5432/database.", valueName: "url"))
+    @Option(help: ArgumentHelp("The empty PostgreSQL database to copy into: postgres://user@host:5432/database (the password in PGPASSWORD).", valueName: "url"))
     var to: String
 
     func validate() throws {
@@ -39,6 +39,10 @@ struct MigrateStoreCommand: AsyncParsableCommand {
         let path = String(from.dropFirst(7))
         let source = try SQLiteConsentStore(path: path, mustExist: true)
         let sourceChain = try await source.verifyAuditChain()
+        if let password = URLComponents(string: to)?.password, !password.isEmpty {
+            printError("warning: --to carries a password, which other users of this machine can read in the process list; leave it out and set PGPASSWORD")
+        }
+        if let warning = PostgresConsentStore.transportWarning(url: to) { printError("warning: \(warning)") }
         let target = try await PostgresConsentStore(url: to)
         defer { target.close() }
         let showProgress = stderrIsTerminal

@@ -44,17 +44,27 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store for writing: PostgreSQL (migrated), or the SQLite file, created if needed.
     func openForWriting() async throws -> any ConsentryStore {
-        try await Self.open(sqlite: path(), postgres: postgresURL, mustExist: false)
+        try await open(mustExist: false)
     }
 
     /// Opens an existing store: PostgreSQL (migrated), or the SQLite file; a missing file is an
     /// error, not an empty store.
     func openExisting() async throws -> any ConsentryStore {
-        try await Self.open(sqlite: path(), postgres: postgresURL, mustExist: true)
+        try await open(mustExist: true)
+    }
+
+    func open(mustExist: Bool) async throws -> any ConsentryStore {
+        if let databaseURL, let password = URLComponents(string: databaseURL)?.password, !password.isEmpty {
+            printError("warning: --database-url carries a password, which other users of this machine can read in the process list; put the URL in CONSENTRY_DATABASE_URL, or the password in PGPASSWORD")
+        }
+        return try await Self.open(sqlite: path(), postgres: postgresURL, mustExist: mustExist)
     }
 
     static func open(sqlite path: String, postgres url: String?, mustExist: Bool) async throws -> any ConsentryStore {
-        if let url { return try await PostgresConsentStore(url: url) }
+        if let url {
+            if let warning = PostgresConsentStore.transportWarning(url: url) { printError("warning: \(warning)") }
+            return try await PostgresConsentStore(url: url)
+        }
         return try SQLiteConsentStore(path: path, mustExist: mustExist)
     }
 }

@@ -19,6 +19,39 @@ extension CLISuite {
             try body(url)
         }
 
+        /// libpq's sslmode values and nothing else; a password kept off the command line; a
+        /// warning whenever the connection leaves this machine unencrypted or unverified.
+        @Test func theTransportIsWhatTheURLSaysOrNothing() async throws {
+            let cli = try CLIRunner()
+            try await withDatabase { url in
+                let policy = try cli.write("policy.yaml", Fixtures.examplePolicyYAML)
+                #expect(try cli.run(["policy", "apply", policy, "--database-url", url], withDB: false).status == 0)
+                // A typo is an error, never plain text.
+                let typo = try cli.run(["stats", "--database-url", url + "?sslmode=requier"], withDB: false)
+                #expect(typo.status != 0 && typo.stderr.contains("sslmode=requier is not one of disable, prefer, require, verify-ca, verify-full"),
+                        "\(typo.stderr)")
+                // The test server speaks no TLS: TLS required is refused, TLS preferred falls back.
+                for mode in ["require", "verify-ca", "verify-full"] {
+                    let refused = try cli.run(["stats", "--database-url", url + "?sslmode=\(mode)"], withDB: false)
+                    #expect(refused.status != 0, "sslmode=\(mode) connected without TLS: \(refused.stdout)")
+                }
+                #expect(try cli.run(["stats", "--database-url", url + "?sslmode=prefer"], withDB: false).status == 0)
+                // The password in PGPASSWORD, not in the URL on the command line (the server trusts
+                // loopback, so any password passes; what matters is who sees it).
+                let withPassword = url.replacingOccurrences(of: "postgres://postgres@", with: "postgres://postgres:hunter2hunter2@")
+                #expect(withPassword != url)
+                let visible = try cli.run(["stats", "--database-url", withPassword], withDB: false)
+                #expect(visible.status == 0 && visible.stderr.contains("process list"), "\(visible.stderr)")
+                #expect(!visible.stderr.contains("hunter2") && !visible.stdout.contains("hunter2"))
+                let hidden = try cli.run(["stats", "--database-url", url], withDB: false, environment: ["PGPASSWORD": "hunter2hunter2"])
+                #expect(hidden.status == 0 && !hidden.stderr.contains("process list"), "\(hidden.stderr)")
+            }
+            #expect(PostgresConsentStore.transportWarning(url: "postgres://u@db.internal/consentry")?.contains("may not be encrypted") == true)
+            #expect(PostgresConsentStore.transportWarning(url: "postgres://u@db.internal/consentry?sslmode=require")?.contains("not checked") == true)
+            #expect(PostgresConsentStore.transportWarning(url: "postgres://u@db.internal/consentry?sslmode=verify-full") == nil)
+            #expect(PostgresConsentStore.transportWarning(url: "postgres://u@127.0.0.1/consentry") == nil)
+        }
+
         @Test func theWholeProductAnswersAsOnSQLite() async throws {
             let cli = try CLIRunner()
             let population = SyntheticPopulation(count: 400)
