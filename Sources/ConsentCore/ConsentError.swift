@@ -37,6 +37,8 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     /// not match the log entry recorded with it, or has none: it was altered, deleted or inserted
     /// behind Consentry's back.
     case factAltered(String)
+    /// An `Idempotency-Key` used before for a request with other content.
+    case idempotencyKeyReused(String)
 
     public var description: String {
         switch self {
@@ -65,7 +67,7 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "unknown dataset \(jsonStringLiteral(id.rawValue)); `consentry datasets list` shows them"
         case .lineageConflict(let message):
             return message
-        case .rateLimited(let message), .verificationFailed(let message), .verificationClosed(let message):
+        case .rateLimited(let message), .verificationFailed(let message), .verificationClosed(let message), .idempotencyKeyReused(let message):
             return message
         case .unknownObjectionRequest(let id):
             return "no objection request \(jsonStringLiteral(id)) is waiting for a code; ask again at /objections/public"

@@ -211,10 +211,13 @@ extension ConsentStore {
 /// A client's `Idempotency-Key`, scoped to who sent it and what for, as the stores keep it: a
 /// SHA-256 (computed by the caller) so the table holds no member ids or client strings.
 ///
-/// The rule: a key names one write of one kind. The first request with it writes; any later
-/// request with it (a retry, on any instance, even one racing the first) writes nothing and
-/// gets back what the first one recorded, marked `replayed`. Keys are kept in the transaction of
-/// the write they protect, so a key is never kept for a write that was rolled back.
+/// The rule: a key names one write of one kind, of one request. The first request with it
+/// writes; a later request with it and the same content (a retry, on any instance, even one
+/// racing the first) writes nothing and gets back what the first one recorded, marked
+/// `replayed`; one with other content is refused (``ConsentError/idempotencyKeyReused(_:)``),
+/// never answered with the first one's result. A key lasts ``lifetime``; after that it is
+/// forgotten and may name a new write. Keys are kept in the transaction of the write they
+/// protect, so a key is never kept for a write that was rolled back.
 public struct IdempotencyKey: Sendable, Equatable {
     /// What a key protects.
     public enum Write: String, Sendable {
@@ -222,10 +225,18 @@ public struct IdempotencyKey: Sendable, Equatable {
         case objection
     }
 
+    /// How long a key is remembered (24 hours, as the IETF Idempotency-Key draft suggests).
+    public static let lifetime: TimeInterval = 24 * 3600
+
     /// 64 lower-case hex digits.
     public let digest: String
+    /// SHA-256 (hex) of what the request asked for; nil when not bound to one.
+    public let request: String?
 
-    public init(digest: String) { self.digest = digest }
+    public init(digest: String, request: String? = nil) {
+        self.digest = digest
+        self.request = request
+    }
 
     /// The scope a client's key is read in: the write and the member sending it, so that the
     /// same header value from two members, or for two kinds of write, never collides.

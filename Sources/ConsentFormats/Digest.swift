@@ -54,7 +54,9 @@ public enum Digest {
 
 extension IdempotencyKey {
     /// The key `clientKey` (an `Idempotency-Key` header) means within `scope` (a member and an operation).
-    public init(scope: String, clientKey: String) {
-        self.init(digest: Digest.sha256Hex(scope + "\u{0}" + clientKey))
+    /// `request` is what the request asks for, in a form equal for equal requests; only its
+    /// SHA-256 is kept.
+    public init(scope: String, clientKey: String, request: String? = nil) {
+        self.init(digest: Digest.sha256Hex(scope + "\u{0}" + clientKey), request: request.map(Digest.sha256Hex))
     }
 }

@@ -37,7 +37,8 @@ struct AITrainingController {
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let enabled = try Self.enabledField(in: body)
-        let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.choice, member: member))
+        let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.choice, member: member),
+                                          content: JSONWriter.object(["channel": jsonStringLiteral(channel.rawValue), "enabled": enabled ? "true" : "false"]))
         let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
         _ = try await states.record(event, idempotencyKey: key)
         return JSONResponse.ok(try await stateJSON(for: member))

@@ -114,6 +114,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             Problem(status: .notFound, type: "not-found", title: "Not found", detail: error.description, pointer: "/request")
         case .verificationFailed(let message):
             Problem(status: .forbidden, type: "verification-failed", title: "The code was not accepted", detail: message, pointer: "/code")
+        case .idempotencyKeyReused(let message):
+            Problem(status: .unprocessableContent, type: "idempotency-key-reused", title: "Idempotency-Key already used for another request",
+                    detail: message)
         case .verificationClosed(let message):
             Problem(status: .conflict, type: "verification-closed", title: "This request can no longer be verified", detail: message)
         default: Problem(status: .badRequest, type: "invalid-request", title: "The request is not valid", detail: error.description)

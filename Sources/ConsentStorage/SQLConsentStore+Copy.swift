@@ -120,6 +120,6 @@ enum StoreTables {
         Table(name: "dataset_removals", columns: ["dataset_key", "version", "member_key"], order: "dataset_key, version, member_key"),
         Table(name: "models", columns: ["name", "registered_at", "actor"], order: "name"),
         Table(name: "model_datasets", columns: ["model", "dataset_id", "dataset_version"], order: "model, dataset_id"),
-        Table(name: "idempotency_keys", columns: ["key", "kind", "reference", "created_at"], order: "key"),
+        Table(name: "idempotency_keys", columns: ["key", "kind", "reference", "created_at", "request_sha256"], order: "key"),
     ]
 }

@@ -107,29 +107,24 @@ extension SQLConsentStore {
     /// alone; a key used before, or earlier in the same set, replays what it recorded.
     static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection,
                               trail: inout AuditTrail) throws -> [Result<RecordedChoice, ConsentError>] {
-        let keyed = writes.compactMap(\.key?.digest)
-        var references: [String: String] = [:]
-        if !keyed.isEmpty {
-            for row in try db.query("""
-                SELECT key, reference FROM idempotency_keys WHERE kind = \(IdempotencyKey.Write.choice.rawValue) AND key IN \(texts: keyed)
-                """) { references[try row.text(0)] = try row.text(1) }
-        }
+        let references = try rememberedKeys(writes.compactMap(\.key), .choice, now: trail.recordedAt, db)
         let keys = try memberKeys(Set(writes.map(\.event.member.rawValue)), db)
         var sequence = try lastSequence(db)
         var ledger = RowBatch(columns: ledgerColumns.count, capacity: writes.count)
-        var remembered = RowBatch(columns: 4)
-        var recordedHere: [String: ConsentEvent] = [:]
+        var remembered = RowBatch(columns: idempotencyColumns.count)
+        var recordedHere: [String: (event: ConsentEvent, request: String?)] = [:]
         var outcomes: [Result<RecordedChoice, ConsentError>] = []
         outcomes.reserveCapacity(writes.count)
         for write in writes {
             let event = write.event
-            if let digest = write.key?.digest {
-                if let earlier = recordedHere[digest] {
-                    outcomes.append(.success(RecordedChoice(event: earlier, replayed: true)))
+            if let key = write.key {
+                if let earlier = recordedHere[key.digest] {
+                    let sameRequest = earlier.request == nil || key.request == nil || earlier.request == key.request
+                    outcomes.append(sameRequest ? .success(RecordedChoice(event: earlier.event, replayed: true)) : .failure(reused(.choice)))
                     continue
                 }
-                if let reference = references[digest] {
-                    outcomes.append(Result { RecordedChoice(event: try replayedChoice(reference, of: event.member, db), replayed: true) }
+                if let remembered = references[key.digest] {
+                    outcomes.append(Result { RecordedChoice(event: try replayedChoice(try remembered.get(), of: event.member, db), replayed: true) }
                         .mapError { $0 as? ConsentError ?? .storeUnavailable("\($0)") })
                     continue
                 }
@@ -144,9 +139,10 @@ extension SQLConsentStore {
             var stored = event
             stored.sequence = sequence
             stored.recordedAt = trail.recordedDate
-            if let digest = write.key?.digest {
-                remembered.append(.text(digest), .text(IdempotencyKey.Write.choice.rawValue), .text(String(sequence)), .integer(trail.recordedAt))
-                recordedHere[digest] = stored
+            if let key = write.key {
+                remembered.append(.text(key.digest), .text(IdempotencyKey.Write.choice.rawValue), .text(String(sequence)), .integer(trail.recordedAt),
+                                  SQLValue(key.request))
+                recordedHere[key.digest] = (stored, key.request)
             }
             outcomes.append(.success(RecordedChoice(event: stored, replayed: false)))
         }
@@ -156,7 +152,7 @@ extension SQLConsentStore {
         return outcomes
     }
 
-    static var idempotencyColumns: [String] { ["key", "kind", "reference", "created_at"] }
+    static var idempotencyColumns: [String] { ["key", "kind", "reference", "created_at", "request_sha256"] }
 
     /// The longest history a group commit reads for a choice that asks for its member's facts.
     static var factsAfterWriteLimit: Int { 1_000 }

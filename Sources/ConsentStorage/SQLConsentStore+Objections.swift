@@ -7,7 +7,8 @@ extension SQLConsentStore {
     /// used before, files nothing and returns the objection filed then, `replayed`.
     public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
         try await commits.run { db, trail in
-            if let key = idempotencyKey, let reference = try Self.idempotentReference(key, .objection, db) {
+            if let key = idempotencyKey, let remembered = try Self.rememberedKeys([key], .objection, now: trail.recordedAt, db)[key.digest] {
+                let reference = try remembered.get()
                 guard let filed = try Self.objection(ObjectionID(rawValue: reference), db) else {
                     throw ConsentError.storeUnavailable("idempotency key names objection \(reference), which is not readable")
                 }
@@ -157,14 +158,43 @@ extension SQLConsentStore {
         try db.execute("INSERT INTO outbox (id, type, subject, payload, created_at) VALUES (\(id), \(type), \(subject), \(payload), \(recordedAt))")
     }
 
-    static func idempotentReference(_ key: IdempotencyKey, _ write: IdempotencyKey.Write, _ db: some SQLConnection) throws -> String? {
-        try db.query("SELECT reference FROM idempotency_keys WHERE key = \(key.digest) AND kind = \(write.rawValue)").first?.text(0)
+    /// What each of `keys` already names, by digest: the reference of its write, or the refusal
+    /// when the key was used for a request with other content. A key older than
+    /// ``IdempotencyKey/lifetime`` is forgotten here (deleted), so it may name a new write.
+    static func rememberedKeys(_ keys: [IdempotencyKey], _ write: IdempotencyKey.Write, now: Int64,
+                               _ db: some SQLConnection) throws -> [String: Result<String, ConsentError>] {
+        guard !keys.isEmpty else { return [:] }
+        let digests = Array(Set(keys.map(\.digest)))
+        let expired = now - Int64(IdempotencyKey.lifetime * 1_000_000)
+        try db.execute("DELETE FROM idempotency_keys WHERE key IN \(texts: digests) AND created_at <= \(expired)")
+        let requests = Dictionary(keys.map { ($0.digest, $0.request) }, uniquingKeysWith: { first, _ in first })
+        var found: [String: Result<String, ConsentError>] = [:]
+        for row in try db.query("""
+            SELECT key, reference, request_sha256 FROM idempotency_keys WHERE kind = \(write.rawValue) AND key IN \(texts: digests)
+            """) {
+            let digest = try row.text(0)
+            if let stored = try row.optionalText(2), let asked = requests[digest] ?? nil, stored != asked {
+                found[digest] = .failure(reused(write))
+            } else {
+                found[digest] = .success(try row.text(1))
+            }
+        }
+        return found
+    }
+
+    /// The refusal of a key used again for a request with other content.
+    static func reused(_ write: IdempotencyKey.Write) -> ConsentError {
+        .idempotencyKeyReused("""
+            this Idempotency-Key was used in the last 24 hours for a \(write == .choice ? "choice" : "objection") with other content; \
+            a retry must repeat the request exactly, and a new request needs a new key
+            """)
     }
 
     static func remember(_ key: IdempotencyKey, _ write: IdempotencyKey.Write, reference: String, _ db: some SQLConnection,
                          _ trail: AuditTrail) throws {
         try db.execute("""
-            INSERT INTO idempotency_keys (key, kind, reference, created_at) VALUES (\(key.digest), \(write.rawValue), \(reference), \(trail.recordedAt))
+            INSERT INTO idempotency_keys (key, kind, reference, created_at, request_sha256)
+            VALUES (\(key.digest), \(write.rawValue), \(reference), \(trail.recordedAt), \(key.request))
             """)
     }
 

@@ -24,6 +24,7 @@ enum Schema {
         Migration(version: 4, name: "the consent store as of 2026-11-30", script: baseline),
         Migration(version: 5, name: "one storage layer", script: oneStorageLayer),
         Migration(version: 6, name: "member facts in two kinds of time", script: memberVersions),
+        Migration(version: 7, name: "idempotency keys bound to their request", script: idempotencyRequests),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -482,4 +483,13 @@ struct Spelling: Sendable {
     /// Serialises migrations across PostgreSQL instances starting at once; SQLite's write
     /// transaction already does.
     var migrationLock: String? { dialect == .postgres ? "SELECT pg_advisory_xact_lock(7215560)" : nil }
+}
+
+extension Schema {
+    /// An idempotency key remembers the SHA-256 of the request it was first used for, so a
+    /// later request with other content is refused rather than answered with the first one's
+    /// result. Keys kept before have none and replay as they did, until they expire.
+    @Sendable static func idempotencyRequests(_ s: Spelling) -> String {
+        "ALTER TABLE idempotency_keys ADD COLUMN request_sha256 TEXT CHECK (request_sha256 IS NULL OR length(request_sha256) = 64);"
+    }
 }

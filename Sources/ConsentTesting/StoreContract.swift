@@ -435,6 +435,29 @@ public enum StoreContract {
                                                     actor: "a", idempotencyKey: objectionKey)
         try expect(!filed.replayed && retried.replayed && retried.objection.id == objection.id, "a retried objection returns the first")
         try expect(try await store.objections(of: MemberID("a")!).map(\.id) == [objection.id], "and files nothing more")
+
+        // A key is bound to what its request asked: the same again replays, anything else is
+        // refused, never answered with the first one's result.
+        let bound = IdempotencyKey(scope: "choice a", clientKey: "bound", request: #"{"enabled":false}"#)
+        let off = try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .api, at: t0, actor: "a"),
+                                               idempotencyKey: bound)
+        try await expectThrows({ if case .idempotencyKeyReused = $0 { true } else { false } }, "the same key for the opposite choice") {
+            _ = try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .on, channel: .api, at: t0, actor: "a"),
+                                             idempotencyKey: IdempotencyKey(scope: "choice a", clientKey: "bound", request: #"{"enabled":true}"#))
+        }
+        let replayed = try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .api, at: t0, actor: "a"),
+                                                    idempotencyKey: bound)
+        try expect(replayed.replayed && replayed.event.sequence == off.event.sequence, "the same request again replays")
+        let boundObjection = IdempotencyKey(scope: "objection a", clientKey: "bound", request: #"{"reason":"one"}"#)
+        _ = try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_idem3"), member: MemberID("a")!, at: t0, reason: "one",
+                                                         terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)),
+                                          actor: "a", idempotencyKey: boundObjection)
+        try await expectThrows({ if case .idempotencyKeyReused = $0 { true } else { false } }, "the same key for another objection") {
+            _ = try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_idem4"), member: MemberID("a")!, at: t0, reason: "two",
+                                                             terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)),
+                                              actor: "a", idempotencyKey: IdempotencyKey(scope: "objection a", clientKey: "bound", request: #"{"reason":"two"}"#))
+        }
+        try expect(try await store.objections(of: MemberID("a")!).count == 2, "the refused objection was not filed")
         _ = try await store.verifyAuditChain()
     }
 }

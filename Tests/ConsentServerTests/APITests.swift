@@ -358,4 +358,46 @@ struct MultiInstanceTests {
         #expect(try await harness.store.history(of: MemberID("urn:li:member:eu")!).count == 1, "the retry on B recorded nothing")
         #expect(try await harness.store.objections(of: MemberID("urn:li:member:eu")!).count == 1)
     }
+
+    /// A key reused for another request is a 422 problem, never a 200 with the first answer;
+    /// the same request with other spacing is the same request; a key 24 hours old is forgotten.
+    @Test func aReusedKeyForAnotherRequestIsRefusedAndKeysExpire() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        let clock = TestClock(Harness.now)
+        let store = try SQLiteConsentStore(path: harness.directory.appendingPathComponent("db.sqlite").path, now: { clock.now })
+        let app = try buildApplication(store: store, identity: harness.identity, configuration: ServerConfiguration(port: 0),
+                                       sessionSecret: Harness.secret, now: { clock.now })
+        let key = headers(token, [HTTPField.Name("Idempotency-Key")!: "phone-1"])
+        let member = MemberID("urn:li:member:eu")!
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: key, body: ByteBuffer(string: #"{"enabled": false}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: key, body: ByteBuffer(string: #"{"enabled":false}"#)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: key, body: ByteBuffer(string: #"{"enabled": true}"#)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(String(buffer: response.body).contains("idempotency-key-reused"))
+            }
+            #expect(try await store.history(of: member).map(\.choice) == [.off], "the opposite choice was not dropped silently: it was refused")
+            // A day later the key is forgotten: the same header now names a new write.
+            clock.advance(by: IdempotencyKey.lifetime + 1)
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: key, body: ByteBuffer(string: #"{"enabled": true}"#)) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await store.history(of: member).map(\.choice) == [.off, .on])
+        }
+    }
+}
+
+/// A clock a test moves.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }

@@ -20,7 +20,8 @@ struct MemberObjectionsAPI {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let fields = try JSONFields(body, allowed: ["reason", "email"], example: #"{"reason": "optional", "email": "optional"}"#)
         let (reason, email) = (try fields.string("reason"), try fields.string("email"))
-        let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.objection, member: member))
+        let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.objection, member: member),
+                                          content: JSONWriter.object(["email": JSONWriter.optional(email), "reason": JSONWriter.optional(reason)]))
         let objection = try await desk.file(for: member, reason: reason, email: email, idempotencyKey: key)
         var response = JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil), status: .created)
         response.headers[.location] = "/api/v1/me/objections/\(objection.id)"

@@ -418,7 +418,7 @@ paths:
       security: [{ bearer: [] }]
       parameters:
         - { name: X-Consentry-Channel, in: header, schema: { type: string, enum: [ios, android, api] } }
-        - { name: Idempotency-Key, in: header, schema: { type: string, maxLength: 255 } }
+        - { name: Idempotency-Key, in: header, schema: { type: string, maxLength: 255 }, description: "A retry with the same key and the same request (channel and value) returns the first answer and records nothing; the same key with another request is a 422 problem; keys are forgotten after 24 hours" }
       requestBody:
         required: true
         content: { application/json: { schema: { $ref: "#/components/schemas/SettingChange" } } }
@@ -428,6 +428,7 @@ paths:
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "413": { $ref: "#/components/responses/Problem" }
+        "422": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
   /api/v1/me/ai-training/history:
     get:
@@ -470,7 +471,7 @@ paths:
   /api/v1/me/objections:
     post:
       summary: File an objection for the calling member; they are excluded from that moment (durable before the answer)
-      description: At most 5 a day per member (429 after). An Idempotency-Key makes a retry return the first objection.
+      description: At most 5 a day per member (429 after). An Idempotency-Key makes a retry with the same reason and email return the first objection; the same key with another request is a 422 problem; keys are forgotten after 24 hours.
       security: [{ bearer: [] }]
       parameters:
         - { name: Idempotency-Key, in: header, schema: { type: string, maxLength: 255 } }
@@ -487,6 +488,7 @@ paths:
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "413": { $ref: "#/components/responses/Problem" }
+        "422": { $ref: "#/components/responses/Problem" }
         "429": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
     get:
