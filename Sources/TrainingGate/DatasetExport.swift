@@ -107,18 +107,30 @@ public enum DatasetExport {
         return Result(manifest: manifest, seconds: GateFilter.seconds(ContinuousClock.now - started), membersRead: read)
     }
 
-    /// Creates `path` or accepts it empty; anything already in it is refused, never overwritten.
+    /// Creates `path` (mode 0750) or accepts it empty and the operator's own; anything already in
+    /// it is refused, never overwritten, and so is a directory someone else made or can change.
     static func prepareEmptyDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw GateError.output(path, "exists and is not a directory") }
+            var status = stat()
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+                throw GateError.output(path, "is a symbolic link; export into a directory, not a link to one")
+            }
+            guard status.st_uid == geteuid() else {
+                throw GateError.output(path, "belongs to another user (uid \(status.st_uid)), who could read or replace the dataset; export into a new directory")
+            }
+            guard status.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
+                throw GateError.output(path, "is writable by other users, who could replace the dataset's files; chmod go-w it or export into a new directory")
+            }
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             guard contents.isEmpty else {
                 throw GateError.output(path, "is not empty (\(contents.count) entries); export into a new or empty directory")
             }
         } else {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o750])
             } catch {
                 throw GateError.output(path, "cannot create the directory: \(error.localizedDescription)")
             }

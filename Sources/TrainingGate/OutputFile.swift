@@ -6,7 +6,17 @@ import Foundation
 /// (write, fsync, rename, fsync the directory): readers see the old file or the new one, never
 /// half of one. `-` writes to standard output instead. A path ending in `.gz` is compressed
 /// (through gzip, without a name or time stamp, so equal content gives equal files).
+///
+/// Safe in a shared directory: the partial file has an unguessable name and is created with
+/// `O_EXCL | O_NOFOLLOW`, mode 0600 (a planted file or symlink makes the write fail, never
+/// redirects it), and gets ``mode`` (0640: the owner and their group) only when complete. An
+/// existing pipe, socket or device at the path is refused (someone may be reading it; `-` and a
+/// redirection say so explicitly), except `/dev/null`. The directory must be the operator's or
+/// root's, and not writable by others unless sticky (as `/tmp` is), or someone else could swap
+/// the file after it is written (``OutputDirectory``).
 final class OutputFile {
+    /// The mode of a finished output.
+    static let mode: mode_t = 0o640
     let path: String
     private let temporary: String?
     /// The file being written.
@@ -40,14 +50,19 @@ final class OutputFile {
         }
         let url = URL(fileURLWithPath: path)
         var status = stat()
-        if stat(path, &status) == 0 {
+        if lstat(path, &status) == 0 {
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
                 throw GateError.output(path, "is a directory")
-            case S_IFREG:
-                break
+            case S_IFREG, S_IFLNK:
+                break  // replaced by the rename (a symlink itself, never what it points to)
+            case _ where path != "/dev/null":
+                throw GateError.output(path, """
+                    is a pipe, socket or device, which Consentry does not write into (whoever opened it would receive the records); \
+                    to mean it, write to standard output (--out -) and redirect it there
+                    """)
             default:
-                // A device or a pipe (/dev/null, a FIFO): written as it is, never replaced.
+                // /dev/null: written as it is, never replaced.
                 let opened = open(path, O_WRONLY | O_CLOEXEC)
                 guard opened >= 0 else { throw GateError.output(path, String(cString: strerror(errno))) }
                 temporary = nil
@@ -57,11 +72,13 @@ final class OutputFile {
                 return
             }
         }
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        try OutputDirectory.check(url.deletingLastPathComponent().path, for: path)
+        let temp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
         // Registered before it exists: an interruption the moment the file appears still finds
         // the signal handlers in place and the name to delete.
         PartialFiles.shared.add(temp)
-        let opened = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let opened = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard opened >= 0 else {
             let reason = String(cString: strerror(errno))
             PartialFiles.shared.remove(temp)
@@ -190,6 +207,10 @@ final class OutputFile {
             sha256 = try FileDigest.sha256(of: temporary)
         }
         defer { PartialFiles.shared.remove(temporary) }
+        guard fchmod(fd, Self.mode) == 0 else {
+            unlink(temporary)
+            throw GateError.output(path, "cannot set its mode: " + String(cString: strerror(errno)))
+        }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
             throw GateError.output(path, String(cString: strerror(errno)))
@@ -287,5 +308,30 @@ func syncDirectory(of path: String) {
     if fd >= 0 {
         fsync(fd)
         close(fd)
+    }
+}
+
+/// Where outputs may be written: a directory that belongs to the operator (or root) and that
+/// nobody else can change, unless it is sticky, where nobody can rename or delete another's
+/// files. Anything else lets another user replace or read an output once it is written.
+enum OutputDirectory {
+    static func check(_ directory: String, for output: String) throws {
+        var status = stat()
+        guard stat(directory.isEmpty ? "." : directory, &status) == 0 else {
+            throw GateError.output(output, "its directory \(directory) cannot be read: " + String(cString: strerror(errno)))
+        }
+        guard status.st_uid == geteuid() || status.st_uid == 0 else {
+            throw GateError.output(output, """
+                its directory \(directory) belongs to another user (uid \(status.st_uid)), who could read or replace it; \
+                write into a directory of your own
+                """)
+        }
+        let othersWrite = status.st_mode & (S_IWGRP | S_IWOTH) != 0
+        guard !othersWrite || status.st_mode & S_ISVTX != 0 else {
+            throw GateError.output(output, """
+                its directory \(directory) is writable by other users and not sticky, so they could replace it; \
+                write into a directory only you can change (chmod go-w, or chmod +t)
+                """)
+        }
     }
 }

@@ -35,6 +35,59 @@ extension CLISuite {
             #expect(json["as_of"] as? String == "2026-01-01T00:00:00Z")
         }
 
+        /// Outputs in shared directories: no writing into a pipe someone planted, no directory
+        /// others can change, no planted partial file or symlink followed, and a finished
+        /// file readable by its owner and group only.
+        @Test func outputsAreWrittenOnlyWhereNobodyElseCanReachThem() throws {
+            let cli = try CLITests().seeded()
+            let input = try cli.write("posts.jsonl", posts)
+            let arguments = ["filter", input, "--as-of", "2026-01-01", "--time-field", "created_at"]
+            // A FIFO at the output path (planted by someone waiting to read): refused.
+            let fifo = cli.path("kept.jsonl")
+            #expect(mkfifo(fifo, 0o666) == 0)
+            let intoFIFO = try cli.run(arguments + ["--out", fifo])
+            #expect(intoFIFO.status != 0 && intoFIFO.stderr.contains("pipe, socket or device"), "\(intoFIFO.stderr)")
+            unlink(fifo)
+            // A directory anyone can write into, without the sticky bit: refused.
+            let open = cli.path("open")
+            try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: false)
+            #expect(chmod(open, 0o777) == 0)
+            let intoOpen = try cli.run(arguments + ["--out", open + "/kept.jsonl"])
+            #expect(intoOpen.status != 0 && intoOpen.stderr.contains("writable by other users and not sticky"), "\(intoOpen.stderr)")
+            #expect(chmod(open, 0o1777) == 0)
+            #expect(try cli.run(arguments + ["--out", open + "/kept.jsonl"]).status == 0, "a sticky directory, as /tmp, is fine")
+            // A symlink at the output path: replaced by the output, its target untouched.
+            let victim = try cli.write("victim.txt", "precious\n")
+            let link = cli.path("linked.jsonl")
+            #expect(symlink(victim, link) == 0)
+            let throughLink = try cli.run(arguments + ["--out", link])
+            #expect(throughLink.status == 0, "\(throughLink.stderr)")
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+            var status = stat()
+            #expect(lstat(link, &status) == 0 && status.st_mode & S_IFMT == S_IFREG)
+            #expect(status.st_mode & 0o777 == 0o640, "a finished output is not readable by everyone: \(String(status.st_mode & 0o777, radix: 8))")
+            // /dev/null stays a sink.
+            #expect(try cli.run(arguments + ["--out", "/dev/null"]).status == 0)
+            // Export into an empty directory that is someone else's (when the tests run as root,
+            // as in CI, one is made for another user).
+            if geteuid() == 0 {
+                let theirs = cli.path("theirs")
+                try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: false)
+                #expect(chown(theirs, 65534, 65534) == 0)
+                let export = try cli.run(["export", "--as-of", "2026-01-01", "--out", theirs])
+                #expect(export.status != 0 && export.stderr.contains("belongs to another user"), "\(export.stderr)")
+            }
+            let mine = cli.path("mine")
+            let export = try cli.run(["export", "--as-of", "2026-01-01", "--out", mine])
+            #expect(export.status == 0, "\(export.stderr)")
+            #expect(stat(mine, &status) == 0 && status.st_mode & 0o777 == 0o750)
+            let shards = try FileManager.default.contentsOfDirectory(atPath: mine)
+            #expect(!shards.isEmpty && shards.allSatisfy { !$0.contains(".partial-") })
+            for file in shards {
+                #expect(stat(mine + "/" + file, &status) == 0 && status.st_mode & 0o007 == 0, "\(file) is not readable by others")
+            }
+        }
+
         @Test func aSnapshotStandsInForTheStoreAndRefusesDamage() throws {
             let cli = try CLITests().seeded()
             let snapshot = cli.path("snapshot.tsv")
@@ -80,9 +133,16 @@ extension CLISuite {
             try process.run()
             input.fileHandleForWriting.write(Data(#"{"member_id": "urn:li:member:3"}"#.utf8 + [0x0A]))
             // Wait for the partial output to exist, then interrupt as Ctrl-C or a scheduler would.
-            let partial = cli.path(".kept.jsonl.partial-\(process.processIdentifier)")
-            for _ in 0..<500 where !FileManager.default.fileExists(atPath: partial) { usleep(10_000) }
-            #expect(FileManager.default.fileExists(atPath: partial), "the filter should be writing beside its output")
+            // Its name is the output's, the process id and a random part nobody can plant in advance.
+            let prefix = ".kept.jsonl.partial-\(process.processIdentifier)-"
+            func partials() -> [String] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: cli.directory.path)) ?? []).filter { $0.hasPrefix(prefix) }
+            }
+            for _ in 0..<500 where partials().isEmpty { usleep(10_000) }
+            #expect(partials().count == 1, "the filter should be writing beside its output")
+            let partial = cli.path(partials().first ?? prefix)
+            var status = stat()
+            #expect(stat(partial, &status) == 0 && status.st_mode & 0o777 == 0o600, "a partial output is its owner's alone")
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
             #expect(process.terminationStatus == 128 + SIGTERM)
