@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentryCLITests",
-            dependencies: ["consentry", "ConsentTesting", "ConsentPostgres", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["consentry", "ConsentTesting", "ConsentPostgres", "ConsentServer", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -5,6 +5,9 @@ import Foundation
 /// Fills a store with the example policy and a synthetic population: members, their
 /// choices, and objections at every stage (pending, extended, upheld, rejected).
 public enum DemoData {
+    /// The actor of the demo's policy, its store's first entry: how `consentry demo` knows a file it made.
+    public static let actor = "demo"
+
     public struct Seeded: Sendable, Equatable {
         public var members: Int
         public var choices: Int
@@ -15,7 +18,7 @@ public enum DemoData {
     public static func seed(_ store: any ConsentStore, population: SyntheticPopulation,
                             policyYAML: String = Fixtures.examplePolicyYAML) async throws -> Seeded {
         let version = try PolicyFile.load(yaml: policyYAML, source: "examples/policy.yaml")
-        try await store.applyPolicy(version, actor: "demo")
+        try await store.applyPolicy(version, actor: actor)
         let members = (0..<population.count).lazy.map { index in
             ImportLine(line: index + 1, record: .success(population.member(index)))
         }

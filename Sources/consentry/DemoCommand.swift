@@ -12,11 +12,14 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Create (or reuse) a demo database and show who is eligible and why.",
         discussion: """
+            The demo stays apart from real data: it uses only its own file (./consentry-demo.sqlite, or --db; never CONSENTRY_DB or CONSENTRY_DATABASE_URL), refuses a file it did not create, signs its tokens, sessions and log with keys of its own drawn at each start (never CONSENTRY_JWT_SECRET or CONSENTRY_LOG_KEY), and listens on 127.0.0.1 only.
+
             Seeds ./consentry-demo.sqlite (or --db) with the example policy (examples/policy.yaml) and a seeded synthetic population: members in Europe, the US, Canada, Hong Kong and elsewhere; minors, unknown ages and 29 February birthdays; choices made on web, iOS, Android and through Global Privacy Control; objections pending, extended, upheld and rejected. Then prints the decisions for everyone, as of now, and commands to explore further.
             """
     )
 
-    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("The demo's own SQLite file (default ./consentry-demo.sqlite); one the demo did not create is refused.",
+                               valueName: "path")) var db: String?
     @Option(help: "How many synthetic members to create.") var members = 3000
     @Option(help: "The generator's seed: the same seed gives the same population.") var seed: UInt64 = 42
     @Option(help: "The port to serve the demo on (127.0.0.1).") var port = 8080
@@ -27,8 +30,15 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = store.path(default: "./consentry-demo.sqlite")
+        let path = db ?? "./consentry-demo.sqlite"
+        let existed = FileManager.default.fileExists(atPath: path)
         let store = try SQLiteConsentStore(path: path)
+        if existed, try await !Self.isDemoStore(store) {
+            throw ValidationError("""
+                \(path) was not made by `consentry demo`: the demo hands out sign-in links for every member it holds, \
+                so it opens only its own file. Give it a new path with --db.
+                """)
+        }
         let population = SyntheticPopulation(seed: seed, count: members)
         if try await store.activePolicy() == nil {
             print("Creating \(path) with the example policy and \(members) synthetic members…")
@@ -53,13 +63,19 @@ struct DemoCommand: AsyncParsableCommand {
         try await serve(store, demoMembers: demoMembers.chosen)
     }
 
-    /// Serves the demo database on 127.0.0.1 with a `/login` page of demo members.
+    /// Whether `store` is one the demo made (its first entry is the demo's policy) or is empty.
+    static func isDemoStore(_ store: SQLiteConsentStore) async throws -> Bool {
+        var first: AuditEntry?
+        try await store.auditEntries(after: 0, limit: 1) { first = $0 }
+        return first.map { $0.actor == DemoData.actor } ?? true
+    }
+
+    /// Serves the demo database on 127.0.0.1 with a `/login` page of demo members, its tokens,
+    /// sessions and log signed with keys drawn now: nothing it hands out is valid anywhere else.
     private func serve(_ store: SQLiteConsentStore, demoMembers: [(label: String, member: MemberID)]) async throws {
-        let secret = ProcessInfo.processInfo.environment["CONSENTRY_JWT_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-        let identity = try await IdentityVerifier.sharedSecret(secret, issuer: ProcessInfo.processInfo.environment["CONSENTRY_JWT_ISSUER"] ?? "consentry-dev")
-        // The demo signs its log with the configured key, or a new one of its own each run.
-        let logSigner = try LogSigner.fromEnvironment() ?? LogSigner(try NoteSigner.generate(name: "consentry.demo/log"))
+        let secret = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
+        let identity = try await IdentityVerifier.sharedSecret(secret, issuer: "consentry-demo", audience: "consentry-demo")
+        let logSigner = LogSigner(try NoteSigner.generate(name: "consentry.demo/log"))
         let app = try buildApplication(store: store, identity: identity,
                                        configuration: ServerConfiguration(host: "127.0.0.1", port: port, insecureCookies: true,
                                                                           demo: true, demoMembers: demoMembers),

@@ -1,7 +1,11 @@
 import ConsentCore
 import ConsentFormats
+import ConsentServer
 import ConsentTesting
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
 import Testing
 
@@ -255,6 +259,44 @@ extension CLISuite {
             let second = try cli.run(["demo", "--members", "400", "--no-serve"])
             #expect(second.stdout.contains("Reusing") && second.stdout.contains("400 members:"))
             #expect(try cli.run(["audit", "verify"]).status == 0)
+        }
+
+        /// The demo hands out sign-in links to anyone: it never opens a real store, even one the
+        /// environment names, and nothing it signs is valid anywhere else.
+        @Test func theDemoKeepsApartFromRealData() async throws {
+            let cli = try CLIRunner()
+            let real = cli.path("real.sqlite")
+            #expect(try cli.run(["policy", "apply", try cli.write("p.yaml", Fixtures.examplePolicyYAML), "--db", real], withDB: false).status == 0)
+            let refused = try cli.run(["demo", "--members", "50", "--no-serve", "--db", real], withDB: false)
+            #expect(refused.status != 0 && refused.stderr.contains("was not made by `consentry demo`"), "\(refused.stderr)")
+            // CONSENTRY_DB (as the README's walkthrough exports it) is not the demo's file.
+            let beside = try cli.run(["demo", "--members", "50", "--no-serve"], withDB: false,
+                                     environment: ["CONSENTRY_DB": real, "CONSENTRY_DATABASE_URL": "postgres://nobody@127.0.0.1:1/real"])
+            #expect(beside.status == 0 && FileManager.default.fileExists(atPath: cli.path("consentry-demo.sqlite")), "\(beside.stderr)")
+            #expect(try cli.run(["stats"], withDB: false, environment: ["CONSENTRY_DB": real]).stdout.contains(#""members":0"#))
+            // Served with the production secret in the environment: its tokens are not valid under it.
+            let secret = String(repeating: "production-secret-", count: 3)
+            let port = Int.random(in: 20_000...40_000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
+            process.arguments = ["demo", "--members", "50", "--port", String(port)]
+            process.currentDirectoryURL = cli.directory
+            process.environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": secret]) { $1 }
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            defer { process.terminate(); process.waitUntilExit() }
+            var page = ""
+            for _ in 0..<100 where page.isEmpty {
+                if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/login")!) {
+                    page = String(decoding: data, as: UTF8.self)
+                } else {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let token = try #require(page.split(separator: "token=").dropFirst().first.map { String($0.prefix { $0 != "\"" && $0 != "&" }) })
+            let production = try await IdentityVerifier.sharedSecret(secret, issuer: "consentry-dev")
+            await #expect(throws: IdentityError.self) { _ = try await production.verify(token) }
         }
     }
 
