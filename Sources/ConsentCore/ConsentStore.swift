@@ -238,6 +238,13 @@ public struct IdempotencyKey: Sendable, Equatable {
         self.request = request
     }
 
+    /// Whether this key's request may replay a write recorded for `recorded` (the request that
+    /// write was bound to): the same request, or one of them not bound (a key kept before keys
+    /// were bound, or a caller that binds none).
+    public func replays(_ recorded: String?) -> Bool {
+        request == nil || recorded == nil || request == recorded
+    }
+
     /// The scope a client's key is read in: the write and the member sending it, so that the
     /// same header value from two members, or for two kinds of write, never collides.
     public static func scope(_ write: Write, member: MemberID) -> String {

@@ -11,6 +11,13 @@ public enum Timestamp {
         return string.withUTF8 { parse(utf8: $0) }
     }
 
+    /// The microseconds `text` names, exactly (no trip through `Date`); nil when it is not RFC
+    /// 3339 or a date.
+    public static func microseconds(_ text: some StringProtocol) -> Int64? {
+        var string = String(text)
+        return string.withUTF8 { microseconds(utf8: $0) }
+    }
+
     /// The same, from UTF-8 bytes.
     public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         microseconds(utf8: bytes).map(fromMicroseconds)

@@ -13,16 +13,22 @@ public enum Digest {
         hex(SHA256.hash(data: bytes))
     }
 
-    /// SHA-256 (hex) of a set of members: each id followed by a newline, in byte order. The
-    /// log records datasets' members this way, so a member added, dropped or swapped is found
-    /// without any id being written into the log. `ids` must be sorted bytewise and distinct.
-    public static func memberSetSHA256(sortedIDs ids: some Sequence<String>) -> String {
-        var hasher = SHA256()
-        for id in ids {
+    /// The SHA-256 (hex) of a set of members: each id followed by a newline, in byte order,
+    /// taken one id at a time so a million members are never held. The log records datasets'
+    /// members this way, so a member added, dropped or swapped is found without any id being
+    /// written into the log.
+    public struct MemberSet {
+        private var hasher = SHA256()
+
+        public init() {}
+
+        /// Adds the next id (in byte order, each once).
+        public mutating func add(_ id: String) {
             var line = id + "\n"
             line.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        return hex(hasher.finalize())
+
+        public var sha256: String { Digest.hex(hasher.finalize()) }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

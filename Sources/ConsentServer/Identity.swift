@@ -146,10 +146,8 @@ public struct IdentityVerifier: Sendable {
 
     /// The header's `typ`, read without trusting anything else in the token (nil when absent).
     public static func headerType(of token: String) -> String? {
-        guard let part = token.split(separator: ".", maxSplits: 1).first else { return nil }
-        var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+        guard let part = token.split(separator: ".", maxSplits: 1).first,
+              let data = WebSessions.data(base64URL: String(part)), let text = String(data: data, encoding: .utf8),
               case .object(let fields)? = try? JSONParser.parse(text),
               case .string(let type)? = fields.first(where: { $0.key == "typ" })?.value else { return nil }
         return type

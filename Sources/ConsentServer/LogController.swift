@@ -83,7 +83,6 @@ struct LogController {
         }
         var response = JSONResponse.ok(try Receipt.json(for: entry, proof: proof, in: signer.checkpoint(size: size, root: root), signer: signer))
         response.headers[.contentDisposition] = "attachment; filename=\"consentry-receipt-\(sequence).json\""
-        response.headers[.cacheControl] = "no-store"
         return response
     }
 
@@ -96,7 +95,6 @@ struct LogController {
         let note = try signer.sign(signer.checkpoint(size: size, root: root))
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
-        headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: note)))
     }
 

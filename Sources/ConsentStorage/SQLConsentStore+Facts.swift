@@ -51,12 +51,6 @@ extension SQLConsentStore {
 
     static func altered(_ message: String) -> ConsentError { .factAltered(message) }
 
-    /// The microseconds an RFC 3339 detail names, exactly (nil when absent or unreadable).
-    static func microseconds(_ text: String?) -> Int64? {
-        guard var text else { return nil }
-        return text.withUTF8 { Timestamp.microseconds(utf8: $0) }
-    }
-
     /// Whether a row's recording instant and its log entry's are those of one write. Stores made
     /// before 2026-12-01 read the clock more than once in a transaction (microseconds to
     /// milliseconds apart); later ones record one instant for both.
@@ -177,8 +171,16 @@ extension SQLConsentStore {
     /// digest), every such entry names a member the store holds, and the member's versions (the
     /// row and those `member_versions` keeps) are, one for one, those the entries make.
     static func checkMembers(_ db: some SQLConnection) throws {
-        var versioned = Set<Int64>()
-        try db.forEachRow("SELECT DISTINCT member_key FROM member_versions") { versioned.insert(try $0.int64(0)) }
+        // The versions kept, oldest first, by member key (read once: which members have earlier
+        // versions, and what they are).
+        var kept: [Int64: [KeptVersion]] = [:]
+        try db.forEachRow("""
+            SELECT member_key, birth_date, country, notified_at, valid_from, recorded_at FROM member_versions ORDER BY sequence
+            """) { row in
+            kept[try row.int64(0), default: []].append(KeptVersion(birthDate: try row.optionalText(1), country: try row.text(2),
+                                                                   notifiedAt: try row.optionalInt64(3), validFrom: try row.optionalInt64(4),
+                                                                   recordedAt: try row.int64(5)))
+        }
         // Driven from the last import entry of each id (members are found by their unique id):
         // one pass, whatever the number of members. Members imported more than once, or with
         // earlier versions kept, are checked version by version afterwards.
@@ -203,12 +205,12 @@ extension SQLConsentStore {
                 throw altered("member \(id) (country \(country), born \(birth ?? "unknown")) does not match its last import, log entry \(sequence)")
             }
             matched += 1
-            if try row.int(8) > 1 || versioned.contains(try row.int64(9)) {
+            if try row.int(8) > 1 || kept[try row.int64(9)] != nil {
                 histories.append(id)
             } else {
                 // One import: one version, valid from the line's valid_from (else from the
                 // beginning), recorded with the entry.
-                guard try row.optionalInt64(10) == microseconds(details["valid_from"]),
+                guard try row.optionalInt64(10) == details["valid_from"].flatMap { Timestamp.microseconds($0) },
                       sameWrite(try row.int64(11), try row.int64(12)) else {
                     throw altered("member \(id): when its facts are valid from or were recorded does not match its import, log entry \(sequence)")
                 }
@@ -226,7 +228,16 @@ extension SQLConsentStore {
             }
             throw altered("member \(stray) has no import in the log: it was inserted behind Consentry's back")
         }
-        try checkMemberHistories(histories, db)
+        try checkMemberHistories(histories, kept: kept, db)
+    }
+
+    /// A version of a member's facts as `member_versions` keeps it.
+    private struct KeptVersion {
+        var birthDate: String?
+        var country: String
+        var notifiedAt: Int64?
+        var validFrom: Int64?
+        var recordedAt: Int64
     }
 
     /// One import of a member, as its log entry records it.
@@ -246,7 +257,7 @@ extension SQLConsentStore {
     /// the facts or gave `valid_from`; a write without one must have left the facts as they
     /// were. (Lines of one id in one write are applied one by one on SQLite and the last of each
     /// batch on PostgreSQL: both give the same last version, which is what is checked.)
-    private static func checkMemberHistories(_ ids: [String], _ db: some SQLConnection) throws {
+    private static func checkMemberHistories(_ ids: [String], kept: [Int64: [KeptVersion]], _ db: some SQLConnection) throws {
         guard !ids.isEmpty else { return }
         var imports: [String: [Imported]] = [:]
         try db.forEachRow("""
@@ -254,29 +265,24 @@ extension SQLConsentStore {
             WHERE action = \(AuditAction.memberImported.rawValue) AND subject IN \(texts: ids) ORDER BY sequence
             """) { row in
             let details = AuditChain.details(fromJSON: try row.text(2)) ?? [:]
-            imports[try row.text(0), default: []].append(Imported(factsSHA256: details["facts_sha256"], validFrom: microseconds(details["valid_from"]),
+            imports[try row.text(0), default: []].append(Imported(factsSHA256: details["facts_sha256"], validFrom: details["valid_from"].flatMap { Timestamp.microseconds($0) },
                                                                   recordedAt: try row.int64(3), sequence: try row.int64(1)))
         }
+        // Each member's versions: those kept, oldest first, then the row's.
         typealias Version = (member: Member, validFrom: Int64?, recordedAt: Int64)
-        var keys: [Int64: String] = [:]
-        var current: [(String, Version)] = []
+        var stored: [String: [Version]] = [:]
         for row in try db.query("""
             SELECT id, member_key, birth_date, country, notified_at, facts_valid_from, facts_recorded_at FROM members WHERE id IN \(texts: ids)
             """) {
             let id = try row.text(0)
-            keys[try row.int64(1)] = id
-            let member = try StoredRecords.member(id: id, birthDate: try row.optionalText(2), country: try row.text(3), notifiedAt: try row.optionalInt64(4))
-            current.append((id, (member, try row.optionalInt64(5), try row.int64(6))))
+            var versions = try (kept[try row.int64(1)] ?? []).map { version -> Version in
+                (try StoredRecords.member(id: id, birthDate: version.birthDate, country: version.country, notifiedAt: version.notifiedAt),
+                 version.validFrom, version.recordedAt)
+            }
+            versions.append((try StoredRecords.member(id: id, birthDate: try row.optionalText(2), country: try row.text(3), notifiedAt: try row.optionalInt64(4)),
+                             try row.optionalInt64(5), try row.int64(6)))
+            stored[id] = versions
         }
-        var stored: [String: [Version]] = [:]
-        try db.forEachRow("""
-            SELECT member_key, birth_date, country, notified_at, valid_from, recorded_at FROM member_versions ORDER BY sequence
-            """) { row in
-            guard let id = keys[try row.int64(0)] else { return }
-            let member = try StoredRecords.member(id: id, birthDate: try row.optionalText(1), country: try row.text(2), notifiedAt: try row.optionalInt64(3))
-            stored[id, default: []].append((member, try row.optionalInt64(4), try row.int64(5)))
-        }
-        for (id, version) in current { stored[id, default: []].append(version) }
 
         for id in ids.sorted() {
             let entries = imports[id] ?? []

@@ -119,8 +119,7 @@ extension SQLConsentStore {
             let event = write.event
             if let key = write.key {
                 if let earlier = recordedHere[key.digest] {
-                    let sameRequest = earlier.request == nil || key.request == nil || earlier.request == key.request
-                    outcomes.append(sameRequest ? .success(RecordedChoice(event: earlier.event, replayed: true)) : .failure(reused(.choice)))
+                    outcomes.append(key.replays(earlier.request) ? .success(RecordedChoice(event: earlier.event, replayed: true)) : .failure(reused(.choice)))
                     continue
                 }
                 if let remembered = references[key.digest] {

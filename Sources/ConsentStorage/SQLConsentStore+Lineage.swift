@@ -325,7 +325,7 @@ extension SQLConsentStore {
         case removed(Int64, version: Int)
     }
 
-    /// ``Digest/memberSetSHA256(sortedIDs:)`` of `set`, read from the store.
+    /// The ``Digest/MemberSet`` digest of `set`, read from the store in byte order.
     static func memberSetSHA256(_ set: MemberSet, _ db: some SQLConnection) throws -> String {
         let sql: SQL
         switch set {
@@ -342,9 +342,9 @@ extension SQLConsentStore {
                 WHERE d.dataset_key = \(key) AND d.removed_version = \(version)
                 """
         }
-        var ids: [String] = []
-        try db.forEachRow(sql + " ORDER BY m.id\(.bytewise)") { ids.append(try $0.text(0)) }
-        return Digest.memberSetSHA256(sortedIDs: ids)
+        var digest = Digest.MemberSet()
+        try db.forEachRow(sql + " ORDER BY m.id\(.bytewise)") { digest.add(try $0.text(0)) }
+        return digest.sha256
     }
 
     private static func insertMembers(_ members: [MemberID], _ db: some SQLConnection, _ insert: ([String]) -> SQL) throws -> Int {

@@ -167,17 +167,13 @@ extension SQLConsentStore {
         let digests = Array(Set(keys.map(\.digest)))
         let expired = now - Int64(IdempotencyKey.lifetime * 1_000_000)
         try db.execute("DELETE FROM idempotency_keys WHERE key IN \(texts: digests) AND created_at <= \(expired)")
-        let requests = Dictionary(keys.map { ($0.digest, $0.request) }, uniquingKeysWith: { first, _ in first })
+        let asked = Dictionary(keys.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
         var found: [String: Result<String, ConsentError>] = [:]
         for row in try db.query("""
             SELECT key, reference, request_sha256 FROM idempotency_keys WHERE kind = \(write.rawValue) AND key IN \(texts: digests)
             """) {
             let digest = try row.text(0)
-            if let stored = try row.optionalText(2), let asked = requests[digest] ?? nil, stored != asked {
-                found[digest] = .failure(reused(write))
-            } else {
-                found[digest] = .success(try row.text(1))
-            }
+            found[digest] = try asked[digest]?.replays(try row.optionalText(2)) == false ? .failure(reused(write)) : .success(try row.text(1))
         }
         return found
     }

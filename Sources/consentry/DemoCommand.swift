@@ -73,7 +73,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// Serves the demo database on 127.0.0.1 with a `/login` page of demo members, its tokens,
     /// sessions and log signed with keys drawn now: nothing it hands out is valid anywhere else.
     private func serve(_ store: SQLiteConsentStore, demoMembers: [(label: String, member: MemberID)]) async throws {
-        let secret = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
+        let secret = (0..<4).map { _ in RandomHex.sixteen() }.joined()
         let identity = try await IdentityVerifier.sharedSecret(secret, issuer: "consentry-demo", audience: "consentry-demo")
         let logSigner = LogSigner(try NoteSigner.generate(name: "consentry.demo/log"))
         let app = try buildApplication(store: store, identity: identity,

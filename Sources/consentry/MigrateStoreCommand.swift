@@ -39,11 +39,8 @@ struct MigrateStoreCommand: AsyncParsableCommand {
         let path = String(from.dropFirst(7))
         let source = try SQLiteConsentStore(path: path, mustExist: true)
         let sourceChain = try await source.verifyAuditChain()
-        if let password = URLComponents(string: to)?.password, !password.isEmpty {
-            printError("warning: --to carries a password, which other users of this machine can read in the process list; leave it out and set PGPASSWORD")
-        }
-        if let warning = PostgresConsentStore.transportWarning(url: to) { printError("warning: \(warning)") }
-        let target = try await PostgresConsentStore(url: to)
+        StoreOptions.warnAboutPassword(in: to, givenAs: "--to")
+        let target = try await StoreOptions.openPostgres(to)
         defer { target.close() }
         let showProgress = stderrIsTerminal
         let started = Date()

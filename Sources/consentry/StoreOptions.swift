@@ -54,18 +54,29 @@ struct StoreOptions: ParsableArguments {
     }
 
     func open(mustExist: Bool) async throws -> any ConsentryStore {
-        if let databaseURL, let password = URLComponents(string: databaseURL)?.password, !password.isEmpty {
-            printError("warning: --database-url carries a password, which other users of this machine can read in the process list; put the URL in CONSENTRY_DATABASE_URL, or the password in PGPASSWORD")
-        }
+        if let databaseURL { Self.warnAboutPassword(in: databaseURL, givenAs: "--database-url") }
         return try await Self.open(sqlite: path(), postgres: postgresURL, mustExist: mustExist)
     }
 
     static func open(sqlite path: String, postgres url: String?, mustExist: Bool) async throws -> any ConsentryStore {
-        if let url {
-            if let warning = PostgresConsentStore.transportWarning(url: url) { printError("warning: \(warning)") }
-            return try await PostgresConsentStore(url: url)
-        }
+        if let url { return try await openPostgres(url) }
         return try SQLiteConsentStore(path: path, mustExist: mustExist)
+    }
+}
+
+extension StoreOptions {
+    /// Connects to PostgreSQL at `url`, first warning on stderr when the connection leaves this
+    /// machine unencrypted or unverified.
+    static func openPostgres(_ url: String) async throws -> PostgresConsentStore {
+        if let warning = PostgresConsentStore.transportWarning(url: url) { printError("warning: \(warning)") }
+        return try await PostgresConsentStore(url: url)
+    }
+
+    /// Warns when a URL given as the command-line `option` carries a password, which other users
+    /// of the machine can read in the process list.
+    static func warnAboutPassword(in url: String, givenAs option: String) {
+        guard let password = URLComponents(string: url)?.password, !password.isEmpty else { return }
+        printError("warning: \(option) carries a password, which other users of this machine can read in the process list; put the URL in CONSENTRY_DATABASE_URL, or the password in PGPASSWORD")
     }
 }
 
