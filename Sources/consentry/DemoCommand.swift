@@ -34,7 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
         let existed = FileManager.default.fileExists(atPath: path)
         let store = try SQLiteConsentStore(path: path)
         if existed, try await !Self.isDemoStore(store) {
-            throw ValidationError("""
+            // A refusal, not a usage mistake: no usage text, exit 1.
+            throw ConsentError.invalidField(field: "--db", message: """
                 \(path) was not made by `consentry demo`: the demo hands out sign-in links for every member it holds, \
                 so it opens only its own file. Give it a new path with --db.
                 """)
