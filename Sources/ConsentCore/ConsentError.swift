@@ -21,8 +21,9 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     /// A dataset or model cannot be registered or changed that way (a name taken, a purge
     /// already pending, a version out of order).
     case lineageConflict(String)
-    /// Too many requests of one kind from one member or address in a window; try again later.
-    case rateLimited(String)
+    /// Too many requests of one kind from one member, address or client in a window; one more
+    /// is allowed after `retryAfter` seconds.
+    case rateLimited(String, retryAfter: Int)
     /// A verification code was wrong: it proves nothing.
     case verificationFailed(String)
     /// A verification request can no longer be answered: expired, out of tries, or already verified.
@@ -67,7 +68,7 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "unknown dataset \(jsonStringLiteral(id.rawValue)); `consentry datasets list` shows them"
         case .lineageConflict(let message):
             return message
-        case .rateLimited(let message), .verificationFailed(let message), .verificationClosed(let message), .idempotencyKeyReused(let message):
+        case .rateLimited(let message, _), .verificationFailed(let message), .verificationClosed(let message), .idempotencyKeyReused(let message):
             return message
         case .unknownObjectionRequest(let id):
             return "no objection request \(jsonStringLiteral(id)) is waiting for a code; ask again at /objections/public"

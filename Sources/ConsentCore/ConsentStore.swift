@@ -133,8 +133,11 @@ public protocol ConsentStore: Sendable {
     func facts(of member: MemberID) async throws -> MemberFacts?
 
     /// Files an objection; with an idempotency key used before, files nothing and returns the
-    /// objection filed then, `replayed`.
-    func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool)
+    /// objection filed then, `replayed`. With a `limit`, a member who filed as many in its window
+    /// is refused with ``ConsentError/rateLimited(_:retryAfter:)``, counted in the transaction
+    /// that would file it.
+    func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?,
+                       limit: RateLimit?) async throws -> (objection: Objection, replayed: Bool)
     /// Applies `transition` to the stored objection and appends the events it added, atomically.
     func updateObjection(_ id: ObjectionID, actor: String,
                          _ transition: @escaping @Sendable (Objection) throws -> Objection) async throws -> Objection
@@ -146,11 +149,11 @@ public protocol ConsentStore: Sendable {
 
     /// Records a non-member's objection request and, in the same transaction, queues the
     /// `objection.verification` outbox event that carries `code` to the address (only the code's
-    /// hash is kept with the request).
-    func requestObjection(_ request: ObjectionRequest, code: String) async throws
+    /// hash is kept with the request). Refused with ``ConsentError/rateLimited(_:retryAfter:)``
+    /// when the address (by ``EmailAddress/countingKey(_:)``) made `perAddress` requests in its
+    /// window, or everyone together `total`: counted in the transaction that would record it.
+    func requestObjection(_ request: ObjectionRequest, code: String, perAddress: RateLimit, total: RateLimit?) async throws
     func objectionRequest(_ id: String) async throws -> ObjectionRequest?
-    /// How many requests `email` (compared without case) made at or after `since`.
-    func objectionRequests(email: String, since: Date) async throws -> Int
     /// Checks `code` against the request. A right code files the non-member's objection (due
     /// under `terms`) and links it to the request, atomically, and returns it; a wrong one counts
     /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:)``. An expired,
@@ -198,7 +201,12 @@ extension ConsentStore {
     public func decisionSnapshot() async throws -> DecisionSnapshot { try await decisionSnapshot(knownAt: nil) }
 
     public func fileObjection(_ objection: Objection, actor: String) async throws {
-        _ = try await fileObjection(objection, actor: actor, idempotencyKey: nil)
+        _ = try await fileObjection(objection, actor: actor, idempotencyKey: nil, limit: nil)
+    }
+
+    /// Files an objection with no limit (the privacy team's tools, imports and tests).
+    public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
+        try await fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey, limit: nil)
     }
 
     /// One member's decision at `instant` under `policy`, read from the durable records.

@@ -96,17 +96,49 @@ public enum EmailAddress {
         }
         return trimmed
     }
+
+    /// The address as requests are counted against it: compatibility-normalised (NFKC, so
+    /// full-width and other look-alike forms become plain letters), lower-cased, without a
+    /// `+tag` in the local part, and without dots for Gmail, which ignores them. `Sam+1@Example.com`,
+    /// `s.am+2@gmail.com` and `ｓａｍ@example.com` each count with their plain form. Only for
+    /// counting: mail goes to the address as typed.
+    public static func countingKey(_ address: String) -> String {
+        let folded = address.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCompatibilityMapping.lowercased()
+        guard let at = folded.lastIndex(of: "@") else { return folded }
+        var local = folded[..<at]
+        let domain = folded[folded.index(after: at)...]
+        if let plus = local.firstIndex(of: "+") { local = local[..<plus] }
+        var key = String(local)
+        if domain == "gmail.com" || domain == "googlemail.com" { key.removeAll { $0 == "." } }
+        return key + "@" + domain
+    }
 }
 
-/// How many objections one member, or requests one address, may file in a day: enough for
-/// anyone with a real concern, too few to flood the privacy team or someone's inbox.
-public enum ObjectionRateLimit {
-    public static let perWindow = 5
-    public static let window: TimeInterval = 86_400
+/// The limits that keep one member, one address, one client or everyone together from
+/// growing the append-only ledger or flooding the privacy team's queue, each with a default
+/// and an option of `consentry serve` to change it. Each verified request is a durable objection
+/// with a legal deadline, so the limits that count objections are checked in the transaction
+/// that records them: parallel requests cannot slip past.
+public struct RequestLimits: Sendable, Equatable {
+    /// Choices one member may record through the API, the page and GPC together (kept in
+    /// memory, per instance); nil: none.
+    public var memberWrites: RateLimit?
+    /// Objections one member may file.
+    public var objectionsPerMember: RateLimit
+    /// Non-members' requests for one address, counted by ``EmailAddress/countingKey(_:)``.
+    public var requestsPerAddress: RateLimit
+    /// Non-members' requests from one client address (kept in memory, per instance); nil: none.
+    public var requestsPerClient: RateLimit?
+    /// Non-members' requests from everyone together; nil: none.
+    public var requestsTotal: RateLimit?
 
-    /// The start of the window that ends at `instant`.
-    public static func windowStart(endingAt instant: Date) -> Date { instant.addingTimeInterval(-window) }
-
-    /// Whether one more may be filed after `recent` in the window.
-    public static func allows(after recent: Int) -> Bool { recent < perWindow }
+    public init(memberWrites: RateLimit? = .perMinute(20), objectionsPerMember: RateLimit = .perDay(5),
+                requestsPerAddress: RateLimit = .perDay(5), requestsPerClient: RateLimit? = .perHour(20),
+                requestsTotal: RateLimit? = .perHour(1_000)) {
+        self.memberWrites = memberWrites
+        self.objectionsPerMember = objectionsPerMember
+        self.requestsPerAddress = requestsPerAddress
+        self.requestsPerClient = requestsPerClient
+        self.requestsTotal = requestsTotal
+    }
 }

@@ -27,7 +27,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
                              metrics: ServerMetrics = ServerMetrics(),
                              now: @escaping @Sendable () -> Date = Date.init,
                              logger: Logger = Logger(label: "consentry")) throws -> some ApplicationProtocol {
-    let states = MemberStates(store: store, metrics: metrics)
+    let states = MemberStates(store: store, metrics: metrics, writeLimit: configuration.limits.memberWrites)
     let router = Router(context: ConsentRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware(strictTransport: !configuration.insecureCookies))
     router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -63,10 +63,10 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     let authenticator = BearerAuthenticator(verifier: identity, states: states)
     let me = router.group("api/v1/me").add(middleware: authenticator)
     AITrainingController(states: states, now: now).addRoutes(to: me)
-    let desk = ObjectionDesk(states: states, store: store, now: now)
+    let desk = ObjectionDesk(states: states, store: store, now: now, limits: configuration.limits)
     MemberObjectionsAPI(desk: desk).addRoutes(to: me)
     AdminObjectionsAPI(desk: desk).addRoutes(to: router.group("api/v1/admin").add(middleware: authenticator))
-    PublicObjectionsAPI(desk: desk).addRoutes(to: router)
+    PublicObjectionsAPI(desk: desk, clientAddress: try ClientAddress(headerName: configuration.clientAddressHeader)).addRoutes(to: router)
     let log = LogController(store: store, signer: logSigner)
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now, log: log).addRoutes(to: pipeline)

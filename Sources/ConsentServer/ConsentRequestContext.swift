@@ -1,15 +1,19 @@
 import ConsentCore
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The request context of every route: who is calling, once a token proved it.
 public struct ConsentRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Identity?
+    /// The peer's address (the proxy's, behind one): see ``ClientAddress``.
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// Request bodies are small JSON documents: anything over 64 KiB is refused with 413.

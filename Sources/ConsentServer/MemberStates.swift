@@ -62,9 +62,13 @@ public actor MemberStates {
     /// Rendered `GET /api/v1/me/ai-training` bodies, read without a hop onto this actor.
     nonisolated let rendered = RenderedSettings()
 
-    public init(store: any ConsentStore, metrics: ServerMetrics = ServerMetrics()) {
+    /// Choices per member (``RequestLimits/memberWrites``), nil: none.
+    nonisolated let writeLimiter: RateLimiter?
+
+    public init(store: any ConsentStore, metrics: ServerMetrics = ServerMetrics(), writeLimit: RateLimit? = nil) {
         self.store = store
         self.metrics = metrics
+        writeLimiter = writeLimit.map(RateLimiter.init)
     }
 
     /// The member's state, from memory while it is fresh, else from the store; nil for an unknown member.
@@ -93,8 +97,14 @@ public actor MemberStates {
 
     /// Appends a choice durably, then updates the view. With an idempotency key used before,
     /// on any instance, nothing is appended and the choice recorded then is returned.
+    /// A member who made ``RequestLimits/memberWrites`` choices in its window is refused with
+    /// ``ConsentError/rateLimited(_:retryAfter:)``, and nothing is appended.
     public func record(_ event: ConsentEvent, idempotencyKey: IdempotencyKey? = nil) async throws -> ConsentEvent {
         let member = event.member
+        if let limiter = writeLimiter, let wait = limiter.take(member.rawValue, at: event.at) {
+            throw ConsentError.rateLimited("you changed this setting as often as it can be changed (\(limiter.limit.sentence)); your last choice is recorded, so try again in \(wait) s if you want to change it again",
+                                           retryAfter: wait)
+        }
         let started = ContinuousClock.now
         let generation = writes[member, default: 0]
         // Without a fresh state to add the choice to, the store reads the member's facts right
@@ -128,8 +138,8 @@ public actor MemberStates {
     /// Files an objection durably, then updates the view: the member is excluded from then on.
     /// With an idempotency key used before, files nothing and returns the objection filed then.
     @discardableResult
-    public func file(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey? = nil) async throws -> Objection {
-        let (filed, replayed) = try await store.fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey)
+    public func file(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey? = nil, limit: RateLimit? = nil) async throws -> Objection {
+        let (filed, replayed) = try await store.fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey, limit: limit)
         if !replayed { refresh(filed) }
         return filed
     }

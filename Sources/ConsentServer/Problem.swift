@@ -15,13 +15,16 @@ public struct Problem: Error, Sendable, Equatable {
     public var detail: String
     /// JSON pointer to the offending part of the request body, when there is one.
     public var pointer: String?
+    /// Seconds until the request may be tried again (`Retry-After`), for 429 and 503.
+    public var retryAfter: Int?
 
-    public init(status: HTTPResponse.Status, type: String, title: String, detail: String, pointer: String? = nil) {
+    public init(status: HTTPResponse.Status, type: String, title: String, detail: String, pointer: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.type = "https://consentry.dev/problems/" + type
         self.title = title
         self.detail = detail
         self.pointer = pointer
+        self.retryAfter = retryAfter
     }
 
     /// A bad request; `pointer` is a JSON pointer into the body ("" = the whole body), nil for headers and queries.
@@ -55,7 +58,7 @@ public struct Problem: Error, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        if status == .tooManyRequests { headers[.retryAfter] = "3600" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
     }
 }
@@ -108,8 +111,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case .unknownObjection: .notFound
         case .illegalTransition(_, let message):
             Problem(status: .conflict, type: "illegal-transition", title: "Not possible in the objection's current state", detail: message)
-        case .rateLimited(let message):
-            Problem(status: .tooManyRequests, type: "rate-limited", title: "Too many requests", detail: message)
+        case .rateLimited(let message, let wait):
+            Problem(status: .tooManyRequests, type: "rate-limited", title: "Too many requests", detail: message, retryAfter: wait)
         case .unknownObjectionRequest:
             Problem(status: .notFound, type: "not-found", title: "Not found", detail: error.description, pointer: "/request")
         case .verificationFailed(let message):

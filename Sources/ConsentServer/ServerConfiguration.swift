@@ -17,6 +17,12 @@ public struct ServerConfiguration: Sendable {
     /// Where each checkpoint signed that way is written (replaced atomically); nil: nowhere.
     public var checkpointFile: String?
 
+    /// How often members may write and people object (429 with `Retry-After` beyond).
+    public var limits = RequestLimits()
+    /// The header a proxy in front sets to the client's address (`X-Forwarded-For`), for the
+    /// limits per client; nil: the peer's address, right when nothing stands in front.
+    public var clientAddressHeader: String?
+
     public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false,
                 demoMembers: [(label: String, member: MemberID)] = [], checkpointInterval: Duration = .seconds(1),
                 checkpointFile: String? = nil) {

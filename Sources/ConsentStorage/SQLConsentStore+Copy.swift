@@ -105,7 +105,7 @@ enum StoreTables {
         Table(name: "objections", columns: ["id", "member_key", "received_at", "contact_email", "identifiers"], order: "id"),
         Table(name: "objection_events", columns: ["objection_id", "position", "kind", "at", "days", "due", "outcome", "reason", "actor", "recorded_at"],
               order: "objection_id, position"),
-        Table(name: "objection_requests", columns: ["id", "email", "identifiers", "reason", "code_sha256", "created_at", "attempts", "objection_id"],
+        Table(name: "objection_requests", columns: ["id", "email", "identifiers", "reason", "code_sha256", "created_at", "attempts", "objection_id", "email_key"],
               order: "id"),
         Table(name: "audit_log", columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
               order: "sequence"),

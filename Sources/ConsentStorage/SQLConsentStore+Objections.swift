@@ -5,7 +5,8 @@ import Foundation
 extension SQLConsentStore {
     /// Files an objection, durable when this returns (a group commit). With an idempotency key
     /// used before, files nothing and returns the objection filed then, `replayed`.
-    public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
+    public func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?,
+                              limit: RateLimit?) async throws -> (objection: Objection, replayed: Bool) {
         try await commits.run { db, trail in
             if let key = idempotencyKey, let remembered = try Self.rememberedKeys([key], .objection, now: trail.recordedAt, db)[key.digest] {
                 let reference = try remembered.get()
@@ -13,6 +14,20 @@ extension SQLConsentStore {
                     throw ConsentError.storeUnavailable("idempotency key names objection \(reference), which is not readable")
                 }
                 return (filed, true)
+            }
+            if let limit, let member = objection.member {
+                let since = Timestamp.microseconds(limit.windowStart(endingAt: objection.receivedAt))
+                let row = try db.query("""
+                    SELECT count(*), min(o.received_at) FROM objections o JOIN members m ON m.member_key = o.member_key
+                    WHERE m.id = \(member.rawValue) AND o.received_at > \(since)
+                    """).first
+                if let wait = limit.retryAfter(recent: try row?.int(0) ?? 0, oldest: try row?.optionalInt64(1).map(Timestamp.fromMicroseconds),
+                                               at: objection.receivedAt) {
+                    throw ConsentError.rateLimited("""
+                        you filed \(limit.count) objections in the last \(Self.window(limit)); \(limit.sentence) are accepted. \
+                        Your pending objection already keeps your data out of training.
+                        """, retryAfter: wait)
+                }
             }
             try Self.insert(objection, actor: actor, db, &trail)
             if let key = idempotencyKey {
@@ -58,13 +73,35 @@ extension SQLConsentStore {
 
     // MARK: Non-members' requests
 
-    public func requestObjection(_ request: ObjectionRequest, code: String) async throws {
+    public func requestObjection(_ request: ObjectionRequest, code: String, perAddress: RateLimit, total: RateLimit?) async throws {
         let instant = now()
+        let key = EmailAddress.countingKey(request.email)
+        let created = Timestamp.microseconds(request.createdAt)
         try await commits.run { db, _ in
+            // Counted here, in the transaction that records the request: writers take turns,
+            // so parallel requests each see the ones before them.
+            let since = Timestamp.microseconds(perAddress.windowStart(endingAt: request.createdAt))
+            let mine = try db.query("""
+                SELECT count(*), min(created_at) FROM objection_requests WHERE email_key = \(key) AND created_at > \(since)
+                """).first
+            if let wait = perAddress.retryAfter(recent: try mine?.int(0) ?? 0, oldest: try mine?.optionalInt64(1).map(Timestamp.fromMicroseconds),
+                                                at: request.createdAt) {
+                throw ConsentError.rateLimited("this address made \(perAddress.count) requests in the last \(Self.window(perAddress)); \(perAddress.sentence) are accepted",
+                                               retryAfter: wait)
+            }
+            if let total {
+                let since = Timestamp.microseconds(total.windowStart(endingAt: request.createdAt))
+                let all = try db.query("SELECT count(*), min(created_at) FROM objection_requests WHERE created_at > \(since)").first
+                if let wait = total.retryAfter(recent: try all?.int(0) ?? 0, oldest: try all?.optionalInt64(1).map(Timestamp.fromMicroseconds),
+                                               at: request.createdAt) {
+                    throw ConsentError.rateLimited("the privacy team received as many requests from people without an account as it accepts (\(total.sentence)); please try again later",
+                                                   retryAfter: wait)
+                }
+            }
             try db.execute("""
-                INSERT INTO objection_requests (id, email, identifiers, reason, code_sha256, created_at)
-                VALUES (\(request.id), \(request.email), \(JSONWriter.array(request.identifiers.map(JSONWriter.string))), \(request.reason),
-                        \(VerificationCodes.hash(code, request: request.id)), \(Timestamp.microseconds(request.createdAt)))
+                INSERT INTO objection_requests (id, email, email_key, identifiers, reason, code_sha256, created_at)
+                VALUES (\(request.id), \(request.email), \(key), \(JSONWriter.array(request.identifiers.map(JSONWriter.string))), \(request.reason),
+                        \(VerificationCodes.hash(code, request: request.id)), \(created))
                 """)
             let eventID = OutboxEvent.newID()
             try Self.enqueue(id: eventID, type: OutboxEvent.verificationType, subject: request.id,
@@ -77,11 +114,13 @@ extension SQLConsentStore {
         try await driver.read { db in try Self.objectionRequest(id, db)?.request }
     }
 
-    public func objectionRequests(email: String, since: Date) async throws -> Int {
-        try await driver.read { db in
-            try db.query("""
-                SELECT count(*) FROM objection_requests WHERE lower(email) = lower(\(email)) AND created_at >= \(Timestamp.microseconds(since))
-                """).first?.int(0) ?? 0
+    /// "24 hours", "hour", "minute": the window of a limit, in a sentence.
+    static func window(_ limit: RateLimit) -> String {
+        switch limit.period {
+        case 86_400: "24 hours"
+        case 3_600: "hour"
+        case 60: "minute"
+        default: "\(Int(limit.period)) seconds"
         }
     }
 

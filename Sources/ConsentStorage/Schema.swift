@@ -25,6 +25,7 @@ enum Schema {
         Migration(version: 5, name: "one storage layer", script: oneStorageLayer),
         Migration(version: 6, name: "member facts in two kinds of time", script: memberVersions),
         Migration(version: 7, name: "idempotency keys bound to their request", script: idempotencyRequests),
+        Migration(version: 8, name: "objection requests counted by normalised address", script: requestCountingKeys),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -480,6 +481,15 @@ struct Spelling: Sendable {
         }
     }
 
+    /// Removes what ``guarded(_:sqliteTrigger:when:message:)`` created, to create it again with
+    /// another condition.
+    func unguarded(_ table: String, sqliteTrigger: String) -> String {
+        switch dialect {
+        case .sqlite: "DROP TRIGGER \(sqliteTrigger); DROP TRIGGER \(table)_no_delete;"
+        case .postgres: "DROP TRIGGER \(table)_guard ON \(table); DROP FUNCTION \(table)_guard();"
+        }
+    }
+
     /// Serialises migrations across PostgreSQL instances starting at once; SQLite's write
     /// transaction already does.
     var migrationLock: String? { dialect == .postgres ? "SELECT pg_advisory_xact_lock(7215560)" : nil }
@@ -491,5 +501,24 @@ extension Schema {
     /// result. Keys kept before have none and replay as they did, until they expire.
     @Sendable static func idempotencyRequests(_ s: Spelling) -> String {
         "ALTER TABLE idempotency_keys ADD COLUMN request_sha256 TEXT CHECK (request_sha256 IS NULL OR length(request_sha256) = 64);"
+    }
+
+    /// Non-members' requests are counted by a normalised form of the address (``EmailAddress/countingKey(_:)``,
+    /// kept in `email_key`), so `Sam+1@Example.com` counts with `sam@example.com`; and all of
+    /// them together, by time. Requests recorded before count by their lower-cased address.
+    @Sendable static func requestCountingKeys(_ s: Spelling) -> String {
+        """
+        \(s.unguarded("objection_requests", sqliteTrigger: "objection_requests_fixed"))
+        ALTER TABLE objection_requests ADD COLUMN email_key TEXT;
+        UPDATE objection_requests SET email_key = lower(email);
+        DROP INDEX objection_requests_by_email;
+        CREATE INDEX objection_requests_by_email_key ON objection_requests(email_key, created_at);
+        CREATE INDEX objection_requests_by_time ON objection_requests(created_at);
+        \(s.guarded("objection_requests", sqliteTrigger: "objection_requests_fixed", when: """
+            NEW.id <> OLD.id OR NEW.email <> OLD.email OR NEW.email_key IS NULL OR NEW.email_key <> OLD.email_key
+               OR NEW.identifiers <> OLD.identifiers OR NEW.code_sha256 <> OLD.code_sha256 OR NEW.created_at <> OLD.created_at
+               OR OLD.objection_id IS NOT NULL OR NEW.attempts < OLD.attempts
+            """, message: "an objection request only counts attempts, until verified"))
+        """
     }
 }

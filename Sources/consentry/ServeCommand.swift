@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Send session cookies without the Secure flag (plain http on a development machine).") var insecureCookies = false
     @Option(help: ArgumentHelp("Write each checkpoint of the log signed while facts arrive (at most one a second) to this file, replacing it atomically, for publishing.",
                                valueName: "path")) var checkpointFile: String?
+    @OptionGroup(title: "Limits") var limits: LimitOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -44,10 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
         if checkpointFile != nil, logSigner == nil {
             throw ValidationError("--checkpoint-file needs the log's key: set CONSENTRY_LOG_KEY or CONSENTRY_LOG_KEY_FILE (make one with `consentry log init`)")
         }
-        let app = try buildApplication(store: store, identity: identity,
-                                   configuration: ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies,
-                                                                      checkpointFile: checkpointFile),
-                                   logSigner: logSigner)
+        var configuration = ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies, checkpointFile: checkpointFile)
+        configuration.limits = try limits.limits()
+        configuration.clientAddressHeader = limits.clientAddressHeader
+        let app = try buildApplication(store: store, identity: identity, configuration: configuration, logSigner: logSigner)
         print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         if WebSessions.secretFromEnvironment() == nil {
             printError("serve: neither CONSENTRY_SESSION_SECRET nor CONSENTRY_JWT_SECRET is set: web sessions are valid on this instance only")

@@ -63,7 +63,7 @@ struct SQLiteSchemaTests {
         #expect(after.filter { before[$0.key] != nil } == before && after["member_versions"] == 0)
         #expect(before["consent_events"] == 5 && before["audit_log"] == 27 && before["dataset_members"] == 4)
         let queue = try DatabaseQueue(path: path)
-        #expect(try await queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") } == [4, 5, 6, 7])
+        #expect(try await queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") } == [4, 5, 6, 7, 8])
         try queue.close()
         #expect(try await store.verifyAuditChain().entries == 27)
     }
@@ -76,7 +76,8 @@ struct SQLiteSchemaTests {
         // The last two were open in files of the last release: migration 5 closes them.
         for sql in ["UPDATE consent_events SET choice = 'on'", "DELETE FROM consent_events", "DELETE FROM audit_log",
                     "UPDATE objection_events SET reason = 'x'", "DELETE FROM dataset_members", "UPDATE models SET actor = 'x'",
-                    "UPDATE policy_versions SET sha256 = sha256", "DELETE FROM policy_activations", "UPDATE objections SET received_at = 0"] {
+                    "UPDATE policy_versions SET sha256 = sha256", "DELETE FROM policy_activations", "UPDATE objections SET received_at = 0",
+                    "UPDATE objection_requests SET email_key = 'x'"] {
             #expect(throws: DatabaseError.self, "\(sql)") { try queue.write { try $0.execute(sql: sql) } }
         }
     }

@@ -39,13 +39,14 @@ struct Harness {
 
     static let logSigner = LogSigner(try! NoteSigner.generate(name: "consentry.test/log"))
 
-    /// The application with a clock the test moves.
-    func app(now: @escaping @Sendable () -> Date) -> some ApplicationProtocol {
-        try! buildApplication(store: store, identity: identity,
-                              configuration: ServerConfiguration(port: 0, demo: true, demoMembers: [
-                                  ("Adult in Europe", MemberID("urn:li:member:eu")!), ("A <b>bold</b> label", MemberID("<script>alert(1)</script>")!),
-                              ]),
-                              sessionSecret: Self.secret, logSigner: Self.logSigner, now: now)
+    /// The application with a clock the test moves, configured as the test needs.
+    func app(now: @escaping @Sendable () -> Date, configure: (inout ServerConfiguration) -> Void = { _ in }) -> some ApplicationProtocol {
+        var configuration = ServerConfiguration(port: 0, demo: true, demoMembers: [
+            ("Adult in Europe", MemberID("urn:li:member:eu")!), ("A <b>bold</b> label", MemberID("<script>alert(1)</script>")!),
+        ])
+        configure(&configuration)
+        return try! buildApplication(store: store, identity: identity, configuration: configuration,
+                                     sessionSecret: Self.secret, logSigner: Self.logSigner, now: now)
     }
 
     func token(_ subject: String, role: Identity.Role = .member) async throws -> String {

@@ -89,8 +89,9 @@ final class OrderedReturns: ConsentStore {
     func member(_ id: MemberID) async throws -> MemberRecord? { try await base.member(id) }
     func history(of member: MemberID) async throws -> [ConsentEvent] { try await base.history(of: member) }
     func facts(of member: MemberID) async throws -> MemberFacts? { try await base.facts(of: member) }
-    func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?) async throws -> (objection: Objection, replayed: Bool) {
-        try await base.fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey)
+    func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?,
+                       limit: RateLimit?) async throws -> (objection: Objection, replayed: Bool) {
+        try await base.fileObjection(objection, actor: actor, idempotencyKey: idempotencyKey, limit: limit)
     }
     func updateObjection(_ id: ObjectionID, actor: String,
                          _ transition: @escaping @Sendable (Objection) throws -> Objection) async throws -> Objection {
@@ -99,9 +100,10 @@ final class OrderedReturns: ConsentStore {
     func objection(_ id: ObjectionID) async throws -> Objection? { try await base.objection(id) }
     func objections(status: ObjectionStatus?) async throws -> [Objection] { try await base.objections(status: status) }
     func objections(of member: MemberID) async throws -> [Objection] { try await base.objections(of: member) }
-    func requestObjection(_ request: ObjectionRequest, code: String) async throws { try await base.requestObjection(request, code: code) }
+    func requestObjection(_ request: ObjectionRequest, code: String, perAddress: RateLimit, total: RateLimit?) async throws {
+        try await base.requestObjection(request, code: code, perAddress: perAddress, total: total)
+    }
     func objectionRequest(_ id: String) async throws -> ObjectionRequest? { try await base.objectionRequest(id) }
-    func objectionRequests(email: String, since: Date) async throws -> Int { try await base.objectionRequests(email: email, since: since) }
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms, actor: String) async throws -> Objection {
         try await base.verifyObjectionRequest(id, code: code, at: instant, terms: terms, actor: actor)
     }

@@ -74,7 +74,7 @@ struct OpenAPITests {
             ids[key] = objection.id.rawValue
         }
         let request = try ObjectionRequest.new(email: "sam@example.com", identifiers: ["Sam"], reason: nil, at: Date())
-        try await harness.store.requestObjection(request, code: "12345678")
+        try await harness.store.requestObjection(request, code: "12345678", perAddress: .perDay(5), total: nil)
         let objectionIDs = ids
         let choice = try await harness.store.recordChoice(ConsentEvent(member: MemberID("urn:li:member:eu")!, choice: .off, channel: .web,
                                                                        at: Harness.now, actor: "urn:li:member:eu"))

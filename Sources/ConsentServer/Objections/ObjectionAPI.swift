@@ -45,6 +45,7 @@ struct MemberObjectionsAPI {
 /// address files it through `POST /objections/public/verify`.
 struct PublicObjectionsAPI {
     let desk: ObjectionDesk
+    let clientAddress: ClientAddress
 
     func addRoutes(to router: Router<ConsentRequestContext>) {
         router.post("objections/public", use: request)
@@ -56,7 +57,8 @@ struct PublicObjectionsAPI {
         let fields = try JSONFields(body, allowed: ["email", "identifiers", "reason"],
                                     example: #"{"email": "you@example.com", "identifiers": ["https://…/post/123"]}"#)
         let asked = try await desk.request(email: try fields.requiredString("email"),
-                                           identifiers: try fields.strings("identifiers") ?? [], reason: try fields.string("reason"))
+                                           identifiers: try fields.strings("identifiers") ?? [], reason: try fields.string("reason"),
+                                           client: clientAddress.of(request, context: context))
         return JSONResponse.ok(JSONWriter.object([
             "request": JSONWriter.string(asked.id),
             "email": JSONWriter.string(asked.email),

@@ -10,6 +10,17 @@ struct ObjectionDesk: Sendable {
     let states: MemberStates
     let store: any LineageStore
     let now: @Sendable () -> Date
+    var limits = RequestLimits()
+    /// Non-members' requests per client address, when ``RequestLimits/requestsPerClient`` is set.
+    let clients: RateLimiter?
+
+    init(states: MemberStates, store: any LineageStore, now: @escaping @Sendable () -> Date, limits: RequestLimits = RequestLimits()) {
+        self.states = states
+        self.store = store
+        self.now = now
+        self.limits = limits
+        clients = limits.requestsPerClient.map(RateLimiter.init)
+    }
 
     // MARK: Members
 
@@ -19,14 +30,10 @@ struct ObjectionDesk: Sendable {
         let email = try email.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             .map { try EmailAddress.validated($0, field: "email") }
         let instant = now()
-        guard let state = try await states.state(of: member) else { throw ConsentError.unknownMember(member) }
-        let recent = state.objections.filter { $0.receivedAt > ObjectionRateLimit.windowStart(endingAt: instant) }.count
-        guard ObjectionRateLimit.allows(after: recent) else {
-            throw ConsentError.rateLimited("you filed \(recent) objections in the last 24 hours; at most \(ObjectionRateLimit.perWindow) are accepted a day. Your pending objection already keeps your data out of training.")
-        }
+        guard try await states.state(of: member) != nil else { throw ConsentError.unknownMember(member) }
         let terms = try await states.activePolicy().policy.objectionTerms
         let objection = Objection.file(id: .random(), member: member, at: instant, reason: reason, email: email, terms: terms)
-        return try await states.file(objection, actor: member.rawValue, idempotencyKey: idempotencyKey)
+        return try await states.file(objection, actor: member.rawValue, idempotencyKey: idempotencyKey, limit: limits.objectionsPerMember)
     }
 
     /// The member's objections, newest first, read from the store: a purge run by another
@@ -49,15 +56,16 @@ struct ObjectionDesk: Sendable {
 
     // MARK: Non-members
 
-    /// Records a non-member's request and queues the verification code for their address.
-    func request(email: String, identifiers: [String], reason: String?) async throws -> ObjectionRequest {
+    /// Records a non-member's request and queues the verification code for their address,
+    /// within the limits per client (here), per address and for everyone (in the store).
+    func request(email: String, identifiers: [String], reason: String?, client: String) async throws -> ObjectionRequest {
         let instant = now()
         let request = try ObjectionRequest.new(email: email, identifiers: identifiers, reason: reason, at: instant)
-        let recent = try await store.objectionRequests(email: request.email, since: ObjectionRateLimit.windowStart(endingAt: instant))
-        guard ObjectionRateLimit.allows(after: recent) else {
-            throw ConsentError.rateLimited("this address made \(recent) requests in the last 24 hours; at most \(ObjectionRateLimit.perWindow) are accepted a day")
+        if let clients, let wait = clients.take(client, at: instant) {
+            throw ConsentError.rateLimited("this network made as many requests as are accepted from one (\(clients.limit.sentence)); please try again later",
+                                           retryAfter: wait)
         }
-        try await store.requestObjection(request, code: ObjectionRequest.newCode())
+        try await store.requestObjection(request, code: ObjectionRequest.newCode(), perAddress: limits.requestsPerAddress, total: limits.requestsTotal)
         return request
     }
 

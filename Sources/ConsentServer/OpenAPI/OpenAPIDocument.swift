@@ -332,6 +332,18 @@ components:
       content:
         application/problem+json:
           schema: { $ref: "#/components/schemas/Problem" }
+    TooManyRequests:
+      description: Over a limit (`consentry serve --limit-…`); nothing was recorded. Retry-After says in how many seconds one more is allowed
+      headers:
+        Retry-After: { required: true, schema: { type: integer, minimum: 1 } }
+      content:
+        application/problem+json:
+          schema: { $ref: "#/components/schemas/Problem" }
+    PageTooManyRequests:
+      description: A page saying the limit was reached and that nothing was recorded; Retry-After says in how many seconds one more is allowed
+      headers:
+        Retry-After: { required: true, schema: { type: integer, minimum: 1 } }
+      content: { text/html: { schema: { type: string } } }
     Page:
       description: A server-rendered HTML page
       content: { text/html: { schema: { type: string } } }
@@ -428,6 +440,7 @@ paths:
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "413": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/TooManyRequests" }
         "422": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
   /api/v1/me/ai-training/history:
@@ -471,7 +484,7 @@ paths:
   /api/v1/me/objections:
     post:
       summary: File an objection for the calling member; they are excluded from that moment (durable before the answer)
-      description: At most 5 a day per member (429 after). An Idempotency-Key makes a retry with the same reason and email return the first objection; the same key with another request is a 422 problem; keys are forgotten after 24 hours.
+      description: At most 5 a day per member (configurable; 429 with Retry-After after). An Idempotency-Key makes a retry with the same reason and email return the first objection; the same key with another request is a 422 problem; keys are forgotten after 24 hours.
       security: [{ bearer: [] }]
       parameters:
         - { name: Idempotency-Key, in: header, schema: { type: string, maxLength: 255 } }
@@ -489,7 +502,7 @@ paths:
         "403": { $ref: "#/components/responses/Problem" }
         "413": { $ref: "#/components/responses/Problem" }
         "422": { $ref: "#/components/responses/Problem" }
-        "429": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/TooManyRequests" }
         "503": { $ref: "#/components/responses/Problem" }
     get:
       summary: The calling member's objections, newest first
@@ -589,7 +602,9 @@ paths:
   /objections/public:
     post:
       summary: A non-member asks to object; a code is sent to the address (through the outbox and the platform's mailer)
-      description: At most 5 requests a day per address, compared without case.
+      description: >-
+        At most 5 requests a day per address (case, +tags and look-alike letters folded), 20 an hour per client address
+        and 1,000 an hour from everyone together (each configurable); beyond, 429 with Retry-After.
       requestBody:
         required: true
         content: { application/json: { schema: { $ref: "#/components/schemas/PublicObjectionRequest" } } }
@@ -597,7 +612,7 @@ paths:
         "202": { description: Code sent; verify within an hour, content: { application/json: { schema: { $ref: "#/components/schemas/PublicObjectionAccepted" } } } }
         "400": { $ref: "#/components/responses/Problem" }
         "413": { $ref: "#/components/responses/Problem" }
-        "429": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/TooManyRequests" }
         "503": { $ref: "#/components/responses/Problem" }
   /objections/public/verify:
     post:
@@ -632,7 +647,7 @@ paths:
         "401": { $ref: "#/components/responses/SignInFirst" }
         "403": { $ref: "#/components/responses/PageProblem" }
         "413": { $ref: "#/components/responses/Problem" }
-        "429": { $ref: "#/components/responses/PageProblem" }
+        "429": { $ref: "#/components/responses/PageTooManyRequests" }
   /settings/data-privacy/objections/{id}:
     get:
       summary: The receipt and status of one of the member's objections, its timeline and data removal
@@ -771,6 +786,7 @@ paths:
         "401": { $ref: "#/components/responses/SignInFirst" }
         "403": { description: Missing or wrong CSRF token; nothing recorded, content: { text/html: { schema: { type: string } } } }
         "413": { $ref: "#/components/responses/Problem" }
+        "429": { $ref: "#/components/responses/PageTooManyRequests" }
   /assets/settings.css:
     get:
       summary: The pages' stylesheet

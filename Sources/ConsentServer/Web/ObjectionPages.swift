@@ -40,16 +40,19 @@ struct ObjectionPages {
         } catch let error as ConsentError {
             let status: HTTPResponse.Status
             let message: String
+            var retryAfter: Int?
             switch error {
             case .invalidField(let field, let detail):
                 (status, message) = (.badRequest, (field == "email" ? "Email: " : "Reason: ") + detail)
-            case .rateLimited(let detail):
-                (status, message) = (.tooManyRequests, detail.prefix(1).uppercased() + detail.dropFirst())
+            case .rateLimited(let detail, let wait):
+                (status, message, retryAfter) = (.tooManyRequests, detail.prefix(1).uppercased() + detail.dropFirst(), wait)
             default:
                 throw error
             }
-            return try await formPage(session: session, member: member, email: form["email"], reason: form["reason"],
-                                      error: message, status: status)
+            var response = try await formPage(session: session, member: member, email: form["email"], reason: form["reason"],
+                                              error: message, status: status)
+            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+            return response
         }
     }
 

@@ -103,8 +103,15 @@ struct SettingsController {
             return web.formExpired(back: Self.settingPath, linkText: "Back to the setting")
         }
         let enabled = form["enabled"] == "on"
-        _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: try ChoiceEntry.settingsPage.channel(named: nil),
-                                                 at: now(), actor: member.rawValue))
+        do {
+            _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: try ChoiceEntry.settingsPage.channel(named: nil),
+                                                     at: now(), actor: member.rawValue))
+        } catch ConsentError.rateLimited(let detail, let wait) {
+            var response = page("message", ["title": "Not saved", "text": detail.prefix(1).uppercased() + detail.dropFirst(),
+                                            "link": Self.settingPath, "linkText": "Back to the setting"], status: .tooManyRequests)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         return WebPages.redirect(Self.settingPath + "?saved=1")
     }
 
@@ -119,9 +126,14 @@ struct SettingsController {
             if latest.choice == .off { return nil }
             if state.events.contains(where: { $0.channel == .gpc && $0.at <= latest.at }) { return nil }
         }
-        let recorded = try await states.record(ConsentEvent(member: member, choice: .off, channel: try ChoiceEntry.browserSignal.channel(named: nil),
-                                                            at: instant, actor: "gpc"))
-        return Explanation.longDate(recorded.at)
+        do {
+            let recorded = try await states.record(ConsentEvent(member: member, choice: .off, channel: try ChoiceEntry.browserSignal.channel(named: nil),
+                                                                at: instant, actor: "gpc"))
+            return Explanation.longDate(recorded.at)
+        } catch ConsentError.rateLimited {
+            // Recorded on a later visit, once the member's writes are allowed again.
+            return nil
+        }
     }
 
     func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
