@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the Consentry HTTP application over `store`; `consentry serve` and the tests both use it.
@@ -12,7 +13,7 @@ import ServiceLifecycle
 /// - `GET /healthz`: the process is up.
 /// - `GET /readyz`: the store can be read (503 problem otherwise).
 /// - `GET /metrics`: Prometheus text: requests by route and status, latency, choices by channel and
-///   value, objections open and overdue, time to decision.
+///   value, objections open and overdue, time to decision (``MetricsEndpoint``; with a token, only for it).
 /// - `/api/v1/me/...`: the calling member's own setting and objections (bearer token).
 /// - `/api/v1/admin/objections...`: the privacy team's queue, extensions and decisions (role `privacy`).
 /// - `POST /objections/public`, `POST /objections/public/verify`: non-members object, after verifying their email.
@@ -33,17 +34,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     let routes = RouteTable()
     router.add(middleware: ProblemMiddleware(routes: routes))
-    router.get("metrics") { _, _ in
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-        var text = metrics.exposition()
-        // Objection gauges come from the store; when it can't be read they are left out (the
-        // scrape still answers, and /readyz says why).
-        if let objections = try? await store.objections(status: nil) {
-            text += ObjectionMetrics.exposition(objections, now: now())
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
+    MetricsEndpoint(metrics: metrics, gauges: ObjectionGauges(store: store, now: now), token: configuration.metricsToken).addRoutes(to: router)
     router.get("openapi.yaml") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
@@ -88,6 +79,9 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     routes.load(from: router)
     return Application(
         router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestReadTimeout(timeout: TimeAmount(configuration.requestReadTimeout))],
+            idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),
         services: services,
         logger: logger)

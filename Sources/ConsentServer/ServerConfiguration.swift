@@ -19,6 +19,16 @@ public struct ServerConfiguration: Sendable {
 
     /// How often members may write and people object (429 with `Retry-After` beyond).
     public var limits = RequestLimits()
+    /// The bearer token `/metrics` asks for (`CONSENTRY_METRICS_TOKEN`); nil: open to anyone
+    /// who can reach the port.
+    public var metricsToken: MetricsToken?
+    /// The whole of a request (its head and body) must arrive within this, counted from the
+    /// connection's opening or the previous answer; else the connection is closed. Slow clients
+    /// cannot hold connections open until descriptors run out.
+    public var requestReadTimeout: Duration = .seconds(30)
+    /// A connection with nothing read or written for this long is closed.
+    public var idleTimeout: Duration = .seconds(75)
+
     /// The header a proxy in front sets to the client's address (`X-Forwarded-For`), for the
     /// limits per client; nil: the peer's address, right when nothing stands in front.
     public var clientAddressHeader: String?

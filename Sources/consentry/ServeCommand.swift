@@ -16,6 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             With CONSENTRY_LOG_KEY (or CONSENTRY_LOG_KEY_FILE) set, the transparency log's checkpoint is signed every second while facts arrive (and written to --checkpoint-file if given), and /log/v1/... and members' receipts are served.
 
+            /metrics answers anyone who can reach the port, unless CONSENTRY_METRICS_TOKEN (at least 32 bytes) is set: then only `Authorization: Bearer <token>`.
+
             With CONSENTRY_WEBHOOK_URL (and CONSENTRY_WEBHOOK_SECRET, at least 16 bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed, and retried until accepted.
 
             Several instances: run each with the same --database-url (PostgreSQL) and the same CONSENTRY_SESSION_SECRET (or CONSENTRY_JWT_SECRET), so that a session or form begun on one is accepted by any other. Each keeps a short-lived view of members in memory (at most half a second old); decisions for pipelines and the gate always read the database.
@@ -30,10 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Send session cookies without the Secure flag (plain http on a development machine).") var insecureCookies = false
     @Option(help: ArgumentHelp("Write each checkpoint of the log signed while facts arrive (at most one a second) to this file, replacing it atomically, for publishing.",
                                valueName: "path")) var checkpointFile: String?
+    @Option(help: ArgumentHelp("Seconds a client has to send each whole request (head and body), from its connection's opening or the previous answer; then the connection is closed.",
+                               valueName: "seconds")) var requestTimeout = 30
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard (1...3600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 3600 seconds") }
     }
 
     func run() async throws {
@@ -48,6 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, insecureCookies: insecureCookies, checkpointFile: checkpointFile)
         configuration.limits = try limits.limits()
         configuration.clientAddressHeader = limits.clientAddressHeader
+        configuration.requestReadTimeout = .seconds(requestTimeout)
+        configuration.metricsToken = try MetricsToken.fromEnvironment()
         let app = try buildApplication(store: store, identity: identity, configuration: configuration, logSigner: logSigner)
         print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         if WebSessions.secretFromEnvironment() == nil {

@@ -410,8 +410,10 @@ paths:
   /metrics:
     get:
       summary: Prometheus metrics
+      description: "Open, unless the server has CONSENTRY_METRICS_TOKEN set; then only for `Authorization: Bearer <that token>`. Objection gauges are read from the store at most every 15 seconds."
       responses:
         "200": { description: Prometheus text exposition, content: { text/plain: { schema: { type: string } } } }
+        "401": { $ref: "#/components/responses/Problem" }
   /openapi.yaml:
     get:
       summary: This document
