@@ -21,9 +21,12 @@ public struct OutboxEvent: Sendable, Equatable {
     public var nextAttemptAt: Date?
     public var deliveredAt: Date?
     public var lastError: String?
+    /// A one-time code the event carries to an address (`objection.verification`), kept apart
+    /// from the payload and only until delivered or expired: delivered as the body's `code`.
+    public var code: String?
 
     public init(id: String, sequence: Int64, type: String, subject: String, payloadJSON: String, createdAt: Date,
-                attempts: Int = 0, nextAttemptAt: Date? = nil, deliveredAt: Date? = nil, lastError: String? = nil) {
+                attempts: Int = 0, nextAttemptAt: Date? = nil, deliveredAt: Date? = nil, lastError: String? = nil, code: String? = nil) {
         self.id = id
         self.sequence = sequence
         self.type = type
@@ -34,6 +37,7 @@ public struct OutboxEvent: Sendable, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.deliveredAt = deliveredAt
         self.lastError = lastError
+        self.code = code
     }
 
     public var isPending: Bool { deliveredAt == nil }
@@ -63,9 +67,14 @@ public protocol OutboxStore: ConsentStore {
     func outbox(pendingOnly: Bool, limit: Int) async throws -> [OutboxEvent]
     /// Undelivered events whose next attempt is due at `instant`, oldest first.
     func deliverable(at instant: Date, limit: Int) async throws -> [OutboxEvent]
+    /// Marks the event delivered and forgets its code.
     func markDelivered(_ id: String, at instant: Date) async throws
     /// Records a failed attempt and when to try again.
     func markFailed(_ id: String, error: String, retryAt: Date) async throws
+    /// Forgets the codes of undelivered events created before `cutoff` (their requests have
+    /// expired, so the code could verify nothing) and closes those events at `instant`
+    /// without delivering them; returns how many.
+    func expireCodes(createdBefore cutoff: Date, at instant: Date) async throws -> Int
 }
 
 /// When to retry a delivery: exponential backoff from 5 s, doubling, capped at one hour.

@@ -16,11 +16,12 @@ public enum OutboxPayloads {
         return payload.finish()
     }
 
-    /// `{"code", "email", "expires_at", "id", "occurred_at", "request", "type"}`: a non-member's
-    /// verification code, for the platform's mailer.
-    public static func verification(_ request: ObjectionRequest, code: String, eventID: String) -> String {
+    /// `{"email", "expires_at", "id", "occurred_at", "request", "type"}`: a non-member's
+    /// verification request, for the platform's mailer. The code itself is not in it: it travels
+    /// beside the payload (``OutboxEvent/code``) and joins the body only when delivered
+    /// (``body(of:)``), so the payload kept for audit never holds it.
+    public static func verification(_ request: ObjectionRequest, eventID: String) -> String {
         var payload = JSONObjectWriter()
-        payload.field("code", JSONWriter.string(code))
         payload.field("email", JSONWriter.string(request.email))
         payload.field("expires_at", JSONWriter.string(Timestamp.format(request.expiresAt)))
         payload.field("id", JSONWriter.string(eventID))
@@ -28,6 +29,13 @@ public enum OutboxPayloads {
         payload.field("request", JSONWriter.string(request.id))
         payload.field("type", JSONWriter.string(OutboxEvent.verificationType))
         return payload.finish()
+    }
+
+    /// The body delivered for `event`: its payload, with `"code"` as the first field while the
+    /// event still carries one (keys stay sorted: every payload's first key sorts after "code").
+    public static func body(of event: OutboxEvent) -> String {
+        guard let code = event.code, event.payloadJSON.hasPrefix("{\""), event.payloadJSON.count > 2 else { return event.payloadJSON }
+        return #"{"code":"# + JSONWriter.string(code) + "," + event.payloadJSON.dropFirst()
     }
 }
 

@@ -8,39 +8,81 @@ import FoundationNetworking
 import Logging
 import ServiceLifecycle
 
-/// Where outbox events go: `CONSENTRY_WEBHOOK_URL`, signed with `CONSENTRY_WEBHOOK_SECRET`.
+/// Where outbox events go: `CONSENTRY_WEBHOOK_URL`, signed as Standard Webhooks do with
+/// `CONSENTRY_WEBHOOK_SECRET` (`whsec_` and the base64 of 24 to 64 random bytes).
 public struct WebhookConfiguration: Sendable {
-    public var url: URL
-    public var secret: String
+    public let url: URL
+    /// The signing key: the bytes the secret's base64 stands for.
+    let key: SymmetricKey
 
-    public init(url: URL, secret: String) {
+    /// Checks the URL and the secret. An `http://` URL is refused unless `allowPlainHTTP`
+    /// (a receiver on the same machine): deliveries carry personal data and codes.
+    public init(url: URL, secret: String, allowPlainHTTP: Bool = false) throws {
+        guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConsentError.invalidField(field: "CONSENTRY_WEBHOOK_URL", message: "\(jsonStringLiteral(Self.printable(url))) is not an https URL")
+        }
+        guard scheme == "https" || allowPlainHTTP else {
+            throw ConsentError.invalidField(field: "CONSENTRY_WEBHOOK_URL", message: """
+                \(jsonStringLiteral(Self.printable(url))) is plain http: deliveries carry personal data, so use https \
+                (or set CONSENTRY_WEBHOOK_ALLOW_HTTP=1 for a receiver on this machine)
+                """)
+        }
+        guard secret.hasPrefix("whsec_"), let bytes = Data(base64Encoded: String(secret.dropFirst(6))), (24...64).contains(bytes.count) else {
+            throw ConsentError.invalidField(field: "CONSENTRY_WEBHOOK_SECRET", message: """
+                must be whsec_ followed by the base64 of 24 to 64 random bytes (the Standard Webhooks form); \
+                make one with: echo whsec_$(openssl rand -base64 32)
+                """)
+        }
         self.url = url
-        self.secret = secret
+        key = SymmetricKey(data: bytes)
     }
 
-    /// From the environment; nil when no URL is set. A URL without a secret of at least 16 bytes
-    /// is refused: unsigned notifications could be forged.
+    /// From the environment; nil when no URL is set.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WebhookConfiguration? {
         guard let text = environment["CONSENTRY_WEBHOOK_URL"], !text.isEmpty else { return nil }
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-            throw ConsentError.invalidField(field: "CONSENTRY_WEBHOOK_URL", message: "\(jsonStringLiteral(text)) is not an http(s) URL")
+        guard let url = URL(string: text) else {
+            throw ConsentError.invalidField(field: "CONSENTRY_WEBHOOK_URL", message: "is not a URL")
         }
-        guard let secret = environment["CONSENTRY_WEBHOOK_SECRET"], secret.utf8.count >= 16 else {
-            throw ConsentError.invalidField(field: "CONSENTRY_WEBHOOK_SECRET", message: "must be set, at least 16 bytes, to sign the webhook's requests")
-        }
-        return WebhookConfiguration(url: url, secret: secret)
+        return try WebhookConfiguration(url: url, secret: environment["CONSENTRY_WEBHOOK_SECRET"] ?? "",
+                                        allowPlainHTTP: environment["CONSENTRY_WEBHOOK_ALLOW_HTTP"] == "1")
+    }
+
+    /// The URL as it may be printed or logged: scheme, host, port and path; never a user name,
+    /// password, query or fragment, which may hold credentials.
+    public var printableURL: String { Self.printable(url) }
+
+    static func printable(_ url: URL) -> String {
+        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "(a URL)" }
+        parts.user = nil
+        parts.password = nil
+        parts.query = nil
+        parts.fragment = nil
+        return parts.string ?? "(a URL)"
+    }
+
+    /// The `webhook-signature` value for a delivery: `v1,` and the base64 HMAC-SHA256 of
+    /// `id.timestamp.body` (Standard Webhooks). A receiver refuses a timestamp more than a few
+    /// minutes off, so a captured delivery cannot be replayed later.
+    public func signature(id: String, timestamp: Int, body: Data) -> String {
+        var signed = Data("\(id).\(timestamp).".utf8)
+        signed.append(body)
+        return "v1," + Data(HMAC<SHA256>.authenticationCode(for: signed, using: key)).base64EncodedString()
     }
 }
 
-/// Delivers outbox events to the webhook at least once, in outbox order, each as one POST:
+/// Delivers outbox events to the webhook at least once, in outbox order, each as one POST
+/// signed as Standard Webhooks (standardwebhooks.com) are:
 ///
 /// - body: the event's JSON (`{"id", "type", "occurred_at", "member", "objection"}`);
-/// - `Consentry-Event-Id` and `Idempotency-Key`: the event id, the same on every retry;
-/// - `Consentry-Event-Type`: `objection.received`, …;
-/// - `Consentry-Signature: sha256=<hex>`: HMAC-SHA256 of the body with the shared secret.
+/// - `webhook-id`: the event id, the same on every retry (receivers deduplicate on it);
+/// - `webhook-timestamp`: this attempt's time, in Unix seconds;
+/// - `webhook-signature`: `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`;
+/// - `Consentry-Event-Type`: `objection.received`, ….
 ///
-/// A 2xx answer marks the event delivered; anything else (or no answer within 10 s) is a failed
-/// attempt, retried after 5 s, 10 s, 20 s, … up to an hour apart. An event is never dropped.
+/// A 2xx answer marks the event delivered; anything else (a redirect too: none is followed, so
+/// a delivery never goes anywhere but the URL configured), or no answer within 10 s, is a failed
+/// attempt, retried after 5 s, 10 s, 20 s, … up to an hour apart. An event is never dropped,
+/// except a verification code's once its request has expired (``OutboxStore/expireCodes(createdBefore:at:)``).
 public final class OutboxDeliverer: Service, Sendable {
     public struct Report: Sendable, Equatable {
         public var delivered = 0
@@ -67,15 +109,11 @@ public final class OutboxDeliverer: Service, Sendable {
         self.logger = logger
     }
 
-    /// The signature header's value for `body`.
-    public static func signature(of body: Data, secret: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + Digest.hex(code)
-    }
-
-    /// One pass: tries every event due now, in order.
+    /// One pass: closes events whose code expired, then tries every event due now, in order.
     public func deliverDue(limit: Int = 100) async throws -> Report {
         var report = Report()
+        let expired = try await store.expireCodes(createdBefore: now().addingTimeInterval(-ObjectionRequest.lifetime), at: now())
+        if expired > 0 { logger.notice("verification codes expired before delivery", metadata: ["events": "\(expired)"]) }
         for event in try await store.deliverable(at: now(), limit: limit) {
             if let failure = await post(event) {
                 let retryAt = now().addingTimeInterval(OutboxBackoff.delay(afterAttempts: event.attempts + 1))
@@ -103,23 +141,38 @@ public final class OutboxDeliverer: Service, Sendable {
         }
     }
 
-    /// Posts one event; nil when the webhook accepted it, otherwise why not.
+    /// Posts one event; nil when the webhook accepted it, otherwise why not (never the URL).
     private func post(_ event: OutboxEvent) async -> String? {
-        let body = Data(event.payloadJSON.utf8)
+        let body = Data(OutboxPayloads.body(of: event).utf8)
+        let timestamp = Int(now().timeIntervalSince1970)
         var request = URLRequest(url: webhook.url, timeoutInterval: 10)
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(event.id, forHTTPHeaderField: "Consentry-Event-Id")
-        request.setValue(event.id, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue(event.id, forHTTPHeaderField: "webhook-id")
+        request.setValue(String(timestamp), forHTTPHeaderField: "webhook-timestamp")
+        request.setValue(webhook.signature(id: event.id, timestamp: timestamp, body: body), forHTTPHeaderField: "webhook-signature")
         request.setValue(event.type, forHTTPHeaderField: "Consentry-Event-Type")
-        request.setValue(Self.signature(of: body, secret: webhook.secret), forHTTPHeaderField: "Consentry-Signature")
         do {
-            let (_, response) = try await URLSession.shared.data(for: request)
+            let (_, response) = try await Self.session.data(for: request)
             guard let status = (response as? HTTPURLResponse)?.statusCode else { return "no HTTP answer" }
+            if (300..<400).contains(status) { return "HTTP \(status): a redirect, which is not followed" }
             return (200..<300).contains(status) ? nil : "HTTP \(status)"
+        } catch let error as URLError {
+            return "the request failed (URLError \(error.code.rawValue))"
         } catch {
-            return error.localizedDescription
+            return "the request failed (\(type(of: error)))"
         }
+    }
+
+    /// One session for every delivery, which never follows a redirect.
+    private static let session = URLSession(configuration: .ephemeral, delegate: RedirectRefusal(), delegateQueue: nil)
+}
+
+/// Answers every redirect with "don't": the 3xx itself comes back as the answer.
+private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

@@ -110,7 +110,7 @@ enum StoreTables {
         Table(name: "audit_log", columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
               order: "sequence"),
         Table(name: "audit_head", columns: ["singleton", "sequence", "hash"], order: "singleton"),
-        Table(name: "outbox", columns: ["sequence", "id", "type", "subject", "payload", "created_at", "attempts", "next_attempt_at",
+        Table(name: "outbox", columns: ["sequence", "id", "type", "subject", "payload", "created_at", "attempts", "next_attempt_at", "code",
                                         "delivered_at", "last_error"], order: "sequence", serial: "sequence"),
         Table(name: "datasets", columns: ["key", "id", "name", "kind", "location", "member_field", "created_at", "as_of", "policy_version",
                                           "policy_sha256", "actor"], order: "key", serial: "key"),

@@ -74,7 +74,6 @@ extension SQLConsentStore {
     // MARK: Non-members' requests
 
     public func requestObjection(_ request: ObjectionRequest, code: String, perAddress: RateLimit, total: RateLimit?) async throws {
-        let instant = now()
         let key = EmailAddress.countingKey(request.email)
         let created = Timestamp.microseconds(request.createdAt)
         try await commits.run { db, _ in
@@ -105,8 +104,8 @@ extension SQLConsentStore {
                 """)
             let eventID = OutboxEvent.newID()
             try Self.enqueue(id: eventID, type: OutboxEvent.verificationType, subject: request.id,
-                             payload: OutboxPayloads.verification(request, code: code, eventID: eventID),
-                             recordedAt: Timestamp.microseconds(instant), db)
+                             payload: OutboxPayloads.verification(request, eventID: eventID),
+                             recordedAt: created, code: code, db)
         }
     }
 
@@ -193,8 +192,11 @@ extension SQLConsentStore {
         }
     }
 
-    static func enqueue(id: String, type: String, subject: String, payload: String, recordedAt: Int64, _ db: some SQLConnection) throws {
-        try db.execute("INSERT INTO outbox (id, type, subject, payload, created_at) VALUES (\(id), \(type), \(subject), \(payload), \(recordedAt))")
+    static func enqueue(id: String, type: String, subject: String, payload: String, recordedAt: Int64, code: String? = nil,
+                        _ db: some SQLConnection) throws {
+        try db.execute("""
+            INSERT INTO outbox (id, type, subject, payload, created_at, code) VALUES (\(id), \(type), \(subject), \(payload), \(recordedAt), \(code))
+            """)
     }
 
     /// What each of `keys` already names, by digest: the reference of its write, or the refusal

@@ -21,7 +21,7 @@ extension SQLConsentStore: OutboxStore {
     public func markDelivered(_ id: String, at instant: Date) async throws {
         _ = try await driver.write { db in
             try db.execute("""
-                UPDATE outbox SET delivered_at = \(Timestamp.microseconds(instant)), attempts = attempts + 1, last_error = NULL
+                UPDATE outbox SET delivered_at = \(Timestamp.microseconds(instant)), attempts = attempts + 1, last_error = NULL, code = NULL
                 WHERE id = \(id) AND delivered_at IS NULL
                 """)
         }
@@ -36,15 +36,26 @@ extension SQLConsentStore: OutboxStore {
         }
     }
 
+    public func expireCodes(createdBefore cutoff: Date, at instant: Date) async throws -> Int {
+        try await driver.write { db in
+            try db.execute("""
+                UPDATE outbox SET code = NULL, delivered_at = \(Timestamp.microseconds(instant)),
+                       last_error = 'not delivered: the code expired first, and is forgotten'
+                WHERE code IS NOT NULL AND delivered_at IS NULL AND created_at < \(Timestamp.microseconds(cutoff))
+                """)
+        }
+    }
+
     private static var outboxColumns: SQL {
-        "SELECT sequence, id, type, subject, payload, created_at, attempts, next_attempt_at, delivered_at, last_error FROM outbox"
+        "SELECT sequence, id, type, subject, payload, created_at, attempts, next_attempt_at, delivered_at, last_error, code FROM outbox"
     }
 
     private static func outboxEvent(_ row: SQLRow) throws -> OutboxEvent {
         OutboxEvent(id: try row.text(1), sequence: try row.int64(0), type: try row.text(2), subject: try row.text(3), payloadJSON: try row.text(4),
                     createdAt: Timestamp.fromMicroseconds(try row.int64(5)), attempts: try row.int(6),
                     nextAttemptAt: try row.optionalInt64(7).map(Timestamp.fromMicroseconds),
-                    deliveredAt: try row.optionalInt64(8).map(Timestamp.fromMicroseconds), lastError: try row.optionalText(9))
+                    deliveredAt: try row.optionalInt64(8).map(Timestamp.fromMicroseconds), lastError: try row.optionalText(9),
+                    code: try row.optionalText(10))
     }
 }
 

@@ -26,6 +26,7 @@ enum Schema {
         Migration(version: 6, name: "member facts in two kinds of time", script: memberVersions),
         Migration(version: 7, name: "idempotency keys bound to their request", script: idempotencyRequests),
         Migration(version: 8, name: "objection requests counted by normalised address", script: requestCountingKeys),
+        Migration(version: 9, name: "verification codes kept until delivered, never in payloads", script: outboxCodes),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -520,5 +521,25 @@ extension Schema {
                OR OLD.objection_id IS NOT NULL OR NEW.attempts < OLD.attempts
             """, message: "an objection request only counts attempts, until verified"))
         """
+    }
+
+    /// A verification code travels in the outbox event's `code` column, apart from its payload,
+    /// and is forgotten (set NULL) once delivered, or once its request has expired: the payload
+    /// kept for audit never holds it. Codes already in payloads move to the column when their
+    /// event is undelivered, and are dropped from every payload.
+    @Sendable static func outboxCodes(_ s: Spelling) -> String {
+        let code = s.dialect == .sqlite ? "json_extract(payload, '$.code')" : "(payload::jsonb ->> 'code')"
+        let withoutCode = s.dialect == .sqlite ? "json_remove(payload, '$.code')" : "(payload::jsonb - 'code')::text"
+        return """
+            \(s.unguarded("outbox", sqliteTrigger: "outbox_payload_is_fixed"))
+            ALTER TABLE outbox ADD COLUMN code TEXT;
+            UPDATE outbox SET code = \(code) WHERE type = 'objection.verification' AND delivered_at IS NULL;
+            UPDATE outbox SET payload = \(withoutCode) WHERE type = 'objection.verification';
+            \(s.guarded("outbox", sqliteTrigger: "outbox_payload_is_fixed", when: """
+                NEW.id <> OLD.id OR NEW.type <> OLD.type OR NEW.subject <> OLD.subject
+                   OR NEW.payload <> OLD.payload OR NEW.created_at <> OLD.created_at OR NEW.sequence <> OLD.sequence
+                   OR OLD.delivered_at IS NOT NULL OR NEW.code IS NOT NULL AND (OLD.code IS NULL OR NEW.code <> OLD.code)
+                """, message: "an outbox event is fixed once written (its code may only be forgotten), and final once delivered"))
+            """
     }
 }

@@ -15,6 +15,7 @@ public enum OutboxContract {
         ("wrongCodesCountDurablyAndUseUpTheRequest", wrongCodesCountDurablyAndUseUpTheRequest),
         ("requestsAreLimitedByNormalisedAddressAndInTotal", requestsAreLimitedByNormalisedAddressAndInTotal),
         ("limitsHoldAgainstParallelRequests", limitsHoldAgainstParallelRequests),
+        ("codesAreForgottenOnceDeliveredOrExpired", codesAreForgottenOnceDeliveredOrExpired),
     ]
 
     static let t0 = StoreContract.t0
@@ -75,7 +76,8 @@ public enum OutboxContract {
         try await store.requestObjection(request, code: "12345678", perAddress: .perDay(5), total: nil)
         let event = try await store.outbox(pendingOnly: true, limit: 100).last
         try expect(event?.type == OutboxEvent.verificationType && event?.subject == request.id, "the code is queued with the request")
-        try expect(event?.payloadJSON.contains(#""code":"12345678""#) == true, "the payload carries the code for the mailer")
+        try expect(event?.code == "12345678" && event?.payloadJSON.contains("12345678") == false, "the code travels beside the payload, not in it")
+        try expect(event.map(OutboxPayloads.body).map { $0.hasPrefix(#"{"code":"12345678","email":"#) } == true, "and joins the body delivered")
         return (request, "12345678")
     }
 
@@ -174,5 +176,23 @@ public enum OutboxContract {
         }
         try expect(filed.filter { $0 }.count == 2, "2 of 10 parallel objections filed, not \(filed.filter { $0 }.count)")
         try expect(try await store.objections(of: MemberID("a")!).count == 2, "and stored")
+    }
+
+    /// A delivered event keeps its payload and forgets its code; an undelivered one whose
+    /// request expired is closed and forgets it too; the code can be cleared, never changed.
+    static func codesAreForgottenOnceDeliveredOrExpired(_ store: any OutboxStore) async throws {
+        _ = try await requested(store)
+        try await request(store, "kim@example.com", at: t0.addingTimeInterval(1_800))
+        let events = try await store.outbox(pendingOnly: true, limit: 10)
+        try expect(events.count == 2 && events.allSatisfy { $0.code != nil }, "two codes waiting")
+        try await store.markDelivered(events[0].id, at: t0.addingTimeInterval(5))
+        try expect(try await store.expireCodes(createdBefore: t0.addingTimeInterval(1_800), at: t0.addingTimeInterval(3_700)) == 0,
+                   "nothing expires that was delivered or is still valid")
+        try expect(try await store.expireCodes(createdBefore: t0.addingTimeInterval(1_801), at: t0.addingTimeInterval(5_500)) == 1,
+                   "the second expires once its hour is over")
+        let all = try await store.outbox(pendingOnly: false, limit: 10)
+        try expect(all.allSatisfy { $0.code == nil && $0.deliveredAt != nil }, "no code is left, and no event waits")
+        try expect(all[1].lastError?.contains("expired") == true && all[0].lastError == nil, "the expired one says why it was not delivered")
+        try expect(all.allSatisfy { !$0.payloadJSON.contains("code") }, "payloads never held the codes")
     }
 }

@@ -166,7 +166,7 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Deliver: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Deliver the events due now to CONSENTRY_WEBHOOK_URL, once (for cron; `serve` does it continuously).",
-            discussion: "Each event is POSTed with Consentry-Event-Id, Consentry-Event-Type and Consentry-Signature (sha256=HMAC of the body with CONSENTRY_WEBHOOK_SECRET). Exits 1 when a delivery failed (it is retried later)."
+            discussion: "Each event is POSTed as a Standard Webhook: webhook-id (the event id, the same on every retry), webhook-timestamp and webhook-signature (v1, HMAC-SHA256 of id.timestamp.body with CONSENTRY_WEBHOOK_SECRET, whsec_…), and Consentry-Event-Type. Redirects are not followed. Exits 1 when a delivery failed (it is retried later)."
         )
 
         @OptionGroup var store: StoreOptions
@@ -201,7 +201,9 @@ struct OutboxCommand: AsyncParsableCommand {
                     "next_attempt_at": JSONWriter.optional(event.nextAttemptAt.map(Timestamp.format)),
                     "delivered_at": JSONWriter.optional(event.deliveredAt.map(Timestamp.format)),
                     "last_error": JSONWriter.optional(event.lastError),
-                    "payload": event.payloadJSON,
+                    // As it will be delivered: a code still waiting for delivery shows (it is
+                    // forgotten once delivered, or after an hour).
+                    "payload": OutboxPayloads.body(of: event),
                 ]))
             }
             output.flush()

@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
 
             /metrics answers anyone who can reach the port, unless CONSENTRY_METRICS_TOKEN (at least 32 bytes) is set: then only `Authorization: Bearer <token>`.
 
-            With CONSENTRY_WEBHOOK_URL (and CONSENTRY_WEBHOOK_SECRET, at least 16 bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed, and retried until accepted.
+            With CONSENTRY_WEBHOOK_URL (https; http only with CONSENTRY_WEBHOOK_ALLOW_HTTP=1) and CONSENTRY_WEBHOOK_SECRET (whsec_ and the base64 of 24 to 64 random bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed as Standard Webhooks, never redirected, and retried until accepted.
 
             Several instances: run each with the same --database-url (PostgreSQL) and the same CONSENTRY_SESSION_SECRET (or CONSENTRY_JWT_SECRET), so that a session or form begun on one is accepted by any other. Each keeps a short-lived view of members in memory (at most half a second old); decisions for pipelines and the gate always read the database.
 
@@ -60,11 +60,14 @@ struct ServeCommand: AsyncParsableCommand {
         if WebSessions.secretFromEnvironment() == nil {
             printError("serve: neither CONSENTRY_SESSION_SECRET nor CONSENTRY_JWT_SECRET is set: web sessions are valid on this instance only")
         }
-        guard let webhook = try WebhookConfiguration.fromEnvironment() else {
+        let webhook = try WebhookConfiguration.fromEnvironment()
+        if let webhook { print("Delivering notifications to \(webhook.printableURL)") }
+        // Said at once, even into a file or a pipe, where stdout would hold it back.
+        fflush(nil)
+        guard let webhook else {
             try await app.runService()
             return
         }
-        print("Delivering notifications to \(webhook.url.absoluteString)")
         let logger = Logger(label: "consentry")
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: OutboxDeliverer(store: store, webhook: webhook))],

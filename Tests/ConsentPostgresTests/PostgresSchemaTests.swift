@@ -44,5 +44,8 @@ struct PostgresSchemaTests {
         #expect(try await upgraded.verifyAuditChain().entries == 27)
         let counts = try await upgraded.tableCounts()
         #expect(counts["consent_events"] == 5 && counts["members"] == 6 && counts["outbox"] == 9 && counts["idempotency_keys"] == 1)
+        // The undelivered verification code left its payload for the column that forgets it.
+        let verification = try #require(try await upgraded.outbox(pendingOnly: false, limit: 100).first { $0.type == OutboxEvent.verificationType })
+        #expect(!verification.payloadJSON.contains("code") && verification.code == "18938597")
     }
 }

@@ -63,9 +63,13 @@ struct SQLiteSchemaTests {
         #expect(after.filter { before[$0.key] != nil } == before && after["member_versions"] == 0)
         #expect(before["consent_events"] == 5 && before["audit_log"] == 27 && before["dataset_members"] == 4)
         let queue = try DatabaseQueue(path: path)
-        #expect(try await queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") } == [4, 5, 6, 7, 8])
+        #expect(try await queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") } == [4, 5, 6, 7, 8, 9])
         try queue.close()
         #expect(try await store.verifyAuditChain().entries == 27)
+        // The undelivered verification code left its payload for the column that forgets it.
+        let verification = try #require(try await store.outbox(pendingOnly: false, limit: 100).first { $0.type == OutboxEvent.verificationType })
+        #expect(verification.payloadJSON == #"{"email":"someone@example.org","expires_at":"2026-12-01T00:39:04.916799Z","id":"evt_8eb62a02a5341b10","occurred_at":"2026-11-30T23:39:04.916799Z","request":"req_4c810aba43f26787","type":"objection.verification"}"#)
+        #expect(verification.code == "18007432")
     }
 
     @Test func historyCannotBeRewrittenInAnUpgradedFile() throws {

@@ -43,11 +43,10 @@ struct WebhookTests {
         let objection = Objection.file(id: .random(), member: MemberID("urn:li:member:eu")!, at: Harness.now, reason: "no", terms: terms)
         try await harness.store.fileObjection(objection, actor: "urn:li:member:eu")
         let received = Received(answers: [.internalServerError])
-        let secret = "webhook-secret-0123456789"
         let clock = Mutex(Harness.now)
         try await receiver(received).test(.live) { client in
             let port = try #require(client.port)
-            let webhook = WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, secret: secret)
+            let webhook = try WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, secret: Self.secret, allowPlainHTTP: true)
             let deliverer = OutboxDeliverer(store: harness.store, webhook: webhook, now: { clock.withLock { $0 } })
 
             // The webhook fails: the attempt is recorded and retried only after the backoff.
@@ -59,20 +58,51 @@ struct WebhookTests {
             #expect(try await deliverer.deliverDue() == .init(delivered: 1, failed: 0))
             #expect(try await harness.store.outbox(pendingOnly: true, limit: 10).isEmpty)
 
-            // Both attempts carried the same id, the type, and a valid signature over the body.
+            // Both attempts carried the same id, each its own time, and a signature over
+            // id.timestamp.body: a captured delivery signed for another time does not verify.
             let deliveries = received.deliveries.withLock { $0 }
             #expect(deliveries.count == 2)
-            for delivery in deliveries {
-                #expect(delivery.headers[HTTPField.Name("Consentry-Event-Id")!] == pending[0].id)
-                #expect(delivery.headers[HTTPField.Name("Idempotency-Key")!] == pending[0].id)
+            for (attempt, delivery) in deliveries.enumerated() {
+                let timestamp = Int(Harness.now.timeIntervalSince1970) + 5 * attempt
+                #expect(delivery.headers[HTTPField.Name("webhook-id")!] == pending[0].id)
+                #expect(delivery.headers[HTTPField.Name("webhook-timestamp")!] == String(timestamp))
                 #expect(delivery.headers[HTTPField.Name("Consentry-Event-Type")!] == "objection.received")
-                #expect(delivery.headers[HTTPField.Name("Consentry-Signature")!] == OutboxDeliverer.signature(of: delivery.body, secret: secret))
+                #expect(delivery.headers[HTTPField.Name("webhook-signature")!] == webhook.signature(id: pending[0].id, timestamp: timestamp, body: delivery.body))
                 #expect(String(decoding: delivery.body, as: UTF8.self) == pending[0].payloadJSON)
             }
-            #expect(OutboxDeliverer.signature(of: deliveries[0].body, secret: "another-secret-0123456") != deliveries[0].headers[HTTPField.Name("Consentry-Signature")!])
+            #expect(deliveries[0].headers[HTTPField.Name("webhook-signature")!] != deliveries[1].headers[HTTPField.Name("webhook-signature")!])
+            let other = try WebhookConfiguration(url: webhook.url, secret: "whsec_" + Data(repeating: 7, count: 32).base64EncodedString(), allowPlainHTTP: true)
+            #expect(other.signature(id: pending[0].id, timestamp: Int(Harness.now.timeIntervalSince1970), body: deliveries[0].body)
+                    != deliveries[0].headers[HTTPField.Name("webhook-signature")!])
             let body = try #require(try JSONSerialization.jsonObject(with: deliveries[1].body) as? [String: Any])
             #expect((body["objection"] as? [String: Any])?["id"] as? String == objection.id.rawValue)
         }
+    }
+
+    /// A receiver that answers with a redirect to a second one: the delivery fails and is
+    /// retried, and the second receiver never hears of it.
+    @Test func redirectsAreNotFollowed() async throws {
+        let harness = try await Harness()
+        let objection = Objection.file(id: .random(), member: MemberID("urn:li:member:eu")!, at: Harness.now, reason: "no",
+                                       terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60))
+        try await harness.store.fileObjection(objection, actor: "urn:li:member:eu")
+        let elsewhere = Received(answers: [])
+        try await receiver(elsewhere).test(.live) { target in
+            let targetPort = try #require(target.port)
+            let router = Router()
+            router.post("hook") { _, _ -> Response in
+                Response(status: .temporaryRedirect, headers: [.location: "http://127.0.0.1:\(targetPort)/hook"])
+            }
+            try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
+                let webhook = try WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(try #require(client.port))/hook")!,
+                                                       secret: Self.secret, allowPlainHTTP: true)
+                let report = try await OutboxDeliverer(store: harness.store, webhook: webhook, now: { Harness.now }).deliverDue()
+                #expect(report == .init(delivered: 0, failed: 1))
+            }
+        }
+        #expect(elsewhere.deliveries.withLock { $0 }.isEmpty, "the redirect's target got nothing")
+        let pending = try await harness.store.outbox(pendingOnly: true, limit: 10)
+        #expect(pending.first?.lastError == "HTTP 307: a redirect, which is not followed")
     }
 
     /// Objections filed over HTTP, then the server goes away before anything is delivered: a new
@@ -103,7 +133,8 @@ struct WebhookTests {
         let received = Received(answers: [.internalServerError, .badGateway])
         let clock = Mutex(Harness.now)
         try await receiver(received).test(.live) { client in
-            let webhook = WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(try #require(client.port))/hook")!, secret: "webhook-secret-0123456789")
+            let webhook = try WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(try #require(client.port))/hook")!, secret: Self.secret,
+                                                   allowPlainHTTP: true)
             let deliverer = OutboxDeliverer(store: reopened, webhook: webhook, now: { clock.withLock { $0 } })
             for _ in 0..<10 where try await !reopened.outbox(pendingOnly: true, limit: 1).isEmpty {
                 _ = try await deliverer.deliverDue()
@@ -112,21 +143,40 @@ struct WebhookTests {
         }
         #expect(try await reopened.outbox(pendingOnly: true, limit: 100).isEmpty)
         let deliveries = received.deliveries.withLock { $0 }
-        let ids = deliveries.compactMap { $0.headers[HTTPField.Name("Consentry-Event-Id")!] }
+        let ids = deliveries.compactMap { $0.headers[HTTPField.Name("webhook-id")!] }
         // The first two attempts failed (the first two events), and were retried after the
         // backoff under the same id; every event was accepted exactly once.
         #expect(deliveries.count == pending.count + 2)
         #expect(pending.map { event in ids.filter { $0 == event.id }.count } == [2, 2, 1, 1])
     }
 
-    @Test func aWebhookURLNeedsASecret() throws {
+    static let secret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
+
+    @Test func aWebhookNeedsAStandardSecretAndHTTPS() throws {
         #expect(try WebhookConfiguration.fromEnvironment([:]) == nil)
-        #expect(throws: ConsentError.self) { try WebhookConfiguration.fromEnvironment(["CONSENTRY_WEBHOOK_URL": "http://127.0.0.1:9/hook"]) }
-        #expect(throws: ConsentError.self) {
-            try WebhookConfiguration.fromEnvironment(["CONSENTRY_WEBHOOK_URL": "ftp://x/y", "CONSENTRY_WEBHOOK_SECRET": "0123456789abcdef"])
+        let refused: [[String: String]] = [
+            ["CONSENTRY_WEBHOOK_URL": "https://hooks.example.com/x"],
+            ["CONSENTRY_WEBHOOK_URL": "https://hooks.example.com/x", "CONSENTRY_WEBHOOK_SECRET": "0123456789abcdef0123456789abcdef"],
+            ["CONSENTRY_WEBHOOK_URL": "https://hooks.example.com/x", "CONSENTRY_WEBHOOK_SECRET": "whsec_" + Data(count: 16).base64EncodedString()],
+            ["CONSENTRY_WEBHOOK_URL": "http://hooks.example.com/x", "CONSENTRY_WEBHOOK_SECRET": Self.secret],
+            ["CONSENTRY_WEBHOOK_URL": "ftp://x/y", "CONSENTRY_WEBHOOK_SECRET": Self.secret, "CONSENTRY_WEBHOOK_ALLOW_HTTP": "1"],
+        ]
+        for environment in refused {
+            #expect(throws: ConsentError.self, "\(environment)") { try WebhookConfiguration.fromEnvironment(environment) }
         }
-        let configured = try WebhookConfiguration.fromEnvironment(["CONSENTRY_WEBHOOK_URL": "http://127.0.0.1:9/hook",
-                                                                  "CONSENTRY_WEBHOOK_SECRET": "0123456789abcdef"])
-        #expect(configured?.url.port == 9)
+        let plain = try WebhookConfiguration.fromEnvironment(["CONSENTRY_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+                                                              "CONSENTRY_WEBHOOK_SECRET": Self.secret, "CONSENTRY_WEBHOOK_ALLOW_HTTP": "1"])
+        #expect(plain?.url.port == 9)
+    }
+
+    @Test func credentialsInTheURLAreNeverPrinted() throws {
+        let webhook = try WebhookConfiguration(url: URL(string: "https://user:hunter2@hooks.example.com:8443/in?token=s3cret#x")!, secret: Self.secret)
+        #expect(webhook.printableURL == "https://hooks.example.com:8443/in")
+        do {
+            _ = try WebhookConfiguration(url: URL(string: "http://user:hunter2@hooks.example.com/in?token=s3cret")!, secret: Self.secret)
+            Issue.record("plain http was accepted")
+        } catch {
+            #expect(!"\(error)".contains("hunter2") && !"\(error)".contains("s3cret"))
+        }
     }
 }

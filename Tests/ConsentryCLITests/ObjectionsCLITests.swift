@@ -55,7 +55,11 @@ extension CLISuite {
                 receiver.waitUntilExit()
             }
             let port = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            let environment = ["CONSENTRY_WEBHOOK_URL": "http://127.0.0.1:\(port)/hook", "CONSENTRY_WEBHOOK_SECRET": "0123456789abcdef0123"]
+            var environment = ["CONSENTRY_WEBHOOK_URL": "http://127.0.0.1:\(port)/hook",
+                               "CONSENTRY_WEBHOOK_SECRET": "whsec_" + Data(repeating: 1, count: 32).base64EncodedString()]
+            let refused = try cli.run(["outbox", "deliver"], environment: environment)
+            #expect(refused.status != 0 && refused.stderr.contains("plain http"), "\(refused.stderr)")
+            environment["CONSENTRY_WEBHOOK_ALLOW_HTTP"] = "1"
             let first = try cli.run(["outbox", "deliver"], environment: environment)
             #expect(first.status == 0 && first.stdout.contains("delivered 1, failed 0"), "\(first.stdout) \(first.stderr)")
             let again = try cli.run(["outbox", "deliver"], environment: environment)
