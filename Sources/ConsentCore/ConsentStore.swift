@@ -154,6 +154,12 @@ public protocol ConsentStore: Sendable {
     /// window, or everyone together `total`: counted in the transaction that would record it.
     func requestObjection(_ request: ObjectionRequest, code: String, perAddress: RateLimit, total: RateLimit?) async throws
     func objectionRequest(_ id: String) async throws -> ObjectionRequest?
+
+    /// Records that the web session named `id` was signed out, until `expires` (when it would
+    /// have ended anyway): every instance refuses it from then on. Durable when this returns.
+    func revokeSession(_ id: String, expires: Date) async throws
+    /// Whether the web session named `id` was signed out.
+    func isSessionRevoked(_ id: String) async throws -> Bool
     /// Checks `code` against the request. A right code files the non-member's objection (due
     /// under `terms`) and links it to the request, atomically, and returns it; a wrong one counts
     /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:)``. An expired,

@@ -18,7 +18,8 @@ import ServiceLifecycle
 /// - `/api/v1/admin/objections...`: the privacy team's queue, extensions and decisions (role `privacy`).
 /// - `POST /objections/public`, `POST /objections/public/verify`: non-members object, after verifying their email.
 /// - `POST /api/v1/eligibility:batch`, `GET /api/v1/exclusions`: decisions in bulk (role `pipeline`).
-/// - `/settings/data-privacy/...`, `/auth/callback`, `/login`: the member's web pages.
+/// - `/settings/data-privacy/...`: the member's web pages; `/auth/sign-in`, `/auth/callback`,
+///   `/auth/sign-out` (and the demo's `/login`): signing in and out (``SignInController``).
 /// - `/admin/objections...`: the privacy team's pages.
 /// - `GET /log/v1/checkpoint`, `GET /log/v1/proof/consistency`: the transparency log (``LogController``),
 ///   whose checkpoint is also signed every second while facts arrive (``LogPublisher``).
@@ -61,7 +62,8 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     let log = LogController(store: store, signer: logSigner)
     let pipeline = router.group("api/v1").add(middleware: authenticator)
     PipelineController(store: store, now: now, log: log).addRoutes(to: pipeline)
-    let web = WebPages(sessions: try WebSessions(secret: sessionSecret), configuration: configuration, library: try Templates.library())
+    let web = WebPages(sessions: try WebSessions(secret: sessionSecret), configuration: configuration, library: try Templates.library(),
+                       store: store)
     log.addRoutes(to: router)
     log.addMemberRoutes(to: me)
     log.addPageRoutes(to: router, web: web)
@@ -73,7 +75,8 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
         services.append(LogPublisher(tree: tree, signer: logSigner, interval: configuration.checkpointInterval,
                                      file: configuration.checkpointFile, metrics: metrics, logger: logger))
     }
-    SettingsController(states: states, identity: identity, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
+    SignInController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
+    SettingsController(states: states, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web, receipts: logSigner != nil).addRoutes(to: router)
     AdminPages(desk: desk, web: web).addRoutes(to: router)
     routes.load(from: router)

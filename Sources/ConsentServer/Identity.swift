@@ -18,6 +18,17 @@ public struct Identity: Sendable, Equatable {
     /// The token's `sub`: a member id for members, a staff or service name otherwise.
     public var subject: String
     public var role: Role
+    /// When the token stops being valid (`exp`): a web session begun with it ends then too.
+    public var expires: Date
+    /// The token's `nonce`, which a web sign-in requires to be the one it sent to the platform.
+    public var nonce: String?
+
+    public init(subject: String, role: Role, expires: Date, nonce: String? = nil) {
+        self.subject = subject
+        self.role = role
+        self.expires = expires
+        self.nonce = nonce
+    }
 
     /// The member this identity acts for; nil unless the role is `member`.
     public var member: MemberID? { role == .member ? MemberID(subject) : nil }
@@ -32,6 +43,7 @@ struct IdentityClaims: JWTPayload {
     var nbf: NotBeforeClaim?
     var iat: IssuedAtClaim?
     var role: String?
+    var nonce: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
@@ -182,13 +194,13 @@ public struct IdentityVerifier: Sendable {
             throw .invalid("unknown role \(claims.role ?? "")")
         }
         guard !claims.sub.value.isEmpty else { throw .invalid("no subject") }
-        let identity = Identity(subject: claims.sub.value, role: role)
+        let identity = Identity(subject: claims.sub.value, role: role, expires: claims.exp.value, nonce: claims.nonce)
         verified.remember(identity, for: token, until: claims.exp.value)
         return identity
     }
 
     /// Signs a token (shared-secret verifiers only), for development and tests.
-    public func token(subject: String, role: Identity.Role = .member, lifetime: TimeInterval = 3600,
+    public func token(subject: String, role: Identity.Role = .member, lifetime: TimeInterval = 3600, nonce: String? = nil,
                       now: Date = Date()) async throws -> String {
         guard canSign else {
             throw ConsentError.invalidField(field: "CONSENTRY_JWT_SECRET", message: "is needed to sign tokens; a public key only verifies")
@@ -196,7 +208,7 @@ public struct IdentityVerifier: Sendable {
         let claims = IdentityClaims(sub: SubjectClaim(value: subject), iss: IssuerClaim(value: issuer), aud: AudienceClaim(value: [audience]),
                                     exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
                                     nbf: NotBeforeClaim(value: now.addingTimeInterval(-5)), iat: IssuedAtClaim(value: now),
-                                    role: role.rawValue)
+                                    role: role.rawValue, nonce: nonce)
         var header = JWTHeader()
         header.typ = tokenType
         return try await keys.sign(claims, header: header)

@@ -39,11 +39,11 @@ struct LogController {
     /// The same receipts for a member signed in on the pages (a session cookie), as downloads.
     func addPageRoutes(to router: Router<ConsentRequestContext>, web: WebPages) {
         router.get("settings/data-privacy/generative-ai/receipts/:sequence") { request, context in
-            guard let (_, member) = web.member(request) else { return web.signInFirst() }
+            guard let (_, member) = try await web.member(request) else { return web.signInFirst(request) }
             return try await choiceReceipt(member: member, sequence: context.parameters.get("sequence"))
         }
         router.get("settings/data-privacy/objections/:id/receipt") { request, context in
-            guard let (_, member) = web.member(request) else { return web.signInFirst() }
+            guard let (_, member) = try await web.member(request) else { return web.signInFirst(request) }
             return try await objectionReceipt(member: member, id: context.parameters.get("id"))
         }
     }

@@ -19,6 +19,10 @@ public struct ServerConfiguration: Sendable {
 
     /// How often members may write and people object (429 with `Retry-After` beyond).
     public var limits = RequestLimits()
+    /// The platform's sign-in page (`CONSENTRY_SIGN_IN_URL`): `/auth/sign-in` sends browsers
+    /// there with `state` and `nonce`, and the platform posts `state` and a token carrying the
+    /// nonce back to `/auth/callback`. Nil: the demo's `/login` in demo mode, else no sign-in.
+    public var signInURL: String?
     /// The bearer token `/metrics` asks for (`CONSENTRY_METRICS_TOKEN`); nil: open to anyone
     /// who can reach the port.
     public var metricsToken: MetricsToken?

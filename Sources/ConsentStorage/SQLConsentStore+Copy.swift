@@ -121,5 +121,6 @@ enum StoreTables {
         Table(name: "models", columns: ["name", "registered_at", "actor"], order: "name"),
         Table(name: "model_datasets", columns: ["model", "dataset_id", "dataset_version"], order: "model, dataset_id"),
         Table(name: "idempotency_keys", columns: ["key", "kind", "reference", "created_at", "request_sha256"], order: "key"),
+        Table(name: "revoked_sessions", columns: ["id", "expires_at"], order: "id"),
     ]
 }

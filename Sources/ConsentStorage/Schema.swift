@@ -27,6 +27,7 @@ enum Schema {
         Migration(version: 7, name: "idempotency keys bound to their request", script: idempotencyRequests),
         Migration(version: 8, name: "objection requests counted by normalised address", script: requestCountingKeys),
         Migration(version: 9, name: "verification codes kept until delivered, never in payloads", script: outboxCodes),
+        Migration(version: 10, name: "web sessions signed out", script: revokedSessions),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -541,5 +542,17 @@ extension Schema {
                    OR OLD.delivered_at IS NOT NULL OR NEW.code IS NOT NULL AND (OLD.code IS NULL OR NEW.code <> OLD.code)
                 """, message: "an outbox event is fixed once written (its code may only be forgotten), and final once delivered"))
             """
+    }
+
+    /// Web sessions signed out before they expired, by the SHA-256 of their nonce; a row is
+    /// removed once its session would have expired anyway.
+    @Sendable static func revokedSessions(_ s: Spelling) -> String {
+        """
+        CREATE TABLE revoked_sessions (
+            id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 64),
+            expires_at \(s.bigint) NOT NULL
+        );
+        CREATE INDEX revoked_sessions_by_expiry ON revoked_sessions(expires_at);
+        """
     }
 }

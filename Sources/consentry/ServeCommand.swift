@@ -16,6 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             With CONSENTRY_LOG_KEY (or CONSENTRY_LOG_KEY_FILE) set, the transparency log's checkpoint is signed every second while facts arrive (and written to --checkpoint-file if given), and /log/v1/... and members' receipts are served.
 
+            The pages sign people in through the platform: /auth/sign-in sends the browser to CONSENTRY_SIGN_IN_URL with state and nonce parameters, and the platform posts a form back to /auth/callback with state and a token (an access token whose nonce claim is that nonce). Sessions end with the token, at most after 8 hours; /auth/sign-out ends them on every instance.
+
             /metrics answers anyone who can reach the port, unless CONSENTRY_METRICS_TOKEN (at least 32 bytes) is set: then only `Authorization: Bearer <token>`.
 
             With CONSENTRY_WEBHOOK_URL (https; http only with CONSENTRY_WEBHOOK_ALLOW_HTTP=1) and CONSENTRY_WEBHOOK_SECRET (whsec_ and the base64 of 24 to 64 random bytes) set, the outbox's notifications are delivered to that URL every 2 seconds, signed as Standard Webhooks, never redirected, and retried until accepted.
@@ -36,6 +38,15 @@ struct ServeCommand: AsyncParsableCommand {
                                valueName: "seconds")) var requestTimeout = 30
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
+    /// `CONSENTRY_SIGN_IN_URL`, when set: an absolute http(s) URL.
+    static func signInURL(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        guard let text = environment["CONSENTRY_SIGN_IN_URL"], !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["https", "http"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw ValidationError("CONSENTRY_SIGN_IN_URL \(text.debugDescription) is not an http(s) URL of the platform's sign-in page")
+        }
+        return text
+    }
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (1...3600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 3600 seconds") }
@@ -55,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.clientAddressHeader = limits.clientAddressHeader
         configuration.requestReadTimeout = .seconds(requestTimeout)
         configuration.metricsToken = try MetricsToken.fromEnvironment()
+        configuration.signInURL = try Self.signInURL()
         let app = try buildApplication(store: store, identity: identity, configuration: configuration, logSigner: logSigner)
         print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         if WebSessions.secretFromEnvironment() == nil {
@@ -86,6 +98,8 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(help: "The token's subject: a member id (or a service name for other roles).") var member: String
     @Option(help: "member, pipeline or privacy.") var role: String = "member"
     @Option(help: "How long the token is valid: 90s, 30m, 1h, 7d.") var ttl: String = "1h"
+    @Option(help: "The nonce a web sign-in sent to the platform (from /auth/sign-in's redirect), for a token to post to /auth/callback.")
+    var nonce: String?
 
     func validate() throws {
         guard Identity.Role(rawValue: role) != nil else { throw ValidationError("--role must be member, pipeline or privacy") }
@@ -96,7 +110,7 @@ struct TokenCommand: AsyncParsableCommand {
         guard let verifier = try await IdentityVerifier.fromEnvironment() else {
             throw ValidationError("set CONSENTRY_JWT_SECRET (at least 32 bytes) to sign tokens")
         }
-        print(try await verifier.token(subject: member, role: Identity.Role(rawValue: role)!, lifetime: Self.seconds(ttl)!))
+        print(try await verifier.token(subject: member, role: Identity.Role(rawValue: role)!, lifetime: Self.seconds(ttl)!, nonce: nonce))
     }
 
     static func seconds(_ text: String) -> TimeInterval? {

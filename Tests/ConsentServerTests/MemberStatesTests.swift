@@ -104,6 +104,8 @@ final class OrderedReturns: ConsentStore {
         try await base.requestObjection(request, code: code, perAddress: perAddress, total: total)
     }
     func objectionRequest(_ id: String) async throws -> ObjectionRequest? { try await base.objectionRequest(id) }
+    func revokeSession(_ id: String, expires: Date) async throws { try await base.revokeSession(id, expires: expires) }
+    func isSessionRevoked(_ id: String) async throws -> Bool { try await base.isSessionRevoked(id) }
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms, actor: String) async throws -> Objection {
         try await base.verifyObjectionRequest(id, code: code, at: instant, terms: terms, actor: actor)
     }

@@ -21,11 +21,7 @@ struct ObjectionPagesTests {
 
     /// Signs in as staff (role privacy) and returns the cookie.
     func signInStaff(_ client: some TestClientProtocol, _ harness: Harness) async throws -> String {
-        let token = try await harness.token("dana@privacy", role: .privacy)
-        return try await client.execute(uri: "/auth/callback?token=\(token)", method: .get) { response in
-            #expect(response.status == .seeOther && response.headers[.location] == "/admin/objections")
-            return String(try #require(response.headers[.setCookie]).prefix { $0 != ";" })
-        }
+        try await SignInFlow.signIn(client, harness, as: "dana@privacy", role: .privacy, landing: "/admin/objections")
     }
 
     /// Files an objection through the form and returns the receipt's path.

@@ -101,7 +101,20 @@ struct OpenAPITests {
                     body = ByteBuffer(string: text)
                 }
                 switch (path, method) {
-                case ("/auth/callback", _): uri += "?token=" + member
+                case ("/auth/callback", _):
+                    let begun = try await SignInFlow.begin(client)
+                    let token = try await harness.identity.token(subject: "urn:li:member:eu", nonce: begun.nonce)
+                    form("state=\(begun.state)&token=\(token)")
+                    fields[.cookie] = begun.cookie
+                case ("/auth/sign-out", _):
+                    // A session of its own: signing out ends it, and the other calls need theirs.
+                    let own = try await WebPagesTests().signIn(client, harness, as: "urn:li:member:eu")
+                    let ownCSRF = try await client.execute(uri: "/settings/data-privacy", method: .get, headers: [.cookie: own]) {
+                        WebPagesTests().csrfToken(in: String(buffer: $0.body))
+                    }
+                    form("csrf_token=\(ownCSRF ?? "")")
+                    fields[.cookie] = own
+                case ("/login", _): uri += "?state=s&nonce=n"
                 case ("/log/v1/proof/consistency", _): uri += "?first=1&second=2"
                 case (_, "put"): body = ByteBuffer(string: #"{"enabled": true}"#)
                 case ("/settings/data-privacy/generative-ai", "post"): form("csrf_token=\(csrf ?? "")&enabled=on")

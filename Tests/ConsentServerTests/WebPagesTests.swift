@@ -8,16 +8,10 @@ import Testing
 
 /// The settings pages through the router: sign-in, the switch, CSRF, escaping, GPC.
 struct WebPagesTests {
-    /// Signs in through `/auth/callback` and returns the `Cookie` header value.
+    /// Signs in as the browser would (`/auth/sign-in`, then the form posted to `/auth/callback`)
+    /// and returns the session's `Cookie` header value.
     func signIn(_ client: some TestClientProtocol, _ harness: Harness, as member: String) async throws -> String {
-        let token = try await harness.token(member)
-        return try await client.execute(uri: "/auth/callback?token=\(token)", method: .get) { response in
-            #expect(response.status == .seeOther)
-            #expect(response.headers[.location] == "/settings/data-privacy")
-            let setCookie = try #require(response.headers[.setCookie])
-            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Secure"))
-            return String(setCookie.prefix { $0 != ";" })
-        }
+        try await SignInFlow.signIn(client, harness, as: member, role: .member, landing: "/settings/data-privacy")
     }
 
     func csrfToken(in html: String) -> String? {
@@ -30,23 +24,25 @@ struct WebPagesTests {
         try await harness.app.test(.router) { client in
             try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get) { response in
                 #expect(response.status == .unauthorized)
-                #expect(String(buffer: response.body).contains(#"<a href="/login">Sign in as a demo member</a>"#))
+                #expect(String(buffer: response.body).contains(#"<a href="/auth/sign-in?next=%2Fsettings%2Fdata%2Dprivacy%2Fgenerative%2Dai">Sign in as a demo member</a>"#),
+                        "\(String(buffer: response.body))")
             }
             try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .post,
                                      headers: [.contentType: "application/x-www-form-urlencoded"],
                                      body: ByteBuffer(string: "csrf_token=x&enabled=on")) { response in
                 #expect(response.status == .unauthorized)
             }
-            try await client.execute(uri: "/auth/callback?token=forged", method: .get) { response in
-                #expect(response.status == .unauthorized && response.headers[.setCookie] == nil)
-            }
+            let begun = try await SignInFlow.begin(client)
+            let forged = try await SignInFlow.callback(client, cookie: begun.cookie, state: begun.state, token: "forged")
+            #expect(forged.status == .unauthorized && forged.headers[.setCookie] == nil)
         }
     }
 
     @Test func theDemoLoginEscapesWhatItShows() async throws {
         let harness = try await Harness()
         try await harness.app.test(.router) { client in
-            try await client.execute(uri: "/login", method: .get) { response in
+            let begun = try await SignInFlow.begin(client)
+            try await client.execute(uri: "/login?state=\(begun.state)&nonce=\(begun.nonce)", method: .get) { response in
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok && html.contains("Adult in Europe"))
                 #expect(!html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -176,5 +172,54 @@ struct WebPagesTests {
                 #expect(response.headers[.contentType] == "text/css; charset=utf-8")
             }
         }
+    }
+}
+
+/// The steps of a browser sign-in, for tests.
+enum SignInFlow {
+    struct Begun {
+        var cookie: String
+        var state: String
+        var nonce: String
+    }
+
+    /// The `name=value` of the Set-Cookie header setting `name`, if any.
+    static func cookie(_ name: String, in headers: HTTPFields) -> String? {
+        headers[values: .setCookie].first { $0.hasPrefix(name + "=") }.map { String($0.prefix { $0 != ";" }) }
+    }
+
+    /// `GET /auth/sign-in`: the sign-in cookie, and the state and nonce sent to the platform (the demo's /login).
+    static func begin(_ client: some TestClientProtocol, next: String? = nil) async throws -> Begun {
+        try await client.execute(uri: "/auth/sign-in" + (next.map { "?next=" + $0 } ?? ""), method: .get) { response in
+            #expect(response.status == .seeOther)
+            let location = try #require(response.headers[.location])
+            let query = try #require(URLComponents(string: location)?.queryItems)
+            let setCookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("__Host-consentry-sign-in=") })
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=None") && setCookie.contains("Path=/"))
+            return Begun(cookie: String(setCookie.prefix { $0 != ";" }), state: try #require(query.first { $0.name == "state" }?.value),
+                         nonce: try #require(query.first { $0.name == "nonce" }?.value))
+        }
+    }
+
+    /// `POST /auth/callback` as the platform's page would have the browser post it.
+    static func callback(_ client: some TestClientProtocol, cookie: String?, state: String, token: String) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if let cookie { headers[.cookie] = cookie }
+        return try await client.execute(uri: "/auth/callback", method: .post, headers: headers,
+                                        body: ByteBuffer(string: "state=\(state)&token=\(token)"))
+    }
+
+    /// A whole sign-in; returns the session cookie.
+    static func signIn(_ client: some TestClientProtocol, _ harness: Harness, as subject: String, role: Identity.Role,
+                       landing: String) async throws -> String {
+        let begun = try await begin(client)
+        let token = try await harness.identity.token(subject: subject, role: role, nonce: begun.nonce)
+        let response = try await callback(client, cookie: begun.cookie, state: begun.state, token: token)
+        #expect(response.status == .seeOther)
+        #expect(response.headers[.location] == landing)
+        let setCookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("__Host-consentry-session=") })
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Secure") && setCookie.contains("Path=/"))
+        #expect(!setCookie.lowercased().contains("domain="), "a __Host- cookie names no domain")
+        return String(setCookie.prefix { $0 != ";" })
     }
 }

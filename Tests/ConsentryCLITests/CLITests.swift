@@ -294,7 +294,7 @@ extension CLISuite {
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
-            let token = try #require(page.split(separator: "token=").dropFirst().first.map { String($0.prefix { $0 != "\"" && $0 != "&" }) })
+            let token = try #require(page.components(separatedBy: #"name="token" value=""#).dropFirst().first.map { String($0.prefix { $0 != "\"" }) })
             let production = try await IdentityVerifier.sharedSecret(secret, issuer: "consentry-dev")
             await #expect(throws: IdentityError.self) { _ = try await production.verify(token) }
         }

@@ -31,11 +31,19 @@ extension CLISuite {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
             process.arguments = ["serve", "--port", String(port), "--db", cli.db, "--insecure-cookies"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": Self.secret]) { $1 }
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                "CONSENTRY_JWT_SECRET": Self.secret, "CONSENTRY_SIGN_IN_URL": "https://platform.example/sign-in",
+            ]) { $1 }
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             return process
+        }
+
+        /// `name=value` of the cookie `name` among the answer's Set-Cookie headers (joined by commas).
+        static func cookie(_ name: String, in headers: [AnyHashable: Any]) -> String {
+            guard let all = headers["Set-Cookie"] as? String, let start = all.range(of: name + "=") else { return "" }
+            return String(all[start.lowerBound...].prefix { $0 != ";" && $0 != "," })
         }
 
         func waitUntilReady(_ port: Int) async throws {
@@ -63,9 +71,21 @@ extension CLISuite {
                                                       body: #"{"enabled": false}"#)
             #expect(status == 200 && body.contains(#""reason":"opted_out""#), "\(body)")
 
-            let (callbackStatus, _, callbackHeaders) = try await request("GET", base + "/auth/callback?token=" + token, followRedirects: false)
+            // Signing in as the platform would have the browser do it: sent away with a state
+            // and a nonce, back with a form holding the state and a token carrying the nonce.
+            let (beginStatus, _, beginHeaders) = try await request("GET", base + "/auth/sign-in", followRedirects: false)
+            let location = try #require(beginHeaders["Location"] as? String)
+            #expect(beginStatus == 303 && location.hasPrefix("https://platform.example/sign-in?state="))
+            let query = try #require(URLComponents(string: location)?.queryItems)
+            let (state, nonce) = (try #require(query.first { $0.name == "state" }?.value), try #require(query.first { $0.name == "nonce" }?.value))
+            let signInCookie = Self.cookie("consentry-sign-in", in: beginHeaders)
+            let signInToken = try cli.run(["token", "--member", "urn:li:member:7", "--nonce", nonce], withDB: false,
+                                          environment: ["CONSENTRY_JWT_SECRET": Self.secret]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let (callbackStatus, _, callbackHeaders) = try await request(
+                "POST", base + "/auth/callback", headers: ["Cookie": signInCookie, "Content-Type": "application/x-www-form-urlencoded"],
+                body: "state=\(state)&token=\(signInToken)", followRedirects: false)
             #expect(callbackStatus == 303)
-            let cookie = (callbackHeaders["Set-Cookie"] as? String).map { String($0.prefix { $0 != ";" }) } ?? ""
+            let cookie = Self.cookie("consentry-session", in: callbackHeaders)
             let (_, page, _) = try await request("GET", base + "/settings/data-privacy/generative-ai", headers: ["Cookie": cookie])
             #expect(page.contains("Off — you turned this off on") && page.contains("(Android app)"))
 

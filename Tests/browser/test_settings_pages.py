@@ -72,12 +72,21 @@ def screenshot(driver, name):
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
 
+def choose_on_demo_login(driver, base, label):
+    """Starts a sign-in (/auth/sign-in sends the browser to the demo's /login with a state and a
+    nonce) and picks `label`, whose form posts the state and a token back to /auth/callback."""
+    driver.get(base + "/auth/sign-in")
+    assert "/login?state=" in driver.current_url
+    buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "button.section") if label in b.text]
+    assert buttons, f"no demo member labelled {label!r} on /login"
+    buttons[0].click()
+
+
 def sign_in(driver, base, label):
-    driver.get(base + "/login")
-    links = [a for a in driver.find_elements(By.CSS_SELECTOR, "a.section") if label in a.text]
-    assert links, f"no demo member labelled {label!r} on /login"
-    links[0].click()
-    assert driver.current_url.endswith("/settings/data-privacy")
+    choose_on_demo_login(driver, base, label)
+    wait_for_url(driver, lambda url: url.endswith("/settings/data-privacy"))
+    # The page says who is signed in.
+    assert "Signed in as" in driver.find_element(By.CSS_SELECTOR, ".account").text
 
 
 def open_setting(driver):
@@ -164,13 +173,57 @@ def test_an_objection_is_filed_upheld_and_shown_on_the_setting(server, browser):
 
 
 def sign_in_as_staff(driver, base):
-    driver.get(base + "/login")
-    links = [a for a in driver.find_elements(By.CSS_SELECTOR, "a.section") if "Privacy team" in a.text]
-    assert links, "no privacy team sign-in on /login"
-    links[0].click()
+    choose_on_demo_login(driver, base, "Privacy team")
     wait_for_url(driver, lambda url: url.endswith("/admin/objections"))
+    assert "(privacy team)" in driver.find_element(By.CSS_SELECTOR, ".account").text
     assert browser_title(driver) == "Objections"
 
 
 def browser_title(driver):
     return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def session_cookie(driver):
+    return next((c for c in driver.get_cookies() if c["name"] == "consentry-session"), None)
+
+
+def test_signing_out_ends_the_session_even_for_a_copy_of_the_cookie(server, browser):
+    sign_in(browser, server, "Adult in Europe")
+    assert "urn:li:member:" in browser.find_element(By.CSS_SELECTOR, ".account strong").text
+    copied = session_cookie(browser)
+    assert copied and copied["httpOnly"]
+    screenshot(browser, "signed-in-identity")
+    browser.find_element(By.CSS_SELECTOR, ".account button").click()
+    wait_for_url(browser, lambda url: url.endswith("/auth/sign-out"))
+    assert browser_title(browser) == "Signed out"
+    assert session_cookie(browser) is None
+    # Someone who copied the cookie before (malware, a shared computer) gets nothing with it.
+    browser.add_cookie({"name": copied["name"], "value": copied["value"], "path": "/"})
+    browser.get(server + "/settings/data-privacy/generative-ai")
+    assert browser_title(browser) == "Please sign in"
+    screenshot(browser, "signed-out")
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(server, browser):
+    """Login CSRF: an attacker begins a sign-in in their own browser, takes the form the demo's
+    /login would post (state and token for their account), and has the victim's browser post it
+    from a page of theirs. The victim's browser began no such sign-in: nothing is signed in."""
+    import http.cookiejar
+    import re
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = opener.open(server + "/auth/sign-in").read().decode()
+    state = re.search(r'name="state" value="([^"]+)"', login).group(1)
+    token = re.search(r'name="token" value="([^"]+)"', login).group(1)
+    attack = tempfile.NamedTemporaryFile("w", suffix=".html", delete=False)
+    attack.write(f"""<!doctype html><form id="f" method="post" action="{server}/auth/callback">
+        <input name="state" value="{state}"><input name="token" value="{token}"></form>
+        <script>document.getElementById("f").submit()</script>""")
+    attack.close()
+    browser.get("file://" + attack.name)
+    wait_for_url(browser, lambda url: url.endswith("/auth/callback"))
+    assert browser_title(browser) == "Sign-in not accepted"
+    assert session_cookie(browser) is None
+    browser.get(server + "/settings/data-privacy")
+    assert browser_title(browser) == "Please sign in"
+    os.unlink(attack.name)

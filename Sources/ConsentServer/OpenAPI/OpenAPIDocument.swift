@@ -18,8 +18,8 @@ components:
     session:
       type: apiKey
       in: cookie
-      name: consentry_session
-      description: The web session set by /auth/callback (HttpOnly, SameSite=Lax, Secure unless --insecure-cookies)
+      name: __Host-consentry-session
+      description: The web session set by /auth/callback (HttpOnly, SameSite=Lax, Secure; named consentry-session without the prefix under --insecure-cookies)
   schemas:
     Problem:
       type: object
@@ -317,6 +317,17 @@ components:
         csrf_token: { type: string }
         decision: { type: string, enum: [uphold, reject] }
         reason: { type: string }
+    SignInForm:
+      type: object
+      required: [state, token]
+      properties:
+        state: { type: string, description: The state /auth/sign-in sent to the platform }
+        token: { type: string, description: "An access token (typ at+jwt) whose nonce claim is the nonce /auth/sign-in sent" }
+    CSRFForm:
+      type: object
+      required: [csrf_token]
+      properties:
+        csrf_token: { type: string, description: The token from the hidden field of the page's form }
     SettingForm:
       type: object
       required: [csrf_token]
@@ -348,7 +359,7 @@ components:
       description: A server-rendered HTML page
       content: { text/html: { schema: { type: string } } }
     SignInFirst:
-      description: Not signed in; a page saying how to sign in (in demo mode, with a link to /login)
+      description: Not signed in; a page with a link that starts a sign-in (/auth/sign-in) coming back to this page
       content: { text/html: { schema: { type: string } } }
     PageProblem:
       description: A page saying what was wrong (a form shown again with the error, not allowed, not found, or a refused step)
@@ -738,24 +749,62 @@ paths:
         "404": { $ref: "#/components/responses/PageProblem" }
         "409": { $ref: "#/components/responses/PageProblem" }
         "413": { $ref: "#/components/responses/Problem" }
-  /login:
+  /auth/sign-in:
     get:
-      summary: Demo mode only, the demo members to sign in as with one click
-      responses:
-        "200": { $ref: "#/components/responses/Page" }
-        "404": { $ref: "#/components/responses/Problem" }
-  /auth/callback:
-    get:
-      summary: Where the platform's sign-in redirects; turns a JWT into the web session cookie
+      summary: Starts a sign-in; sends the browser to the platform's sign-in with a state and a nonce
+      description: >-
+        Sets a short-lived signed cookie (__Host-consentry-sign-in, 10 minutes, SameSite=None so the platform's post
+        carries it) holding a random state and nonce, and redirects to CONSENTRY_SIGN_IN_URL (the demo's /login in demo
+        mode) with both as query parameters.
       parameters:
-        - { name: token, in: query, required: true, schema: { type: string } }
+        - { name: next, in: query, schema: { type: string }, description: "A path on this site to show after signing in" }
       responses:
         "303":
-          description: Signed in; the session cookie is set and the browser goes to /settings/data-privacy (members) or /admin/objections (role privacy)
+          description: To the platform's sign-in
+          headers:
+            Location: { schema: { type: string } }
+            Set-Cookie: { schema: { type: string } }
+        "503": { $ref: "#/components/responses/Page" }
+  /login:
+    get:
+      summary: Demo mode only, the demo members to sign in as with one click (each posts a token with the sign-in's nonce to /auth/callback)
+      parameters:
+        - { name: state, in: query, schema: { type: string } }
+        - { name: nonce, in: query, schema: { type: string } }
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "303": { $ref: "#/components/responses/Redirect" }
+        "404": { $ref: "#/components/responses/Problem" }
+  /auth/callback:
+    post:
+      summary: Where the platform's sign-in posts back; turns its token into the web session cookie
+      description: >-
+        Accepted only in the browser that began the sign-in (its sign-in cookie's state) and only for a token whose nonce
+        claim is that sign-in's nonce. The session ends when the token does, at most after 8 hours.
+      requestBody:
+        required: true
+        content: { application/x-www-form-urlencoded: { schema: { $ref: "#/components/schemas/SignInForm" } } }
+      responses:
+        "303":
+          description: Signed in; the session cookie is set and the browser goes to the page it came for (/settings/... for members, /admin/objections... for role privacy)
           headers:
             Location: { schema: { type: string } }
             Set-Cookie: { schema: { type: string } }
         "401": { $ref: "#/components/responses/Page" }
+        "403": { $ref: "#/components/responses/Page" }
+        "413": { $ref: "#/components/responses/Problem" }
+  /auth/sign-out:
+    post:
+      summary: Ends the session on every instance (it is kept revoked until it would have expired) and removes the cookie
+      security: [{ session: [] }]
+      requestBody:
+        required: true
+        content: { application/x-www-form-urlencoded: { schema: { $ref: "#/components/schemas/CSRFForm" } } }
+      responses:
+        "200": { $ref: "#/components/responses/Page" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { description: Missing or wrong CSRF token; still signed in, content: { text/html: { schema: { type: string } } } }
+        "413": { $ref: "#/components/responses/Problem" }
   /settings/data-privacy:
     get:
       summary: The Data Privacy section, with the generative AI setting one click away

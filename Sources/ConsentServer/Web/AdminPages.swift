@@ -3,8 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The privacy team's pages (a session with role `privacy`, signed in through
-/// `/auth/callback?token=` like members):
+/// The privacy team's pages (a session with role `privacy`, signed in through `/auth/sign-in`
+/// like members, see ``SignInController``):
 ///
 /// - `GET /admin/objections[?status=&region=&overdue=true]`: the queue, undecided first, soonest
 ///   due first, overdue rows highlighted.
@@ -34,10 +34,11 @@ struct AdminPages {
     }
 
     /// The staff session, or the page to answer instead: sign in (none), or not allowed (a member).
-    func staff(_ request: Request) -> StaffCheck {
-        guard let session = web.session(request) else { return .refused(web.signInFirst()) }
+    func staff(_ request: Request) async throws -> StaffCheck {
+        guard let session = try await web.session(request) else { return .refused(web.signInFirst(request)) }
         guard session.role == .privacy else {
-            return .refused(web.page("message", ["title": "Not allowed", "text": "These pages are for the privacy team."], status: .forbidden))
+            return .refused(web.page("message", ["title": "Not allowed", "text": "These pages are for the privacy team."], status: .forbidden,
+                                     session: session))
         }
         return .allowed(session)
     }
@@ -49,7 +50,7 @@ struct AdminPages {
 
     @Sendable func queue(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let session: WebSessions.Session
-        switch staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
+        switch try await staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
         let query = request.uri.queryParameters
         let status = query.get("status").flatMap { ObjectionStatus(rawValue: String($0)) }
         let region = query.get("region").flatMap { $0.isEmpty ? nil : String($0) }
@@ -77,12 +78,12 @@ struct AdminPages {
                         "daysLeft": item.daysLeft.map { $0 < 0 ? "Overdue by \(-$0) \($0 == -1 ? "day" : "days")" : String($0) } ?? "—"]
             },
         ]
-        return web.page("admin-objections", data)
+        return web.page("admin-objections", data, session: session)
     }
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let session: WebSessions.Session
-        switch staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
+        switch try await staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
         return try await detailPage(id: Self.id(context), session: session, done: request.uri.queryParameters.get("done").map { String($0) })
     }
 
@@ -112,7 +113,7 @@ struct AdminPages {
     private func act(_ request: Request, context: ConsentRequestContext,
                      _ action: (FormFields, ObjectionID, String) async throws -> String) async throws -> Response {
         let session: WebSessions.Session
-        switch staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
+        switch try await staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
         let id = Self.id(context)
         guard let form = try await web.form(request, session: session, context: context) else {
             return web.formExpired(back: "\(Self.queuePath)/\(id)", linkText: "Back to the objection")
@@ -141,7 +142,7 @@ struct AdminPages {
             detail = try await desk.detail(id)
         } catch ConsentError.unknownObjection {
             return web.page("message", ["title": "Not found", "text": "There is no objection \(id).", "link": Self.queuePath,
-                                        "linkText": "The queue"], status: .notFound)
+                                        "linkText": "The queue"], status: .notFound, session: session)
         }
         let objection = detail.item.objection
         let terms = try await desk.states.activePolicy().policy.objectionTerms
@@ -177,7 +178,7 @@ struct AdminPages {
         if let done { data["done"] = "Done: the objection is now \(done)." }
         if let error { data["error"] = error }
         data.merge(ObjectionPages.removal(detail.lineage), uniquingKeysWith: { $1 })
-        return web.page("admin-objection", data, status: status)
+        return web.page("admin-objection", data, status: status, session: session)
     }
 
     /// Who objected: the member id, or the verified address of a non-member.

@@ -25,12 +25,12 @@ struct ObjectionPages {
     }
 
     @Sendable func form(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let (session, member) = web.member(request) else { return web.signInFirst() }
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         return try await formPage(session: session, member: member, email: try await desk.lastEmail(of: member))
     }
 
     @Sendable func file(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let (session, member) = web.member(request) else { return web.signInFirst() }
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         guard let form = try await web.form(request, session: session, context: context) else {
             return web.formExpired(back: Self.formPath, linkText: "Back to the form")
         }
@@ -57,20 +57,20 @@ struct ObjectionPages {
     }
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let (_, member) = web.member(request) else { return web.signInFirst() }
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         let objection: Objection
         do {
             objection = try await desk.objection(ObjectionID(rawValue: context.parameters.get("id") ?? ""), of: member)
         } catch ConsentError.unknownObjection {
             return web.page("message", ["title": "Not found", "text": "There is no objection of yours at this address.",
-                                        "link": Self.formPath, "linkText": "Your objections"], status: .notFound)
+                                        "link": Self.formPath, "linkText": "Your objections"], status: .notFound, session: session)
         }
         var data = Self.summary(objection)
         data["title"] = "Your objection"
         data["filed"] = request.uri.queryParameters.get("filed") != nil
         data["receipts"] = receipts
         data.merge(Self.removal(try await desk.lineage(of: objection)), uniquingKeysWith: { $1 })
-        return web.page("objection", data)
+        return web.page("objection", data, session: session)
     }
 
     func formPage(session: WebSessions.Session, member: MemberID, email: String?, reason: String? = nil, error: String? = nil,
@@ -87,7 +87,7 @@ struct ObjectionPages {
         if let email { data["email"] = email }
         if let reason { data["reason"] = reason }
         if let error { data["error"] = error }
-        return web.page("objection-form", data, status: status)
+        return web.page("objection-form", data, status: status, session: session)
     }
 
     // MARK: What the pages show (shared with the privacy team's pages)

@@ -6,13 +6,10 @@ import Mustache
 
 /// The member's settings pages: server-rendered, usable without JavaScript, CSRF-protected.
 ///
-/// - `GET /auth/callback?token=JWT`: the platform's sign-in lands here; sets the session cookie.
-/// - `GET /login`: demo mode only, a list of demo members to sign in as.
 /// - `GET /settings/data-privacy`: the Data Privacy section.
 /// - `GET|POST /settings/data-privacy/generative-ai`: the setting, its reasons and history.
 struct SettingsController {
     let states: MemberStates
-    let identity: IdentityVerifier
     let web: WebPages
     let now: @Sendable () -> Date
     /// Whether the log signs receipts (a log key is set): the history then links to each.
@@ -24,8 +21,6 @@ struct SettingsController {
     static let settingPath = "/settings/data-privacy/generative-ai"
 
     func addRoutes(to router: Router<ConsentRequestContext>) {
-        router.get("auth/callback", use: callback)
-        router.get("login", use: login)
         router.get("settings/data-privacy", use: dataPrivacy)
         router.get("settings/data-privacy/generative-ai", use: setting)
         router.post("settings/data-privacy/generative-ai", use: save)
@@ -38,51 +33,17 @@ struct SettingsController {
         router.get(".well-known/gpc.json") { _, _ in JSONResponse.ok(#"{"gpc":true,"lastUpdate":"2025-11-03"}"#) }
     }
 
-    // MARK: Sign-in
-
-    @Sendable func callback(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        let failed = page("message", ["title": "Sign-in failed", "text": "The sign-in link was not valid or has expired. Sign in again from the platform."],
-                          status: .unauthorized)
-        guard let token = request.uri.queryParameters.get("token"), let verified = try? await identity.verify(String(token)) else { return failed }
-        let destination: String
-        switch verified.role {
-        case .member:
-            guard let member = verified.member, try await states.state(of: member) != nil else { return failed }
-            destination = "/settings/data-privacy"
-        case .privacy:
-            destination = AdminPages.queuePath
-        case .pipeline:
-            return failed
-        }
-        var response = WebPages.redirect(destination)
-        response.setCookie(Cookie(name: WebSessions.cookieName, value: sessions.issue(subject: verified.subject, role: verified.role, now: Date()),
-                                  maxAge: Int(WebSessions.lifetime), path: "/", secure: !configuration.insecureCookies,
-                                  httpOnly: true, sameSite: .lax))
-        return response
-    }
-
-    @Sendable func login(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard configuration.demo, identity.canSign else { throw Problem.notFound }
-        var members: [[String: String]] = []
-        for demo in configuration.demoMembers {
-            let token = try await identity.token(subject: demo.member.rawValue, lifetime: 600)
-            members.append(["label": demo.label, "id": demo.member.rawValue, "token": token])
-        }
-        let staff = try await identity.token(subject: "privacy-team@demo", role: .privacy, lifetime: 600)
-        return page("login", ["title": "Sign in", "members": members, "staffToken": staff])
-    }
-
     // MARK: Pages
 
     @Sendable func dataPrivacy(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let (_, member) = web.member(request) else { return web.signInFirst() }
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         let view = try await SettingView.load(member: member, states: states, now: now())
         return page("data-privacy", ["title": "Data privacy", "stateWord": view.decision.eligible ? "On" : "Off",
-                                     "explanation": view.explanation])
+                                     "explanation": view.explanation], session: session)
     }
 
     @Sendable func setting(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let (session, member) = web.member(request) else { return web.signInFirst() }
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         var gpcApplied: String?
         if request.headers[HTTPField.Name("Sec-GPC")!] == "1" {
             gpcApplied = try await applyGlobalPrivacyControl(for: member)
@@ -94,11 +55,11 @@ struct SettingsController {
         data["csrfToken"] = sessions.csrfToken(for: session)
         data["saved"] = request.uri.queryParameters.get("saved") != nil
         if let gpcApplied { data["gpcApplied"] = gpcApplied }
-        return page("generative-ai", data)
+        return page("generative-ai", data, session: session)
     }
 
     @Sendable func save(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        guard let (session, member) = web.member(request) else { return web.signInFirst() }
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         guard let form = try await web.form(request, session: session, context: context) else {
             return web.formExpired(back: Self.settingPath, linkText: "Back to the setting")
         }
@@ -108,7 +69,7 @@ struct SettingsController {
                                                      at: now(), actor: member.rawValue))
         } catch ConsentError.rateLimited(let detail, let wait) {
             var response = page("message", ["title": "Not saved", "text": detail.prefix(1).uppercased() + detail.dropFirst(),
-                                            "link": Self.settingPath, "linkText": "Back to the setting"], status: .tooManyRequests)
+                                            "link": Self.settingPath, "linkText": "Back to the setting"], status: .tooManyRequests, session: session)
             response.headers[.retryAfter] = String(wait)
             return response
         }
@@ -136,8 +97,8 @@ struct SettingsController {
         }
     }
 
-    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        web.page(template, data, status: status)
+    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, session: WebSessions.Session? = nil) -> Response {
+        web.page(template, data, status: status, session: session)
     }
 }
 

@@ -4,7 +4,11 @@ enum Stylesheet {
         :root { --ink: #1d2226; --muted: #5e6670; --line: #d9dde1; --bg: #f4f2ee; --card: #fff; --on: #057642; --off: #8a3b12; --accent: #0a66c2; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
-        .bar { background: var(--card); border-bottom: 1px solid var(--line); padding: .75rem 1rem; }
+        .bar { background: var(--card); border-bottom: 1px solid var(--line); padding: .75rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; }
+        .account { display: flex; gap: .75rem; align-items: center; color: var(--muted); font-size: .95rem; }
+        .account form { margin: 0; }
+        button.link { background: none; border: none; padding: 0; color: var(--accent); font: inherit; text-decoration: underline; cursor: pointer; }
+        button.section { width: 100%; text-align: left; font: inherit; cursor: pointer; }
         .brand { font-weight: 600; color: var(--ink); text-decoration: none; }
         main { max-width: 44rem; margin: 0 auto; padding: 1rem; }
         h1 { font-size: 1.6rem; margin: .5rem 0; }

@@ -25,7 +25,10 @@ enum Templates {
         <link rel="stylesheet" href="/assets/settings.css">
         </head>
         <body>
-        <header class="bar"><a class="brand" href="/settings/data-privacy">Settings &amp; Privacy</a></header>
+        <header class="bar"><a class="brand" href="/settings/data-privacy">Settings &amp; Privacy</a>
+        {{#account}}<div class="account"><span class="who">Signed in as <strong>{{name}}</strong>{{#staff}} (privacy team){{/staff}}</span>
+        <form method="post" action="/auth/sign-out"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="link">Sign out</button></form></div>{{/account}}
+        </header>
         <main id="main">
         """
 
@@ -100,10 +103,12 @@ enum Templates {
     static let login = """
         {{> top}}
         <h1>Sign in to the demo</h1>
-        <p class="lead">Pick a demo member. On a real platform, its own sign-in redirects here with a token.</p>
+        <p class="lead">Pick a demo member. On a real platform, its own sign-in page posts a token back the same way.</p>
         <ul class="sections">
-        {{#members}}<li><a class="section" href="/auth/callback?token={{token}}"><span class="section-title">{{label}}</span><span class="section-why">{{id}}</span></a></li>{{/members}}
-        {{#staffToken}}<li><a class="section" href="/auth/callback?token={{staffToken}}"><span class="section-title">Privacy team</span><span class="section-why">Review objections (role privacy)</span></a></li>{{/staffToken}}
+        {{#members}}<li><form method="post" action="/auth/callback"><input type="hidden" name="state" value="{{state}}"><input type="hidden" name="token" value="{{token}}">
+        <button type="submit" class="section"><span class="section-title">{{label}}</span><span class="section-why">{{id}}</span></button></form></li>{{/members}}
+        {{#staffToken}}<li><form method="post" action="/auth/callback"><input type="hidden" name="state" value="{{state}}"><input type="hidden" name="token" value="{{staffToken}}">
+        <button type="submit" class="section"><span class="section-title">Privacy team</span><span class="section-why">Review objections (role privacy)</span></button></form></li>{{/staffToken}}
         </ul>
         {{> bottom}}
         """

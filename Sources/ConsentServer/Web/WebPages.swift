@@ -10,25 +10,34 @@ struct WebPages: Sendable {
     let sessions: WebSessions
     let configuration: ServerConfiguration
     let library: MustacheLibrary
+    /// Where signed-out sessions are kept, so that every instance refuses them.
+    let store: any ConsentStore
 
-    /// The session the request's cookie proves, if any.
-    func session(_ request: Request) -> WebSessions.Session? {
-        request.cookies[WebSessions.cookieName].flatMap { sessions.session(from: $0.value) }
+    /// Cookies carry `Secure` (and so may carry the `__Host-` prefix) unless `--insecure-cookies`.
+    var secureCookies: Bool { !configuration.insecureCookies }
+    var sessionCookieName: String { WebSessions.cookieName(secure: secureCookies) }
+
+    /// The session the request's cookie proves, if any, and if not signed out.
+    func session(_ request: Request) async throws -> WebSessions.Session? {
+        guard let value = request.cookies[sessionCookieName]?.value, let session = sessions.session(from: value) else { return nil }
+        return try await store.isSessionRevoked(session.id) ? nil : session
     }
 
     /// The signed-in member and their session; nil for no session or a staff session.
-    func member(_ request: Request) -> (session: WebSessions.Session, member: MemberID)? {
-        guard let session = session(request), let member = session.member else { return nil }
+    func member(_ request: Request) async throws -> (session: WebSessions.Session, member: MemberID)? {
+        guard let session = try await session(request), let member = session.member else { return nil }
         return (session, member)
     }
 
-    /// 401 with a page that says how to sign in (in demo mode, a link to the demo members).
-    /// Not a redirect: an unauthenticated request is answered as one, whoever sent it.
-    func signInFirst() -> Response {
-        var data: [String: Any] = ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings."]
+    /// 401 with a page that says how to sign in, and a link that starts a sign-in coming back to
+    /// this page. Not a redirect: an unauthenticated request is answered as one, whoever sent it.
+    func signInFirst(_ request: Request) -> Response {
+        let next = SignInController.localPath(request.uri.path) ?? SignInController.memberHome
+        var data: [String: Any] = ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings.",
+                                   "link": "/auth/sign-in?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                                   "linkText": "Sign in"]
         if configuration.demo {
             data["text"] = "Sign in to see your privacy settings. This is a demo: pick a demo member to sign in as."
-            data["link"] = "/login"
             data["linkText"] = "Sign in as a demo member"
         }
         return page("message", data, status: .unauthorized)
@@ -47,7 +56,12 @@ struct WebPages: Sendable {
         return sessions.isValidCSRF(form["csrf_token"], for: session) ? form : nil
     }
 
-    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+    /// Renders `template`; with a session, every page says who is signed in and offers sign-out.
+    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, session: WebSessions.Session? = nil) -> Response {
+        var data = data
+        if let session {
+            data["account"] = ["name": session.subject, "staff": session.role == .privacy, "csrf": sessions.csrfToken(for: session)] as [String: Any]
+        }
         let html = library.render(data, withTemplate: template) ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
