@@ -133,7 +133,9 @@ public protocol ConsentStore: Sendable {
     func facts(of member: MemberID) async throws -> MemberFacts?
 
     /// Files an objection; with an idempotency key used before, files nothing and returns the
-    /// objection filed then, `replayed`. With a `limit`, a member who filed as many in its window
+    /// objection filed then, `replayed`. A member's contact address not yet verified for them is
+    /// left out of every outbox event, and a code is queued to it (`member.email_verification`),
+    /// in the same transaction. With a `limit`, a member who filed as many in its window
     /// is refused with ``ConsentError/rateLimited(_:retryAfter:)``, counted in the transaction
     /// that would file it.
     func fileObjection(_ objection: Objection, actor: String, idempotencyKey: IdempotencyKey?,
@@ -154,6 +156,14 @@ public protocol ConsentStore: Sendable {
     /// window, or everyone together `total`: counted in the transaction that would record it.
     func requestObjection(_ request: ObjectionRequest, code: String, perAddress: RateLimit, total: RateLimit?) async throws
     func objectionRequest(_ id: String) async throws -> ObjectionRequest?
+
+    /// Checks `code` against the member's open email verifications (``EmailVerification``). A
+    /// right code verifies that address, durably, and returns it; a wrong one counts an attempt,
+    /// durably, and throws ``ConsentError/verificationFailed(_:)``; with none open,
+    /// ``ConsentError/verificationClosed(_:)``.
+    func verifyMemberEmail(_ member: MemberID, code: String, at instant: Date) async throws -> String
+    /// The member's verifications, newest first: those verified and those still open.
+    func emailVerifications(of member: MemberID) async throws -> [EmailVerification]
 
     /// Records that the web session named `id` was signed out, until `expires` (when it would
     /// have ended anyway): every instance refuses it from then on. Durable when this returns.

@@ -97,13 +97,19 @@ public enum EmailAddress {
         return trimmed
     }
 
+    /// The address compatibility-normalised (NFKC) and lower-cased: `Sam@Example.com` and
+    /// `ｓａｍ@example.com` are `sam@example.com`. What makes two addresses the same one.
+    public static func normalised(_ address: String) -> String {
+        address.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCompatibilityMapping.lowercased()
+    }
+
     /// The address as requests are counted against it: compatibility-normalised (NFKC, so
     /// full-width and other look-alike forms become plain letters), lower-cased, without a
     /// `+tag` in the local part, and without dots for Gmail, which ignores them. `Sam+1@Example.com`,
     /// `s.am+2@gmail.com` and `ｓａｍ@example.com` each count with their plain form. Only for
     /// counting: mail goes to the address as typed.
     public static func countingKey(_ address: String) -> String {
-        let folded = address.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCompatibilityMapping.lowercased()
+        let folded = normalised(address)
         guard let at = folded.lastIndex(of: "@") else { return folded }
         var local = folded[..<at]
         let domain = folded[folded.index(after: at)...]

@@ -47,6 +47,14 @@ public struct OutboxEvent: Sendable, Equatable {
 
     /// The type of the event that carries a non-member's verification code to their address.
     public static let verificationType = "objection.verification"
+    /// The type of the event that carries a member's code to an address they gave, to verify it.
+    public static let emailVerificationType = "member.email_verification"
+
+    /// How long the code an event of `type` carries can verify anything: after that, an
+    /// undelivered event is closed and its code forgotten.
+    public static func codeLifetime(of type: String) -> TimeInterval {
+        type == emailVerificationType ? EmailVerification.lifetime : ObjectionRequest.lifetime
+    }
 
     /// The outbox type of an objection event.
     public static func type(of event: ObjectionEvent) -> String {
@@ -71,10 +79,10 @@ public protocol OutboxStore: ConsentStore {
     func markDelivered(_ id: String, at instant: Date) async throws
     /// Records a failed attempt and when to try again.
     func markFailed(_ id: String, error: String, retryAt: Date) async throws
-    /// Forgets the codes of undelivered events created before `cutoff` (their requests have
-    /// expired, so the code could verify nothing) and closes those events at `instant`
-    /// without delivering them; returns how many.
-    func expireCodes(createdBefore cutoff: Date, at instant: Date) async throws -> Int
+    /// Forgets the codes of undelivered events older than their ``OutboxEvent/codeLifetime(of:)``
+    /// at `instant` (the code could verify nothing any more) and closes those events without
+    /// delivering them; returns how many.
+    func expireCodes(at instant: Date) async throws -> Int
 }
 
 /// When to retry a delivery: exponential backoff from 5 s, doubling, capped at one hour.

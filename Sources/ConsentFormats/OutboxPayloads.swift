@@ -5,12 +5,17 @@ import Foundation
 public enum OutboxPayloads {
     /// `{"email", "id", "member", "objection", "occurred_at", "type"}`: a step of an objection,
     /// with the whole objection and where to tell the person.
-    public static func objection(_ event: ObjectionEvent, of objection: Objection, eventID: String, type: String) -> String {
+    ///
+    /// `email` is the address the event may be sent to: a member's only once they verified it
+    /// (``EmailVerification``), else nil, and then the objection inside names none either.
+    public static func objection(_ event: ObjectionEvent, of objection: Objection, email: String?, eventID: String, type: String) -> String {
         var payload = JSONObjectWriter()
-        payload.field("email", JSONWriter.optional(objection.contactEmail))
+        var told = DecisionRecords.objectionFields(objection)
+        told["email"] = JSONWriter.optional(email)
+        payload.field("email", JSONWriter.optional(email))
         payload.field("id", JSONWriter.string(eventID))
         payload.field("member", JSONWriter.optional(objection.member?.rawValue))
-        payload.field("objection", DecisionRecords.objectionJSON(objection))
+        payload.field("objection", JSONWriter.object(told))
         payload.field("occurred_at", JSONWriter.string(Timestamp.format(event.at)))
         payload.field("type", JSONWriter.string(type))
         return payload.finish()
@@ -28,6 +33,20 @@ public enum OutboxPayloads {
         payload.field("occurred_at", JSONWriter.string(Timestamp.format(request.createdAt)))
         payload.field("request", JSONWriter.string(request.id))
         payload.field("type", JSONWriter.string(OutboxEvent.verificationType))
+        return payload.finish()
+    }
+
+    /// `{"email", "expires_at", "id", "occurred_at", "type", "verification"}`: a code for an
+    /// address a member gave, for the platform's mailer. Neither the member nor their objection
+    /// is named: the address is not known to be theirs yet. The code travels beside the payload.
+    public static func emailVerification(_ verification: EmailVerification, eventID: String) -> String {
+        var payload = JSONObjectWriter()
+        payload.field("email", JSONWriter.string(verification.email))
+        payload.field("expires_at", JSONWriter.string(Timestamp.format(verification.expiresAt)))
+        payload.field("id", JSONWriter.string(eventID))
+        payload.field("occurred_at", JSONWriter.string(Timestamp.format(verification.createdAt)))
+        payload.field("type", JSONWriter.string(OutboxEvent.emailVerificationType))
+        payload.field("verification", JSONWriter.string(verification.id))
         return payload.finish()
     }
 

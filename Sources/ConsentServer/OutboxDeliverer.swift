@@ -82,7 +82,7 @@ public struct WebhookConfiguration: Sendable {
 /// A 2xx answer marks the event delivered; anything else (a redirect too: none is followed, so
 /// a delivery never goes anywhere but the URL configured), or no answer within 10 s, is a failed
 /// attempt, retried after 5 s, 10 s, 20 s, … up to an hour apart. An event is never dropped,
-/// except a verification code's once its request has expired (``OutboxStore/expireCodes(createdBefore:at:)``).
+/// except a verification code's once it can verify nothing (``OutboxStore/expireCodes(at:)``).
 public final class OutboxDeliverer: Service, Sendable {
     public struct Report: Sendable, Equatable {
         public var delivered = 0
@@ -112,7 +112,7 @@ public final class OutboxDeliverer: Service, Sendable {
     /// One pass: closes events whose code expired, then tries every event due now, in order.
     public func deliverDue(limit: Int = 100) async throws -> Report {
         var report = Report()
-        let expired = try await store.expireCodes(createdBefore: now().addingTimeInterval(-ObjectionRequest.lifetime), at: now())
+        let expired = try await store.expireCodes(at: now())
         if expired > 0 { logger.notice("verification codes expired before delivery", metadata: ["events": "\(expired)"]) }
         for event in try await store.deliverable(at: now(), limit: limit) {
             if let failure = await post(event) {

@@ -122,5 +122,7 @@ enum StoreTables {
         Table(name: "model_datasets", columns: ["model", "dataset_id", "dataset_version"], order: "model, dataset_id"),
         Table(name: "idempotency_keys", columns: ["key", "kind", "reference", "created_at", "request_sha256"], order: "key"),
         Table(name: "revoked_sessions", columns: ["id", "expires_at"], order: "id"),
+        Table(name: "email_verifications", columns: ["id", "member_key", "email", "email_key", "code_sha256", "created_at", "attempts",
+                                                     "verified_at"], order: "id"),
     ]
 }

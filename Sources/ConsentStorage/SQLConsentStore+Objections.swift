@@ -30,6 +30,7 @@ extension SQLConsentStore {
                 }
             }
             try Self.insert(objection, actor: actor, db, &trail)
+            try Self.verifyContactEmail(of: objection, at: objection.receivedAt, db)
             if let key = idempotencyKey {
                 try Self.remember(key, .objection, reference: objection.id.rawValue, db, trail)
             }
@@ -175,6 +176,7 @@ extension SQLConsentStore {
     /// outbox event telling of each: a change and its notification commit together or not at all.
     static func appendEvents(_ timeline: [ObjectionEvent], from start: Int, of objection: Objection, actor: String,
                              _ db: some SQLConnection, _ trail: inout AuditTrail) throws {
+        let email = try deliverableEmail(of: objection, db)
         for position in start..<timeline.count {
             let event = timeline[position]
             let row = StoredRecords.objectionEventRow(event, of: objection)
@@ -187,7 +189,7 @@ extension SQLConsentStore {
             let type = OutboxEvent.type(of: event)
             let eventID = OutboxEvent.newID()
             try enqueue(id: eventID, type: type, subject: objection.id.rawValue,
-                        payload: OutboxPayloads.objection(event, of: objection, eventID: eventID, type: type),
+                        payload: OutboxPayloads.objection(event, of: objection, email: email, eventID: eventID, type: type),
                         recordedAt: trail.recordedAt, db)
         }
     }

@@ -36,12 +36,16 @@ extension SQLConsentStore: OutboxStore {
         }
     }
 
-    public func expireCodes(createdBefore cutoff: Date, at instant: Date) async throws -> Int {
-        try await driver.write { db in
+    public func expireCodes(at instant: Date) async throws -> Int {
+        let members = OutboxEvent.emailVerificationType
+        let memberCutoff = Timestamp.microseconds(instant.addingTimeInterval(-OutboxEvent.codeLifetime(of: members)))
+        let requestCutoff = Timestamp.microseconds(instant.addingTimeInterval(-OutboxEvent.codeLifetime(of: OutboxEvent.verificationType)))
+        return try await driver.write { db in
             try db.execute("""
                 UPDATE outbox SET code = NULL, delivered_at = \(Timestamp.microseconds(instant)),
                        last_error = 'not delivered: the code expired first, and is forgotten'
-                WHERE code IS NOT NULL AND delivered_at IS NULL AND created_at < \(Timestamp.microseconds(cutoff))
+                WHERE code IS NOT NULL AND delivered_at IS NULL
+                  AND created_at < CASE WHEN type = \(members) THEN \(memberCutoff) ELSE \(requestCutoff) END
                 """)
         }
     }

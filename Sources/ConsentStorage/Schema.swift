@@ -28,6 +28,7 @@ enum Schema {
         Migration(version: 8, name: "objection requests counted by normalised address", script: requestCountingKeys),
         Migration(version: 9, name: "verification codes kept until delivered, never in payloads", script: outboxCodes),
         Migration(version: 10, name: "web sessions signed out", script: revokedSessions),
+        Migration(version: 11, name: "members' contact addresses verified before use", script: emailVerifications),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -553,6 +554,30 @@ extension Schema {
             expires_at \(s.bigint) NOT NULL
         );
         CREATE INDEX revoked_sessions_by_expiry ON revoked_sessions(expires_at);
+        """
+    }
+
+    /// A code sent to an address a member gave, and whether it came back: until it did, nothing
+    /// about the member's objections is sent there. Only the attempts counter and, once, the
+    /// moment of verification change.
+    @Sendable static func emailVerifications(_ s: Spelling) -> String {
+        """
+        CREATE TABLE email_verifications (
+            id TEXT PRIMARY KEY NOT NULL,
+            member_key \(s.bigint) NOT NULL REFERENCES members(member_key),
+            email TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
+            email_key TEXT NOT NULL,
+            code_sha256 TEXT NOT NULL CHECK (length(code_sha256) = 64),
+            created_at \(s.bigint) NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            verified_at \(s.bigint)
+        );
+        CREATE INDEX email_verifications_by_member ON email_verifications(member_key, email_key);
+        \(s.guarded("email_verifications", sqliteTrigger: "email_verifications_fixed", when: """
+            NEW.id <> OLD.id OR NEW.member_key <> OLD.member_key OR NEW.email <> OLD.email OR NEW.email_key <> OLD.email_key
+               OR NEW.code_sha256 <> OLD.code_sha256 OR NEW.created_at <> OLD.created_at
+               OR OLD.verified_at IS NOT NULL OR NEW.attempts < OLD.attempts
+            """, message: "an email verification only counts attempts, until verified"))
         """
     }
 }

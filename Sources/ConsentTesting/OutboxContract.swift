@@ -16,6 +16,7 @@ public enum OutboxContract {
         ("requestsAreLimitedByNormalisedAddressAndInTotal", requestsAreLimitedByNormalisedAddressAndInTotal),
         ("limitsHoldAgainstParallelRequests", limitsHoldAgainstParallelRequests),
         ("codesAreForgottenOnceDeliveredOrExpired", codesAreForgottenOnceDeliveredOrExpired),
+        ("aMembersAddressIsToldNothingUntilVerified", aMembersAddressIsToldNothingUntilVerified),
     ]
 
     static let t0 = StoreContract.t0
@@ -186,13 +187,55 @@ public enum OutboxContract {
         let events = try await store.outbox(pendingOnly: true, limit: 10)
         try expect(events.count == 2 && events.allSatisfy { $0.code != nil }, "two codes waiting")
         try await store.markDelivered(events[0].id, at: t0.addingTimeInterval(5))
-        try expect(try await store.expireCodes(createdBefore: t0.addingTimeInterval(1_800), at: t0.addingTimeInterval(3_700)) == 0,
-                   "nothing expires that was delivered or is still valid")
-        try expect(try await store.expireCodes(createdBefore: t0.addingTimeInterval(1_801), at: t0.addingTimeInterval(5_500)) == 1,
-                   "the second expires once its hour is over")
+        try expect(try await store.expireCodes(at: t0.addingTimeInterval(5_400)) == 0, "nothing expires that was delivered or is still valid")
+        try expect(try await store.expireCodes(at: t0.addingTimeInterval(5_401)) == 1, "the second expires once its hour is over")
         let all = try await store.outbox(pendingOnly: false, limit: 10)
         try expect(all.allSatisfy { $0.code == nil && $0.deliveredAt != nil }, "no code is left, and no event waits")
         try expect(all[1].lastError?.contains("expired") == true && all[0].lastError == nil, "the expired one says why it was not delivered")
         try expect(all.allSatisfy { !$0.payloadJSON.contains("code") }, "payloads never held the codes")
+    }
+
+    /// A member's objection with an address: its events name no address until the member types
+    /// back the code sent there (which names neither the member nor the objection); wrong codes
+    /// count; once verified, later events carry it, and the address needs no new code.
+    static func aMembersAddressIsToldNothingUntilVerified(_ store: any OutboxStore) async throws {
+        try await StoreContract.seed(store, members: ["a"])
+        let member = MemberID("a")!
+        let first = Objection.file(id: ObjectionID(rawValue: "obj_e1"), member: member, at: t0, reason: nil, email: "Sam@Example.com", terms: terms)
+        try await store.fileObjection(first, actor: "a")
+        var events = try await store.outbox(pendingOnly: true, limit: 10)
+        try expect(events.map(\.type) == ["objection.received", OutboxEvent.emailVerificationType], "\(events.map(\.type))")
+        try expect(!events[0].payloadJSON.contains("Example.com") && events[0].payloadJSON.hasPrefix(#"{"email":null,"#),
+                   "the receipt names no address: \(events[0].payloadJSON)")
+        let verification = events[1]
+        let code = try unwrap(verification.code, "the code travels with the event")
+        try expect(verification.payloadJSON.contains(#""email":"Sam@Example.com""#) && !verification.payloadJSON.contains(#""a""#)
+                   && !verification.payloadJSON.contains("obj_e1"), "the code's message names neither the member nor the objection")
+
+        let wrong = code == "00000000" ? "11111111" : "00000000"
+        try await StoreContract.expectThrows({ if case .verificationFailed = $0 { true } else { false } }, "a wrong code") {
+            _ = try await store.verifyMemberEmail(member, code: wrong, at: t0.addingTimeInterval(60))
+        }
+        try expect(try await store.emailVerifications(of: member).first?.attempts == 1, "the wrong code counted")
+        try expect(try await store.verifyMemberEmail(member, code: code, at: t0.addingTimeInterval(120)) == "Sam@Example.com", "verified")
+        try await StoreContract.expectThrows({ if case .verificationClosed = $0 { true } else { false } }, "nothing left to verify") {
+            _ = try await store.verifyMemberEmail(member, code: code, at: t0.addingTimeInterval(130))
+        }
+
+        _ = try await store.updateObjection(first.id, actor: "privacy") { try $0.deciding(.reject, reason: "no", at: t0.addingTimeInterval(200)) }
+        let second = Objection.file(id: ObjectionID(rawValue: "obj_e2"), member: member, at: t0.addingTimeInterval(300), reason: nil,
+                                    email: "sam@example.com", terms: terms)
+        try await store.fileObjection(second, actor: "a")
+        events = try await store.outbox(pendingOnly: true, limit: 10)
+        try expect(events.map(\.type) == ["objection.received", OutboxEvent.emailVerificationType, "objection.rejected", "objection.received"],
+                   "no new code for an address verified: \(events.map(\.type))")
+        try expect(events[2].payloadJSON.hasPrefix(#"{"email":"Sam@Example.com","#) && events[3].payloadJSON.hasPrefix(#"{"email":"sam@example.com","#),
+                   "once verified, events carry the address")
+        try expect(try await store.emailVerifications(of: MemberID("a")!).count == 1, "one verification")
+    }
+
+    static func unwrap<T>(_ value: T?, _ message: String, file: String = #fileID, line: Int = #line) throws -> T {
+        guard let value else { throw ContractFailure(message: message, file: file, line: line) }
+        return value
     }
 }

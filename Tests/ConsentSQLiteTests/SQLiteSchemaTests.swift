@@ -63,7 +63,7 @@ struct SQLiteSchemaTests {
         #expect(after.filter { before[$0.key] != nil } == before && after["member_versions"] == 0)
         #expect(before["consent_events"] == 5 && before["audit_log"] == 27 && before["dataset_members"] == 4)
         let queue = try DatabaseQueue(path: path)
-        #expect(try await queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") } == Array(4...10))
+        #expect(try await queue.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") } == Array(4...SQLiteConsentStore.schemaVersion))
         try queue.close()
         #expect(try await store.verifyAuditChain().entries == 27)
         // The undelivered verification code left its payload for the column that forgets it.

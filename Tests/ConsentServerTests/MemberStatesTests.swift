@@ -105,6 +105,10 @@ final class OrderedReturns: ConsentStore {
     }
     func objectionRequest(_ id: String) async throws -> ObjectionRequest? { try await base.objectionRequest(id) }
     func revokeSession(_ id: String, expires: Date) async throws { try await base.revokeSession(id, expires: expires) }
+    func verifyMemberEmail(_ member: MemberID, code: String, at instant: Date) async throws -> String {
+        try await base.verifyMemberEmail(member, code: code, at: instant)
+    }
+    func emailVerifications(of member: MemberID) async throws -> [EmailVerification] { try await base.emailVerifications(of: member) }
     func isSessionRevoked(_ id: String) async throws -> Bool { try await base.isSessionRevoked(id) }
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms, actor: String) async throws -> Objection {
         try await base.verifyObjectionRequest(id, code: code, at: instant, terms: terms, actor: actor)

@@ -57,10 +57,38 @@ struct ObjectionAPITests {
                 #expect(body["reason"] == .string("objection_pending") && body["eligible"] == .bool(false))
             }
         }
-        // The acknowledgement waits in the outbox, written with the objection.
+        // The acknowledgement waits in the outbox, written with the objection, but names no
+        // address: the member has not shown that eu@example.com is theirs. A code went there.
         let queued = try await harness.store.outbox(pendingOnly: true, limit: 10)
-        #expect(queued.map(\.type) == ["objection.received"])
-        #expect(queued.first?.payloadJSON.contains(#""email":"eu@example.com""#) == true)
+        #expect(queued.map(\.type) == ["objection.received", OutboxEvent.emailVerificationType])
+        #expect(queued.first?.payloadJSON.contains("eu@example.com") == false)
+        let code = try #require(queued.last?.code)
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/objections", method: .get, headers: headers(token)) { response in
+                #expect(String(buffer: response.body).contains(#""email_verified":false"#))
+            }
+            try await client.execute(uri: "/api/v1/me/email-verification", method: .post, headers: headers(token),
+                                     body: json(#"{"code": "12a"}"#)) { response in
+                let problem = try object(response.body)
+                #expect(response.status == .badRequest && problem["pointer"] == .string("/code"))
+            }
+            try await client.execute(uri: "/api/v1/me/email-verification", method: .post, headers: headers(try await harness.token(Self.ca)),
+                                     body: json(#"{"code": "\#(code)"}"#)) { response in
+                #expect(response.status == .conflict, "another member has no address waiting: the code is not theirs")
+            }
+            try await client.execute(uri: "/api/v1/me/email-verification", method: .post, headers: headers(token),
+                                     body: json(#"{"code": "\#(code)"}"#)) { response in
+                #expect(response.status == .ok && String(buffer: response.body) == #"{"email":"eu@example.com","verified":true}"#)
+            }
+            try await client.execute(uri: "/api/v1/me/objections", method: .get, headers: headers(token)) { response in
+                #expect(String(buffer: response.body).contains(#""email_verified":true"#))
+            }
+        }
+        // From now on the address is told: the decision's event carries it.
+        let objection = try #require(try await harness.store.objections(of: MemberID(Self.eu)!).first)
+        _ = try await harness.store.updateObjection(objection.id, actor: "privacy") { try $0.deciding(.reject, reason: "no", at: Harness.now) }
+        let decided = try #require(try await harness.store.outbox(pendingOnly: true, limit: 10).last)
+        #expect(decided.type == "objection.rejected" && decided.payloadJSON.hasPrefix(#"{"email":"eu@example.com","#))
     }
 
     @Test func aMemberSeesOnlyTheirOwnObjections() async throws {

@@ -212,4 +212,40 @@ struct ObjectionPagesTests {
             }
         }
     }
+
+    @Test func theAddressGivenIsConfirmedOnTheObjectionsPageBeforeItIsTold() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await pages.signIn(client, harness, as: "urn:li:member:eu")
+            let receipt = try await fileThroughTheForm(client, cookie: cookie, reason: "", email: "eu@example.com")
+            let objection = String(receipt.split(separator: "/").last!.prefix { $0 != "?" })
+            let csrf = try await client.execute(uri: receipt, method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Confirm your email address") && html.contains("<strong>eu@example.com</strong>"))
+                #expect(html.contains("nothing about your objection is sent to that address"))
+                return try #require(pages.csrfToken(in: html))
+            }
+            let code = try #require(try await harness.store.outbox(pendingOnly: true, limit: 10).last?.code)
+            let wrong = code == "00000000" ? "11111111" : "00000000"
+            try await client.execute(uri: "/settings/data-privacy/email-verification", method: .post, headers: formHeaders(cookie),
+                                     body: form(["csrf_token": csrf, "code": wrong, "objection": objection])) { response in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("The code is not right; 4 tries left"))
+            }
+            let confirmed = try await client.execute(uri: "/settings/data-privacy/email-verification", method: .post, headers: formHeaders(cookie),
+                                                     body: form(["csrf_token": csrf, "code": code, "objection": objection])) { response in
+                #expect(response.status == .seeOther)
+                return try #require(response.headers[.location])
+            }
+            try await client.execute(uri: confirmed, method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Thank you: eu@example.com is confirmed") && !html.contains("Confirm your email address"))
+            }
+            // A link cannot make the page say anything else.
+            try await client.execute(uri: "/settings/data-privacy/objections/\(objection)?verified=you%20won%20a%20prize", method: .get,
+                                     headers: [.cookie: cookie]) { response in
+                #expect(!String(buffer: response.body).contains("prize"))
+            }
+        }
+    }
 }

@@ -13,6 +13,17 @@ struct MemberObjectionsAPI {
         group.post("objections", use: file)
         group.get("objections", use: list)
         group.get("objections/:id", use: show)
+        group.post("email-verification", use: verifyEmail)
+    }
+
+    /// `POST /api/v1/me/email-verification` `{"code"}`: the code sent to an address the member
+    /// gave with an objection; from then on that address is told how the objection goes.
+    @Sendable func verifyEmail(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let fields = try JSONFields(body, allowed: ["code"], example: #"{"code": "12345678"}"#)
+        let email = try await desk.verifyEmail(of: member, code: try fields.requiredString("code"))
+        return JSONResponse.ok(JSONWriter.object(["email": JSONWriter.string(email), "verified": "true"]))
     }
 
     @Sendable func file(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -23,21 +34,24 @@ struct MemberObjectionsAPI {
         let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.objection, member: member),
                                           content: JSONWriter.object(["email": JSONWriter.optional(email), "reason": JSONWriter.optional(reason)]))
         let objection = try await desk.file(for: member, reason: reason, email: email, idempotencyKey: key)
-        var response = JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil), status: .created)
+        let verified = try await desk.verifiedEmails(of: member)
+        var response = JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil, verified: verified), status: .created)
         response.headers[.location] = "/api/v1/me/objections/\(objection.id)"
         return response
     }
 
     @Sendable func list(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let member = try context.requireMember()
-        let items = try await desk.objections(of: member).map { ObjectionJSON.forMember($0, lineage: nil) }
+        let verified = try await desk.verifiedEmails(of: member)
+        let items = try await desk.objections(of: member).map { ObjectionJSON.forMember($0, lineage: nil, verified: verified) }
         return JSONResponse.ok(JSONWriter.object(["items": JSONWriter.array(items)]))
     }
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let member = try context.requireMember()
         let objection = try await desk.objection(ObjectionID(rawValue: context.parameters.get("id") ?? ""), of: member)
-        return JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: try await desk.lineage(of: objection)))
+        return JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: try await desk.lineage(of: objection),
+                                                       verified: try await desk.verifiedEmails(of: member)))
     }
 }
 
@@ -71,7 +85,7 @@ struct PublicObjectionsAPI {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let fields = try JSONFields(body, allowed: ["request", "code"], example: #"{"request": "req_…", "code": "12345678"}"#)
         let objection = try await desk.verify(request: try fields.requiredString("request"), code: try fields.requiredString("code"))
-        return JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil), status: .created)
+        return JSONResponse.ok(ObjectionJSON.forMember(objection, lineage: nil, verified: []), status: .created)
     }
 }
 
@@ -152,9 +166,11 @@ struct AdminObjectionsAPI {
 /// Objections as the API returns them.
 enum ObjectionJSON {
     /// `{"id", "status", "received_at", "due", "extended_due", "decided_at", "decision_reason",
-    /// "timeline", …}`, with `data_removal` (datasets and models that held the member) once upheld.
-    static func forMember(_ objection: Objection, lineage: MemberLineage?) -> String {
+    /// "timeline", "email_verified", …}`, with `data_removal` (datasets and models that held the
+    /// member) once upheld. `verified`: the member's verified addresses, normalised.
+    static func forMember(_ objection: Objection, lineage: MemberLineage?, verified: Set<String>) -> String {
         var fields = DecisionRecords.objectionFields(objection)
+        fields["email_verified"] = ObjectionDesk.emailVerified(objection, verified: verified).map { $0 ? "true" : "false" } ?? "null"
         if let lineage, let member = objection.member {
             fields["data_removal"] = DecisionRecords.lineageJSON(lineage, member: member)
         }

@@ -49,6 +49,27 @@ struct ObjectionDesk: Sendable {
         return objection
     }
 
+    /// The member's addresses verified so far, normalised (``EmailAddress/normalised(_:)``).
+    func verifiedEmails(of member: MemberID) async throws -> Set<String> {
+        Set(try await store.emailVerifications(of: member).filter { $0.verifiedAt != nil }.map { EmailAddress.normalised($0.email) })
+    }
+
+    /// Whether the objection's contact address is verified: a non-member's always is, a
+    /// member's once they typed back the code sent there; nil without an address.
+    static func emailVerified(_ objection: Objection, verified: Set<String>) -> Bool? {
+        guard let email = objection.contactEmail else { return nil }
+        return objection.member == nil || verified.contains(EmailAddress.normalised(email))
+    }
+
+    /// Verifies one of the member's addresses with the code sent to it; returns the address.
+    func verifyEmail(of member: MemberID, code: String) async throws -> String {
+        let code = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard code.count == 8, code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber) else {
+            throw ConsentError.invalidField(field: "code", message: "the code is the 8 digits we sent to your address")
+        }
+        return try await store.verifyMemberEmail(member, code: code, at: now())
+    }
+
     /// The address to prefill: the one the member gave last.
     func lastEmail(of member: MemberID) async throws -> String? {
         try await objections(of: member).lazy.compactMap(\.contactEmail).first

@@ -194,12 +194,24 @@ components:
         email: { type: [string, "null"] }
         identifiers: { type: [array, "null"], items: { type: string } }
         data_removal: { oneOf: [{ $ref: "#/components/schemas/Lineage" }, { type: "null" }] }
+    MemberObjection:
+      description: An objection as its member (or a non-member who filed it) sees it
+      allOf:
+        - { $ref: "#/components/schemas/Objection" }
+        - type: object
+          required: [email_verified]
+          properties:
+            email_verified:
+              type: [boolean, "null"]
+              description: >-
+                Whether `email` is verified. Until it is, nothing about the objection is sent there; a code was sent
+                to it, to give to /api/v1/me/email-verification. Null without an email.
     ObjectionList:
       type: object
       required: [items]
       additionalProperties: false
       properties:
-        items: { type: array, items: { $ref: "#/components/schemas/Objection" } }
+        items: { type: array, items: { $ref: "#/components/schemas/MemberObjection" } }
     QueueItem:
       description: An objection with the days left until the deadline in force (negative when late), whether it is overdue, and the member's region
       allOf:
@@ -509,7 +521,7 @@ paths:
           description: Filed
           headers:
             Location: { schema: { type: string } }
-          content: { application/json: { schema: { $ref: "#/components/schemas/Objection" } } }
+          content: { application/json: { schema: { $ref: "#/components/schemas/MemberObjection" } } }
         "400": { $ref: "#/components/responses/Problem" }
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
@@ -530,10 +542,41 @@ paths:
       security: [{ bearer: [] }]
       parameters: [{ $ref: "#/components/parameters/ObjectionId" }]
       responses:
-        "200": { description: The objection, content: { application/json: { schema: { $ref: "#/components/schemas/Objection" } } } }
+        "200": { description: The objection, content: { application/json: { schema: { $ref: "#/components/schemas/MemberObjection" } } } }
         "401": { $ref: "#/components/responses/Problem" }
         "403": { $ref: "#/components/responses/Problem" }
         "404": { $ref: "#/components/responses/Problem" }
+  /api/v1/me/email-verification:
+    post:
+      summary: Verifies an address the calling member gave with an objection, with the code sent to it (five tries, a day)
+      security: [{ bearer: [] }]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [code]
+              additionalProperties: false
+              properties:
+                code: { type: string, pattern: "^[0-9]{8}$" }
+      responses:
+        "200":
+          description: Verified; from now on that address is told how the member's objections go
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [email, verified]
+                additionalProperties: false
+                properties:
+                  email: { type: string }
+                  verified: { type: boolean, const: true }
+        "400": { $ref: "#/components/responses/Problem" }
+        "401": { $ref: "#/components/responses/Problem" }
+        "403": { $ref: "#/components/responses/Problem" }
+        "409": { $ref: "#/components/responses/Problem" }
+        "413": { $ref: "#/components/responses/Problem" }
   /api/v1/me/objections/{id}/receipt:
     get:
       summary: The receipt of the latest step of one of the calling member's objections (see Receipt)
@@ -634,13 +677,36 @@ paths:
         required: true
         content: { application/json: { schema: { $ref: "#/components/schemas/Verification" } } }
       responses:
-        "201": { description: Filed, content: { application/json: { schema: { $ref: "#/components/schemas/Objection" } } } }
+        "201": { description: Filed, content: { application/json: { schema: { $ref: "#/components/schemas/MemberObjection" } } } }
         "400": { $ref: "#/components/responses/Problem" }
         "403": { description: The code is wrong (each wrong code uses one of five tries), content: { application/problem+json: { schema: { $ref: "#/components/schemas/Problem" } } } }
         "404": { $ref: "#/components/responses/Problem" }
         "409": { description: Expired, out of tries, or already verified, content: { application/problem+json: { schema: { $ref: "#/components/schemas/Problem" } } } }
         "413": { $ref: "#/components/responses/Problem" }
         "503": { $ref: "#/components/responses/Problem" }
+  /settings/data-privacy/email-verification:
+    post:
+      summary: Confirms the address given with an objection with the code sent to it, then shows the objection again
+      security: [{ session: [] }]
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [csrf_token, code, objection]
+              properties:
+                csrf_token: { type: string }
+                code: { type: string }
+                objection: { type: string, description: The objection whose page to show after }
+      responses:
+        "303": { $ref: "#/components/responses/Redirect" }
+        "400": { $ref: "#/components/responses/PageProblem" }
+        "401": { $ref: "#/components/responses/SignInFirst" }
+        "403": { $ref: "#/components/responses/PageProblem" }
+        "404": { $ref: "#/components/responses/PageProblem" }
+        "409": { $ref: "#/components/responses/PageProblem" }
+        "413": { $ref: "#/components/responses/Problem" }
   /settings/data-privacy/objection:
     get:
       summary: The objection form (reason optional, email prefilled) and the member's objections

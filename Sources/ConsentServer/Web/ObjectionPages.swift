@@ -22,6 +22,32 @@ struct ObjectionPages {
         router.get("settings/data-privacy/objection", use: form)
         router.post("settings/data-privacy/objection", use: file)
         router.get("settings/data-privacy/objections/:id", use: show)
+        router.post("settings/data-privacy/email-verification", use: verifyEmail)
+    }
+
+    /// The code sent to the address given with an objection, typed back on the objection's page.
+    @Sendable func verifyEmail(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
+        guard let form = try await web.form(request, session: session, context: context) else {
+            return web.formExpired(back: Self.formPath, linkText: "Back to your objections")
+        }
+        let id = ObjectionID(rawValue: form["objection"] ?? "")
+        do {
+            let email = try await desk.verifyEmail(of: member, code: form["code"] ?? "")
+            let encoded = email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return WebPages.redirect("/settings/data-privacy/objections/\(id)?verified=\(encoded)")
+        } catch let error as ConsentError {
+            let status: HTTPResponse.Status
+            switch error {
+            case .invalidField: status = .badRequest
+            case .verificationFailed: status = .forbidden
+            case .verificationClosed: status = .conflict
+            default: throw error
+            }
+            let message = "\(error)"
+            return try await objectionPage(id, session: session, member: member, request: request,
+                                           verifyError: message.prefix(1).uppercased() + message.dropFirst(), status: status)
+        }
     }
 
     @Sendable func form(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -58,9 +84,16 @@ struct ObjectionPages {
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
+        return try await objectionPage(ObjectionID(rawValue: context.parameters.get("id") ?? ""), session: session, member: member,
+                                       request: request)
+    }
+
+    /// The member's objection `id`, with the form to confirm its address while that is unverified.
+    func objectionPage(_ id: ObjectionID, session: WebSessions.Session, member: MemberID, request: Request,
+                       verifyError: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let objection: Objection
         do {
-            objection = try await desk.objection(ObjectionID(rawValue: context.parameters.get("id") ?? ""), of: member)
+            objection = try await desk.objection(id, of: member)
         } catch ConsentError.unknownObjection {
             return web.page("message", ["title": "Not found", "text": "There is no objection of yours at this address.",
                                         "link": Self.formPath, "linkText": "Your objections"], status: .notFound, session: session)
@@ -69,8 +102,18 @@ struct ObjectionPages {
         data["title"] = "Your objection"
         data["filed"] = request.uri.queryParameters.get("filed") != nil
         data["receipts"] = receipts
+        data["csrfToken"] = web.sessions.csrfToken(for: session)
+        let verified = try await desk.verifiedEmails(of: member)
+        if let email = objection.contactEmail, ObjectionDesk.emailVerified(objection, verified: verified) == false {
+            data["emailToVerify"] = email
+        } else if let confirmed = request.uri.queryParameters.get("verified").map({ String($0) }),
+                  verified.contains(EmailAddress.normalised(confirmed)) {
+            // Only an address of the member's, verified: a link cannot put other words here.
+            data["verified"] = confirmed
+        }
+        if let verifyError { data["verifyError"] = verifyError }
         data.merge(Self.removal(try await desk.lineage(of: objection)), uniquingKeysWith: { $1 })
-        return web.page("objection", data, session: session)
+        return web.page("objection", data, status: status, session: session)
     }
 
     func formPage(session: WebSessions.Session, member: MemberID, email: String?, reason: String? = nil, error: String? = nil,

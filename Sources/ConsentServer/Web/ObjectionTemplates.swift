@@ -78,6 +78,19 @@ enum ObjectionTemplates {
           <p id="next">{{next}}</p>
           {{#rejected}}<p class="rights">You have the right to lodge a complaint with your data protection authority, and to seek a remedy before a court.</p>{{/rejected}}
         </section>
+        {{#verified}}<p class="notice" role="status">Thank you: {{verified}} is confirmed. We will tell you there how your objection goes.</p>{{/verified}}
+        {{#emailToVerify}}
+        <form method="post" action="/settings/data-privacy/email-verification" class="card" aria-labelledby="confirm">
+          <h2 id="confirm">Confirm your email address</h2>
+          <p>We sent a code to <strong>{{emailToVerify}}</strong>. Until you enter it here, nothing about your objection is sent to that address: we need to know it is yours.</p>
+          {{#verifyError}}<p class="error" role="alert" id="verify-error">{{verifyError}}</p>{{/verifyError}}
+          <input type="hidden" name="csrf_token" value="{{csrfToken}}">
+          <input type="hidden" name="objection" value="{{id}}">
+          <label for="code">The 8-digit code</label>
+          <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{8}" maxlength="8"{{#verifyError}} aria-describedby="verify-error"{{/verifyError}}>
+          <button type="submit" class="save">Confirm</button>
+        </form>
+        {{/emailToVerify}}
         <section class="card" aria-labelledby="history">
           <h2 id="history">Timeline</h2>
           {{> timeline}}
