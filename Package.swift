@@ -95,6 +95,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // Compiled into the binary (PackageResources), so the server needs no files beside it.
+            resources: [.embedInCode("Resources")],
             swiftSettings: swiftSettings
         ),
         // Not a product: synthetic data, fixtures and the store contract suite.

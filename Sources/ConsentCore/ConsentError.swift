@@ -13,6 +13,9 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     case invalidRecord(source: String, line: Int, field: String, message: String)
     /// A value given directly (an option, a request field) is wrong.
     case invalidField(field: String, message: String)
+    /// A well-formed value the active policy does not allow (an extension beyond its
+    /// max_extension): the field, and the policy's limit in a sentence.
+    case outsidePolicy(field: String, message: String)
     case unknownMember(MemberID)
     case unknownObjection(ObjectionID)
     /// An objection cannot move that way from where it stands.
@@ -56,7 +59,7 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "no policy version \(jsonStringLiteral(version)) has been applied"
         case .invalidRecord(let source, let line, let field, let message):
             return field.isEmpty ? "\(source):\(line): \(message)" : "\(source):\(line): \(field): \(message)"
-        case .invalidField(let field, let message):
+        case .invalidField(let field, let message), .outsidePolicy(let field, let message):
             return "\(field): \(message)"
         case .unknownMember(let id):
             return "unknown member \(jsonStringLiteral(id.rawValue))"

@@ -171,10 +171,13 @@ public struct Objection: Sendable, Equatable {
         }
         let newDue = term.after(due)
         let field = if case .months = term { "months" } else { "days" }
-        guard term.count >= 1, newDue > due, newDue <= maxExtension.after(due) else {
-            throw ConsentError.invalidField(field: field, message: """
-                \(term.count) must be at least 1 and extend the deadline by at most \(maxExtension) (the policy's max_extension: \
-                until \(Timestamp.format(maxExtension.after(due))))
+        guard term.count >= 1, newDue > due else {
+            throw ConsentError.invalidField(field: field, message: "\(term.count) must be at least 1")
+        }
+        guard newDue <= maxExtension.after(due) else {
+            throw ConsentError.outsidePolicy(field: field, message: """
+                \(term.count) extends the deadline by more than \(maxExtension), the policy's max_extension: \
+                at most until \(Timestamp.format(maxExtension.after(due)))
                 """)
         }
         let reason = try Self.requiredReason(reason)

@@ -39,9 +39,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     router.get("openapi.yaml") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
-        let maximum = (try? await states.activePolicy())?.policy.objectionTerms.maxExtension.maximumDays ?? 365
-        let yaml = OpenAPIDocument.yaml.replacingOccurrences(of: "MAX_EXTENSION_DAYS", with: String(maximum))
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: yaml)))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
     }
     router.get("healthz") { _, _ in JSONResponse.ok(#"{"status":"up"}"#) }
     router.get("readyz") { _, _ -> Response in

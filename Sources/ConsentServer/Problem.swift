@@ -107,6 +107,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             Problem(status: .serviceUnavailable, type: "no-policy", title: "No policy is active",
                     detail: "No policy has been applied yet, so no decision can be made.")
         case .invalidField(let field, let message): .invalid("/" + field, message)
+        case .outsidePolicy(let field, let message):
+            Problem(status: .unprocessableContent, type: "outside-policy", title: "Not allowed by the active policy", detail: message,
+                    pointer: "/" + field)
         case .unknownMember: .unauthenticated
         case .unknownObjection: .notFound
         case .illegalTransition(_, let message):

@@ -31,7 +31,7 @@ struct ObjectionTests {
     }
 
     @Test func anExtensionLongerThanThePolicyAllowsIsRefused() {
-        #expect(throws: ConsentError.invalidField(field: "days", message: "61 must be at least 1 and extend the deadline by at most 60 days (the policy's max_extension: until 2026-03-01T00:00:00Z)")) {
+        #expect(throws: ConsentError.outsidePolicy(field: "days", message: "61 extends the deadline by more than 60 days, the policy's max_extension: at most until 2026-03-01T00:00:00Z")) {
             try filed.extending(by: .days(61), reason: "long", at: at("2025-12-02"), maxExtension: .days(60))
         }
     }

@@ -125,6 +125,8 @@ struct AdminPages {
             switch error {
             case .invalidField(let field, let message):
                 return try await detailPage(id: id, session: session, error: "\(field): \(message)", status: .badRequest)
+            case .outsidePolicy(let field, let message):
+                return try await detailPage(id: id, session: session, error: "\(field): \(message)", status: .unprocessableContent)
             case .illegalTransition(_, let message):
                 return try await detailPage(id: id, session: session, error: "Not possible: \(message)", status: .conflict)
             case .unknownObjection:

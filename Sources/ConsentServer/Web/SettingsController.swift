@@ -28,7 +28,7 @@ struct SettingsController {
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
             headers[.cacheControl] = "max-age=3600"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: Templates.stylesheet)))
         }
         router.get(".well-known/gpc.json") { _, _ in JSONResponse.ok(#"{"gpc":true,"lastUpdate":"2025-11-03"}"#) }
     }
