@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.4.0"),
     ],
     targets: [
         // Pure domain: policy, members, ledger, eligibility, objections. Foundation only.
@@ -144,6 +147,17 @@ let package = Package(
             name: "ConsentryCLITests",
             dependencies: ["consentry", "ConsentTesting", "ConsentPostgres", "ConsentServer", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
+        ),
+        // The JSON API through a client generated from openapi.yaml, against a live consentry serve.
+        .testTarget(
+            name: "APIClientTests",
+            dependencies: [
+                "consentry", "ConsentTesting",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
     ]
 )

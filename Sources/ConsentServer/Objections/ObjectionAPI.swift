@@ -198,9 +198,10 @@ enum ObjectionJSON {
                                "explanation": JSONWriter.optional(detail.explanation)])
         } ?? "null"
         fields["choices"] = JSONWriter.array(detail.choices.map(DecisionRecords.choiceJSON))
+        // Absent, not null, until upheld: the document's Lineage is an object or nothing.
         fields["data_removal"] = detail.lineage.flatMap { lineage in
             detail.item.objection.member.map { DecisionRecords.lineageJSON(lineage, member: $0) }
-        } ?? "null"
+        }
         return JSONWriter.object(fields)
     }
 }

@@ -1,0 +1,206 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import OpenAPIRuntime
+import OpenAPIURLSession
+import Testing
+
+/// The JSON API as the apps use it: a Swift client generated from `openapi.yaml` (the same file
+/// the server serves) by swift-openapi-generator, against a live `consentry serve` on 127.0.0.1.
+/// Each call goes through the generated types, so a route that drifts from its document fails
+/// here: a status it does not declare, a field it does not have, a body it cannot decode.
+@Suite(.serialized)
+struct GeneratedClientTests {
+    static let secret = "client-secret-client-secret-client-secret-01"
+
+    /// A served store with the example policy and members, and a client per identity.
+    final class Served: @unchecked Sendable {
+        let directory: URL
+        let port: Int
+        let server: Process
+        var db: String { directory.appendingPathComponent("store.sqlite").path }
+
+        init() async throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("consentry-client-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            _ = try Self.run(["policy", "apply", root.appendingPathComponent("examples/policy.yaml").path, "--db", directory.appendingPathComponent("store.sqlite").path])
+            _ = try Self.run(["import", "members", root.appendingPathComponent("examples/members.jsonl").path, "--db", directory.appendingPathComponent("store.sqlite").path])
+            _ = try Self.run(["log", "init", "--name", "consentry.client-test/log", "--out", directory.appendingPathComponent("log.key").path])
+            port = Int.random(in: 20_000...40_000)
+            server = Process()
+            server.executableURL = URL(fileURLWithPath: Self.binary)
+            server.arguments = ["serve", "--port", String(port), "--db", directory.appendingPathComponent("store.sqlite").path, "--insecure-cookies"]
+            server.environment = Self.environment.merging(["CONSENTRY_LOG_KEY_FILE": directory.appendingPathComponent("log.key").path]) { $1 }
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            for _ in 0..<150 {
+                if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/readyz")!),
+                   (response as? HTTPURLResponse)?.statusCode == 200 { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw CancellationError()
+        }
+
+        deinit {
+            server.terminate()
+            server.waitUntilExit()
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        static let environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": secret]) { $1 }
+
+        static let binary: String = {
+            if let path = ProcessInfo.processInfo.environment["CONSENTRY_BIN"] { return path }
+            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            for candidate in [products, products.deletingLastPathComponent()] {
+                let path = candidate.appendingPathComponent("consentry").path
+                if FileManager.default.isExecutableFile(atPath: path) { return path }
+            }
+            return ".build/debug/consentry"
+        }()
+
+        /// Runs the CLI; its standard output.
+        @discardableResult
+        static func run(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+            process.environment = environment
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+
+        func client(as subject: String, role: String = "member") throws -> Client {
+            let token = try Self.run(["token", "--member", subject, "--role", role]).trimmingCharacters(in: .whitespacesAndNewlines)
+            return Client(serverURL: URL(string: "http://127.0.0.1:\(port)")!, configuration: Self.configuration, transport: URLSessionTransport(),
+                          middlewares: [BearerToken(token: token)])
+        }
+
+        var anonymous: Client {
+            Client(serverURL: URL(string: "http://127.0.0.1:\(port)")!, configuration: Self.configuration, transport: URLSessionTransport())
+        }
+
+        /// RFC 3339 instants, with fractional seconds when they are not whole (as the server writes them).
+        static let configuration = Configuration(dateTranscoder: RFC3339Dates())
+
+        /// The code a pending outbox event carries to `email` (as the platform's mailer would get it).
+        func code(sentTo email: String) throws -> String {
+            for line in try Self.run(["outbox", "list", "--pending", "--db", db]).split(separator: "\n") {
+                guard let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let payload = event["payload"] as? [String: Any], payload["email"] as? String == email,
+                      let code = payload["code"] as? String else { continue }
+                return code
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Reads `2026-01-15T12:00:00Z` and `2026-01-15T12:00:00.123456Z` alike; writes the first form.
+    struct RFC3339Dates: DateTranscoder {
+        func encode(_ date: Date) throws -> String { ISO8601DateFormatter().string(from: date) }
+
+        func decode(_ text: String) throws -> Date {
+            let whole = ISO8601DateFormatter(), fractional = ISO8601DateFormatter()
+            fractional.formatOptions.insert(.withFractionalSeconds)
+            guard let date = whole.date(from: text) ?? fractional.date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(text) is not an RFC 3339 instant"))
+            }
+            return date
+        }
+    }
+
+    /// Adds `Authorization: Bearer <token>` to every request, as an app's networking layer would.
+    struct BearerToken: ClientMiddleware {
+        let token: String
+        func intercept(_ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+                       next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)) async throws -> (HTTPResponse, HTTPBody?) {
+            var request = request
+            request.headerFields[.authorization] = "Bearer " + token
+            return try await next(request, body, baseURL)
+        }
+    }
+
+    @Test func aMemberSwitchesItOffAndSeesWhy() async throws {
+        let served = try await Served()
+        let member = try served.client(as: "urn:li:member:1001")
+        let before = try await member.getSetting().ok.body.json
+        #expect(before.reason == .included_by_default && before.eligible)
+
+        let changed = try await member.changeSetting(headers: .init(X_hyphen_Consentry_hyphen_Channel: .ios, Idempotency_hyphen_Key: "phone-1"),
+                                                     body: .json(.init(enabled: false))).ok.body.json
+        #expect(changed.reason == .opted_out && !changed.eligible && !changed.enabled)
+        #expect(changed.explanation.contains("iOS app"))
+        let retried = try await member.changeSetting(headers: .init(X_hyphen_Consentry_hyphen_Channel: .ios, Idempotency_hyphen_Key: "phone-1"),
+                                                     body: .json(.init(enabled: false))).ok.body.json
+        #expect(retried == changed, "a retry with the same key answers the same")
+
+        let history = try await member.getSettingHistory().ok.body.json
+        #expect(history.items.count == 1 && history.items.first?.enabled == false && history.items.first?.channel == .ios)
+        let receipt = try await member.getMyChoiceReceipt(path: .init(sequence: try #require(history.items.first?.sequence))).ok.body.json
+        #expect(receipt.checkpoint.contains("consentry.client-test/log"))
+
+        // Without a token: the problem the document promises.
+        let refused = try await served.anonymous.getSetting()
+        guard case .unauthorized(let problem) = refused else { Issue.record("expected 401, got \(refused)"); return }
+        #expect(try problem.body.application_problem_plus_json.status == 401)
+    }
+
+    @Test func objectionsGoFromTheMemberToThePrivacyTeamAndBack() async throws {
+        let served = try await Served()
+        let member = try served.client(as: "urn:li:member:1002")
+        let filed = try await member.fileMyObjection(body: .json(.init(reason: "Not my data to give", email: "kim@example.com"))).created.body.json
+        #expect(filed.value1.status == .received && filed.value2.email_verified == false)
+        let id = filed.value1.id
+        #expect(try await member.listMyObjections().ok.body.json.items.map(\.value1.id) == [id])
+
+        let verified = try await member.verifyMyEmail(body: .json(.init(code: try served.code(sentTo: "kim@example.com")))).ok.body.json
+        #expect(verified.email == "kim@example.com" && verified.verified)
+        #expect(try await member.getMyObjection(path: .init(id: id)).ok.body.json.value2.email_verified == true)
+
+        let staff = try served.client(as: "dana@privacy", role: "privacy")
+        let queue = try await staff.listObjectionQueue().ok.body.json
+        #expect(queue.items.contains { $0.value1.id == id })
+        let tooLong = try await staff.extendObjection(path: .init(id: id), body: .json(.case1(.init(days: 366, reason: "A year"))))
+        guard case .unprocessableContent = tooLong else { Issue.record("expected 422, got \(tooLong)"); return }
+        let extended = try await staff.extendObjection(path: .init(id: id), body: .json(.case1(.init(days: 10, reason: "Checking archives")))).ok.body.json
+        #expect(extended.value1.status == .extended)
+        let decided = try await staff.decideObjection(path: .init(id: id), body: .json(.init(decision: .uphold, reason: "Upheld"))).ok.body.json
+        #expect([.upheld, .completed].contains(decided.value1.status))
+        #expect(try await staff.getQueuedObjection(path: .init(id: id)).ok.body.json.value1.value1.decision == .uphold)
+
+        // A member's token is not the privacy team's.
+        let forbidden = try await member.listObjectionQueue()
+        guard case .forbidden = forbidden else { Issue.record("expected 403, got \(forbidden)"); return }
+    }
+
+    @Test func aNonMemberObjectsAfterConfirmingTheirAddress() async throws {
+        let served = try await Served()
+        let asked = try await served.anonymous.requestPublicObjection(body: .json(.init(email: "sam@example.com",
+                                                                                       identifiers: ["https://example.com/posts/42"]))).accepted.body.json
+        let filed = try await served.anonymous.verifyPublicObjection(body: .json(.init(request: asked.request, code: try served.code(sentTo: "sam@example.com"))))
+            .created.body.json
+        #expect(filed.value1.member == nil && filed.value1.identifiers == ["https://example.com/posts/42"] && filed.value2.email_verified == true)
+    }
+
+    @Test func aPipelineGetsDecisionsInBulk() async throws {
+        let served = try await Served()
+        let pipeline = try served.client(as: "etl", role: "pipeline")
+        let batch = try await pipeline.decideBatch(body: .json(.init(members: ["urn:li:member:1001", "urn:li:member:1003"]))).ok.body.json
+        #expect(batch.decisions.count == 2)
+        let exclusions = try await String(collecting: try await pipeline.getExclusions().ok.body.plainText, upTo: 1 << 20)
+        // The example population holds minors and members out of scope: the list is not empty, and
+        // holds exactly the batch's excluded member.
+        #expect(exclusions.split(separator: "\n").contains("urn:li:member:1003") == !(batch.decisions.last?.eligible ?? true))
+        let checkpoint = try await served.anonymous.getCheckpoint().ok.body.plainText
+        #expect(try await String(collecting: checkpoint, upTo: 1 << 16).hasPrefix("consentry.client-test/log\n"))
+    }
+}
