@@ -99,7 +99,7 @@ struct ExclusionsCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var question: QuestionOptions
-    @Flag(help: "Write a signed list (header, count and Ed25519 signature: see the README) that `filter --exclusions F --log-key K` checks.")
+    @Flag(help: "Write a signed list (header, count and Ed25519 signature: see docs/gate.md) that `filter --exclusions F --log-key K` checks.")
     var signed = false
     @OptionGroup var key: LogCommand.KeyOptions
 
