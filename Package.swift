@@ -102,12 +102,16 @@ let package = Package(
             resources: [.embedInCode("Resources")],
             swiftSettings: swiftSettings
         ),
-        // Not a product: synthetic data, fixtures and the store contract suite.
-        .target(name: "ConsentTesting", dependencies: ["ConsentCore", "ConsentFormats"], swiftSettings: swiftSettings),
+        // The demo's data and the synthetic population (`consentry demo`, `consentry generate`),
+        // with the example policy compiled in.
+        .target(name: "ConsentDemo", dependencies: ["ConsentCore", "ConsentFormats"], resources: [.embedInCode("Resources")],
+                swiftSettings: swiftSettings),
+        // Not a product: fixtures and the store contract suite (re-exports ConsentDemo).
+        .target(name: "ConsentTesting", dependencies: ["ConsentCore", "ConsentFormats", "ConsentDemo"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "consentry",
             dependencies: [
-                "ConsentCore", "ConsentFormats", "ConsentStorage", "ConsentSQLite", "ConsentPostgres", "ConsentServer", "ConsentTesting", "TrainingGate",
+                "ConsentCore", "ConsentFormats", "ConsentStorage", "ConsentSQLite", "ConsentPostgres", "ConsentServer", "ConsentDemo", "TrainingGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

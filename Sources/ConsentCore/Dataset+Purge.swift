@@ -9,7 +9,7 @@ extension Dataset {
     /// the next one.
     public func checkPurgeCanBegin(version: Int) throws {
         if let pending {
-            throw ConsentError.lineageConflict("dataset \(id) has an unfinished purge (version \(pending.version)); run `consentry purge` again to settle it first")
+            throw ConsentError.lineageConflict("dataset \(id) has an unfinished purge (version \(pending.version)); run `consentry datasets purge` again to settle it first")
         }
         let next = (versions.last?.version ?? 0) + 1
         guard version == next else {

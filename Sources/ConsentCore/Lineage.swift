@@ -23,9 +23,9 @@ public struct DatasetID: Hashable, Sendable, Comparable, CustomStringConvertible
 
 /// How a dataset came to be.
 public enum DatasetKind: String, Sendable, CaseIterable {
-    /// Written by `consentry export` from the store: a directory of shards and a manifest.
+    /// Written by `consentry datasets export` from the store: a directory of shards and a manifest.
     case export
-    /// Written by `consentry filter --register`: one JSON Lines file keyed by a member field.
+    /// Written by `consentry datasets filter --register`: one JSON Lines file keyed by a member field.
     case filter
 }
 

@@ -103,7 +103,7 @@ public enum DecisionRecords {
         }
     }
 
-    /// A ledger entry as `consentry set` prints it.
+    /// A ledger entry as `consentry member set` prints it.
     public static func choiceJSON(_ event: ConsentEvent) -> String {
         JSONWriter.object([
             "member": JSONWriter.string(event.member.rawValue),

@@ -11,7 +11,7 @@ public struct DatasetCheck: Sendable, Equatable {
     public var versionOnDisk: Int?
     /// The version the store says is in place.
     public var currentVersion: Int?
-    /// A purge interrupted before it recorded its outcome (settled by the next `consentry purge`).
+    /// A purge interrupted before it recorded its outcome (settled by the next `consentry datasets purge`).
     public var pendingVersion: Int?
     /// What is wrong: a file missing or changed, a manifest that is no registered version.
     public var problems: [String]

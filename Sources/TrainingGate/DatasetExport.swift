@@ -2,7 +2,7 @@ import ConsentCore
 import ConsentFormats
 import Foundation
 
-/// `consentry export`: the eligible members' data, only in the categories the active policy
+/// `consentry datasets export`: the eligible members' data, only in the categories the active policy
 /// allows, as JSON Lines shards and a manifest, registered with its member list (lineage).
 public enum DatasetExport {
     public struct Options: Sendable {

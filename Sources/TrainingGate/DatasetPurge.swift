@@ -2,7 +2,7 @@ import ConsentCore
 import ConsentFormats
 import Foundation
 
-/// `consentry purge`: rewrites registered datasets without the records of members whose
+/// `consentry datasets purge`: rewrites registered datasets without the records of members whose
 /// objection was upheld (and, when asked, of members no longer eligible).
 ///
 /// Each dataset moves from one version to the next in steps that survive `kill -9` anywhere:

@@ -2,7 +2,7 @@ import ConsentCore
 import ConsentFormats
 import Foundation
 
-/// `consentry filter --register NAME`: a filter run whose output becomes a registered dataset,
+/// `consentry datasets filter --register NAME`: a filter run whose output becomes a registered dataset,
 /// with the members whose records it kept, so that `lineage` and `purge` know about it.
 ///
 /// The output is written to a hidden file beside its final path, registered, and only then
@@ -46,7 +46,7 @@ public enum RegisteredFilter {
             try AtomicFile.write(text, to: location + ".manifest.json")
             return (result, manifest)
         } catch {
-            // Once registered, the staged file is the dataset: `consentry purge` puts it in place.
+            // Once registered, the staged file is the dataset: `consentry datasets purge` puts it in place.
             if !registered { unlink(staged) }
             throw error
         }

@@ -5,7 +5,7 @@ import Foundation
 
 /// The exclusion snapshot: whether each member may be used in training data as of one
 /// instant, in a file a batch worker or a Spark executor can use without access to the store
-/// (`consentry filter --snapshot`), and that any engine can read as tab-separated text.
+/// (`consentry datasets filter --snapshot`), and that any engine can read as tab-separated text.
 ///
 /// Format, version 2 (UTF-8; member ids never hold tabs or newlines):
 ///
@@ -104,7 +104,7 @@ public enum SnapshotFile {
         guard count > magic.utf8.count, memcmp(base, magic, magic.utf8.count) == 0 else {
             let old = "# consentry-snapshot 1"
             if count > old.utf8.count, memcmp(base, old, old.utf8.count) == 0 {
-                throw bad("it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry snapshot`")
+                throw bad("it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry datasets snapshot`")
             }
             throw bad("it does not start with \"\(magic)\"")
         }

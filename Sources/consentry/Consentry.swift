@@ -13,13 +13,17 @@ struct Consentry: AsyncParsableCommand {
             Consentry keeps the policy, the members, the append-only consent ledger, objections and a hash-chained audit log in one store (SQLite by default), and decides for every member whether their data may be used for generative-AI training, with one reason code.
 
             Every subcommand takes --db PATH (or the CONSENTRY_DB environment variable; default ./consentry.sqlite), or --database-url postgres://user:password@host:5432/database (or CONSENTRY_DATABASE_URL) to share one PostgreSQL among several instances. Times are RFC 3339 (2025-11-04T00:00:00Z) or a date (2025-11-04 = 00:00 UTC).
-            Start with: consentry demo
+            Start with: consentry demo. Each group's commands are listed by `consentry help GROUP` (e.g. consentry help datasets).
             """,
-        subcommands: [
-            DemoCommand.self, ServeCommand.self, TokenCommand.self, PolicyCommand.self, ImportCommand.self, MemberCommand.self, SetCommand.self, DecideCommand.self,
-            ExclusionsCommand.self, StatsCommand.self, FilterCommand.self, SnapshotCommand.self, ExportCommand.self, DatasetsCommand.self,
-            ModelsCommand.self, LineageCommand.self, PurgeCommand.self, ObjectionsCommand.self, OutboxCommand.self, AuditCommand.self, LogCommand.self, ReceiptCommand.self, GenerateCommand.self,
-            MigrateCommand.self, MigrateStoreCommand.self, BenchDecideCommand.self,
+        subcommands: Moved.commands + [BenchDecideCommand.self],
+        groupedSubcommands: [
+            CommandGroup(name: "Start here", subcommands: [DemoCommand.self, GenerateCommand.self]),
+            CommandGroup(name: "Policy and members", subcommands: [PolicyCommand.self, ImportCommand.self, MemberCommand.self]),
+            CommandGroup(name: "Decisions", subcommands: [DecideCommand.self, ExclusionsCommand.self, StatsCommand.self]),
+            CommandGroup(name: "Training data", subcommands: [DatasetsCommand.self, ModelsCommand.self]),
+            CommandGroup(name: "Objections", subcommands: [ObjectionsCommand.self]),
+            CommandGroup(name: "Proof", subcommands: [LogCommand.self, AuditCommand.self]),
+            CommandGroup(name: "Running the service", subcommands: [ServeCommand.self, TokenCommand.self, MigrateCommand.self, MigrateStoreCommand.self]),
         ]
     )
 

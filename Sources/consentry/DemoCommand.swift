@@ -4,7 +4,7 @@ import ConsentFormats
 import ConsentServer
 import ConsentSQLite
 import Hummingbird
-import ConsentTesting
+import ConsentDemo
 import Foundation
 
 struct DemoCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ConsentTesting
+import ConsentDemo
 import Foundation
 
 struct GenerateCommand: AsyncParsableCommand {

@@ -10,7 +10,7 @@ import FoundationNetworking
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
-        abstract: "The transparency log: signed checkpoints of the audit log's Merkle tree, consistency proofs, a witness.",
+        abstract: "The transparency log: signed checkpoints, consistency proofs, a witness, and members' receipts.",
         discussion: """
             Every audit entry is a leaf of one RFC 9162 Merkle tree, in order. Its head is published as a \
             C2SP checkpoint signed with Ed25519; anyone holding the verifier key can check that a later \
@@ -20,7 +20,7 @@ struct LogCommand: AsyncParsableCommand {
               CONSENTRY_LOG_KEY_FILE=log.key consentry log checkpoint
               consentry log witness --url http://127.0.0.1:8080 --key "$(cat log.pub)" --state witness.txt
             """,
-        subcommands: [Init.self, Checkpoint_.self, ProveConsistency.self, Witness.self]
+        subcommands: [Init.self, Checkpoint_.self, ProveConsistency.self, Witness.self, ReceiptCommand.self]
     )
 
     /// The log key: `--key-file`, else `CONSENTRY_LOG_KEY` or `CONSENTRY_LOG_KEY_FILE`.
@@ -172,7 +172,7 @@ struct ReceiptCommand: AsyncParsableCommand {
                 Checks the checkpoint's Ed25519 signature and the RFC 9162 inclusion proof of the leaf in the \
                 tree the checkpoint signs. Needs nothing but the file and the key; exit 1 when it does not verify.
 
-                  consentry receipt verify consentry-receipt-9.json --key consentry.example/log+1a2b3c4d+AbV…
+                  consentry log receipt verify consentry-receipt-9.json --key consentry.example/log+1a2b3c4d+AbV…
                 """
         )
 

@@ -7,11 +7,11 @@ import Foundation
 struct ObjectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "objections",
-        abstract: "File, list, extend and decide Data Processing Objections.",
+        abstract: "File, list, extend and decide Data Processing Objections, and deliver their notifications.",
         discussion: """
             An objection is received, may be extended once before its due date, and is then upheld or rejected with a reason. While undecided the member is excluded (objection_pending); once upheld, for good (objection_upheld); a rejection restores the member's previous state.
             """,
-        subcommands: [File.self, List.self, Extend.self, Decide.self, Overdue.self]
+        subcommands: [File.self, List.self, Extend.self, Decide.self, Overdue.self, OutboxCommand.self]
     )
 
     struct File: AsyncParsableCommand {
@@ -89,7 +89,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
     struct Decide: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Uphold or reject an undecided objection, with a reason.",
-            discussion: "An upheld objection whose member no registered dataset holds is completed at once; otherwise `consentry purge` completes it."
+            discussion: "An upheld objection whose member no registered dataset holds is completed at once; otherwise `consentry datasets purge` completes it."
         )
 
         @OptionGroup var store: StoreOptions

@@ -88,7 +88,7 @@ struct SnapshotTests {
         var old = String(decoding: scratch.read("snap.tsv"), as: UTF8.self).replacingOccurrences(of: "# consentry-snapshot 2", with: "# consentry-snapshot 1")
         old = String(old[..<old.range(of: "# sha256\t")!.lowerBound])
         let versionOne = scratch.write("v1.tsv", old + "# sha256\t" + Digest.sha256Hex(old) + "\n")
-        #expect(throws: GateError.badSource(versionOne, "not a usable snapshot: it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry snapshot`")) {
+        #expect(throws: GateError.badSource(versionOne, "not a usable snapshot: it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry datasets snapshot`")) {
             try SnapshotFile.read(path: versionOne)
         }
     }

@@ -18,7 +18,7 @@ struct ExportCommand: AsyncParsableCommand {
             dataset and the members it holds are registered for lineage and purges, and audited. DIR \
             must be absent or empty.
 
-              consentry export --as-of 2026-01-01 --out datasets/2026-01 --name january-snapshot
+              consentry datasets export --as-of 2026-01-01 --out datasets/2026-01 --name january-snapshot
             """
     )
 
@@ -57,8 +57,9 @@ struct ExportCommand: AsyncParsableCommand {
 struct DatasetsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "datasets",
-        abstract: "List, show and verify the registered training datasets.",
-        subcommands: [List.self, Show.self, Verify.self]
+        abstract: "Training data: filter and export what may be used, snapshots, the registered datasets, purge and lineage.",
+        subcommands: [FilterCommand.self, ExportCommand.self, SnapshotCommand.self, List.self, Show.self, Verify.self, PurgeCommand.self,
+                      LineageCommand.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -109,8 +110,8 @@ struct DatasetsCommand: AsyncParsableCommand {
             discussion: """
                 Reads every file and compares its SHA-256 with the manifest of the version in place, and \
                 names every member a dataset holds although their objection was upheld or completed (an \
-                erasure stays done: `consentry purge` removes them). A purge interrupted before it \
-                recorded its outcome is reported; the next `consentry purge` settles it.
+                erasure stays done: `consentry datasets purge` removes them). A purge interrupted before it \
+                recorded its outcome is reported; the next `consentry datasets purge` settles it.
                 """
         )
 
@@ -142,64 +143,13 @@ struct DatasetsCommand: AsyncParsableCommand {
                     line += "; HOLDS \(check.objectors.count) member\(check.objectors.count == 1 ? "" : "s") whose objection was upheld: "
                         + check.objectors.map { "\($0.member) (objection \($0.objection), \($0.completed ? "completed" : "upheld"))" }
                             .joined(separator: ", ")
-                        + "; `consentry purge` removes them"
+                        + "; `consentry datasets purge` removes them"
                 }
                 if !check.passes { failed += 1 }
-                if let pending = check.pendingVersion { line += "; purge to version \(pending) interrupted, `consentry purge --dataset \(dataset.id)` settles it" }
+                if let pending = check.pendingVersion { line += "; purge to version \(pending) interrupted, `consentry datasets purge --dataset \(dataset.id)` settles it" }
                 print(line)
             }
             if failed > 0 { throw ExitCode(1) }
-        }
-    }
-}
-
-struct ModelsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "models",
-        abstract: "Record which datasets a model was trained on, and see which models hold purged data.",
-        subcommands: [Register.self, List.self]
-    )
-
-    struct Register: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Record a model trained on the current versions of datasets.",
-            discussion: "Example: consentry models register assistant-2026-01 --datasets ds_20260101_3f9a1c2b,ds_20260101_77aa01bc"
-        )
-
-        @OptionGroup var store: StoreOptions
-        @Argument(help: "The model's name (unique).") var name: String
-        @Option(help: ArgumentHelp("Comma-separated dataset ids.", valueName: "id,id")) var datasets: String
-
-        func run() async throws {
-            let ids = datasets.split(separator: ",").map { DatasetID(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
-            guard !ids.isEmpty else { throw ValidationError("--datasets needs at least one dataset id") }
-            let model = try await store.openExisting().registerModel(name: name, datasets: ids, actor: cliActor)
-            print("model \(model.name) registered, trained on " + model.sources.map { "\($0.dataset) v\($0.version)" }.joined(separator: ", "))
-        }
-    }
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Every model, its datasets, and whether it contains data since removed by a purge.",
-            discussion: "contains_removed_data is yes when members in a dataset version the model was trained on have since been purged from that dataset; the count says how many."
-        )
-
-        @OptionGroup var store: StoreOptions
-        @Flag(help: "Print JSON Lines instead of a table.") var json = false
-
-        func run() async throws {
-            let models = try await store.openExisting().models()
-            let output = Output()
-            if json {
-                for model in models { output.line(LineageJSON.model(model)) }
-            } else {
-                output.line(Table.format([["MODEL", "REGISTERED", "DATASETS", "CONTAINS_REMOVED_DATA"]] + models.map { model in
-                    [model.name, Timestamp.format(model.registeredAt),
-                     model.sources.map { "\($0.dataset) v\($0.version)" }.joined(separator: ","),
-                     model.containsRemovedData ? "yes (\(counted(model.removedMembers, "member")))" : "no"]
-                }))
-            }
-            output.flush()
         }
     }
 }
@@ -212,7 +162,7 @@ struct LineageCommand: AsyncParsableCommand {
             Prints JSON: the datasets with when they were created and, once purged, when the member \
             was removed; the models trained on a dataset version that held the member.
 
-              consentry lineage --member urn:li:member:1001
+              consentry datasets lineage --member urn:li:member:1001
             """
     )
 
@@ -241,8 +191,8 @@ struct PurgeCommand: AsyncParsableCommand {
             --include-opted-out also removes members whose decision now is not eligible (opted out, \
             Global Privacy Control, an objection pending, …).
 
-              consentry purge --all
-              consentry purge --dataset ds_20260101_3f9a1c2b --include-opted-out
+              consentry datasets purge --all
+              consentry datasets purge --dataset ds_20260101_3f9a1c2b --include-opted-out
             """
     )
 

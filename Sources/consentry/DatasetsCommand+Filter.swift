@@ -20,11 +20,11 @@ struct FilterCommand: AsyncParsableCommand {
             created_while_minor, before_lookback.
 
             Decisions come from exactly one of: --db (the store), --snapshot FILE (written by \
-            `consentry snapshot`), --exclusions FILE (ids, one per line, as `consentry exclusions` prints).
+            `consentry datasets snapshot`), --exclusions FILE (ids, one per line, as `consentry exclusions` prints).
 
-              consentry filter posts.jsonl --db consentry.sqlite --out kept.jsonl --report report.json
-              consentry filter part-*.jsonl.gz --snapshot snap.tsv --time-field created_at --out kept.jsonl
-              zcat posts.gz | consentry filter - --exclusions excluded.txt --out - > kept.jsonl
+              consentry datasets filter posts.jsonl --db consentry.sqlite --out kept.jsonl --report report.json
+              consentry datasets filter part-*.jsonl.gz --snapshot snap.tsv --time-field created_at --out kept.jsonl
+              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt --out - > kept.jsonl
             """
     )
 
@@ -46,7 +46,7 @@ struct FilterCommand: AsyncParsableCommand {
     @Option(name: .customLong("database-url"), help: ArgumentHelp("The PostgreSQL store to decide with (env CONSENTRY_DATABASE_URL).", valueName: "url"))
     var databaseURL: String?
 
-    @Option(help: ArgumentHelp("A snapshot file written by `consentry snapshot`.", valueName: "file"))
+    @Option(help: ArgumentHelp("A snapshot file written by `consentry datasets snapshot`.", valueName: "file"))
     var snapshot: String?
 
     @Option(help: ArgumentHelp("A list of excluded member ids, one per line.", valueName: "file"))
@@ -147,10 +147,10 @@ struct SnapshotCommand: AsyncParsableCommand {
         discussion: """
             A tab-separated file with a versioned header and a SHA-256 trailer: member, eligible, \
             reason, usable_from (the minimum-age birthday). A member is eligible only when eligible at \
-            --as-of and at the moment the snapshot is made (both are in the header). `consentry filter --snapshot FILE` refuses \
+            --as-of and at the moment the snapshot is made (both are in the header). `consentry datasets filter --snapshot FILE` refuses \
             a corrupt or truncated one; any engine can read it as TSV (lines starting with # are comments).
 
-              consentry snapshot --as-of 2026-01-01 --out snapshot.tsv
+              consentry datasets snapshot --as-of 2026-01-01 --out snapshot.tsv
             """
     )
 

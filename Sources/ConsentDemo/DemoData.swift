@@ -16,7 +16,7 @@ public enum DemoData {
 
     @discardableResult
     public static func seed(_ store: any ConsentStore, population: SyntheticPopulation,
-                            policyYAML: String = Fixtures.examplePolicyYAML) async throws -> Seeded {
+                            policyYAML: String = ExamplePolicy.yaml) async throws -> Seeded {
         let version = try PolicyFile.load(yaml: policyYAML, source: "examples/policy.yaml")
         try await store.applyPolicy(version, actor: actor)
         let members = (0..<population.count).lazy.map { index in
