@@ -162,3 +162,14 @@ public struct TrainingUse: Sendable, Equatable {
     /// that excludes now, else (usable) the as-of instant's eligible reason.
     public var reason: Reason { asOf.eligible ? (now.eligible ? asOf.reason : now.reason) : asOf.reason }
 }
+
+/// What the member's switch shows: their own setting, which is not always whether their data
+/// is used. It is their latest choice (a GPC signal counting as "off" where the policy honours
+/// it); without one, the default of their region (on where data is used unless they switch it
+/// off, off where it is used only once they switch it on), and off outside every region. A
+/// member whose switch is on may still not be used (a notice period not over, a region not yet
+/// in force, an objection under review): the explanation says why the two differ.
+public func memberSetting(latest: ConsentHistory.Entry?, region: Region?) -> Bool {
+    if let latest { return latest.choice == .on }
+    return region?.defaultRule == .included
+}

@@ -91,7 +91,7 @@ struct AITrainingController {
         body.field("categories", CategoriesJSON.of(version))
         body.field("effective", JSONWriter.optional(region.map { CivilDate($0.effective).description }))
         body.field("eligible", decision.eligible ? "true" : "false")
-        body.field("enabled", decision.eligible ? "true" : "false")
+        body.field("enabled", memberSetting(latest: latest, region: region) ? "true" : "false")
         body.field("explanation", jsonStringLiteral(Explanation.sentence(for: decision, policy: policy, latest: latest)))
         body.field("reason", jsonStringLiteral(decision.reason.rawValue))
         body.field("region", JSONWriter.optional(region?.id))

@@ -4,8 +4,20 @@ import Foundation
 /// Turns a decision into the plain words a member reads: the state, and why.
 public enum Explanation {
     /// One sentence, e.g. "On — used by default in your region (Europe) since 3 November 2025".
+    /// When the member's switch is on but their data is not used, it says so first ("Your
+    /// setting is on, but your data is not used yet — …"), so the switch and the words agree.
     public static func sentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?) -> String {
         let region = decision.regionIndex.map { policy.regions[$0] }
+        let plain = reasonSentence(for: decision, policy: policy, latest: latest, region: region)
+        guard !decision.eligible, memberSetting(latest: latest, region: region), decision.reason.memberCanChange,
+              let dash = plain.range(of: " — ") else { return plain }
+        let why = plain[dash.upperBound...]
+        let pending: Set<Reason> = [.noticePending, .notYetEffective]
+        return (pending.contains(decision.reason) ? "Your setting is on, but your data is not used yet — " : "Your setting is on, but your data is not used — ")
+            + why
+    }
+
+    private static func reasonSentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?, region: Region?) -> String {
         switch decision.reason {
         case .includedByDefault:
             let since = region.map { " since \(longDate($0.effective))" } ?? ""

@@ -149,3 +149,22 @@ struct EligibilityTests {
         ])
     }
 }
+
+struct MemberSettingTests {
+    static let europe = Region(id: "europe", countries: [CountryCode("DE")!], effective: Date(timeIntervalSince1970: 0), defaultRule: .included)
+    static let canada = Region(id: "canada", countries: [CountryCode("CA")!], effective: Date(timeIntervalSince1970: 0), defaultRule: .excluded)
+
+    static func choice(_ choice: Choice, _ channel: Channel = .web) -> ConsentHistory.Entry {
+        ConsentHistory([ConsentEvent(member: MemberID("m")!, choice: choice, channel: channel, at: Date(timeIntervalSince1970: 10), actor: "m")])
+            .latest(at: Date(timeIntervalSince1970: 20), honoringGPC: true)!
+    }
+
+    @Test func theSwitchShowsTheLatestChoiceElseTheRegionsDefault() {
+        #expect(memberSetting(latest: nil, region: Self.europe) == true, "used by default: on")
+        #expect(memberSetting(latest: nil, region: Self.canada) == false, "used only once chosen: off")
+        #expect(memberSetting(latest: nil, region: nil) == false, "outside every region: off")
+        #expect(memberSetting(latest: Self.choice(.on), region: Self.canada) == true)
+        #expect(memberSetting(latest: Self.choice(.off), region: Self.europe) == false)
+        #expect(memberSetting(latest: Self.choice(.off, .gpc), region: Self.europe) == false)
+    }
+}

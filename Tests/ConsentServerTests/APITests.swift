@@ -402,3 +402,39 @@ final class TestClock: @unchecked Sendable {
     var now: Date { lock.withLock { current } }
     func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }
+
+/// The switch shows the member's setting; `eligible` says whether the data is used, and the
+/// explanation why the two differ.
+struct SettingVersusUseTests {
+    @Test func aMemberWhoseObjectionIsUnderReviewStillSeesTheirSettingOn() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(token), body: ByteBuffer(string: "{}")) {
+                #expect($0.status == .created)
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["enabled"] == .bool(true), "nobody switched it off: Europe's default is on")
+                #expect(body["eligible"] == .bool(false) && body["reason"] == .string("objection_pending"))
+                #expect(body["explanation"] == .string("Your setting is on, but your data is not used — your objection is being reviewed; your data is not used meanwhile"))
+            }
+            let cookie = try await WebPagesTests().signIn(client, harness, as: "urn:li:member:eu")
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"aria-checked="true""#) && html.contains("Your setting is on, but your data is not used"))
+            }
+        }
+    }
+
+    @Test func aMemberInAnOptInRegionWhoChoseNothingSeesItOff() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:ca")
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: headers(token)) { response in
+                let body = try object(response.body)
+                #expect(body["enabled"] == .bool(false) && body["eligible"] == .bool(false) && body["reason"] == .string("awaiting_consent"))
+            }
+        }
+    }
+}

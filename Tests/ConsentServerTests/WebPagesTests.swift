@@ -165,8 +165,10 @@ struct WebPagesTests {
     @Test func theGPCStatementAndTheStylesheetAreServed() async throws {
         let harness = try await Harness()
         try await harness.app.test(.router) { client in
+            // From the active policy: it honours GPC, and was activated today (by the harness).
+            let activated = try #require(try await harness.store.activePolicy()).activatedAt
             try await client.execute(uri: "/.well-known/gpc.json", method: .get) { response in
-                #expect(String(buffer: response.body).contains(#""gpc":true"#))
+                #expect(String(buffer: response.body) == #"{"gpc":true,"lastUpdate":"\#(CivilDate(activated))"}"#)
             }
             try await client.execute(uri: "/assets/settings.css", method: .get) { response in
                 #expect(response.headers[.contentType] == "text/css; charset=utf-8")

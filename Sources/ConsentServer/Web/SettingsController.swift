@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -30,7 +31,13 @@ struct SettingsController {
             headers[.cacheControl] = "max-age=3600"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: Templates.stylesheet)))
         }
-        router.get(".well-known/gpc.json") { _, _ in JSONResponse.ok(#"{"gpc":true,"lastUpdate":"2025-11-03"}"#) }
+        router.get(".well-known/gpc.json") { _, _ in
+            // What the active policy says: whether GPC is honoured, and since when (the day the
+            // policy in force was activated).
+            let version = try await states.activePolicy()
+            return JSONResponse.ok(JSONWriter.object(["gpc": version.policy.honorGPC ? "true" : "false",
+                                                      "lastUpdate": JSONWriter.string(CivilDate(version.activatedAt).description)]))
+        }
     }
 
     // MARK: Pages
@@ -38,7 +45,7 @@ struct SettingsController {
     @Sendable func dataPrivacy(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         let view = try await SettingView.load(member: member, states: states, now: now())
-        return page("data-privacy", ["title": "Data privacy", "stateWord": view.decision.eligible ? "On" : "Off",
+        return page("data-privacy", ["title": "Data privacy", "stateWord": view.enabled ? "On" : "Off",
                                      "explanation": view.explanation], session: session)
     }
 
@@ -105,6 +112,8 @@ struct SettingsController {
 /// What the setting page shows for one member.
 struct SettingView {
     var decision: Decision
+    /// The member's own setting, which the switch shows (``memberSetting(latest:region:)``).
+    var enabled: Bool
     var explanation: String
     var canChange: Bool
     var used: [String]
@@ -116,7 +125,9 @@ struct SettingView {
         let policy = version.policy
         let decision = state.decision(policy: policy, at: now)
         let latest = state.latestChoice(at: now, honoringGPC: policy.honorGPC)
-        return SettingView(decision: decision, explanation: Explanation.sentence(for: decision, policy: policy, latest: latest),
+        let region = decision.regionIndex.map { policy.regions[$0] }
+        return SettingView(decision: decision, enabled: memberSetting(latest: latest, region: region),
+                           explanation: Explanation.sentence(for: decision, policy: policy, latest: latest),
                            canChange: decision.reason.memberCanChange,
                            used: policy.allowedCategories.map(CategoryNames.name),
                            neverUsed: policy.excludedCategories.map(CategoryNames.name),
@@ -128,8 +139,8 @@ struct SettingView {
             "explanation": explanation,
             "why": explanation.range(of: " — ").map { String(explanation[$0.upperBound...]) } ?? explanation,
             "stateClass": decision.eligible ? "on" : "off",
-            "checked": decision.eligible,
-            "ariaChecked": decision.eligible ? "true" : "false",
+            "checked": enabled,
+            "ariaChecked": enabled ? "true" : "false",
             "canChange": canChange,
             "used": used,
             "neverUsed": neverUsed,
