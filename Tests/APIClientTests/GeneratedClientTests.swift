@@ -1,3 +1,4 @@
+import ConsentTesting
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -53,15 +54,7 @@ struct GeneratedClientTests {
 
         static let environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": secret]) { $1 }
 
-        static let binary: String = {
-            if let path = ProcessInfo.processInfo.environment["CONSENTRY_BIN"] { return path }
-            let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for candidate in [products, products.deletingLastPathComponent()] {
-                let path = candidate.appendingPathComponent("consentry").path
-                if FileManager.default.isExecutableFile(atPath: path) { return path }
-            }
-            return ".build/debug/consentry"
-        }()
+        static var binary: String { BuiltBinary.consentry }
 
         /// Runs the CLI; its standard output.
         @discardableResult

@@ -1,4 +1,5 @@
 import Testing
+import ConsentTesting
 import Foundation
 
 /// Runs the built `consentry` binary in a scratch directory, as a person would from a shell.
@@ -13,16 +14,8 @@ final class CLIRunner: @unchecked Sendable {
     let directory: URL
     var db: String { directory.appendingPathComponent("consentry.sqlite").path }
 
-    /// The binary next to the test bundle (both live in the build products folder).
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["CONSENTRY_BIN"] { return path }
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [products, products.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("consentry").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/consentry").path
-    }()
+    /// The binary next to the test bundle (or `CONSENTRY_BIN`).
+    static var binary: String { BuiltBinary.consentry }
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("consentry-cli-\(UUID().uuidString)")
