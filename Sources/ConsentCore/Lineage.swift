@@ -171,13 +171,17 @@ public struct MemberLineage: Sendable, Equatable {
         /// When a purge took the member out, and in which version; nil while the dataset holds them.
         public var removedAt: Date?
         public var removedInVersion: Int?
+        /// The data categories the dataset took (an export's); empty when it did not record them
+        /// (a filtered file holds whatever its input held).
+        public var categories: [String]
 
-        public init(dataset: DatasetID, name: String, createdAt: Date, removedAt: Date?, removedInVersion: Int?) {
+        public init(dataset: DatasetID, name: String, createdAt: Date, removedAt: Date?, removedInVersion: Int?, categories: [String] = []) {
             self.dataset = dataset
             self.name = name
             self.createdAt = createdAt
             self.removedAt = removedAt
             self.removedInVersion = removedInVersion
+            self.categories = categories
         }
     }
 

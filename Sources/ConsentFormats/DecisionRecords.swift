@@ -42,6 +42,7 @@ public enum DecisionRecords {
         var object = JSONObjectWriter()
         object.field("datasets", JSONWriter.array(lineage.datasets.map { entry in
             var item = JSONObjectWriter()
+            item.field("categories", JSONWriter.array(entry.categories.map(JSONWriter.string)))
             item.field("created_at", JSONWriter.string(Timestamp.format(entry.createdAt)))
             item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
             item.field("holds_member", entry.removedAt == nil ? "true" : "false")

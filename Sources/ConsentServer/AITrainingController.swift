@@ -6,16 +6,26 @@ import Hummingbird
 import Synchronization
 
 /// The member's "Data for Generative AI Improvement" setting, for the mobile apps:
-/// `GET`/`PUT /api/v1/me/ai-training` and `GET /api/v1/me/ai-training/history`.
+/// `GET`/`PUT /api/v1/me/ai-training`, `GET /api/v1/me/ai-training/history` and
+/// `GET /api/v1/me/ai-training/inclusion` (the datasets and models that hold or held their data).
 /// No route names a member: a token only ever reaches its own member's data.
 struct AITrainingController {
     let states: MemberStates
+    /// Where the member's data went: datasets and models.
+    let lineage: any LineageStore
     let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<ConsentRequestContext>) {
         group.get("ai-training", use: show)
         group.put("ai-training", use: update)
         group.get("ai-training/history", use: history)
+        group.get("ai-training/inclusion", use: inclusion)
+    }
+
+    /// Every dataset and model that holds or held the member's data: only the caller's own.
+    @Sendable func inclusion(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        let member = try context.requireMember()
+        return JSONResponse.ok(DecisionRecords.lineageJSON(try await lineage.lineage(of: member), member: member))
     }
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {

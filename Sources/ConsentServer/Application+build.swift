@@ -52,7 +52,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     }
     let authenticator = BearerAuthenticator(verifier: identity, states: states)
     let me = router.group("api/v1/me").add(middleware: authenticator)
-    AITrainingController(states: states, now: now).addRoutes(to: me)
+    AITrainingController(states: states, lineage: store, now: now).addRoutes(to: me)
     let desk = ObjectionDesk(states: states, store: store, now: now, limits: configuration.limits)
     MemberObjectionsAPI(desk: desk).addRoutes(to: me)
     AdminObjectionsAPI(desk: desk).addRoutes(to: router.group("api/v1/admin").add(middleware: authenticator))
@@ -74,7 +74,7 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
                                      file: configuration.checkpointFile, metrics: metrics, logger: logger))
     }
     SignInController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
-    SettingsController(states: states, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
+    SettingsController(states: states, lineage: store, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web, receipts: logSigner != nil).addRoutes(to: router)
     AdminPages(desk: desk, web: web).addRoutes(to: router)
     routes.load(from: router)

@@ -220,16 +220,18 @@ extension SQLConsentStore {
             guard let key = try Self.memberKeys([member.rawValue], db)[member.rawValue] else { throw ConsentError.unknownMember(member) }
             var lineage = MemberLineage()
             for row in try db.query("""
-                SELECT d.id, d.name, d.created_at, m.removed_version, v.created_at
+                SELECT d.id, d.name, d.created_at, m.removed_version, v.created_at, v1.manifest
                 FROM datasets d CROSS JOIN dataset_members m
                 LEFT JOIN dataset_versions v ON v.dataset_id = d.id AND v.version = m.removed_version
+                LEFT JOIN dataset_versions v1 ON v1.dataset_id = d.id AND v1.version = 1
                 WHERE m.dataset_key = d.key AND m.member_key = \(key)
                 ORDER BY d.created_at, d.id\(.bytewise)
                 """) {
                 lineage.datasets.append(.init(dataset: DatasetID(rawValue: try row.text(0)), name: try row.text(1),
                                               createdAt: Timestamp.fromMicroseconds(try row.int64(2)),
                                               removedAt: try row.optionalInt64(4).map(Timestamp.fromMicroseconds),
-                                              removedInVersion: try row.optionalInt(3)))
+                                              removedInVersion: try row.optionalInt(3),
+                                              categories: Self.categories(inManifest: try row.optionalText(5))))
             }
             for row in try db.query("""
                 SELECT md.model, mo.registered_at, md.dataset_id, m.removed_version
@@ -364,5 +366,12 @@ extension SQLConsentStore {
             }
         }
         return inserted
+    }
+
+    /// The `categories` a dataset's manifest records; none when it records none or cannot be read.
+    static func categories(inManifest manifest: String?) -> [String] {
+        guard let manifest, case .object(let fields)? = try? JSONParser.parse(manifest),
+              case .array(let values)? = fields.first(where: { $0.key == "categories" })?.value else { return [] }
+        return values.compactMap { if case .string(let name) = $0 { name } else { nil } }
     }
 }

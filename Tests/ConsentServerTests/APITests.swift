@@ -438,3 +438,47 @@ struct SettingVersusUseTests {
         }
     }
 }
+
+/// "Where my data is": the member's datasets and models, over the API and on the page.
+struct InclusionTests {
+    static let eu = MemberID("urn:li:member:eu")!
+
+    @Test func aMemberSeesTheDatasetTheirDataLeftAndTheModelThatSawIt() async throws {
+        let harness = try await Harness()
+        let store = harness.store
+        let manifest = #"{"categories":["profile.headline","content.posts"],"format":"test"}"#
+        try await store.registerDataset(NewDataset(id: DatasetID(rawValue: "ds_export"), name: "spring-export", kind: .export, location: "/data/x",
+                                                   memberField: "member", asOf: Harness.now, policyVersion: "2025-11-03", policySHA256: nil,
+                                                   manifestJSON: manifest, manifestSHA256: String(repeating: "a", count: 64), records: 2),
+                                        members: [Self.eu, MemberID("urn:li:member:ca")!], actor: "test")
+        _ = try await store.registerModel(name: "assistant-v1", datasets: [DatasetID(rawValue: "ds_export")], actor: "test")
+        try await store.beginPurge(of: DatasetID(rawValue: "ds_export"),
+                                   version: DatasetVersion(version: 2, state: .pending, createdAt: Harness.now.addingTimeInterval(60), manifestJSON: manifest,
+                                                           manifestSHA256: String(repeating: "b", count: 64), records: 1, removedMembers: 1),
+                                   removing: [Self.eu], actor: "test")
+        _ = try await store.finishPurge(of: DatasetID(rawValue: "ds_export"), version: 2, committed: true, actor: "test")
+
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training/inclusion", method: .get, headers: headers(try await harness.token(Self.eu.rawValue))) { response in
+                #expect(response.status == .ok)
+                let body = String(buffer: response.body)
+                #expect(body.contains(#""categories":["profile.headline","content.posts"]"#) && body.contains(#""holds_member":false"#))
+                #expect(body.contains(#""model":"assistant-v1""#) && body.contains(#""trained_before_removal":true"#))
+                #expect(!body.contains("urn:li:member:ca"), "nobody else is named")
+            }
+            // The other member sees the same dataset still holding them, and nothing of the first.
+            try await client.execute(uri: "/api/v1/me/ai-training/inclusion", method: .get, headers: headers(try await harness.token("urn:li:member:ca"))) { response in
+                let body = String(buffer: response.body)
+                #expect(body.contains(#""holds_member":true"#) && body.contains(#""member":"urn:li:member:ca""#) && !body.contains(Self.eu.rawValue))
+            }
+            let cookie = try await WebPagesTests().signIn(client, harness, as: Self.eu.rawValue)
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Where your data is") && html.contains("<strong>spring-export</strong>"))
+                #expect(html.contains("Categories taken: Profile headline, Your posts."))
+                #expect(html.contains("Your data was removed on"))
+                #expect(html.contains("<strong>assistant-v1</strong>") && html.contains("before your data was removed from it"))
+            }
+        }
+    }
+}

@@ -33,6 +33,12 @@ extension CLISuite {
             return sections
         }
 
+        /// Today's output without what was added since that release on purpose: the data
+        /// categories each dataset took, in `datasets lineage` (for members' "where my data is").
+        static func asBefore(_ output: String) -> String {
+            output.replacingOccurrences(of: #""categories":\[[^\]]*\],"#, with: "", options: .regularExpression)
+        }
+
         /// The legacy binary's command line as it is spelled now (`lineage` moved under `datasets`):
         /// the new spelling must answer as the old one did.
         static func spelledNow(_ arguments: [String]) -> [String] {
@@ -53,7 +59,7 @@ extension CLISuite {
             #expect(expectations.count == 11)
             for (arguments, output) in expectations {
                 let result = try cli.run(Self.spelledNow(arguments))
-                #expect(result.status == 0 && result.stdout + result.stderr == output, "consentry \(arguments.joined(separator: " "))")
+                #expect(result.status == 0 && Self.asBefore(result.stdout + result.stderr) == output, "consentry \(arguments.joined(separator: " "))")
             }
         }
 
@@ -73,7 +79,7 @@ extension CLISuite {
             #expect(expectations.count == 11)
             for (arguments, output) in expectations {
                 let result = try cli.run(Self.spelledNow(arguments) + ["--database-url", url], withDB: false)
-                #expect(result.status == 0 && result.stdout + result.stderr == output, "consentry \(arguments.joined(separator: " "))")
+                #expect(result.status == 0 && Self.asBefore(result.stdout + result.stderr) == output, "consentry \(arguments.joined(separator: " "))")
             }
             let again = try cli.run(["migrate", "--database-url", url], withDB: false)
             #expect(again.stdout.contains("the schema is up to date"), "\(again.stdout)")

@@ -11,6 +11,8 @@ import Mustache
 /// - `GET|POST /settings/data-privacy/generative-ai`: the setting, its reasons and history.
 struct SettingsController {
     let states: MemberStates
+    /// Where the member's data went, for the page's "Where your data is".
+    let lineage: any LineageStore
     let web: WebPages
     let now: @Sendable () -> Date
     /// Whether the log signs receipts (a log key is set): the history then links to each.
@@ -62,6 +64,7 @@ struct SettingsController {
         data["csrfToken"] = sessions.csrfToken(for: session)
         data["saved"] = request.uri.queryParameters.get("saved") != nil
         if let gpcApplied { data["gpcApplied"] = gpcApplied }
+        data.merge(Self.inclusion(try await lineage.lineage(of: member)), uniquingKeysWith: { $1 })
         return page("generative-ai", data, session: session)
     }
 
@@ -102,6 +105,30 @@ struct SettingsController {
             // Recorded on a later visit, once the member's writes are allowed again.
             return nil
         }
+    }
+
+    /// "Where your data is": each dataset that holds or held the member, and each model trained
+    /// on one while it held them, in words.
+    static func inclusion(_ lineage: MemberLineage) -> [String: Any] {
+        [
+            "hasInclusion": !lineage.datasets.isEmpty,
+            "datasets": lineage.datasets.map { entry -> [String: Any] in
+                [
+                    "name": entry.name, "id": entry.dataset.rawValue, "made": Explanation.longDate(entry.createdAt),
+                    "categories": entry.categories.isEmpty ? "not recorded (a filtered file)" : entry.categories.map { Category(rawValue: $0).map(CategoryNames.name) ?? $0 }.joined(separator: ", "),
+                    "status": entry.removedAt.map { "Your data was removed on \(Explanation.longDate($0))" } ?? "Holds your data",
+                    "removed": entry.removedAt != nil,
+                ]
+            },
+            "models": lineage.models.map { entry -> [String: Any] in
+                [
+                    "name": entry.model, "dataset": entry.dataset.rawValue, "registered": Explanation.longDate(entry.registeredAt),
+                    "text": entry.trainedBeforeRemoval
+                        ? "was trained on \(entry.dataset) before your data was removed from it: the model learnt from your data, and removing it from the dataset does not change the model"
+                        : "was trained on \(entry.dataset), which holds your data",
+                ]
+            },
+        ]
     }
 
     func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, session: WebSessions.Session? = nil) -> Response {
