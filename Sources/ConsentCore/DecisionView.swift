@@ -96,3 +96,17 @@ extension ConsentStore {
         return DecisionView(timeline: knownAt.map(timeline.known(at:)) ?? timeline, snapshot: snapshot, moment: moment)
     }
 }
+
+/// A member's decisions over time, as spans: each starts at the instant the decision became
+/// what it is, and lasts until the next one starts.
+public enum DecisionHistory {
+    /// `decisions` in time order, with each run of the same reason (and region) kept once, at
+    /// its first instant.
+    public static func spans(_ decisions: [(at: Date, decision: Decision)]) -> [(from: Date, decision: Decision)] {
+        var spans: [(from: Date, decision: Decision)] = []
+        for (at, decision) in decisions.sorted(by: { $0.at < $1.at }) where spans.last?.decision != decision {
+            spans.append((at, decision))
+        }
+        return spans
+    }
+}

@@ -20,6 +20,21 @@ struct AITrainingController {
         group.put("ai-training", use: update)
         group.get("ai-training/history", use: history)
         group.get("ai-training/inclusion", use: inclusion)
+        group.get("ai-training/record", use: record)
+    }
+
+    /// Everything Consentry holds about the member, as one JSON file to keep (GDPR art. 15 and
+    /// 20): see ``MemberRecordFile``.
+    @Sendable func record(_ request: Request, context: ConsentRequestContext) async throws -> Response {
+        try await recordDownload(for: try context.requireMember())
+    }
+
+    /// The member's record as a download, for the API and the page alike.
+    func recordDownload(for member: MemberID) async throws -> Response {
+        let body = try await MemberRecordFile(store: lineage, setting: try await stateJSON(for: member), now: now()).json(for: member)
+        var response = JSONResponse.ok(body)
+        response.headers[.contentDisposition] = "attachment; filename=\"consentry-record.json\""
+        return response
     }
 
     /// Every dataset and model that holds or held the member's data: only the caller's own.
@@ -68,15 +83,7 @@ struct AITrainingController {
         guard let state = try await states.state(of: member) else { throw Problem.unauthenticated }
         let newestFirst = state.events.reversed().filter { ($0.sequence ?? 0) < before }
         let page = newestFirst.prefix(limit)
-        let items = page.map { event in
-            var item = JSONObjectWriter()
-            item.field("at", jsonStringLiteral(Timestamp.format(event.at)))
-            item.field("channel", jsonStringLiteral(event.channel.rawValue))
-            item.field("enabled", event.choice == .on ? "true" : "false")
-            item.field("recorded_at", JSONWriter.optional(event.recordedAt.map(Timestamp.format)))
-            item.field("sequence", event.sequence.map { String($0) } ?? "null")
-            return item.finish()
-        }
+        let items = page.map(Self.choiceJSON)
         var body = JSONObjectWriter()
         body.field("items", JSONWriter.array(items))
         body.field("next_cursor", newestFirst.count > limit ? jsonStringLiteral(String(page.last?.sequence ?? 0)) : "null")
@@ -86,6 +93,17 @@ struct AITrainingController {
     /// `{"enabled": true|false}` and nothing else.
     static func enabledField(in body: ByteBuffer) throws -> Bool {
         try JSONFields(body, allowed: ["enabled"], example: #"{"enabled": false}"#).requiredBool("enabled")
+    }
+
+    /// One of the member's choices: `{"at", "channel", "enabled", "recorded_at", "sequence"}`.
+    static func choiceJSON(_ event: ConsentEvent) -> String {
+        var item = JSONObjectWriter()
+        item.field("at", jsonStringLiteral(Timestamp.format(event.at)))
+        item.field("channel", jsonStringLiteral(event.channel.rawValue))
+        item.field("enabled", event.choice == .on ? "true" : "false")
+        item.field("recorded_at", JSONWriter.optional(event.recordedAt.map(Timestamp.format)))
+        item.field("sequence", event.sequence.map { String($0) } ?? "null")
+        return item.finish()
     }
 
     /// The member's setting as the apps show it.

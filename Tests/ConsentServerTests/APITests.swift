@@ -481,4 +481,44 @@ struct InclusionTests {
             }
         }
     }
+
+    @Test func aMemberDownloadsTheirWholeRecord() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token(Self.eu.rawValue)
+        // The clock stands at Harness.now: the objection and the choice land there.
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put, headers: headers(token, [HTTPField.Name("X-Consentry-Channel")!: "ios"]),
+                                     body: ByteBuffer(string: #"{"enabled": false}"#)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/me/objections", method: .post, headers: headers(token), body: ByteBuffer(string: "{}")) {
+                #expect($0.status == .created)
+            }
+            let record = try await client.execute(uri: "/api/v1/me/ai-training/record", method: .get, headers: headers(token)) { response in
+                #expect(response.status == .ok && response.headers[.contentDisposition] == #"attachment; filename="consentry-record.json""#)
+                return try object(response.body)
+            }
+            #expect(record["member"] == .string(Self.eu.rawValue))
+            guard case .array(let decisions)? = record["decisions"], case .array(let choices)? = record["choices"],
+                  case .array(let objections)? = record["objections"], case .array(let facts)? = record["facts"],
+                  case .object(let setting)? = record["setting"], case .object(let inclusion)? = record["inclusion"] else {
+                Issue.record("missing parts: \(record.keys.sorted())")
+                return
+            }
+            #expect(choices.count == 1 && objections.count == 1 && facts.count == 1 && inclusion.contains { $0.key == "datasets" })
+            #expect(setting.contains { $0.key == "enabled" && $0.value == .bool(false) })
+            // Not yet in force when the policy was applied, used by default from the region's start,
+            // then excluded from the objection on (it outranks the opt-out made at the same instant).
+            let reasons = decisions.compactMap { entry -> String? in
+                guard case .object(let fields) = entry, case .string(let reason)? = fields.first(where: { $0.key == "reason" })?.value else { return nil }
+                return reason
+            }
+            #expect(reasons == ["not_yet_effective", "included_by_default", "objection_pending"], "\(reasons)")
+            let cookie = try await WebPagesTests().signIn(client, harness, as: Self.eu.rawValue)
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(String(buffer: response.body).contains(#"<a href="/settings/data-privacy/generative-ai/record" download>Download my record</a>"#))
+            }
+            try await client.execute(uri: "/settings/data-privacy/generative-ai/record", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok && String(buffer: response.body).contains(#""member":"urn:li:member:eu""#))
+            }
+        }
+    }
 }

@@ -27,6 +27,10 @@ struct SettingsController {
         router.get("settings/data-privacy", use: dataPrivacy)
         router.get("settings/data-privacy/generative-ai", use: setting)
         router.post("settings/data-privacy/generative-ai", use: save)
+        router.get("settings/data-privacy/generative-ai/record") { request, _ in
+            guard let (_, member) = try await web.member(request) else { return web.signInFirst(request) }
+            return try await AITrainingController(states: states, lineage: lineage, now: now).recordDownload(for: member)
+        }
         router.get("assets/settings.css") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/css; charset=utf-8"
