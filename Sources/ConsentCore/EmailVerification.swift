@@ -40,8 +40,16 @@ public struct EmailVerification: Sendable, Equatable {
 
     /// The error for a wrong code, saying how many tries are left.
     public static func wrongCode(attemptsBefore: Int) -> ConsentError {
+        .wrongCode(attemptsBefore: attemptsBefore, of: maxAttempts, whenNoneLeft: "give your address again with a new objection")
+    }
+}
+
+extension ConsentError {
+    /// A wrong verification code, saying how many of `maxAttempts` tries are left, or, after
+    /// the last, what to do (`whenNoneLeft`).
+    public static func wrongCode(attemptsBefore: Int, of maxAttempts: Int, whenNoneLeft: String) -> ConsentError {
         let left = maxAttempts - attemptsBefore - 1
         return .verificationFailed(left > 0 ? "the code is not right; \(left) \(left == 1 ? "try" : "tries") left"
-                                            : "the code is not right, and no tries are left; give your address again with a new objection")
+                                            : "the code is not right, and no tries are left; " + whenNoneLeft)
     }
 }

@@ -54,6 +54,16 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
         return max(1, Int(wait.rounded(.up)))
     }
 
+    /// The window in words, after "in the last": "24 hours", "hour", "minute".
+    public var window: String {
+        switch period {
+        case 86_400: "24 hours"
+        case 3_600: "hour"
+        case 60: "minute"
+        default: "\(Int(period)) seconds"
+        }
+    }
+
     /// A sentence for the refusal: "at most 5 a day".
     public var sentence: String {
         switch period {

@@ -68,8 +68,6 @@ public enum VerificationCodes {
 
     /// The error for a wrong code, saying how many tries are left.
     public static func wrongCode(attemptsBefore: Int) -> ConsentError {
-        let left = ObjectionRequest.maxAttempts - attemptsBefore - 1
-        return .verificationFailed(left > 0 ? "the code is not right; \(left) \(left == 1 ? "try" : "tries") left"
-                                            : "the code is not right, and no tries are left; ask for a new one")
+        .wrongCode(attemptsBefore: attemptsBefore, of: ObjectionRequest.maxAttempts, whenNoneLeft: "ask for a new one")
     }
 }

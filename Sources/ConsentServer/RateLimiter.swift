@@ -10,9 +10,17 @@ import Synchronization
 /// instances (objections, which carry legal deadlines) is counted in the store instead.
 final class RateLimiter: Sendable {
     let limit: RateLimit
-    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private let state = Mutex(State())
 
-    /// Buckets kept before full ones are forgotten (a full bucket is the same as none).
+    private struct State {
+        var buckets: [String: TokenBucket] = [:]
+        /// The count at which full buckets are next forgotten (a full bucket is the same as
+        /// none): twice what a sweep left, so that a sweep's cost is spread over as many takes
+        /// as it looked at, however many members are busy at once.
+        var sweepAt = RateLimiter.sweepAbove
+    }
+
+    /// Buckets kept before full ones are first forgotten.
     static let sweepAbove = 100_000
 
     init(limit: RateLimit) {
@@ -21,11 +29,14 @@ final class RateLimiter: Sendable {
 
     /// Takes one for `key` at `instant`: nil when allowed, else the whole seconds to wait.
     func take(_ key: String, at instant: Date) -> Int? {
-        buckets.withLock { buckets in
-            if buckets.count >= Self.sweepAbove { buckets = buckets.filter { !$0.value.isFull(at: instant) } }
-            var bucket = buckets[key] ?? TokenBucket(limit: limit, at: instant)
+        state.withLock { state in
+            if state.buckets.count >= state.sweepAt {
+                state.buckets = state.buckets.filter { !$0.value.isFull(at: instant) }
+                state.sweepAt = max(Self.sweepAbove, 2 * state.buckets.count)
+            }
+            var bucket = state.buckets[key] ?? TokenBucket(limit: limit, at: instant)
             let wait = bucket.take(at: instant)
-            buckets[key] = bucket
+            state.buckets[key] = bucket
             return wait
         }
     }

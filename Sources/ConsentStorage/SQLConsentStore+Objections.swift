@@ -15,19 +15,16 @@ extension SQLConsentStore {
                 }
                 return (filed, true)
             }
-            if let limit, let member = objection.member {
-                let since = Timestamp.microseconds(limit.windowStart(endingAt: objection.receivedAt))
-                let row = try db.query("""
-                    SELECT count(*), min(o.received_at) FROM objections o JOIN members m ON m.member_key = o.member_key
-                    WHERE m.id = \(member.rawValue) AND o.received_at > \(since)
-                    """).first
-                if let wait = limit.retryAfter(recent: try row?.int(0) ?? 0, oldest: try row?.optionalInt64(1).map(Timestamp.fromMicroseconds),
-                                               at: objection.receivedAt) {
-                    throw ConsentError.rateLimited("""
-                        you filed \(limit.count) objections in the last \(Self.window(limit)); \(limit.sentence) are accepted. \
-                        Your pending objection already keeps your data out of training.
-                        """, retryAfter: wait)
-                }
+            if let limit, let member = objection.member, let wait = try Self.wait(under: limit, at: objection.receivedAt, db, counting: { since in
+                """
+                SELECT count(*), min(o.received_at) FROM objections o JOIN members m ON m.member_key = o.member_key
+                WHERE m.id = \(member.rawValue) AND o.received_at > \(since)
+                """
+            }) {
+                throw ConsentError.rateLimited("""
+                    you filed \(limit.count) objections in the last \(limit.window); \(limit.sentence) are accepted. \
+                    Your pending objection already keeps your data out of training.
+                    """, retryAfter: wait)
             }
             try Self.insert(objection, actor: actor, db, &trail)
             try Self.verifyContactEmail(of: objection, at: objection.receivedAt, db)
@@ -80,23 +77,17 @@ extension SQLConsentStore {
         try await commits.run { db, _ in
             // Counted here, in the transaction that records the request: writers take turns,
             // so parallel requests each see the ones before them.
-            let since = Timestamp.microseconds(perAddress.windowStart(endingAt: request.createdAt))
-            let mine = try db.query("""
-                SELECT count(*), min(created_at) FROM objection_requests WHERE email_key = \(key) AND created_at > \(since)
-                """).first
-            if let wait = perAddress.retryAfter(recent: try mine?.int(0) ?? 0, oldest: try mine?.optionalInt64(1).map(Timestamp.fromMicroseconds),
-                                                at: request.createdAt) {
-                throw ConsentError.rateLimited("this address made \(perAddress.count) requests in the last \(Self.window(perAddress)); \(perAddress.sentence) are accepted",
+            if let wait = try Self.wait(under: perAddress, at: request.createdAt, db, counting: { since in
+                "SELECT count(*), min(created_at) FROM objection_requests WHERE email_key = \(key) AND created_at > \(since)"
+            }) {
+                throw ConsentError.rateLimited("this address made \(perAddress.count) requests in the last \(perAddress.window); \(perAddress.sentence) are accepted",
                                                retryAfter: wait)
             }
-            if let total {
-                let since = Timestamp.microseconds(total.windowStart(endingAt: request.createdAt))
-                let all = try db.query("SELECT count(*), min(created_at) FROM objection_requests WHERE created_at > \(since)").first
-                if let wait = total.retryAfter(recent: try all?.int(0) ?? 0, oldest: try all?.optionalInt64(1).map(Timestamp.fromMicroseconds),
-                                               at: request.createdAt) {
-                    throw ConsentError.rateLimited("the privacy team received as many requests from people without an account as it accepts (\(total.sentence)); please try again later",
-                                                   retryAfter: wait)
-                }
+            if let total, let wait = try Self.wait(under: total, at: request.createdAt, db, counting: { since in
+                "SELECT count(*), min(created_at) FROM objection_requests WHERE created_at > \(since)"
+            }) {
+                throw ConsentError.rateLimited("the privacy team received as many requests from people without an account as it accepts (\(total.sentence)); please try again later",
+                                               retryAfter: wait)
             }
             try db.execute("""
                 INSERT INTO objection_requests (id, email, email_key, identifiers, reason, code_sha256, created_at)
@@ -114,14 +105,12 @@ extension SQLConsentStore {
         try await driver.read { db in try Self.objectionRequest(id, db)?.request }
     }
 
-    /// "24 hours", "hour", "minute": the window of a limit, in a sentence.
-    static func window(_ limit: RateLimit) -> String {
-        switch limit.period {
-        case 86_400: "24 hours"
-        case 3_600: "hour"
-        case 60: "minute"
-        default: "\(Int(limit.period)) seconds"
-        }
+    /// Seconds until one more is allowed under `limit` at `instant`, nil when allowed now;
+    /// `counting` is the query of `count(*)` and the oldest instant since its argument (the
+    /// window's start, in microseconds), run in the caller's transaction.
+    static func wait(under limit: RateLimit, at instant: Date, _ db: some SQLConnection, counting: (Int64) -> SQL) throws -> Int? {
+        let row = try db.query(counting(Timestamp.microseconds(limit.windowStart(endingAt: instant)))).first
+        return limit.retryAfter(recent: try row?.int(0) ?? 0, oldest: try row?.optionalInt64(1).map(Timestamp.fromMicroseconds), at: instant)
     }
 
     public func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms,
