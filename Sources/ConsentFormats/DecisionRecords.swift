@@ -1,7 +1,7 @@
 import ConsentCore
 import Foundation
 
-/// The JSON shapes of decisions, stats and objections, shared by the CLI and (later) the API.
+/// A decision as one JSON line, written by hand: `decide` and the batch API write millions of them.
 public enum DecisionRecords {
     /// `{"member":"…","eligible":false,"reason":"minor","region":"europe"}`; region null when out of scope.
     public static func decisionLine(member: MemberID, decision: Decision, policy: Policy, use: TrainingUse? = nil) -> String {
@@ -15,105 +15,62 @@ public enum DecisionRecords {
         }
         return line + "}"
     }
+}
 
-    /// One object: members, eligible, counts by reason (every reason, zeros included) and by region.
-    public static func statsJSON(_ summary: DecisionSummary, policy: PolicyVersion, asOf: Date) -> String {
-        var byReason: [String: String] = [:]
+/// The decision counts `consentry stats` prints: `{"as_of", "by_reason", "by_region", "eligible",
+/// "excluded", "members", "policy_sha256", "policy_version"}`, every reason and every region of
+/// the policy present, zeros included.
+public struct StatsBody: Encodable, Sendable {
+    public let asOf: Date
+    public let policyVersion: String
+    public let policySHA256: String
+    public let members: Int
+    public let eligible: Int
+    public let excluded: Int
+    public let byReason: [String: Int]
+    public let byRegion: [String: Int]
+
+    public init(_ summary: DecisionSummary, policy: PolicyVersion, asOf: Date) {
+        self.asOf = asOf
+        policyVersion = policy.policy.version
+        policySHA256 = policy.sha256
+        members = summary.members
+        eligible = summary.eligible
+        excluded = summary.members - summary.eligible
+        var byReason: [String: Int] = [:]
         for reason in Reason.allCases where reason != .memberUnknown {
-            byReason[reason.rawValue] = String(summary.byReason[reason] ?? 0)
+            byReason[reason.rawValue] = summary.byReason[reason] ?? 0
         }
-        var byRegion: [String: String] = [DecisionSummary.outOfScope: "0"]
-        for region in policy.policy.regions { byRegion[region.id] = "0" }
-        for (region, count) in summary.byRegion { byRegion[region] = String(count) }
-        return JSONWriter.object([
-            "as_of": JSONWriter.string(Timestamp.format(asOf)),
-            "policy_version": JSONWriter.string(policy.policy.version),
-            "policy_sha256": JSONWriter.string(policy.sha256),
-            "members": String(summary.members),
-            "eligible": String(summary.eligible),
-            "excluded": String(summary.members - summary.eligible),
-            "by_reason": JSONWriter.object(byReason),
-            "by_region": JSONWriter.object(byRegion),
-        ])
+        self.byReason = byReason
+        var byRegion: [String: Int] = [DecisionSummary.outOfScope: 0]
+        for region in policy.policy.regions { byRegion[region.id] = 0 }
+        for (region, count) in summary.byRegion { byRegion[region] = count }
+        self.byRegion = byRegion
     }
 
-    /// The datasets and models that hold or held a member: `{"datasets", "member", "models"}`.
-    public static func lineageJSON(_ lineage: MemberLineage, member: MemberID) -> String {
-        var object = JSONObjectWriter()
-        object.field("datasets", JSONWriter.array(lineage.datasets.map { entry in
-            var item = JSONObjectWriter()
-            item.field("categories", JSONWriter.array(entry.categories.map(JSONWriter.string)))
-            item.field("created_at", JSONWriter.string(Timestamp.format(entry.createdAt)))
-            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
-            item.field("holds_member", entry.removedAt == nil ? "true" : "false")
-            item.field("name", JSONWriter.string(entry.name))
-            item.field("removed_at", JSONWriter.optional(entry.removedAt.map(Timestamp.format)))
-            item.field("removed_in_version", entry.removedInVersion.map { String($0) } ?? "null")
-            return item.finish()
-        }))
-        object.field("member", JSONWriter.string(member.rawValue))
-        object.field("models", JSONWriter.array(lineage.models.map { entry in
-            var item = JSONObjectWriter()
-            item.field("dataset", JSONWriter.string(entry.dataset.rawValue))
-            item.field("model", JSONWriter.string(entry.model))
-            item.field("registered_at", JSONWriter.string(Timestamp.format(entry.registeredAt)))
-            item.field("trained_before_removal", entry.trainedBeforeRemoval ? "true" : "false")
-            return item.finish()
-        }))
-        return object.finish()
+    enum CodingKeys: String, CodingKey {
+        case members, eligible, excluded
+        case asOf = "as_of", policyVersion = "policy_version", policySHA256 = "policy_sha256", byReason = "by_reason", byRegion = "by_region"
     }
+}
 
-    /// An objection with its deadlines and full timeline.
-    public static func objectionJSON(_ objection: Objection) -> String {
-        JSONWriter.object(objectionFields(objection))
-    }
+/// A ledger entry as `consentry member set` prints it:
+/// `{"actor", "at", "channel", "choice", "member", "sequence"}`.
+public struct LedgerEntryBody: Encodable, Sendable {
+    public let member: String
+    public let choice: String
+    public let channel: String
+    public let at: Date
+    public let actor: String
+    @Nullable public var sequence: Int64?
 
-    /// The fields of ``objectionJSON(_:)``, for callers that add their own.
-    public static func objectionFields(_ objection: Objection) -> [String: String] {
-        let decision = objection.decision
-        return [
-            "id": JSONWriter.string(objection.id.rawValue),
-            "member": JSONWriter.optional(objection.member?.rawValue),
-            "email": JSONWriter.optional(objection.contactEmail),
-            "identifiers": objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : "null",
-            "status": JSONWriter.string(objection.status.rawValue),
-            "received_at": JSONWriter.string(Timestamp.format(objection.receivedAt)),
-            "due": JSONWriter.string(Timestamp.format(objection.due)),
-            "extended_due": JSONWriter.optional(objection.extendedDue.map(Timestamp.format)),
-            "decided_at": JSONWriter.optional(decision.map { Timestamp.format($0.at) }),
-            "decision": JSONWriter.optional(decision?.outcome.rawValue),
-            "decision_reason": JSONWriter.optional(decision?.reason),
-            "timeline": JSONWriter.array(objection.timeline.map(timelineJSON)),
-        ]
-    }
-
-    static func timelineJSON(_ event: ObjectionEvent) -> String {
-        switch event {
-        case .received(let at, let due, let reason):
-            JSONWriter.object(["event": "\"received\"", "at": JSONWriter.string(Timestamp.format(at)),
-                               "due": JSONWriter.string(Timestamp.format(due)), "reason": JSONWriter.optional(reason)])
-        case .extended(let at, let days, let due, let reason):
-            JSONWriter.object(["event": "\"extended\"", "at": JSONWriter.string(Timestamp.format(at)), "days": String(days),
-                               "due": JSONWriter.string(Timestamp.format(due)), "reason": JSONWriter.string(reason)])
-        case .decided(let at, let outcome, let reason):
-            JSONWriter.object(["event": JSONWriter.string(outcome == .uphold ? "upheld" : "rejected"),
-                               "at": JSONWriter.string(Timestamp.format(at)), "reason": JSONWriter.string(reason)])
-        case .completed(let at, let reason):
-            JSONWriter.object(["event": "\"completed\"", "at": JSONWriter.string(Timestamp.format(at)),
-                               "reason": JSONWriter.string(reason)])
-        }
-    }
-
-    /// A ledger entry as `consentry member set` prints it.
-    public static func choiceJSON(_ event: ConsentEvent) -> String {
-        JSONWriter.object([
-            "member": JSONWriter.string(event.member.rawValue),
-            "choice": JSONWriter.string(event.choice.rawValue),
-            "channel": JSONWriter.string(event.channel.rawValue),
-            "at": JSONWriter.string(Timestamp.format(event.at)),
-            "actor": JSONWriter.string(event.actor),
-            "sequence": event.sequence.map { String($0) } ?? "null",
-        ])
+    public init(_ event: ConsentEvent) {
+        member = event.member.rawValue
+        choice = event.choice.rawValue
+        channel = event.channel.rawValue
+        at = event.at
+        actor = event.actor
+        sequence = event.sequence
     }
 }
 

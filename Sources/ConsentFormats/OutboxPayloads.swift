@@ -9,16 +9,10 @@ public enum OutboxPayloads {
     /// `email` is the address the event may be sent to: a member's only once they verified it
     /// (``EmailVerification``), else nil, and then the objection inside names none either.
     public static func objection(_ event: ObjectionEvent, of objection: Objection, email: String?, eventID: String, type: String) -> String {
-        var payload = JSONObjectWriter()
-        var told = DecisionRecords.objectionFields(objection)
-        told["email"] = JSONWriter.optional(email)
-        payload.field("email", JSONWriter.optional(email))
-        payload.field("id", JSONWriter.string(eventID))
-        payload.field("member", JSONWriter.optional(objection.member?.rawValue))
-        payload.field("objection", JSONWriter.object(told))
-        payload.field("occurred_at", JSONWriter.string(Timestamp.format(event.at)))
-        payload.field("type", JSONWriter.string(type))
-        return payload.finish()
+        var told = ObjectionBody(objection)
+        told.email = email
+        return JSONBody.string(ObjectionStep(email: email, id: eventID, member: objection.member?.rawValue, objection: told,
+                                             occurredAt: event.at, type: type))
     }
 
     /// `{"email", "expires_at", "id", "occurred_at", "request", "type"}`: a non-member's
@@ -26,28 +20,46 @@ public enum OutboxPayloads {
     /// beside the payload (``OutboxEvent/code``) and joins the body only when delivered
     /// (``body(of:)``), so the payload kept for audit never holds it.
     public static func verification(_ request: ObjectionRequest, eventID: String) -> String {
-        var payload = JSONObjectWriter()
-        payload.field("email", JSONWriter.string(request.email))
-        payload.field("expires_at", JSONWriter.string(Timestamp.format(request.expiresAt)))
-        payload.field("id", JSONWriter.string(eventID))
-        payload.field("occurred_at", JSONWriter.string(Timestamp.format(request.createdAt)))
-        payload.field("request", JSONWriter.string(request.id))
-        payload.field("type", JSONWriter.string(OutboxEvent.verificationType))
-        return payload.finish()
+        JSONBody.string(CodeSent(email: request.email, expiresAt: request.expiresAt, id: eventID, occurredAt: request.createdAt,
+                                 type: OutboxEvent.verificationType, request: request.id, verification: nil))
     }
 
     /// `{"email", "expires_at", "id", "occurred_at", "type", "verification"}`: a code for an
     /// address a member gave, for the platform's mailer. Neither the member nor their objection
     /// is named: the address is not known to be theirs yet. The code travels beside the payload.
     public static func emailVerification(_ verification: EmailVerification, eventID: String) -> String {
-        var payload = JSONObjectWriter()
-        payload.field("email", JSONWriter.string(verification.email))
-        payload.field("expires_at", JSONWriter.string(Timestamp.format(verification.expiresAt)))
-        payload.field("id", JSONWriter.string(eventID))
-        payload.field("occurred_at", JSONWriter.string(Timestamp.format(verification.createdAt)))
-        payload.field("type", JSONWriter.string(OutboxEvent.emailVerificationType))
-        payload.field("verification", JSONWriter.string(verification.id))
-        return payload.finish()
+        JSONBody.string(CodeSent(email: verification.email, expiresAt: verification.expiresAt, id: eventID, occurredAt: verification.createdAt,
+                                 type: OutboxEvent.emailVerificationType, request: nil, verification: verification.id))
+    }
+
+    struct ObjectionStep: Encodable {
+        @Nullable var email: String?
+        let id: String
+        @Nullable var member: String?
+        let objection: ObjectionBody
+        let occurredAt: Date
+        let type: String
+
+        enum CodingKeys: String, CodingKey {
+            case email, id, member, objection, type
+            case occurredAt = "occurred_at"
+        }
+    }
+
+    /// A code to send: for a non-member's `request` or a member's address `verification`.
+    struct CodeSent: Encodable {
+        let email: String
+        let expiresAt: Date
+        let id: String
+        let occurredAt: Date
+        let type: String
+        let request: String?
+        let verification: String?
+
+        enum CodingKeys: String, CodingKey {
+            case email, id, type, request, verification
+            case expiresAt = "expires_at", occurredAt = "occurred_at"
+        }
     }
 
     /// The body delivered for `event`: its payload, with `"code"` as the first field while the

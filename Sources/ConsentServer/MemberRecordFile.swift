@@ -11,11 +11,11 @@ import Foundation
 /// every objection with its timeline; and every dataset and model that holds or held their data.
 struct MemberRecordFile {
     let store: any LineageStore
-    /// The body of `GET /api/v1/me/ai-training`.
+    /// What `GET /api/v1/me/ai-training` shows, as JSON text.
     let setting: String
     let now: Date
 
-    func json(for member: MemberID) async throws -> String {
+    func body(for member: MemberID) async throws -> Body {
         guard let facts = try await store.facts(of: member) else { throw ConsentError.unknownMember(member) }
         let versions = try await store.memberVersions(of: member)
         let timeline = try await store.policyTimeline()
@@ -25,27 +25,61 @@ struct MemberRecordFile {
             try? view.forEachDecision(at: instant) { _, decision in decisions.append((instant, decision)) }
         }
         let verified = Set(try await store.emailVerifications(of: member).filter { $0.verifiedAt != nil }.map { EmailAddress.normalised($0.email) })
+        return Body(
+            member: member.rawValue,
+            generatedAt: now,
+            setting: JSONValue.embedding(setting),
+            decisions: DecisionHistory.spans(decisions).map { span in
+                Body.Span(from: span.from, eligible: span.decision.eligible, reason: span.decision.reason.rawValue,
+                          region: span.decision.regionIndex.flatMap { index in (try? view.policy(at: span.from))?.policy.regions[index].id })
+            },
+            facts: versions.map { version in
+                Body.Facts(birthDate: version.member.birthDate?.description, country: version.member.country.description,
+                           notifiedAt: version.member.notifiedAt, validFrom: version.validFrom, recordedAt: version.recordedAt)
+            },
+            choices: facts.choices.map(HistoryItem.init),
+            objections: facts.objections.map { MemberObjectionBody($0, lineage: nil, verified: verified) },
+            inclusion: InclusionBody(try await store.lineage(of: member), member: member))
+    }
 
-        var body = JSONObjectWriter()
-        body.field("choices", JSONWriter.array(facts.choices.map(AITrainingController.choiceJSON)))
-        body.field("decisions", JSONWriter.array(DecisionHistory.spans(decisions).map { span in
-            let region = span.decision.regionIndex.flatMap { index in (try? view.policy(at: span.from))?.policy.regions[index].id }
-            return JSONWriter.object(["from": JSONWriter.string(Timestamp.format(span.from)), "eligible": span.decision.eligible ? "true" : "false",
-                                      "reason": JSONWriter.string(span.decision.reason.rawValue), "region": JSONWriter.optional(region)])
-        }))
-        body.field("facts", JSONWriter.array(versions.map { version in
-            JSONWriter.object([
-                "birth_date": JSONWriter.optional(version.member.birthDate?.description), "country": JSONWriter.string(version.member.country.description),
-                "notified_at": JSONWriter.optional(version.member.notifiedAt.map(Timestamp.format)),
-                "valid_from": JSONWriter.optional(version.validFrom.map(Timestamp.format)), "recorded_at": JSONWriter.string(Timestamp.format(version.recordedAt)),
-            ])
-        }))
-        body.field("generated_at", JSONWriter.string(Timestamp.format(now)))
-        body.field("inclusion", DecisionRecords.lineageJSON(try await store.lineage(of: member), member: member))
-        body.field("member", JSONWriter.string(member.rawValue))
-        body.field("objections", JSONWriter.array(facts.objections.map { ObjectionJSON.forMember($0, lineage: nil, verified: verified) }))
-        body.field("setting", setting)
-        return body.finish()
+    /// The file: `{"choices", "decisions", "facts", "generated_at", "inclusion", "member",
+    /// "objections", "setting"}`.
+    struct Body: Encodable {
+        let member: String
+        let generatedAt: Date
+        let setting: JSONValue
+        let decisions: [Span]
+        let facts: [Facts]
+        let choices: [HistoryItem]
+        let objections: [MemberObjectionBody]
+        let inclusion: InclusionBody
+
+        /// From `from` until the next span, the member's decision was this.
+        struct Span: Encodable {
+            let from: Date
+            let eligible: Bool
+            let reason: String
+            @Nullable var region: String?
+        }
+
+        /// One version of what the platform told Consentry about the member.
+        struct Facts: Encodable {
+            @Nullable var birthDate: String?
+            let country: String
+            @Nullable var notifiedAt: Date?
+            @Nullable var validFrom: Date?
+            let recordedAt: Date
+
+            enum CodingKeys: String, CodingKey {
+                case country
+                case birthDate = "birth_date", notifiedAt = "notified_at", validFrom = "valid_from", recordedAt = "recorded_at"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case member, setting, decisions, facts, choices, objections, inclusion
+            case generatedAt = "generated_at"
+        }
     }
 
     /// The instants at which the member's decision may have changed, up to `now`: each choice,

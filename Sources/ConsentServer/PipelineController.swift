@@ -27,7 +27,7 @@ struct PipelineController {
         try context.require(.pipeline)
         let body = try await request.body.collect(upTo: 2 * 1024 * 1024)
         let moment = now()
-        let (instant, ids) = try Self.batchRequest(String(buffer: body), now: moment)
+        let (instant, ids) = try Self.batchRequest(body, now: moment)
         let view = try await store.decisionView(members: ids, now: moment)
         let version = try view.policy(at: instant)
         let policy = version.policy
@@ -93,35 +93,31 @@ struct PipelineController {
         })
     }
 
-    static func batchRequest(_ text: String, now: Date) throws -> (Date, [MemberID]) {
-        let value: JSONValue
-        do { value = try JSONParser.parse(text) } catch { throw Problem.invalid("", "the body is not valid JSON: \(error.description)") }
-        guard case .object(let fields) = value else { throw Problem.invalid("", "the body must be an object like {\"members\": [\"id\"]}") }
+    static func batchRequest(_ body: ByteBuffer, now: Date) throws -> (Date, [MemberID]) {
+        let asked = try BatchRequest.decode(from: body)
         var instant = now
-        var ids: [MemberID]?
-        for (key, field) in fields {
-            switch key {
-            case "as_of":
-                guard case .string(let text) = field, let parsed = Timestamp.parse(text) else {
-                    throw Problem.invalid("/as_of", "must be an RFC 3339 instant or a date")
-                }
-                instant = parsed
-            case "members":
-                guard case .array(let elements) = field else { throw Problem.invalid("/members", "must be an array of member ids") }
-                guard elements.count <= maximumBatch else {
-                    throw Problem.invalid("/members", "holds \(elements.count) ids; at most \(maximumBatch) per request")
-                }
-                ids = try elements.enumerated().map { index, element in
-                    guard case .string(let text) = element, let id = MemberID(text) else {
-                        throw Problem.invalid("/members/\(index)", "must be a member id: a string of 1 to 256 bytes")
-                    }
-                    return id
-                }
-            default:
-                throw Problem.invalid("/" + key, "unknown field \(jsonStringLiteral(key)); the fields are as_of and members")
-            }
+        if let text = asked.asOf {
+            guard let parsed = Timestamp.parse(text) else { throw Problem.invalid("/as_of", "must be an RFC 3339 instant or a date") }
+            instant = parsed
         }
-        guard let ids else { throw Problem.invalid("/members", "is required") }
+        guard asked.members.count <= maximumBatch else {
+            throw Problem.invalid("/members", "holds \(asked.members.count) ids; at most \(maximumBatch) per request")
+        }
+        let ids = try asked.members.enumerated().map { index, text in
+            guard let id = MemberID(text) else { throw Problem.invalid("/members/\(index)", "must be a member id: a string of 1 to 256 bytes") }
+            return id
+        }
         return (instant, ids)
+    }
+
+    /// `{"as_of"?, "members": ["id", …]}`.
+    struct BatchRequest: RequestBody {
+        let asOf: String?
+        let members: [String]
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case members
+            case asOf = "as_of"
+        }
+        static let example = #"{"members": ["id"]}"#
     }
 }

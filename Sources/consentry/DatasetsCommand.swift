@@ -75,7 +75,7 @@ struct DatasetsCommand: AsyncParsableCommand {
             if ids {
                 for dataset in datasets { output.line(dataset.id.rawValue) }
             } else if json {
-                for dataset in datasets { output.line(LineageJSON.dataset(dataset)) }
+                for dataset in datasets { output.line(JSONBody.string(DatasetBody(dataset))) }
             } else {
                 output.line(Table.format([["DATASET", "VERSION", "MEMBERS", "RECORDS", "KIND", "CREATED", "NAME", "LOCATION"]]
                     + datasets.map { dataset in
@@ -100,7 +100,7 @@ struct DatasetsCommand: AsyncParsableCommand {
         func run() async throws {
             let id = DatasetID(rawValue: id)
             guard let dataset = try await store.openExisting().dataset(id) else { throw ConsentError.unknownDataset(id) }
-            print(LineageJSON.dataset(dataset, withManifest: true))
+            print(JSONBody.string(DatasetBody(dataset, withManifest: true)))
         }
     }
 
@@ -172,7 +172,7 @@ struct LineageCommand: AsyncParsableCommand {
     func run() async throws {
         guard let id = MemberID(member) else { throw ValidationError("--member must be 1 to 256 bytes without control characters") }
         let lineage = try await store.openExisting().lineage(of: id)
-        print(LineageJSON.lineage(lineage, member: id))
+        print(JSONBody.string(InclusionBody(lineage, member: id)))
     }
 }
 
@@ -227,49 +227,88 @@ struct PurgeCommand: AsyncParsableCommand {
     }
 }
 
-/// JSON for the lineage commands.
-enum LineageJSON {
-    static func dataset(_ dataset: Dataset, withManifest: Bool = false) -> String {
-        var object = JSONObjectWriter()
-        object.field("as_of", JSONWriter.string(Timestamp.format(dataset.asOf)))
-        object.field("created_at", JSONWriter.string(Timestamp.format(dataset.createdAt)))
-        object.field("id", JSONWriter.string(dataset.id.rawValue))
-        object.field("kind", JSONWriter.string(dataset.kind.rawValue))
-        object.field("location", JSONWriter.string(dataset.location))
-        if withManifest { object.field("manifest", dataset.current.map { $0.manifestJSON.trimmingCharacters(in: .newlines) } ?? "null") }
-        object.field("member_field", JSONWriter.string(dataset.memberField))
-        object.field("members", String(dataset.members))
-        object.field("name", JSONWriter.string(dataset.name))
-        object.field("policy_version", JSONWriter.optional(dataset.policyVersion))
-        object.field("records", String(dataset.current?.records ?? 0))
-        object.field("version", String(dataset.current?.version ?? 0))
-        object.field("versions", JSONWriter.array(dataset.versions.map { version in
-            var entry = JSONObjectWriter()
-            entry.field("created_at", JSONWriter.string(Timestamp.format(version.createdAt)))
-            entry.field("manifest_sha256", JSONWriter.string(version.manifestSHA256))
-            entry.field("records", String(version.records))
-            entry.field("removed_members", String(version.removedMembers))
-            entry.field("state", JSONWriter.string(version.state.rawValue))
-            entry.field("version", String(version.version))
-            return entry.finish()
-        }))
-        return object.finish()
+/// A registered dataset as `datasets list` and `datasets show` print it.
+struct DatasetBody: Encodable {
+    let dataset: Dataset
+    /// The current version's manifest, for `datasets show`.
+    let manifest: JSONValue?
+
+    init(_ dataset: Dataset, withManifest: Bool = false) {
+        self.dataset = dataset
+        manifest = withManifest ? (dataset.current.map { JSONValue.embedding($0.manifestJSON) } ?? .null) : nil
     }
 
-    static func model(_ model: TrainedModel) -> String {
-        var object = JSONObjectWriter()
-        object.field("contains_removed_data", model.containsRemovedData ? "true" : "false")
-        object.field("datasets", JSONWriter.array(model.sources.map {
-            JSONWriter.object(["dataset": JSONWriter.string($0.dataset.rawValue), "version": String($0.version)])
-        }))
-        object.field("name", JSONWriter.string(model.name))
-        object.field("registered_at", JSONWriter.string(Timestamp.format(model.registeredAt)))
-        object.field("removed_members", String(model.removedMembers))
-        return object.finish()
+    enum CodingKeys: String, CodingKey {
+        case id, kind, location, manifest, members, name, records, version, versions
+        case asOf = "as_of", createdAt = "created_at", memberField = "member_field", policyVersion = "policy_version"
     }
 
-    static func lineage(_ lineage: MemberLineage, member: MemberID) -> String {
-        DecisionRecords.lineageJSON(lineage, member: member)
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dataset.asOf, forKey: .asOf)
+        try container.encode(dataset.createdAt, forKey: .createdAt)
+        try container.encode(dataset.id.rawValue, forKey: .id)
+        try container.encode(dataset.kind.rawValue, forKey: .kind)
+        try container.encode(dataset.location, forKey: .location)
+        try container.encodeIfPresent(manifest, forKey: .manifest)
+        try container.encode(dataset.memberField, forKey: .memberField)
+        try container.encode(dataset.members, forKey: .members)
+        try container.encode(dataset.name, forKey: .name)
+        try container.encode(dataset.policyVersion, forKey: .policyVersion)
+        try container.encode(dataset.current?.records ?? 0, forKey: .records)
+        try container.encode(dataset.current?.version ?? 0, forKey: .version)
+        try container.encode(dataset.versions.map(Version.init), forKey: .versions)
+    }
+
+    struct Version: Encodable {
+        let createdAt: Date
+        let manifestSHA256: String
+        let records: Int
+        let removedMembers: Int
+        let state: String
+        let version: Int
+
+        init(_ version: DatasetVersion) {
+            createdAt = version.createdAt
+            manifestSHA256 = version.manifestSHA256
+            records = version.records
+            removedMembers = version.removedMembers
+            state = version.state.rawValue
+            self.version = version.version
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case records, state, version
+            case createdAt = "created_at", manifestSHA256 = "manifest_sha256", removedMembers = "removed_members"
+        }
+    }
+}
+
+/// A registered model as `models list` prints it.
+struct ModelBody: Encodable {
+    let name: String
+    let registeredAt: Date
+    let datasets: [Source]
+    let removedMembers: Int
+    /// Trained on a dataset version that held members since removed.
+    let containsRemovedData: Bool
+
+    struct Source: Encodable {
+        let dataset: String
+        let version: Int
+    }
+
+    init(_ model: TrainedModel) {
+        name = model.name
+        registeredAt = model.registeredAt
+        datasets = model.sources.map { Source(dataset: $0.dataset.rawValue, version: $0.version) }
+        removedMembers = model.removedMembers
+        containsRemovedData = model.containsRemovedData
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, datasets
+        case registeredAt = "registered_at", removedMembers = "removed_members", containsRemovedData = "contains_removed_data"
     }
 }
 

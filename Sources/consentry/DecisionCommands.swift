@@ -130,6 +130,6 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (view, instant) = try await question.load(store.openExisting())
-        print(DecisionRecords.statsJSON(try view.summary(at: instant), policy: try view.policy(at: instant), asOf: instant))
+        print(JSONBody.string(StatsBody(try view.summary(at: instant), policy: try view.policy(at: instant), asOf: instant)))
     }
 }

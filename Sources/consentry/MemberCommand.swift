@@ -67,6 +67,6 @@ struct SetCommand: AsyncParsableCommand {
     func run() async throws {
         let event = ConsentEvent(member: MemberID(member)!, choice: choice, channel: channel, at: at?.date ?? Date(), actor: cliActor)
         let stored = try await store.openExisting().recordChoice(event)
-        print(DecisionRecords.choiceJSON(stored))
+        print(JSONBody.string(LedgerEntryBody(stored)))
     }
 }

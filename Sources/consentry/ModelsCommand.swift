@@ -42,7 +42,7 @@ struct ModelsCommand: AsyncParsableCommand {
             let models = try await store.openExisting().models()
             let output = Output()
             if json {
-                for model in models { output.line(LineageJSON.model(model)) }
+                for model in models { output.line(JSONBody.string(ModelBody(model))) }
             } else {
                 output.line(Table.format([["MODEL", "REGISTERED", "DATASETS", "CONTAINS_REMOVED_DATA"]] + models.map { model in
                     [model.name, Timestamp.format(model.registeredAt),

@@ -52,7 +52,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let output = Output()
             for objection in try await store.openExisting().objections(status: status) {
-                output.line(DecisionRecords.objectionJSON(objection))
+                output.line(JSONBody.string(ObjectionBody(objection)))
             }
             output.flush()
         }
@@ -82,7 +82,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
             let updated = try await store.updateObjection(ObjectionID(rawValue: id), actor: cliActor) {
                 try $0.extending(by: term, reason: reason, at: instant, maxExtension: maximum)
             }
-            print(DecisionRecords.objectionJSON(updated))
+            print(JSONBody.string(ObjectionBody(updated)))
         }
     }
 
@@ -107,7 +107,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
             let (outcome, reason, instant) = (outcome == .uphold ? ObjectionOutcome.uphold : .reject, reason, at?.date ?? Date())
             let updated = try await store.decideObjection(ObjectionID(rawValue: id), outcome: outcome, reason: reason, at: instant,
                                                           actor: cliActor)
-            print(DecisionRecords.objectionJSON(updated))
+            print(JSONBody.string(ObjectionBody(updated)))
         }
     }
 
@@ -134,13 +134,8 @@ struct ObjectionsCommand: AsyncParsableCommand {
             let output = Output()
             for objection in overdue {
                 let days = Int(instant.timeIntervalSince(objection.currentDue) / 86_400)
-                output.line(JSONWriter.object([
-                    "id": JSONWriter.string(objection.id.rawValue),
-                    "member": JSONWriter.optional(objection.member?.rawValue),
-                    "status": JSONWriter.string(objection.status.rawValue),
-                    "due": JSONWriter.string(Timestamp.format(objection.currentDue)),
-                    "days_overdue": String(days),
-                ]))
+                output.line(JSONBody.string(OverdueLine(id: objection.id.rawValue, member: objection.member?.rawValue,
+                                                        status: objection.status.rawValue, due: objection.currentDue, daysOverdue: days)))
             }
             output.flush()
             if !overdue.isEmpty {
@@ -191,22 +186,57 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let output = Output()
             for event in try await store.openExisting().outbox(pendingOnly: pending, limit: limit) {
-                output.line(JSONWriter.object([
-                    "id": JSONWriter.string(event.id),
-                    "sequence": String(event.sequence),
-                    "type": JSONWriter.string(event.type),
-                    "subject": JSONWriter.string(event.subject),
-                    "created_at": JSONWriter.string(Timestamp.format(event.createdAt)),
-                    "attempts": String(event.attempts),
-                    "next_attempt_at": JSONWriter.optional(event.nextAttemptAt.map(Timestamp.format)),
-                    "delivered_at": JSONWriter.optional(event.deliveredAt.map(Timestamp.format)),
-                    "last_error": JSONWriter.optional(event.lastError),
-                    // As it will be delivered: a code still waiting for delivery shows (it is
-                    // forgotten once delivered, or after an hour).
-                    "payload": OutboxPayloads.body(of: event),
-                ]))
+                output.line(JSONBody.string(OutboxLine(event)))
             }
             output.flush()
         }
+    }
+}
+
+/// An overdue objection as `objections overdue` prints it.
+struct OverdueLine: Encodable {
+    let id: String
+    @Nullable var member: String?
+    let status: String
+    let due: Date
+    let daysOverdue: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, member, status, due
+        case daysOverdue = "days_overdue"
+    }
+}
+
+/// An outbox event as `objections outbox list` prints it, with its payload as it will be
+/// delivered: a code still waiting for delivery shows (it is forgotten once delivered, or after
+/// an hour).
+struct OutboxLine: Encodable {
+    let id: String
+    let sequence: Int64
+    let type: String
+    let subject: String
+    let createdAt: Date
+    let attempts: Int
+    @Nullable var nextAttemptAt: Date?
+    @Nullable var deliveredAt: Date?
+    @Nullable var lastError: String?
+    let payload: JSONValue
+
+    init(_ event: OutboxEvent) {
+        id = event.id
+        sequence = event.sequence
+        type = event.type
+        subject = event.subject
+        createdAt = event.createdAt
+        attempts = event.attempts
+        nextAttemptAt = event.nextAttemptAt
+        deliveredAt = event.deliveredAt
+        lastError = event.lastError
+        payload = JSONValue.embedding(OutboxPayloads.body(of: event))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, sequence, type, subject, attempts, payload
+        case createdAt = "created_at", nextAttemptAt = "next_attempt_at", deliveredAt = "delivered_at", lastError = "last_error"
     }
 }
