@@ -76,7 +76,9 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
     SignInController(states: states, identity: identity, web: web, now: now).addRoutes(to: router)
     SettingsController(states: states, lineage: store, web: web, now: now, receipts: logSigner != nil).addRoutes(to: router)
     ObjectionPages(desk: desk, web: web, receipts: logSigner != nil).addRoutes(to: router)
-    AdminPages(desk: desk, web: web).addRoutes(to: router)
+    let adminPages = AdminPages(desk: desk, web: web)
+    adminPages.addRoutes(to: router)
+    FiguresPages(store: store, web: web, admin: adminPages, now: now, minimumCount: configuration.transparencyMinimumCount).addRoutes(to: router)
     routes.load(from: router)
     return Application(
         router: router,

@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     /// The header a proxy in front sets to the client's address (`X-Forwarded-For`), for the
     /// limits per client; nil: the peer's address, right when nothing stands in front.
     public var clientAddressHeader: String?
+    /// The public transparency page withholds every count from 1 to this less one.
+    public var transparencyMinimumCount = PublicFigures.defaultMinimumCount
 
     public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false,
                 demoMembers: [(label: String, member: MemberID)] = [], checkpointInterval: Duration = .seconds(1),

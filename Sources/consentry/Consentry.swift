@@ -22,6 +22,7 @@ struct Consentry: AsyncParsableCommand {
             CommandGroup(name: "Decisions", subcommands: [DecideCommand.self, ExclusionsCommand.self, StatsCommand.self]),
             CommandGroup(name: "Training data", subcommands: [DatasetsCommand.self, ModelsCommand.self]),
             CommandGroup(name: "Objections", subcommands: [ObjectionsCommand.self]),
+            CommandGroup(name: "Reports", subcommands: [ReportCommand.self]),
             CommandGroup(name: "Proof", subcommands: [LogCommand.self, AuditCommand.self]),
             CommandGroup(name: "Running the service", subcommands: [ServeCommand.self, TokenCommand.self, MigrateCommand.self, MigrateStoreCommand.self]),
         ]

@@ -36,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
                                valueName: "path")) var checkpointFile: String?
     @Option(help: ArgumentHelp("Seconds a client has to send each whole request (head and body), from its connection's opening or the previous answer; then the connection is closed.",
                                valueName: "seconds")) var requestTimeout = 30
+    @Option(help: ArgumentHelp("The public /transparency page withholds every count from 1 to this less one (1 withholds nothing).",
+                               valueName: "count")) var transparencyMinimumCount = PublicFigures.defaultMinimumCount
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
     /// `CONSENTRY_SIGN_IN_URL`, when set: an absolute http(s) URL.
@@ -50,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (1...3600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 3600 seconds") }
+        guard transparencyMinimumCount >= 1 else { throw ValidationError("--transparency-minimum-count must be at least 1") }
     }
 
     func run() async throws {
@@ -65,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits = try limits.limits()
         configuration.clientAddressHeader = limits.clientAddressHeader
         configuration.requestReadTimeout = .seconds(requestTimeout)
+        configuration.transparencyMinimumCount = transparencyMinimumCount
         configuration.metricsToken = try MetricsToken.fromEnvironment()
         configuration.signInURL = try Self.signInURL()
         let app = try buildApplication(store: store, identity: identity, configuration: configuration, logSigner: logSigner)

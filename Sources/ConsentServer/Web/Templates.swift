@@ -14,6 +14,9 @@ enum Templates {
         ("objection-form", PackageResources.objection_form_mustache), ("objection", PackageResources.objection_mustache),
         ("timeline", PackageResources.timeline_mustache), ("removal", PackageResources.removal_mustache),
         ("admin-objections", PackageResources.admin_objections_mustache), ("admin-objection", PackageResources.admin_objection_mustache),
+        ("admin-dashboard", PackageResources.admin_dashboard_mustache), ("transparency", PackageResources.transparency_mustache),
+        ("figures", PackageResources.figures_mustache), ("bar-chart", PackageResources.bar_chart_mustache),
+        ("line-chart", PackageResources.line_chart_mustache), ("chart-table", PackageResources.chart_table_mustache),
     ]
 
     static func library() throws -> MustacheLibrary {
