@@ -35,6 +35,11 @@ public struct Problem: Error, Sendable, Equatable {
     static let unauthenticated = Problem(status: .unauthorized, type: "unauthenticated", title: "Sign in required",
                                          detail: "Present a valid bearer token from the platform's identity provider.")
 
+    /// 422: well-formed, but a value the operation does not take (a window of figures too long).
+    static func outside(_ detail: String) -> Problem {
+        Problem(status: .unprocessableContent, type: "outside-range", title: "Not a value this request takes", detail: detail)
+    }
+
     static func forbidden(_ detail: String) -> Problem {
         Problem(status: .forbidden, type: "forbidden", title: "Not allowed", detail: detail)
     }

@@ -43,7 +43,7 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await store.openExisting()
             let now = Date()
-            let end = to?.date ?? now
+            let end = min(to?.date ?? now, now)
             let figures = try await store.programFigures(from: from?.date ?? end.addingTimeInterval(-12 * 7 * 86_400), to: end, now: now)
             guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
             let published = PublicFigures(figures, minimumCount: minimumCount)

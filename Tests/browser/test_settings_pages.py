@@ -29,8 +29,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+def start_demo():
+    """`consentry demo` on a free port, with its own store; returns (base URL, store, process, folder)."""
     workdir = tempfile.mkdtemp(prefix="consentry-browser-")
     port = free_port()
     log = open(os.path.join(workdir, "demo.log"), "w")
@@ -50,10 +50,35 @@ def server():
     else:
         process.kill()
         raise RuntimeError("the demo server did not start within 60 s")
-    yield base
+    return base, os.path.join(workdir, "demo.sqlite"), process, workdir
+
+
+def stop_demo(process, workdir):
     process.terminate()
     process.wait(timeout=10)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    base, _, process, workdir = start_demo()
+    yield base
+    stop_demo(process, workdir)
+
+
+@pytest.fixture
+def own_server():
+    """A demo server of the test's own, for a test that changes who is in which dataset;
+    yields the base URL and a function running `consentry ARGS --db STORE`."""
+    base, store, process, workdir = start_demo()
+
+    def consentry(*arguments):
+        result = subprocess.run([BINARY, *arguments, "--db", store], cwd=workdir, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    yield base, consentry, workdir
+    stop_demo(process, workdir)
 
 
 @pytest.fixture
@@ -227,3 +252,57 @@ def test_a_sign_in_posted_from_another_site_is_refused(server, browser):
     browser.get(server + "/settings/data-privacy")
     assert browser_title(browser) == "Please sign in"
     os.unlink(attack.name)
+
+
+def test_a_member_sees_the_dataset_their_data_left_and_the_model_that_saw_it(own_server, browser):
+    """Exported into a dataset, a model trained on it, then an objection upheld and a purge:
+    the member sees the dataset, the date their data was removed, and the model flagged."""
+    server, consentry, workdir = own_server
+    consentry("datasets", "export", "--out", os.path.join(workdir, "export"), "--name", "january-export")
+    dataset = consentry("datasets", "list", "--ids").split()[0]
+    consentry("models", "register", "assistant-v1", "--datasets", dataset)
+
+    sign_in(browser, server, "Adult in Europe")
+    open_setting(browser)
+    inclusion = browser.find_element(By.CSS_SELECTOR, "ul.inclusion").text
+    assert "january-export" in inclusion and dataset in inclusion
+    browser.get(server + "/settings/data-privacy/objection")
+    browser.find_element(By.CSS_SELECTOR, ".objection-form button.save").click()
+    wait_for_url(browser, lambda url: url.endswith("?filed=1"))
+    objection_id = browser.find_element(By.ID, "objection-id").text
+
+    browser.delete_all_cookies()
+    sign_in_as_staff(browser, server)
+    browser.get(server + f"/admin/objections/{objection_id}")
+    browser.find_element(By.ID, "uphold").click()
+    wait_for_url(browser, lambda url: "?done=" in url)
+    purged = consentry("datasets", "purge", "--all")
+    assert "removed 1 member" in purged
+
+    browser.delete_all_cookies()
+    sign_in(browser, server, "Adult in Europe")
+    open_setting(browser)
+    removed = browser.find_element(By.CSS_SELECTOR, "ul.inclusion .removed").text
+    assert removed.startswith("Your data was removed on"), removed
+    model = browser.find_element(By.CSS_SELECTOR, "p.model").text
+    assert "assistant-v1" in model and "before your data was removed" in model, model
+    browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.ID, "inclusion"))
+    screenshot(browser, "inclusion-removed")
+
+    # The privacy team's dashboard counts the purge and the model; the public page withholds
+    # the single removed member.
+    browser.delete_all_cookies()
+    sign_in_as_staff(browser, server)
+    browser.set_window_size(1100, 1400)
+    browser.get(server + "/admin")
+    assert browser_title(browser) == "Program dashboard"
+    charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart svg[role=img]")
+    assert len(charts) == 8 and all(chart.size["height"] > 50 for chart in charts)
+    assert "assistant-v1" in browser.find_element(By.ID, "models-heading").find_element(By.XPATH, "..").text
+    screenshot(browser, "admin-dashboard")
+    browser.delete_all_cookies()
+    browser.get(server + "/transparency")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure.chart svg[role=img]")) == 8
+    summary = browser.find_element(By.ID, "removal-heading").find_element(By.XPATH, "..").text
+    assert "fewer than 10" in summary
+    screenshot(browser, "transparency")

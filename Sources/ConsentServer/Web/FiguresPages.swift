@@ -47,18 +47,25 @@ struct FiguresPages {
     }
 
     /// `?from=&to=` as dates (RFC 3339 instants also do); by default the twelve weeks up to `now`.
+    /// - Throws: a 400 problem for a value that is no date, a 422 one for a window the figures
+    ///   do not cover (empty, or longer than ``ProgramFigures/maximumWeeks``).
     static func window(_ request: Request, now: Date) throws -> (Date, Date) {
         let query = request.uri.queryParameters
         func instant(_ name: String) throws -> Date? {
-            guard let text = query.get(name), !text.isEmpty else { return nil }
+            guard let text = query.get(name) else { return nil }
             guard let parsed = Timestamp.parse(String(text)) else {
                 throw Problem.invalid(nil, "query \(name): \(jsonStringLiteral(String(text))) is not a date (YYYY-MM-DD)")
             }
             return parsed
         }
-        let to = try instant("to") ?? now
+        // Figures end now at the latest: a later `to` means up to now.
+        let to = min(try instant("to") ?? now, now)
         let from = try instant("from") ?? to.addingTimeInterval(-12 * 7 * 86_400)
-        guard from < to else { throw Problem.invalid(nil, "query from: must be before to") }
+        // Well-formed but not a window the figures cover: 422, as the API answers such values.
+        guard from < to else { throw Problem.outside("query from: must be before to") }
+        guard to.timeIntervalSince(ProgramFigures.weekStart(from)) <= Double(ProgramFigures.maximumWeeks * 7 * 86_400) else {
+            throw Problem.outside("query to: the window is longer than \(ProgramFigures.maximumWeeks) weeks; ask for a shorter one")
+        }
         return (from, to)
     }
 }
@@ -156,8 +163,10 @@ public enum TransparencyReport {
                 ? "used unless the member switches the setting off"
                 : "not used unless the member switches the setting on"]
         }
-        data["used"] = policy.allowedCategories.map(\.rawValue).joined(separator: ", ")
-        data["neverUsed"] = policy.excludedCategories.map(\.rawValue).joined(separator: ", ")
+        // In words, as members read them on their setting page, with the code for reference.
+        let named = { (category: Category) in "\(CategoryNames.name(category)) (\(category.rawValue))" }
+        data["used"] = policy.allowedCategories.map(named).joined(separator: ", ")
+        data["neverUsed"] = policy.excludedCategories.map(named).joined(separator: ", ")
         data["minimumAge"] = policy.minimumAge
         data["noticeDays"] = policy.noticeDays
         data["hasNotice"] = policy.noticeDays > 0
