@@ -422,7 +422,7 @@ struct SettingVersusUseTests {
             let cookie = try await WebPagesTests().signIn(client, harness, as: "urn:li:member:eu")
             try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains(#"aria-checked="true""#) && html.contains("Your setting is on, but your data is not used"))
+                #expect(html.contains(#"value="on" checked"#) && html.contains("Your setting is on, but your data is not used"))
             }
         }
     }

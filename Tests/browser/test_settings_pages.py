@@ -3,6 +3,7 @@ serving on 127.0.0.1. Run by scripts/test; screenshots go to .build/browser-arti
 
     CONSENTRY_BIN=.build/debug/consentry python -m pytest Tests/browser
 """
+import json
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.request
 
 import pytest
+from axe_core_python.selenium import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
@@ -93,8 +95,23 @@ def browser():
 
 
 def screenshot(driver, name):
+    """Saves a screenshot of the page and checks it with axe-core: no serious or critical
+    accessibility violation (WCAG 2.x A and AA rules, and axe's best practices)."""
     os.makedirs(ARTIFACTS, exist_ok=True)
     driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
+    check_accessibility(driver, name)
+
+
+def check_accessibility(driver, name):
+    # axe-core 4.4 through axe-core-python: axe-selenium-python bundles axe-core 3, which
+    # flags valid HTML (autocomplete="one-time-code", <div> groups in a <dl>) as serious.
+    results = Axe().run(driver)
+    serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with open(os.path.join(ARTIFACTS, name + ".axe.json"), "w") as out:
+        json.dump(results, out, indent=1)
+    assert not serious, f"{name}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at " + ", ".join(str(n["target"]) for n in v["nodes"][:3]) for v in serious)
 
 
 def choose_on_demo_login(driver, base, label):
@@ -102,6 +119,7 @@ def choose_on_demo_login(driver, base, label):
     nonce) and picks `label`, whose form posts the state and a token back to /auth/callback."""
     driver.get(base + "/auth/sign-in")
     assert "/login?state=" in driver.current_url
+    screenshot(driver, "login")
     buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "button.section") if label in b.text]
     assert buttons, f"no demo member labelled {label!r} on /login"
     buttons[0].click()
@@ -112,6 +130,7 @@ def sign_in(driver, base, label):
     wait_for_url(driver, lambda url: url.endswith("/settings/data-privacy"))
     # The page says who is signed in.
     assert "Signed in as" in driver.find_element(By.CSS_SELECTOR, ".account").text
+    screenshot(driver, "data-privacy")
 
 
 def open_setting(driver):
@@ -123,7 +142,7 @@ def test_an_adult_in_europe_switches_it_off_and_it_stays_off(server, browser):
     sign_in(browser, server, "Adult in Europe")
     switch = open_setting(browser)
     assert switch.get_attribute("role") == "switch"
-    assert switch.get_attribute("aria-checked") == "true"
+    assert switch.is_selected()
     assert "used by default in your region (Europe)" in browser.find_element(By.ID, "state").text
     screenshot(browser, "adult-europe-on")
     browser.find_element(By.CSS_SELECTOR, 'label[for="ai-switch"]').click()
@@ -137,7 +156,7 @@ def test_an_adult_in_europe_switches_it_off_and_it_stays_off(server, browser):
     assert "Off — you turned this off" in browser.find_element(By.ID, "state").text
     browser.refresh()
     assert "Off — you turned this off" in browser.find_element(By.ID, "state").text
-    assert browser.find_element(By.ID, "ai-switch").get_attribute("aria-checked") == "false"
+    assert not browser.find_element(By.ID, "ai-switch").is_selected()
     assert "web" in browser.find_element(By.CSS_SELECTOR, "table").text
     screenshot(browser, "adult-europe-off")
 
@@ -170,6 +189,7 @@ def test_an_objection_is_filed_upheld_and_shown_on_the_setting(server, browser):
     sign_in(browser, server, "Member in Canada")
     browser.find_element(By.CSS_SELECTOR, 'a[href="/settings/data-privacy/objection"]').click()
     assert "You don't have to give a reason" in browser.page_source
+    screenshot(browser, "objection-form")
     browser.find_element(By.ID, "email").send_keys("canada@example.com")
     browser.find_element(By.CSS_SELECTOR, ".objection-form button.save").click()
     wait_for_url(browser, lambda url: url.endswith("?filed=1"))
@@ -202,6 +222,7 @@ def sign_in_as_staff(driver, base):
     wait_for_url(driver, lambda url: url.endswith("/admin/objections"))
     assert "(privacy team)" in driver.find_element(By.CSS_SELECTOR, ".account").text
     assert browser_title(driver) == "Objections"
+    screenshot(driver, "admin-queue")
 
 
 def browser_title(driver):
@@ -306,3 +327,38 @@ def test_a_member_sees_the_dataset_their_data_left_and_the_model_that_saw_it(own
     summary = browser.find_element(By.ID, "removal-heading").find_element(By.XPATH, "..").text
     assert "fewer than 10" in summary
     screenshot(browser, "transparency")
+
+
+def test_the_setting_works_with_the_keyboard_alone(own_server, browser):
+    """Tab to the switch, Space to flip it, Tab to Save, Enter: the choice is recorded, and the
+    focus is always visible where it is."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.action_chains import ActionChains
+    server, _, _ = own_server
+    sign_in(browser, server, "Adult in Europe")
+    browser.get(server + "/settings/data-privacy/generative-ai")
+
+    def tab_to(predicate, limit=40):
+        for _ in range(limit):
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            active = browser.switch_to.active_element
+            if predicate(active):
+                return active
+        raise AssertionError("not reachable with Tab")
+
+    switch = tab_to(lambda e: e.get_attribute("id") == "ai-switch")
+    outline = browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", switch)
+    assert outline not in ("none", ""), "the focused switch shows where the focus is"
+    assert switch.is_selected()
+    ActionChains(browser).send_keys(Keys.SPACE).perform()
+    assert not browser.find_element(By.ID, "ai-switch").is_selected()
+    # What a screen reader hears: the accessibility tree's checked state of the switch.
+    browser.execute_cdp_cmd("Accessibility.enable", {})
+    nodes = browser.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    switch_node = next(n for n in nodes if n.get("role", {}).get("value") == "switch")
+    checked = next(p["value"]["value"] for p in switch_node.get("properties", []) if p["name"] == "checked")
+    assert checked == "false", "announced off once flipped (a fixed aria-checked said on)"
+    tab_to(lambda e: "save" in (e.get_attribute("class") or ""))
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for_url(browser, lambda url: url.endswith("?saved=1"))
+    assert "Off — you turned this off" in browser.find_element(By.ID, "state").text

@@ -171,7 +171,6 @@ struct SettingView {
             "why": explanation.range(of: " — ").map { String(explanation[$0.upperBound...]) } ?? explanation,
             "stateClass": decision.eligible ? "on" : "off",
             "checked": enabled,
-            "ariaChecked": enabled ? "true" : "false",
             "canChange": canChange,
             "used": used,
             "neverUsed": neverUsed,
