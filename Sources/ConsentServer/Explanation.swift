@@ -6,79 +6,51 @@ public enum Explanation {
     /// One sentence, e.g. "On — used by default in your region (Europe) since 3 November 2025".
     /// When the member's switch is on but their data is not used, it says so first ("Your
     /// setting is on, but your data is not used yet — …"), so the switch and the words agree.
-    public static func sentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?) -> String {
+    public static func sentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?,
+                                in catalog: Catalog = .english) -> String {
         let region = decision.regionIndex.map { policy.regions[$0] }
-        let plain = reasonSentence(for: decision, policy: policy, latest: latest, region: region)
+        let why = reasonSentence(for: decision, policy: policy, latest: latest, region: region, catalog: catalog)
         guard !decision.eligible, memberSetting(latest: latest, region: region), decision.reason.memberCanChange,
-              let dash = plain.range(of: " — ") else { return plain }
-        let why = plain[dash.upperBound...]
+              let dash = why.range(of: " — ") else { return why }
         let pending: Set<Reason> = [.noticePending, .notYetEffective]
-        return (pending.contains(decision.reason) ? "Your setting is on, but your data is not used yet — " : "Your setting is on, but your data is not used — ")
-            + why
+        return catalog.text(pending.contains(decision.reason) ? "explanation.setting_on_not_used_yet" : "explanation.setting_on_not_used",
+                            ["why": String(why[dash.upperBound...])])
     }
 
-    private static func reasonSentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?, region: Region?) -> String {
-        switch decision.reason {
+    /// The catalog's `explanation.REASON` sentence, with its parts filled in.
+    private static func reasonSentence(for decision: Decision, policy: Policy, latest: ConsentHistory.Entry?, region: Region?,
+                                       catalog: Catalog) -> String {
+        let when = latest.map { catalog.text("explanation.when", ["date": catalog.longDate($0.at), "channel": catalog.channel($0.channel)]) } ?? ""
+        let key = "explanation." + decision.reason.rawValue
+        return switch decision.reason {
         case .includedByDefault:
-            let since = region.map { " since \(longDate($0.effective))" } ?? ""
-            return "On — used by default in your region (\(regionName(region)))\(since)"
-        case .optedIn:
-            return "On — you turned this on" + when(latest)
-        case .optedOut:
-            return "Off — you turned this off" + when(latest)
+            catalog.text(key, ["region": regionName(region, in: catalog),
+                               "since": region.map { catalog.text("explanation.since", ["date": catalog.longDate($0.effective)]) } ?? ""])
+        case .optedIn, .optedOut:
+            catalog.text(key, ["when": when])
         case .globalPrivacyControl:
-            return "Off — your browser sends Global Privacy Control, which we honour" + (latest.map { " (applied on \(longDate($0.at)))" } ?? "")
-        case .awaitingConsent:
-            return "Off until you choose — in your region your data is used only if you turn this on"
+            catalog.text(key, ["applied": latest.map { catalog.text("explanation.gpc_applied", ["date": catalog.longDate($0.at)]) } ?? ""])
         case .minor:
-            return "Off — members under \(policy.minimumAge) are never included"
-        case .ageUnknown:
-            return "Off — we don't know your age, and members whose age we don't know are never included"
-        case .regionNotInScope:
-            return "Off — data of members in your country is not used for generative AI training"
+            catalog.text(key, ["age": String(policy.minimumAge)])
         case .notYetEffective:
-            let start = region.map { " on \(longDate($0.effective))" } ?? ""
-            return "Off — this starts in your region (\(regionName(region)))\(start)"
+            catalog.text(key, ["region": regionName(region, in: catalog),
+                               "start": region.map { catalog.text("explanation.starts_on", ["date": catalog.longDate($0.effective)]) } ?? ""])
         case .noticePending:
-            return "Off — we must tell you at least \(policy.noticeDays) days before your data is used"
-        case .objectionUpheld:
-            return "Off — your objection was upheld, so your data is never used"
-        case .objectionPending:
-            return "Off — your objection is being reviewed; your data is not used meanwhile"
-        case .memberUnknown:
-            return "Off — we don't know this account"
+            catalog.text(key, ["days": String(policy.noticeDays)])
+        case .awaitingConsent, .ageUnknown, .regionNotInScope, .objectionUpheld, .objectionPending, .memberUnknown:
+            catalog.text(key)
         }
     }
 
     /// "Europe", "Canada Hong Kong": the region id in words.
-    public static func regionName(_ region: Region?) -> String {
-        guard let region else { return "not in scope" }
+    public static func regionName(_ region: Region?, in catalog: Catalog = .english) -> String {
+        guard let region else { return catalog.text("region.not_in_scope") }
         return region.id.split(whereSeparator: { $0 == "-" || $0 == "_" })
             .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
     }
 
-    /// "3 November 2025" (UTC).
-    public static func longDate(_ instant: Date) -> String {
-        let date = CivilDate(instant)
-        return "\(date.day) \(monthNames[date.month - 1]) \(date.year)"
-    }
+    /// "3 November 2025" (UTC), in English; ``Catalog/longDate(_:)`` in another language.
+    public static func longDate(_ instant: Date) -> String { Catalog.english.longDate(instant) }
 
-    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
-                             "September", "October", "November", "December"]
-
-    private static func when(_ event: ConsentHistory.Entry?) -> String {
-        guard let event else { return "" }
-        return " on \(longDate(event.at)) (\(channelName(event.channel)))"
-    }
-
-    static func channelName(_ channel: Channel) -> String {
-        switch channel {
-        case .web: "web"
-        case .ios: "iOS app"
-        case .android: "Android app"
-        case .api: "API"
-        case .gpc: "Global Privacy Control"
-        case .import: "imported"
-        }
-    }
+    static func channelName(_ channel: Channel) -> String { Catalog.english.channel(channel) }
 }

@@ -123,6 +123,7 @@ struct OpenAPITests {
                     form("csrf_token=\(ownCSRF ?? "")")
                     fields[.cookie] = own
                 case ("/login", _): uri += "?state=s&nonce=n"
+                case ("/language", _): uri += "?to=de&next=/settings/data-privacy"
                 case ("/api/v1/me/email-verification", _): body = ByteBuffer(string: #"{"code": "\#(emailCodes["api@example.com"] ?? "")"}"#)
                 case ("/settings/data-privacy/email-verification", _):
                     form("csrf_token=\(csrf ?? "")&code=\(emailCodes["page@example.com"] ?? "")&objection=\(objectionIDs["member"]!)")

@@ -133,7 +133,7 @@ struct WebPagesTests {
             try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("Off — members under 18 are never included"))
-                #expect(html.contains(" disabled ") && html.contains("This switch can't change the outcome"))
+                #expect(html.contains(" disabled ") && html.contains("This switch can&#39;t change the outcome"), "escaped, as every text from a catalog")
                 #expect(!html.contains(#"class="save""#))
             }
         }

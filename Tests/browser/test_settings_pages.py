@@ -362,3 +362,24 @@ def test_the_setting_works_with_the_keyboard_alone(own_server, browser):
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     wait_for_url(browser, lambda url: url.endswith("?saved=1"))
     assert "Off — you turned this off" in browser.find_element(By.ID, "state").text
+
+
+def test_the_member_pages_in_every_language(server, browser):
+    """The switcher on the page changes the language and keeps it; each page, in each
+    language, says so in its lang attribute and passes axe-core."""
+    sign_in(browser, server, "Minor")
+    titles = {"en": "Data for Generative AI Improvement", "de": "Daten zur Verbesserung generativer KI",
+              "fr": "Données pour l'amélioration de l'IA générative"}
+    for code in ("de", "fr", "en"):
+        browser.get(server + "/settings/data-privacy/generative-ai")
+        switcher = browser.find_element(By.CSS_SELECTOR, f'nav.languages a[hreflang="{code}"]') if code != "en" or \
+            browser.find_element(By.TAG_NAME, "html").get_attribute("lang") != "en" else None
+        if switcher:
+            switcher.click()
+            wait_for_url(browser, lambda url: url.endswith("/settings/data-privacy/generative-ai"))
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
+        assert browser_title(browser) == titles[code]
+        screenshot(browser, f"setting-{code}")
+        browser.get(server + "/settings/data-privacy")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code, "the choice is kept"
+        screenshot(browser, f"data-privacy-{code}")

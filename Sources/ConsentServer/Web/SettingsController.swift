@@ -37,6 +37,17 @@ struct SettingsController {
             headers[.cacheControl] = "max-age=3600"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: Templates.stylesheet)))
         }
+        // The language switcher on every translated page: remembers the choice for a year.
+        router.get("language") { request, _ in
+            let query = request.uri.queryParameters
+            guard let code = query.get("to"), let catalog = Catalog.named(String(code)) else {
+                throw Problem.invalid(nil, "query to: must be one of " + Catalog.all.map(\.code).joined(separator: ", "))
+            }
+            var response = WebPages.redirect(SignInController.localPath(query.get("next").map { String($0) }) ?? "/settings/data-privacy")
+            response.headers[.setCookie] = "\(Catalog.cookieName)=\(catalog.code); Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+                + (web.secureCookies ? "; Secure" : "")
+            return response
+        }
         router.get(".well-known/gpc.json") { _, _ in
             // What the active policy says: whether GPC is honoured, and since when (the day the
             // policy in force was activated).
@@ -50,26 +61,28 @@ struct SettingsController {
 
     @Sendable func dataPrivacy(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
-        let view = try await SettingView.load(member: member, states: states, now: now())
-        return page("data-privacy", ["title": "Data privacy", "stateWord": view.enabled ? "On" : "Off",
-                                     "explanation": view.explanation], session: session)
+        let catalog = WebPages.catalog(for: request)
+        let view = try await SettingView.load(member: member, states: states, now: now(), catalog: catalog)
+        return web.page("data-privacy", ["title": catalog.text("privacy.title"), "stateWord": catalog.text(view.enabled ? "state.on" : "state.off"),
+                                         "explanation": view.explanation], session: session, catalog: catalog, path: "/settings/data-privacy")
     }
 
     @Sendable func setting(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
-        var gpcApplied: String?
+        var gpcApplied: Date?
         if request.headers[HTTPField.Name("Sec-GPC")!] == "1" {
             gpcApplied = try await applyGlobalPrivacyControl(for: member)
         }
-        let view = try await SettingView.load(member: member, states: states, now: now())
+        let catalog = WebPages.catalog(for: request)
+        let view = try await SettingView.load(member: member, states: states, now: now(), catalog: catalog)
         var data = view.templateData
-        data["title"] = "Data for Generative AI Improvement"
+        data["title"] = catalog.text("setting.title")
         data["receipts"] = receipts
         data["csrfToken"] = sessions.csrfToken(for: session)
         data["saved"] = request.uri.queryParameters.get("saved") != nil
-        if let gpcApplied { data["gpcApplied"] = gpcApplied }
-        data.merge(Self.inclusion(try await lineage.lineage(of: member)), uniquingKeysWith: { $1 })
-        return page("generative-ai", data, session: session)
+        if let gpcApplied { data["gpcApplied"] = catalog.text("setting.gpc_applied", ["date": catalog.longDate(gpcApplied)]) }
+        data.merge(Self.inclusion(try await lineage.lineage(of: member), catalog: catalog), uniquingKeysWith: { $1 })
+        return web.page("generative-ai", data, session: session, catalog: catalog, path: Self.settingPath)
     }
 
     @Sendable func save(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -93,7 +106,7 @@ struct SettingsController {
     /// Records the browser's GPC signal as an `off` choice, once: not when the latest choice is
     /// already off, nor when the member switched it back on after their last GPC choice.
     /// - Returns: when GPC was applied, for the notice, or nil when nothing was recorded.
-    func applyGlobalPrivacyControl(for member: MemberID) async throws -> String? {
+    func applyGlobalPrivacyControl(for member: MemberID) async throws -> Date? {
         let policy = try await states.activePolicy().policy
         guard policy.honorGPC, let state = try await states.state(of: member) else { return nil }
         let instant = now()
@@ -104,7 +117,7 @@ struct SettingsController {
         do {
             let recorded = try await states.record(ConsentEvent(member: member, choice: .off, channel: try ChoiceEntry.browserSignal.channel(named: nil),
                                                                 at: instant, actor: "gpc"))
-            return Explanation.longDate(recorded.at)
+            return recorded.at
         } catch ConsentError.rateLimited {
             // Recorded on a later visit, once the member's writes are allowed again.
             return nil
@@ -113,23 +126,27 @@ struct SettingsController {
 
     /// "Where your data is": each dataset that holds or held the member, and each model trained
     /// on one while it held them, in words.
-    static func inclusion(_ lineage: MemberLineage) -> [String: Any] {
+    static func inclusion(_ lineage: MemberLineage, catalog: Catalog) -> [String: Any] {
         [
             "hasInclusion": !lineage.datasets.isEmpty,
             "datasets": lineage.datasets.map { entry -> [String: Any] in
                 [
-                    "name": entry.name, "id": entry.dataset.rawValue, "made": Explanation.longDate(entry.createdAt),
-                    "categories": entry.categories.isEmpty ? "not recorded (a filtered file)" : entry.categories.map { Category(rawValue: $0).map(CategoryNames.name) ?? $0 }.joined(separator: ", "),
-                    "status": entry.removedAt.map { "Your data was removed on \(Explanation.longDate($0))" } ?? "Holds your data",
+                    "name": entry.name,
+                    "details": catalog.text("setting.dataset", [
+                        "id": entry.dataset.rawValue, "date": catalog.longDate(entry.createdAt),
+                        "categories": entry.categories.isEmpty
+                            ? catalog.text("setting.categories_not_recorded")
+                            : entry.categories.map { Category(rawValue: $0).map(catalog.category) ?? $0 }.joined(separator: ", "),
+                    ]),
+                    "status": entry.removedAt.map { catalog.text("setting.removed_on", ["date": catalog.longDate($0)]) } ?? catalog.text("setting.holds"),
                     "removed": entry.removedAt != nil,
                 ]
             },
             "models": lineage.models.map { entry -> [String: Any] in
                 [
-                    "name": entry.model, "dataset": entry.dataset.rawValue, "registered": Explanation.longDate(entry.registeredAt),
-                    "text": entry.trainedBeforeRemoval
-                        ? "was trained on \(entry.dataset) before your data was removed from it: the model learnt from your data, and removing it from the dataset does not change the model"
-                        : "was trained on \(entry.dataset), which holds your data",
+                    "name": entry.model,
+                    "text": catalog.text(entry.trainedBeforeRemoval ? "setting.model_before_removal" : "setting.model_holds",
+                                         ["date": catalog.longDate(entry.registeredAt), "dataset": entry.dataset.rawValue]),
                 ]
             },
         ]
@@ -151,18 +168,20 @@ struct SettingView {
     var neverUsed: [String]
     var history: [ConsentEvent]
 
-    static func load(member: MemberID, states: MemberStates, now: Date) async throws -> SettingView {
+    var catalog: Catalog = .english
+
+    static func load(member: MemberID, states: MemberStates, now: Date, catalog: Catalog = .english) async throws -> SettingView {
         guard let (version, state) = try await states.view(of: member) else { throw Problem.unauthenticated }
         let policy = version.policy
         let decision = state.decision(policy: policy, at: now)
         let latest = state.latestChoice(at: now, honoringGPC: policy.honorGPC)
         let region = decision.regionIndex.map { policy.regions[$0] }
         return SettingView(decision: decision, enabled: memberSetting(latest: latest, region: region),
-                           explanation: Explanation.sentence(for: decision, policy: policy, latest: latest),
+                           explanation: Explanation.sentence(for: decision, policy: policy, latest: latest, in: catalog),
                            canChange: decision.reason.memberCanChange,
-                           used: policy.allowedCategories.map(CategoryNames.name),
-                           neverUsed: policy.excludedCategories.map(CategoryNames.name),
-                           history: state.events.reversed())
+                           used: policy.allowedCategories.map(catalog.category),
+                           neverUsed: policy.excludedCategories.map(catalog.category),
+                           history: state.events.reversed(), catalog: catalog)
     }
 
     var templateData: [String: Any] {
@@ -177,45 +196,17 @@ struct SettingView {
             "hasHistory": !history.isEmpty,
             "history": history.map { event in
                 ["when": WebPages.when(event.at),
-                 "choice": event.choice == .on ? "On" : "Off",
-                 "channel": Explanation.channelName(event.channel),
+                 "choice": catalog.text(event.choice == .on ? "state.on" : "state.off"),
+                 "channel": catalog.channel(event.channel),
                  "sequence": event.sequence.map(String.init) ?? ""]
             },
         ]
     }
 }
 
-/// Category codes in words.
+/// Category codes in words (the catalogs' `category.CODE`).
 enum CategoryNames {
-    static func name(_ category: Category) -> String {
-        switch category {
-        case .accountName: "Your name"
-        case .accountEmail: "Email address"
-        case .accountLogin: "Login details"
-        case .accountTwoFactor: "Two-step verification"
-        case .accountSubscription: "Subscription details"
-        case .accountPayment: "Payment card details"
-        case .preferencesLanguage: "Language"
-        case .preferencesSettings: "Account settings"
-        case .serviceIPAddress: "IP address"
-        case .serviceDeviceID: "Device identifier"
-        case .serviceBrowser: "Browser"
-        case .serviceOperatingSystem: "Operating system"
-        case .servicePlatform: "Platform (web or app)"
-        case .serviceLocation: "Location"
-        case .serviceCookieID: "Cookie identifiers"
-        case .profileHeadline: "Profile headline"
-        case .profileSummary: "Profile summary"
-        case .profileExperience: "Work experience"
-        case .profileEducation: "Education"
-        case .profileSkills: "Skills"
-        case .profilePhoto: "Profile photo"
-        case .contentPosts: "Your posts"
-        case .contentComments: "Your comments"
-        case .contentArticles: "Your articles"
-        case .messagesPrivate: "Private messages"
-        }
-    }
+    static func name(_ category: Category) -> String { Catalog.english.category(category) }
 }
 
 /// `application/x-www-form-urlencoded` fields; the first value of a repeated name wins.

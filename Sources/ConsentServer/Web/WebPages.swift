@@ -57,8 +57,21 @@ struct WebPages: Sendable {
     }
 
     /// Renders `template`; with a session, every page says who is signed in and offers sign-out.
-    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, session: WebSessions.Session? = nil) -> Response {
+    /// With `catalog` (a page whose texts are in every catalog), the page is in that language and
+    /// offers the others; without, in English.
+    func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, session: WebSessions.Session? = nil,
+              catalog: Catalog? = nil, path: String = "/") -> Response {
         var data = data
+        let language = catalog ?? .english
+        data["t"] = WebPages.texts[language.code]
+        data["lang"] = language.code
+        data["hasLanguages"] = catalog != nil
+        if catalog != nil {
+            data["languages"] = Catalog.all.map { other -> [String: Any] in
+                ["code": other.code, "name": other.text("language.name"), "current": other.code == language.code,
+                 "href": "/language?to=\(other.code)&next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F")]
+            }
+        }
         if let session {
             data["account"] = ["name": session.subject, "staff": session.role == .privacy, "csrf": sessions.csrfToken(for: session)] as [String: Any]
         }
@@ -67,6 +80,15 @@ struct WebPages: Sendable {
         headers[.contentType] = "text/html; charset=utf-8"
         headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Each catalog's texts as the templates read them (`{{t.setting.title}}`), made once and
+    /// never changed (hence safe to share, though `Any` is not `Sendable`).
+    nonisolated(unsafe) static let texts: [String: [String: Any]] = Dictionary(uniqueKeysWithValues: Catalog.all.map { ($0.code, $0.templateTexts) })
+
+    /// The language of the request: the switcher's cookie, else `Accept-Language`.
+    static func catalog(for request: Request) -> Catalog {
+        Catalog.negotiate(cookie: request.cookies[Catalog.cookieName]?.value, acceptLanguage: request.headers[.acceptLanguage])
     }
 
     /// 303 See Other, after a form was handled.

@@ -1,0 +1,114 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import ConsentServer
+import ConsentTesting
+
+/// The pages' catalogs (Resources/locales): complete in every language, and chosen as a person expects.
+struct LocalizationTests {
+    static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/ConsentServer/Resources/templates")
+
+    func placeholders(_ text: String) -> Set<String> {
+        Set(text.split(separator: "{", omittingEmptySubsequences: false).dropFirst().compactMap { $0.split(separator: "}").first.map(String.init) })
+    }
+
+    @Test func everyCatalogHoldsEveryTextWithTheSamePlaceholders() {
+        let english = Catalog.english
+        for catalog in Catalog.all {
+            #expect(catalog.keys == english.keys, "\(catalog.code): missing \(english.keys.subtracting(catalog.keys).sorted()), extra \(catalog.keys.subtracting(english.keys).sorted())")
+            for key in english.keys {
+                let text = catalog.text(key)
+                #expect(!text.trimmingCharacters(in: .whitespaces).isEmpty || key == "number.group", "\(catalog.code): \(key) is empty")
+                #expect(placeholders(text) == placeholders(english.text(key)), "\(catalog.code): \(key) has other placeholders than English")
+            }
+        }
+    }
+
+    @Test func everyReasonChannelCategoryAndMonthHasItsText() {
+        var needed = Reason.allCases.map { "explanation." + $0.rawValue } + Channel.allCases.map { "channel." + $0.rawValue }
+        needed += Category.allCases.map { "category." + $0.rawValue } + (1...12).map { "month.\($0)" }
+        for catalog in Catalog.all {
+            #expect(needed.filter { !catalog.keys.contains($0) } == [], "\(catalog.code)")
+        }
+    }
+
+    @Test func everyTextATemplateNamesIsInTheCatalog() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.templates.path).filter { $0.hasSuffix(".mustache") }
+        #expect(files.count >= 10)
+        var named = 0
+        for file in files {
+            let text = try String(contentsOf: Self.templates.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: /\{\{t\.([a-z0-9_.]+)\}\}/) {
+                named += 1
+                #expect(Catalog.english.keys.contains(String(match.1)), "\(file): {{t.\(match.1)}} is in no catalog")
+            }
+        }
+        #expect(named > 40)
+    }
+
+    @Test(arguments: [
+        (nil, "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7", "fr"), (nil, "xx, de;q=0.5", "de"), (nil, "en-US,en;q=0.9", "en"),
+        (nil, "es, it;q=0.8", "en"), (nil, nil, "en"), ("de", "fr", "de"), ("xx", "fr", "fr"), (nil, "de;q=0, fr;q=0.1", "fr"),
+    ] as [(String?, String?, String)])
+    func theLanguageIsTheChosenOneElseTheBrowsersElseEnglish(_ cookie: String?, _ accept: String?, _ expected: String) {
+        #expect(Catalog.negotiate(cookie: cookie, acceptLanguage: accept).code == expected)
+    }
+
+    @Test func datesAndNumbersAreWrittenAsTheLanguageWritesThem() {
+        let day = Timestamp.parse("2026-03-01T10:00:00Z")!
+        #expect(Catalog.named("en")!.longDate(day) == "1 March 2026")
+        #expect(Catalog.named("de")!.longDate(day) == "1. März 2026")
+        #expect(Catalog.named("fr")!.longDate(day) == "1 mars 2026")
+        #expect(Catalog.named("en")!.number(1_234_567) == "1,234,567" && Catalog.named("de")!.number(1_234) == "1.234")
+        #expect(Catalog.named("fr")!.number(12_345) == "12\u{202F}345")
+    }
+
+    @Test func theExplanationIsInTheLanguage() throws {
+        let policy = try PolicyFile.load(yaml: ConsentTestingPolicy.yaml, source: "p").policy
+        let latest = ConsentHistory.Entry(at: Timestamp.parse("2026-01-15T12:00:00Z")!, choice: .off, channel: .ios)
+        let decision = Decision(reason: .optedOut, regionIndex: 1)
+        #expect(Explanation.sentence(for: decision, policy: policy, latest: latest) == "Off — you turned this off on 15 January 2026 (iOS app)")
+        #expect(Explanation.sentence(for: decision, policy: policy, latest: latest, in: Catalog.named("de")!)
+                == "Aus — Sie haben dies ausgeschaltet am 15. Januar 2026 (iOS-App)")
+        #expect(Explanation.sentence(for: Decision(reason: .minor, regionIndex: 1), policy: policy, latest: nil, in: Catalog.named("fr")!)
+                == "Désactivé — les membres de moins de 18 ans ne sont jamais inclus")
+    }
+
+    @Test func theSettingPageSpeaksTheBrowsersLanguageAndTheSwitcherRemembersAChoice() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let cookie = try await SignInFlow.signIn(client, harness, as: "urn:li:member:eu", role: .member, landing: "/settings/data-privacy")
+            try await client.execute(uri: "/settings/data-privacy/generative-ai", method: .get,
+                                     headers: [.cookie: cookie, .acceptLanguage: "de-DE,de;q=0.9,en;q=0.5"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<html lang="de">"#) && html.contains("<h1>Daten zur Verbesserung generativer KI</h1>"))
+                #expect(html.contains("An — in Ihrer Region (Europe) standardmäßig verwendet seit dem 3. November 2025"))
+                #expect(html.contains(#"<a href="/language?to=fr&amp;next=%2Fsettings%2Fdata%2Dprivacy%2Fgenerative%2Dai" lang="fr" hreflang="fr">Français</a>"#))
+            }
+            let chosen = try await client.execute(uri: "/language?to=fr&next=/settings/data-privacy", method: .get) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/settings/data-privacy")
+                let set = try #require(response.headers[.setCookie])
+                #expect(set.hasPrefix("consentry-language=fr;") && set.contains("Secure"))
+                return String(set.prefix { $0 != ";" })
+            }
+            try await client.execute(uri: "/settings/data-privacy", method: .get,
+                                     headers: [.cookie: cookie + "; " + chosen, .acceptLanguage: "de"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<html lang="fr">"#) && html.contains("<h1>Confidentialité des données</h1>"), "the choice wins over the browser")
+            }
+            try await client.execute(uri: "/language?to=xx", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/language?to=de&next=https://evil.example/", method: .get) { response in
+                #expect(response.headers[.location] == "/settings/data-privacy", "never away from this site")
+            }
+        }
+    }
+}
+
+enum ConsentTestingPolicy {
+    static var yaml: String { ConsentTesting.Fixtures.examplePolicyYAML }
+}
