@@ -10,12 +10,15 @@ public struct PolicyDraft: Sendable {
         public var countries: [String]
         public var effective: String
         public var defaultRule: String
+        /// Language code → the region's name for people.
+        public var names: [String: String]
 
-        public init(id: String, countries: [String], effective: String, defaultRule: String) {
+        public init(id: String, countries: [String], effective: String, defaultRule: String, names: [String: String] = [:]) {
             self.id = id
             self.countries = countries
             self.effective = effective
             self.defaultRule = defaultRule
+            self.names = names
         }
     }
 
@@ -163,8 +166,15 @@ extension Policy {
             if rule == nil {
                 problem("\(path).default", "\(jsonStringLiteral(draftRegion.defaultRule)) must be included (opt-out) or excluded (opt-in)")
             }
+            for (language, name) in draftRegion.names.sorted(by: { $0.key < $1.key }) {
+                if language.count != 2 || !language.allSatisfy({ ("a"..."z").contains($0) }) {
+                    problem("\(path).names.\(language)", "\(jsonStringLiteral(language)) is not a language code of two small letters (en, de, fr)")
+                } else if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 100 {
+                    problem("\(path).names.\(language)", "must be a name of 1 to 100 characters")
+                }
+            }
             if let effective, let rule {
-                regions.append(Region(id: draftRegion.id, countries: countries, effective: effective, defaultRule: rule))
+                regions.append(Region(id: draftRegion.id, countries: countries, effective: effective, defaultRule: rule, names: draftRegion.names))
             }
         }
 

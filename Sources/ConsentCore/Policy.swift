@@ -24,12 +24,22 @@ public struct Region: Sendable, Equatable {
     /// The instant from which members of the region are in scope.
     public var effective: Date
     public var defaultRule: RegionDefault
+    /// The region's name for people, by language code (`en`, `de`, `fr`, …); may be empty.
+    public var names: [String: String]
 
-    public init(id: String, countries: [CountryCode], effective: Date, defaultRule: RegionDefault) {
+    public init(id: String, countries: [CountryCode], effective: Date, defaultRule: RegionDefault, names: [String: String] = [:]) {
         self.id = id
         self.countries = countries
         self.effective = effective
         self.defaultRule = defaultRule
+        self.names = names
+    }
+
+    /// The name in `language`, else in English, else the id in words ("canada-hong-kong" →
+    /// "Canada Hong Kong").
+    public func name(in language: String) -> String {
+        if let name = names[language] ?? names["en"] { return name }
+        return id.split(whereSeparator: { $0 == "-" || $0 == "_" }).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
     }
 }
 

@@ -100,7 +100,9 @@ extension PolicyFile {
         ]
         for region in policy.regions {
             let countries = region.countries.map { JSONWriter.string($0.description) }.joined(separator: ", ")
-            lines.append("  - { id: \(region.id), countries: [\(countries)], effective: \(Timestamp.format(region.effective)), default: \(region.defaultRule.rawValue) }")
+            let names = region.names.isEmpty ? "" : ", names: { " + region.names.sorted { $0.key < $1.key }
+                .map { "\($0.key): \(JSONWriter.string($0.value))" }.joined(separator: ", ") + " }"
+            lines.append("  - { id: \(region.id), countries: [\(countries)], effective: \(Timestamp.format(region.effective)), default: \(region.defaultRule.rawValue)\(names) }")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -74,12 +74,15 @@ public enum PolicyFile {
                 "allow": JSONWriter.array(policy.allowedCategories.map { JSONWriter.string($0.rawValue) }),
             ]),
             "regions": JSONWriter.array(policy.regions.map { region in
-                JSONWriter.object([
+                var fields = [
                     "id": JSONWriter.string(region.id),
                     "countries": JSONWriter.array(region.countries.map { JSONWriter.string($0.description) }),
                     "effective": JSONWriter.string(Timestamp.format(region.effective)),
                     "default": JSONWriter.string(region.defaultRule.rawValue),
-                ])
+                ]
+                // Only when given: a policy without names keeps the bytes (and SHA-256) it had.
+                if !region.names.isEmpty { fields["names"] = JSONWriter.object(region.names.mapValues(JSONWriter.string)) }
+                return JSONWriter.object(fields)
             }),
         ]
         if let lookback = policy.lookbackStart {
@@ -131,12 +134,16 @@ private struct DraftReader {
             if case .sequence(let sequence) = node {
                 for (index, element) in sequence.enumerated() {
                     let path = "regions[\(index)]"
-                    guard let region = mapping(element, path: path, known: ["id", "countries", "effective", "default"]) else { continue }
+                    guard let region = mapping(element, path: path, known: ["id", "countries", "effective", "default", "names"]) else { continue }
+                    var names: [String: String] = [:]
+                    if let node = region["names"], let named = mapping(node, path: "\(path).names", known: nil) {
+                        for (language, value) in named { names[language] = string(value, path: "\(path).names.\(language)", parent: node) }
+                    }
                     regions.append(PolicyDraft.RegionDraft(
                         id: string(region["id"], path: "\(path).id", parent: element),
                         countries: strings(region["countries"], path: "\(path).countries", parent: element),
                         effective: string(region["effective"], path: "\(path).effective", parent: element),
-                        defaultRule: string(region["default"], path: "\(path).default", parent: element)))
+                        defaultRule: string(region["default"], path: "\(path).default", parent: element), names: names))
                 }
             } else {
                 problem("regions", "must be a list of regions", node)
@@ -154,7 +161,8 @@ private struct DraftReader {
     }
 
     /// The mapping's entries by key; reports unknown and repeated keys.
-    mutating func mapping(_ node: Node, path: String, known: Set<String>) -> [String: Node]? {
+    /// The fields of a mapping; with `known`, any other field is a problem (nil: any key).
+    mutating func mapping(_ node: Node, path: String, known: Set<String>?) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
             problem(path, "must be a mapping of fields", node)
             return nil
@@ -164,7 +172,7 @@ private struct DraftReader {
             let key = keyNode.scalar?.string ?? ""
             let fieldPath = path.isEmpty ? key : "\(path).\(key)"
             if let line = value.mark?.line ?? keyNode.mark?.line { lines[fieldPath] = line }
-            if !known.contains(key) {
+            if let known, !known.contains(key) {
                 problem(fieldPath, "unknown field; expected one of \(known.sorted().joined(separator: ", "))", keyNode)
             } else if result[key] != nil {
                 problem(fieldPath, "appears twice", keyNode)

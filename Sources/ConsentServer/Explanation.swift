@@ -42,11 +42,11 @@ public enum Explanation {
         }
     }
 
-    /// "Europe", "Canada Hong Kong": the region id in words.
+    /// The region's name in the catalog's language, as the policy file gives it (`names:`),
+    /// else its id in words ("Canada Hong Kong").
     public static func regionName(_ region: Region?, in catalog: Catalog = .english) -> String {
         guard let region else { return catalog.text("region.not_in_scope") }
-        return region.id.split(whereSeparator: { $0 == "-" || $0 == "_" })
-            .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+        return region.name(in: catalog.code)
     }
 
     /// "3 November 2025" (UTC), in English; ``Catalog/longDate(_:)`` in another language.

@@ -88,7 +88,7 @@ struct PolicyFileTests {
     @Test func aBadCountryIsNamedByPathValueAndLine() {
         let found = problems(replacing("[AT, BE, BG, HR, CY", "[AT, BE, BG, HR, XX"))
         #expect(found.map(\.description) == ["regions[1].countries[4]: \"XX\" is not an ISO 3166-1 alpha-2 code"])
-        #expect(found.first?.line == 15)
+        #expect(found.first?.line == 16)
     }
 
     @Test func aCountryInTwoRegionsIsRefused() {
@@ -140,5 +140,36 @@ struct PolicyFileTests {
         let yaml = replacing("effective: 2025-11-03, default: excluded", "effective: 2025-11-03T09:30:00+01:00, default: excluded")
         let policy = try PolicyFile.load(yaml: yaml, source: "p").policy
         #expect(Timestamp.format(policy.regions[2].effective) == "2025-11-03T08:30:00Z")
+    }
+}
+
+/// Regions' names for people, per language, in the policy file.
+struct RegionNamesTests {
+    @Test func namesAreReadKeptAndWrittenBackAndAbsentNamesChangeNoHash() throws {
+        let named = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "policy.yaml")
+        let us = try #require(named.policy.regions.first)
+        #expect(us.names == ["en": "United States", "de": "USA", "fr": "États-Unis"])
+        #expect(us.name(in: "de") == "USA" && us.name(in: "es") == "United States", "English when the language has none")
+        // policy show writes them back, and what it writes hashes the same.
+        let shown = try PolicyFile.load(yaml: PolicyFile.yaml(named), source: "shown")
+        #expect(shown.sha256 == named.sha256 && shown.policy.regions[0].names == us.names)
+        // A policy without names has the canonical form it had before names existed.
+        let plain = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML.replacingOccurrences(
+            of: #"(?m),\n\s+names: \{[^}]*\} \}"#, with: " }", options: .regularExpression), source: "plain")
+        #expect(plain.policy.regions.allSatisfy { $0.names.isEmpty } && !plain.canonicalJSON.contains("names"))
+        #expect(plain.policy.regions[2].name(in: "fr") == "Canada Hong Kong", "the id in words")
+    }
+
+    @Test(arguments: [("names: { english: US }", "regions[0].names.english"), ("names: { de: \"\" }", "regions[0].names.de"), ("names: [US]", "regions[0].names")])
+    func badNamesAreNamedByPath(_ names: String, _ path: String) {
+        let yaml = Fixtures.examplePolicyYAML.replacingOccurrences(of: "names: { en: United States, de: USA, fr: États-Unis }", with: names)
+        do {
+            _ = try PolicyFile.load(yaml: yaml, source: "p")
+            Issue.record("accepted \(names)")
+        } catch ConsentError.invalidPolicy(_, let problems) {
+            #expect(problems.contains { $0.path == path }, "\(problems)")
+        } catch {
+            Issue.record("\(error)")
+        }
     }
 }

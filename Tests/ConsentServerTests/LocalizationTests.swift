@@ -87,7 +87,7 @@ struct LocalizationTests {
                                      headers: [.cookie: cookie, .acceptLanguage: "de-DE,de;q=0.9,en;q=0.5"]) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains(#"<html lang="de">"#) && html.contains("<h1>Daten zur Verbesserung generativer KI</h1>"))
-                #expect(html.contains("An — in Ihrer Region (Europe) standardmäßig verwendet seit dem 3. November 2025"))
+                #expect(html.contains("An — in Ihrer Region (Europa) standardmäßig verwendet seit dem 3. November 2025"), "the region named in the policy file, in German")
                 #expect(html.contains(#"<a href="/language?to=fr&amp;next=%2Fsettings%2Fdata%2Dprivacy%2Fgenerative%2Dai" lang="fr" hreflang="fr">Français</a>"#))
             }
             let chosen = try await client.execute(uri: "/language?to=fr&next=/settings/data-privacy", method: .get) { response in

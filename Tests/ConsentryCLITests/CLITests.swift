@@ -96,7 +96,7 @@ extension CLISuite {
                 .replacingOccurrences(of: "minimum_age: 18", with: "minimum_age: 16"))
             let result = try cli.run(["policy", "apply", bad])
             #expect(result.status == 1)
-            #expect(result.stderr.contains("\(bad):15: regions[1].countries[4]: \"XX\" is not an ISO 3166-1 alpha-2 code"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(bad):16: regions[1].countries[4]: \"XX\" is not an ISO 3166-1 alpha-2 code"), "\(result.stderr)")
             let shown = try cli.run(["policy", "show"])
             #expect(shown.stdout.contains("minimum_age: 18") && shown.stdout.contains("version: \"2025-11-03\""))
         }
