@@ -29,6 +29,12 @@ struct LocalizationTests {
         }
     }
 
+    @Test func noKeyIsAlsoTheGroupOfAnother() {
+        // Templates read `{{t.a.b}}` through a tree: `a.b` cannot be a text and a group at once.
+        let keys = Catalog.english.keys
+        #expect(keys.filter { key in keys.contains { $0.hasPrefix(key + ".") } }.sorted() == [])
+    }
+
     @Test func everyReasonChannelCategoryAndMonthHasItsText() {
         var needed = Reason.allCases.map { "explanation." + $0.rawValue } + Channel.allCases.map { "channel." + $0.rawValue }
         needed += Category.allCases.map { "category." + $0.rawValue } + (1...12).map { "month.\($0)" }

@@ -43,7 +43,7 @@ struct ObjectionPagesTests {
             let cookie = try await pages.signIn(client, harness, as: "urn:li:member:eu")
             try await client.execute(uri: "/settings/data-privacy/objection", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains("You don't have to give a reason") && html.contains("within 1 month"))
+                #expect(html.contains("You don&#39;t have to give a reason") && html.contains("within 1 month"))
                 #expect(html.contains(#"name="reason""#) && !html.contains(#"name="reason" required"#))
             }
             let receipt = try await fileThroughTheForm(client, cookie: cookie, reason: "no thanks", email: "eu@example.com")

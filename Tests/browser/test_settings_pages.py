@@ -383,3 +383,14 @@ def test_the_member_pages_in_every_language(server, browser):
         browser.get(server + "/settings/data-privacy")
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code, "the choice is kept"
         screenshot(browser, f"data-privacy-{code}")
+        browser.get(server + "/settings/data-privacy/objection")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
+        screenshot(browser, f"objection-form-{code}")
+    # An objection filed in French: its receipt page is in French.
+    browser.find_element(By.CSS_SELECTOR, 'nav.languages a[hreflang="fr"]').click()
+    wait_for_url(browser, lambda url: url.endswith("/settings/data-privacy/objection"))
+    browser.find_element(By.CSS_SELECTOR, ".objection-form button.save").click()
+    wait_for_url(browser, lambda url: url.endswith("?filed=1"))
+    assert browser_title(browser) == "Opposition reçue"
+    assert "Reçue — en cours d'examen" in browser.find_element(By.CSS_SELECTOR, ".receipt").text
+    screenshot(browser, "objection-receipt-fr")

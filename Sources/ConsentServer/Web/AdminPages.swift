@@ -116,7 +116,7 @@ struct AdminPages {
         switch try await staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
         let id = Self.id(context)
         guard let form = try await web.form(request, session: session, context: context) else {
-            return web.formExpired(back: "\(Self.queuePath)/\(id)", linkText: "Back to the objection")
+            return web.formExpired(request, back: "\(Self.queuePath)/\(id)", linkText: "message.back_to_objection")
         }
         do {
             let done = try await action(form, id, "privacy:" + session.subject)

@@ -29,7 +29,7 @@ struct ObjectionPages {
     @Sendable func verifyEmail(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         guard let form = try await web.form(request, session: session, context: context) else {
-            return web.formExpired(back: Self.formPath, linkText: "Back to your objections")
+            return web.formExpired(request, back: Self.formPath, linkText: "message.back_to_objections")
         }
         let id = ObjectionID(rawValue: form["objection"] ?? "")
         do {
@@ -52,13 +52,13 @@ struct ObjectionPages {
 
     @Sendable func form(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
-        return try await formPage(session: session, member: member, email: try await desk.lastEmail(of: member))
+        return try await formPage(session: session, member: member, catalog: WebPages.catalog(for: request), email: try await desk.lastEmail(of: member))
     }
 
     @Sendable func file(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         guard let form = try await web.form(request, session: session, context: context) else {
-            return web.formExpired(back: Self.formPath, linkText: "Back to the form")
+            return web.formExpired(request, back: Self.formPath, linkText: "message.back_to_form")
         }
         do {
             let objection = try await desk.file(for: member, reason: form["reason"], email: form["email"])
@@ -75,7 +75,7 @@ struct ObjectionPages {
             default:
                 throw error
             }
-            var response = try await formPage(session: session, member: member, email: form["email"], reason: form["reason"],
+            var response = try await formPage(session: session, member: member, catalog: WebPages.catalog(for: request), email: form["email"], reason: form["reason"],
                                               error: message, status: status)
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
@@ -91,15 +91,17 @@ struct ObjectionPages {
     /// The member's objection `id`, with the form to confirm its address while that is unverified.
     func objectionPage(_ id: ObjectionID, session: WebSessions.Session, member: MemberID, request: Request,
                        verifyError: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let catalog = WebPages.catalog(for: request)
         let objection: Objection
         do {
             objection = try await desk.objection(id, of: member)
         } catch ConsentError.unknownObjection {
-            return web.page("message", ["title": "Not found", "text": "There is no objection of yours at this address.",
-                                        "link": Self.formPath, "linkText": "Your objections"], status: .notFound, session: session)
+            return web.page("message", ["title": catalog.text("objection.not_found"), "text": catalog.text("objection.not_found_text"),
+                                        "link": Self.formPath, "linkText": catalog.text("objection.yours")], status: .notFound, session: session,
+                            catalog: catalog, path: Self.formPath)
         }
-        var data = Self.summary(objection)
-        data["title"] = "Your objection"
+        var data = Self.summary(objection, catalog: catalog)
+        data["title"] = catalog.text("objection.your_objection")
         data["filed"] = request.uri.queryParameters.get("filed") != nil
         data["receipts"] = receipts
         data["csrfToken"] = web.sessions.csrfToken(for: session)
@@ -109,101 +111,95 @@ struct ObjectionPages {
         } else if let confirmed = request.uri.queryParameters.get("verified").map({ String($0) }),
                   verified.contains(EmailAddress.normalised(confirmed)) {
             // Only an address of the member's, verified: a link cannot put other words here.
-            data["verified"] = confirmed
+            data["verified"] = catalog.text("objection.verified", ["email": confirmed])
         }
         if let verifyError { data["verifyError"] = verifyError }
-        data.merge(Self.removal(try await desk.lineage(of: objection)), uniquingKeysWith: { $1 })
-        return web.page("objection", data, status: status, session: session)
+        data.merge(Self.removal(try await desk.lineage(of: objection), catalog: catalog), uniquingKeysWith: { $1 })
+        return web.page("objection", data, status: status, session: session, catalog: catalog, path: "/settings/data-privacy/objections/\(objection.id)")
     }
 
-    func formPage(session: WebSessions.Session, member: MemberID, email: String?, reason: String? = nil, error: String? = nil,
+    func formPage(session: WebSessions.Session, member: MemberID, catalog: Catalog, email: String?, reason: String? = nil, error: String? = nil,
                   status: HTTPResponse.Status = .ok) async throws -> Response {
         let objections = try await desk.objections(of: member)
+        let term = try await desk.states.activePolicy().policy.objectionTerms.response
         var data: [String: Any] = [
-            "title": "Object to the use of your data",
+            "title": catalog.text("objection.title"),
             "csrfToken": web.sessions.csrfToken(for: session),
-            "response": try await desk.states.activePolicy().policy.objectionTerms.response.description,
+            "answerWithin": catalog.text("objection.answer_within", ["term": Self.term(term, catalog: catalog)]),
             "hasObjections": !objections.isEmpty,
-            "objections": objections.map { ["id": $0.id.rawValue, "statusWord": Self.statusWord($0.status),
-                                            "received": Explanation.longDate($0.receivedAt)] },
+            "objections": objections.map { ["id": $0.id.rawValue, "statusWord": Self.statusWord($0.status, catalog: catalog),
+                                            "received": catalog.text("objection.received_on", ["date": catalog.longDate($0.receivedAt)])] },
         ]
         if let email { data["email"] = email }
         if let reason { data["reason"] = reason }
         if let error { data["error"] = error }
-        return web.page("objection-form", data, status: status, session: session)
+        return web.page("objection-form", data, status: status, session: session, catalog: catalog, path: Self.formPath)
     }
 
     // MARK: What the pages show (shared with the privacy team's pages)
 
-    static func statusWord(_ status: ObjectionStatus) -> String {
-        switch status {
-        case .received: "Received — being reviewed"
-        case .extended: "Being reviewed — more time needed"
-        case .upheld: "Upheld — your data is being removed"
-        case .rejected: "Rejected"
-        case .completed: "Completed — your data is removed"
+    /// "30 days", "1 month" in the catalog's language.
+    static func term(_ term: Term, catalog: Catalog) -> String {
+        switch term {
+        case .days(let count): catalog.text(count == 1 ? "term.day" : "term.days", ["count": String(count)])
+        case .months(let count): catalog.text(count == 1 ? "term.month" : "term.months", ["count": String(count)])
         }
     }
 
     /// Deadlines, status, what happens next and the timeline, for the member.
-    static func summary(_ objection: Objection) -> [String: Any] {
+    static func summary(_ objection: Objection, catalog: Catalog) -> [String: Any] {
         var data: [String: Any] = [
             "id": objection.id.rawValue,
             "status": objection.status.rawValue,
-            "statusWord": statusWord(objection.status),
-            "received": Explanation.longDate(objection.receivedAt),
-            "due": Explanation.longDate(objection.due),
+            "statusWord": statusWord(objection.status, catalog: catalog),
+            "received": catalog.longDate(objection.receivedAt),
+            "due": catalog.longDate(objection.due),
             "rejected": objection.status == .rejected,
-            "timeline": timeline(objection),
+            "timeline": timeline(objection, catalog: catalog),
         ]
-        if let extended = objection.extendedDue { data["extendedDue"] = Explanation.longDate(extended) }
-        if let decision = objection.decision { data["decided"] = Explanation.longDate(decision.at) }
-        data["next"] = next(objection)
+        if let extended = objection.extendedDue { data["extendedDue"] = catalog.longDate(extended) }
+        if let decision = objection.decision { data["decided"] = catalog.longDate(decision.at) }
+        data["next"] = catalog.text("objection.next." + objection.status.rawValue,
+                                    ["date": catalog.longDate(objection.status == .extended ? objection.currentDue : objection.due)])
         return data
     }
 
-    static func next(_ objection: Objection) -> String {
-        switch objection.status {
-        case .received:
-            "Your data is left out of every new training set from now until we decide. We will answer by \(Explanation.longDate(objection.due)); if we need more time, we will tell you why before then."
-        case .extended:
-            "We need more time, and told you why. We will answer by \(Explanation.longDate(objection.currentDue)). Your data stays out of training meanwhile."
-        case .upheld:
-            "Your data will never again be used to train generative AI. We are removing it from the training datasets that hold it; this page shows the progress."
-        case .rejected:
-            "We decided not to uphold your objection, for the reasons in the timeline below. Your earlier setting applies again."
-        case .completed:
-            "Done: no training dataset we hold contains your data, and it is never used to train generative AI."
-        }
+    static func statusWord(_ status: ObjectionStatus, catalog: Catalog) -> String {
+        catalog.text("objection.status." + status.rawValue)
     }
 
-    static func timeline(_ objection: Objection) -> [[String: String]] {
+    static func timeline(_ objection: Objection, catalog: Catalog = .english) -> [[String: String]] {
         objection.timeline.map { event in
             switch event {
             case .received(let at, let due, let reason):
-                ["when": WebPages.when(at), "title": "Received, due \(Explanation.longDate(due))", "text": reason.map { "Reason given: " + $0 } ?? ""]
+                ["when": WebPages.when(at), "title": catalog.text("objection.step.received", ["date": catalog.longDate(due)]),
+                 "text": reason.map { catalog.text("objection.step.reason", ["reason": $0]) } ?? ""]
             case .extended(let at, let days, let due, let reason):
-                ["when": WebPages.when(at), "title": "Extended by \(days) days, to \(Explanation.longDate(due))", "text": reason]
+                ["when": WebPages.when(at), "title": catalog.text("objection.step.extended", ["days": String(days), "date": catalog.longDate(due)]),
+                 "text": reason]
             case .decided(let at, let outcome, let reason):
-                ["when": WebPages.when(at), "title": outcome == .uphold ? "Upheld" : "Rejected", "text": reason]
+                ["when": WebPages.when(at), "title": catalog.text(outcome == .uphold ? "objection.step.upheld" : "objection.step.rejected"), "text": reason]
             case .completed(let at, let reason):
-                ["when": WebPages.when(at), "title": "Completed", "text": reason]
+                ["when": WebPages.when(at), "title": catalog.text("objection.step.completed"), "text": reason]
             }
         }
     }
 
     /// The datasets (removed or still to purge) and models, once an objection is upheld.
-    static func removal(_ lineage: MemberLineage?) -> [String: Any] {
+    static func removal(_ lineage: MemberLineage?, catalog: Catalog = .english) -> [String: Any] {
         guard let lineage else { return ["hasRemoval": false] }
         return [
             "hasRemoval": true,
             "hasDatasets": !lineage.datasets.isEmpty,
             "datasets": lineage.datasets.map { entry in
                 ["name": entry.name, "id": entry.dataset.rawValue,
-                 "state": entry.removedAt.map { "Removed on \(Explanation.longDate($0))" } ?? "Removal pending (the next purge)"]
+                 "state": entry.removedAt.map { catalog.text("objection.removed_on", ["date": catalog.longDate($0)]) }
+                    ?? catalog.text("objection.removal_pending")]
             },
             "hasModels": !lineage.models.isEmpty,
-            "models": lineage.models.map { ["model": $0.model, "dataset": $0.dataset.rawValue, "registered": Explanation.longDate($0.registeredAt)] },
+            "models": lineage.models.map {
+                ["text": catalog.text("objection.model", ["model": $0.model, "dataset": $0.dataset.rawValue, "date": catalog.longDate($0.registeredAt)])]
+            },
         ]
     }
 }

@@ -88,15 +88,17 @@ struct SettingsController {
     @Sendable func save(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let (session, member) = try await web.member(request) else { return web.signInFirst(request) }
         guard let form = try await web.form(request, session: session, context: context) else {
-            return web.formExpired(back: Self.settingPath, linkText: "Back to the setting")
+            return web.formExpired(request, back: Self.settingPath, linkText: "message.back_to_setting")
         }
         let enabled = form["enabled"] == "on"
         do {
             _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: try ChoiceEntry.settingsPage.channel(named: nil),
                                                      at: now(), actor: member.rawValue))
         } catch ConsentError.rateLimited(let detail, let wait) {
-            var response = page("message", ["title": "Not saved", "text": detail.prefix(1).uppercased() + detail.dropFirst(),
-                                            "link": Self.settingPath, "linkText": "Back to the setting"], status: .tooManyRequests, session: session)
+            let catalog = WebPages.catalog(for: request)
+            var response = web.page("message", ["title": catalog.text("message.not_saved"), "text": detail.prefix(1).uppercased() + detail.dropFirst(),
+                                                "link": Self.settingPath, "linkText": catalog.text("message.back_to_setting")],
+                                    status: .tooManyRequests, session: session, catalog: catalog, path: Self.settingPath)
             response.headers[.retryAfter] = String(wait)
             return response
         }

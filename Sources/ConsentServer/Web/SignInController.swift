@@ -111,7 +111,7 @@ struct SignInController {
     @Sendable func signOut(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         guard let session = try await web.session(request) else { return web.signInFirst(request) }
         guard try await web.form(request, session: session, context: context) != nil else {
-            return web.formExpired(back: session.role == .privacy ? AdminPages.queuePath : Self.memberHome, linkText: "Back")
+            return web.formExpired(request, back: session.role == .privacy ? AdminPages.queuePath : Self.memberHome, linkText: "message.back")
         }
         try await web.store.revokeSession(session.id, expires: session.expires)
         var response = web.page("message", ["title": "Signed out", "text": "You are signed out on every device that used this session.",

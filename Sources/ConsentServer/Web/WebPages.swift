@@ -33,20 +33,23 @@ struct WebPages: Sendable {
     /// this page. Not a redirect: an unauthenticated request is answered as one, whoever sent it.
     func signInFirst(_ request: Request) -> Response {
         let next = SignInController.localPath(request.uri.path) ?? SignInController.memberHome
-        var data: [String: Any] = ["title": "Please sign in", "text": "Sign in on the platform to see your privacy settings.",
+        let catalog = Self.catalog(for: request)
+        var data: [String: Any] = ["title": catalog.text("message.sign_in_title"), "text": catalog.text("message.sign_in_text"),
                                    "link": "/auth/sign-in?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
-                                   "linkText": "Sign in"]
+                                   "linkText": catalog.text("message.sign_in")]
         if configuration.demo {
-            data["text"] = "Sign in to see your privacy settings. This is a demo: pick a demo member to sign in as."
-            data["linkText"] = "Sign in as a demo member"
+            data["text"] = catalog.text("message.sign_in_demo")
+            data["linkText"] = catalog.text("message.sign_in_demo_link")
         }
-        return page("message", data, status: .unauthorized)
+        return page("message", data, status: .unauthorized, catalog: catalog, path: request.uri.path)
     }
 
     /// 403 for a form whose CSRF token is missing or not this session's: nothing was changed.
-    func formExpired(back link: String, linkText: String) -> Response {
-        page("message", ["title": "This form has expired", "text": "Nothing was changed. Go back and try again.",
-                         "link": link, "linkText": linkText], status: .forbidden)
+    /// `linkText` is a catalog key: the page is in the request's language.
+    func formExpired(_ request: Request, back link: String, linkText: String) -> Response {
+        let catalog = Self.catalog(for: request)
+        return page("message", ["title": catalog.text("message.expired_title"), "text": catalog.text("message.expired_text"),
+                                "link": link, "linkText": catalog.text(linkText)], status: .forbidden, catalog: catalog, path: link)
     }
 
     /// The form's fields when its CSRF token belongs to `session`; nil otherwise.
