@@ -46,6 +46,10 @@ public struct PublicFigures: Sendable {
         public var switchedOff: [(channel: Channel, count: Int?)]
         /// Per region of the policy, in its order: the shares opted out and opted in at the week's end.
         public var shares: [(region: String, optedOut: Double?, optedIn: Double?)]
+        /// The shares opted out, in the order of ``shares``.
+        public var optedOutShares: [Double?] { shares.map(\.optedOut) }
+        /// The shares opted in, in the order of ``shares``.
+        public var optedInShares: [Double?] { shares.map(\.optedIn) }
         public var objectionsReceived: Int?
         public var objectionsDecided: Int?
         public var objectionsOverdue: Int?

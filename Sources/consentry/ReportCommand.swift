@@ -35,9 +35,13 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "The end of the window (default: now).") var to: Instant?
         @Option(help: "html (one file, nothing beside it) or json.") var format: Format = .json
         @Option(help: "Withhold counts under this (at least 1; 1 withholds nothing).") var minimumCount = PublicFigures.defaultMinimumCount
+        @Option(help: "The language of the HTML report: en, de or fr.") var language = "en"
 
         func validate() throws {
             guard minimumCount >= 1 else { throw ValidationError("--minimum-count must be at least 1") }
+            guard Catalog.named(language) != nil else {
+                throw ValidationError("--language must be one of " + Catalog.all.map(\.code).joined(separator: ", "))
+            }
         }
 
         func run() async throws {
@@ -49,7 +53,7 @@ struct ReportCommand: AsyncParsableCommand {
             let published = PublicFigures(figures, minimumCount: minimumCount)
             switch format {
             case .json: print(JSONBody.string(TransparencyBody(published, policy: policy.policy)))
-            case .html: print(try TransparencyReport.html(published, policy: policy.policy), terminator: "")
+            case .html: print(try TransparencyReport.html(published, policy: policy.policy, catalog: Catalog.named(language) ?? .english), terminator: "")
             }
         }
     }

@@ -58,6 +58,22 @@ struct FiguresPagesTests {
         }
     }
 
+    @Test func theTransparencyPageSpeaksTheReadersLanguage() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            try await client.execute(uri: "/transparency", method: .get, headers: [.acceptLanguage: "de"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<html lang="de">"#) && html.contains("Transparenzbericht: Mitgliederdaten und generative KI"))
+                #expect(figure("Mitglieder", in: html) == "weniger als 10")
+                #expect(html.contains("<strong>Europa</strong>") && html.contains("seit dem 3. November 2025"))
+            }
+            try await client.execute(uri: "/transparency", method: .get, headers: [.acceptLanguage: "fr"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Semaine par semaine") && html.contains("Jamais utilisées"))
+            }
+        }
+    }
+
     @Test(arguments: ["from=yesterday", "to=", "from=2026-01-10&to=2026-01-01", "from=2020-01-01&to=2026-01-01"])
     func aBadWindowIsRefusedSayingWhy(_ query: String) async throws {
         let harness = try await Harness()

@@ -321,12 +321,22 @@ def test_a_member_sees_the_dataset_their_data_left_and_the_model_that_saw_it(own
     assert len(charts) == 8 and all(chart.size["height"] > 50 for chart in charts)
     assert "assistant-v1" in browser.find_element(By.ID, "models-heading").find_element(By.XPATH, "..").text
     screenshot(browser, "admin-dashboard")
+    for code in ("de", "fr"):
+        browser.get(server + f"/language?to={code}&next=/admin")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
+        screenshot(browser, f"admin-dashboard-{code}")
     browser.delete_all_cookies()
     browser.get(server + "/transparency")
     assert len(browser.find_elements(By.CSS_SELECTOR, "figure.chart svg[role=img]")) == 8
     summary = browser.find_element(By.ID, "removal-heading").find_element(By.XPATH, "..").text
     assert "fewer than 10" in summary
     screenshot(browser, "transparency")
+    for code, withheld in (("de", "weniger als 10"), ("fr", "moins de 10")):
+        browser.find_element(By.CSS_SELECTOR, f'nav.languages a[hreflang="{code}"]').click()
+        wait_for_url(browser, lambda url: url.endswith("/transparency"))
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
+        assert withheld in browser.find_element(By.ID, "removal-heading").find_element(By.XPATH, "..").text
+        screenshot(browser, f"transparency-{code}")
 
 
 def test_the_setting_works_with_the_keyboard_alone(own_server, browser):

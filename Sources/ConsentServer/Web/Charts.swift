@@ -21,7 +21,8 @@ enum Charts {
     /// Horizontal bars, one group per row, a bar per series: `rows` are the labels down the left.
     static func bars(id: String, title: String, rows: [String], series: [Series], format: (Double) -> String,
                      missing: String) -> [String: Any] {
-        let labelWidth = 190.0, valueWidth = 90.0
+        // Room for the longest label (about 6.6 px a character at this size), within reason.
+        let labelWidth = min(320, max(120, Double(rows.map(\.count).max() ?? 0) * 6.6 + 16)), valueWidth = 110.0
         let barHeight = 16.0, gap = 4.0, groupGap = 12.0
         let groupHeight = Double(series.count) * (barHeight + gap) - gap
         let plot = width - labelWidth - valueWidth
@@ -37,7 +38,7 @@ enum Charts {
                         "color": palette[number % palette.count], "textX": fixed(labelWidth + (value == nil ? 0 : length) + 6),
                         "textY": fixed(y + barHeight - 4), "text": value.map(format) ?? missing, "series": serie.name]
             }
-            rowData.append(["label": label, "labelY": fixed(top + groupHeight / 2 + 4), "bars": bars])
+            rowData.append(["label": label, "labelX": fixed(labelWidth - 8), "labelY": fixed(top + groupHeight / 2 + 4), "bars": bars])
         }
         let height = 16 + Double(rows.count) * (groupHeight + groupGap)
         return ["id": id, "title": title, "width": fixed(width), "height": fixed(height), "rows": rowData,

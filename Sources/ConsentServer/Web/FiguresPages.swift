@@ -27,23 +27,27 @@ struct FiguresPages {
         let (from, to) = try Self.window(request, now: now())
         let figures = try await store.programFigures(from: from, to: to, now: now())
         guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
-        var data = FiguresView.data(PublicFigures(figures, minimumCount: 1), policy: policy.policy)
-        data["title"] = "Program dashboard"
+        let catalog = WebPages.catalog(for: request)
+        var data = FiguresView.data(PublicFigures(figures, minimumCount: 1), policy: policy.policy, catalog: catalog)
+        data["title"] = catalog.text("dashboard.title")
+        data["lead"] = catalog.text("dashboard.lead", ["version": figures.policyVersion])
         data["purges"] = figures.purges.map { purge -> [String: Any] in
             ["dataset": purge.dataset.rawValue, "name": purge.name, "version": purge.version, "at": WebPages.when(purge.at),
-             "removed": FiguresView.count(purge.removedMembers)]
+             "removed": catalog.number(purge.removedMembers)]
         }
         data["hasPurges"] = !figures.purges.isEmpty
-        data["models"] = figures.modelsWithRemovedData.map { ["model": $0.model, "removed": FiguresView.count($0.removedMembers)] }
+        data["models"] = figures.modelsWithRemovedData.map { ["model": $0.model, "removed": catalog.number($0.removedMembers)] }
         data["hasModels"] = !figures.modelsWithRemovedData.isEmpty
-        return web.page("admin-dashboard", data, session: session)
+        return web.page("admin-dashboard", data, session: session, catalog: catalog, path: "/admin")
     }
 
     @Sendable func transparency(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let (from, to) = try Self.window(request, now: now())
         let figures = try await store.programFigures(from: from, to: to, now: now())
         guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
-        return web.page("transparency", TransparencyReport.data(PublicFigures(figures, minimumCount: minimumCount), policy: policy.policy))
+        let catalog = WebPages.catalog(for: request)
+        return web.page("transparency", TransparencyReport.data(PublicFigures(figures, minimumCount: minimumCount), policy: policy.policy, catalog: catalog),
+                        catalog: catalog, path: "/transparency")
     }
 
     /// `?from=&to=` as dates (RFC 3339 instants also do); by default the twelve weeks up to `now`.
@@ -71,81 +75,72 @@ struct FiguresPages {
 }
 
 /// What the dashboard and the transparency page show of ``PublicFigures``, as template data:
-/// headline numbers, the charts with their tables, and the objections' handling.
+/// headline numbers, the charts with their tables, and the objections' handling, in the catalog's language.
 enum FiguresView {
-    static func data(_ figures: PublicFigures, policy: Policy) -> [String: Any] {
-        let missing = "fewer than \(figures.minimumCount)"
-        func shown(_ count: Int?) -> String { count.map(Self.count) ?? missing }
+    static func data(_ figures: PublicFigures, policy: Policy, catalog: Catalog) -> [String: Any] {
+        let missing = catalog.text("figures.missing", ["count": String(figures.minimumCount)])
+        func shown(_ count: Int?) -> String { count.map(catalog.number) ?? missing }
         func value(_ count: Int?) -> Double? { count.map(Double.init) }
-        let regionNames = Dictionary(uniqueKeysWithValues: policy.regions.map { ($0.id, Explanation.regionName($0)) })
-        func regionName(_ id: String) -> String { regionNames[id] ?? "No region (not in scope)" }
+        func regionName(_ id: String) -> String {
+            policy.regions.first { $0.id == id }.map { Explanation.regionName($0, in: catalog) } ?? catalog.text("chart.no_region")
+        }
         let weeks = figures.weeks.map { CivilDate($0.start).description }
         let percent: (Double) -> String = { String(format: "%.1f%%", $0 * 100) }
-        let whole: (Double) -> String = { Self.count(Int($0.rounded())) }
+        let whole: (Double) -> String = { catalog.number(Int($0.rounded())) }
 
         let byReason = figures.byReason.sorted { ($0.count ?? -1) > ($1.count ?? -1) }
         var charts: [[String: Any]] = [
-            ["bar": Charts.bars(id: "reasons", title: "Members by the reason for their decision now",
-                                rows: byReason.map { $0.reason.rawValue.replacingOccurrences(of: "_", with: " ") },
-                                series: [.init(name: "Members", values: byReason.map { value($0.count) })], format: whole, missing: missing)],
-            ["bar": Charts.bars(id: "regions", title: "Members by region now: whose data may be used, and whose not",
+            ["bar": Charts.bars(id: "reasons", title: catalog.text("chart.reasons"),
+                                rows: byReason.map { catalog.text("reason." + $0.reason.rawValue) },
+                                series: [.init(name: catalog.text("chart.series.members"), values: byReason.map { value($0.count) })],
+                                format: whole, missing: missing)],
+            ["bar": Charts.bars(id: "regions", title: catalog.text("chart.regions"),
                                 rows: figures.regions.map { regionName($0.id) },
-                                series: [.init(name: "May be used", values: figures.regions.map { value($0.eligible) }),
-                                         .init(name: "Not used", values: figures.regions.map { value($0.excluded) })],
+                                series: [.init(name: catalog.text("chart.series.used"), values: figures.regions.map { value($0.eligible) }),
+                                         .init(name: catalog.text("chart.series.not_used"), values: figures.regions.map { value($0.excluded) })],
                                 format: whole, missing: missing)],
         ]
         let regions = figures.weeks.first?.shares.map(\.region) ?? []
-        charts.append(["line": Charts.lines(id: "opted-out", title: "Share of each region's members with the setting off, at the end of each week",
-                                            periods: weeks, series: regions.enumerated().map { index, id in
-                                                .init(name: regionName(id), values: figures.weeks.map { $0.shares[index].optedOut })
-                                            }, maximum: 1, format: percent, missing: missing)])
-        charts.append(["line": Charts.lines(id: "opted-in", title: "Share of each region's members who switched the setting on, at the end of each week",
-                                            periods: weeks, series: regions.enumerated().map { index, id in
-                                                .init(name: regionName(id), values: figures.weeks.map { $0.shares[index].optedIn })
-                                            }, maximum: 1, format: percent, missing: missing)])
+        for (id, pick) in [("opted-out", \PublicFigures.Week.optedOutShares), ("opted-in", \PublicFigures.Week.optedInShares)] {
+            charts.append(["line": Charts.lines(id: id, title: catalog.text("chart." + id.replacingOccurrences(of: "-", with: "_")),
+                                                periods: weeks, series: regions.enumerated().map { index, id in
+                                                    .init(name: regionName(id), values: figures.weeks.map { $0[keyPath: pick][index] })
+                                                }, maximum: 1, format: percent, missing: missing)])
+        }
         let channels = ProgramFigures.channels.filter { $0 != .import }
-        for (id, title, pick) in [("switched-off", "Choices to switch the setting off, by channel, per week", \PublicFigures.Week.switchedOff),
-                                  ("switched-on", "Choices to switch the setting on, by channel, per week", \PublicFigures.Week.switchedOn)] {
-            charts.append(["line": Charts.lines(id: id, title: title, periods: weeks, series: channels.map { channel in
-                .init(name: Explanation.channelName(channel), values: figures.weeks.map { week in
+        for (id, pick) in [("switched-off", \PublicFigures.Week.switchedOff), ("switched-on", \PublicFigures.Week.switchedOn)] {
+            charts.append(["line": Charts.lines(id: id, title: catalog.text("chart." + id.replacingOccurrences(of: "-", with: "_")),
+                                                periods: weeks, series: channels.map { channel in
+                .init(name: catalog.channel(channel), values: figures.weeks.map { week in
                     value(week[keyPath: pick].first { $0.channel == channel }?.count)
                 })
             }, format: whole, missing: missing)])
         }
-        charts.append(["line": Charts.lines(id: "objections", title: "Objections received, decided, and overdue at the end of each week",
-                                            periods: weeks, series: [
-                                                .init(name: "Received", values: figures.weeks.map { value($0.objectionsReceived) }),
-                                                .init(name: "Decided", values: figures.weeks.map { value($0.objectionsDecided) }),
-                                                .init(name: "Overdue", values: figures.weeks.map { value($0.objectionsOverdue) }),
-                                            ], format: whole, missing: missing)])
+        charts.append(["line": Charts.lines(id: "objections", title: catalog.text("chart.objections"), periods: weeks, series: [
+            .init(name: catalog.text("chart.series.received"), values: figures.weeks.map { value($0.objectionsReceived) }),
+            .init(name: catalog.text("chart.series.decided"), values: figures.weeks.map { value($0.objectionsDecided) }),
+            .init(name: catalog.text("chart.series.overdue"), values: figures.weeks.map { value($0.objectionsOverdue) }),
+        ], format: whole, missing: missing)])
         let deadline = policy.objectionTerms.response
         let deadlineDays = deadline.after(Date(timeIntervalSince1970: 0)).timeIntervalSince1970 / 86_400
-        let days: (Double) -> String = { String(format: "%.1f days", $0) }
-        charts.append(["bar": Charts.bars(id: "decision-times", title: "Days from an objection to its decision, against the deadline (\(deadline))",
-                                          rows: ["Median", "95th percentile", "Deadline"],
-                                          series: [.init(name: "Days", values: [figures.medianDaysToDecision, figures.percentile95DaysToDecision, deadlineDays])],
-                                          format: days, missing: figures.decided == nil ? missing + " decisions" : "no decisions")])
+        let days: (Double) -> String = { catalog.text("figures.days", ["days": String(format: "%.1f", $0)]) }
+        charts.append(["bar": Charts.bars(id: "decision-times", title: catalog.text("chart.decision_times", ["term": ObjectionPages.term(deadline, catalog: catalog)]),
+                                          rows: [catalog.text("chart.median"), catalog.text("chart.p95"), catalog.text("chart.deadline")],
+                                          series: [.init(name: catalog.text("chart.series.days"),
+                                                         values: [figures.medianDaysToDecision, figures.percentile95DaysToDecision, deadlineDays])],
+                                          format: days, missing: figures.decided == nil
+                                            ? catalog.text("figures.too_few_decisions", ["count": String(figures.minimumCount)])
+                                            : catalog.text("figures.no_decisions"))])
+        let from = CivilDate(figures.from).description, to = Timestamp.format(figures.to).prefix(10).description
         return [
-            "from": CivilDate(figures.from).description, "to": Timestamp.format(figures.to).prefix(10).description,
+            "from": from, "to": to, "weeksHeading": catalog.text("figures.weeks_heading", ["from": from, "to": to]),
             "policyVersion": figures.policyVersion, "minimumCount": figures.minimumCount, "withholds": figures.minimumCount > 1,
-            "withheldUpTo": figures.minimumCount - 1,
             "members": shown(figures.members), "eligible": shown(figures.eligible), "excluded": shown(figures.excluded),
             "decided": shown(figures.decided), "onTime": shown(figures.decidedOnTime), "late": shown(figures.decidedLate),
-            "purgeCount": Self.count(figures.purges), "removedMembers": shown(figures.removedMembers),
-            "modelCount": Self.count(figures.modelsWithRemovedData), "removedInModels": shown(figures.removedMembersInModels),
+            "purgeCount": catalog.number(figures.purges), "removedMembers": shown(figures.removedMembers),
+            "modelCount": catalog.number(figures.modelsWithRemovedData), "removedInModels": shown(figures.removedMembersInModels),
             "charts": charts,
         ]
-    }
-
-    /// `1,234`.
-    static func count(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
-        return (value < 0 ? "-" : "") + grouped
     }
 }
 
@@ -153,35 +148,38 @@ enum FiguresView {
 /// `consentry report transparency --format html` writes.
 public enum TransparencyReport {
     /// The page's data: ``FiguresView`` with the policy in plain words.
-    static func data(_ figures: PublicFigures, policy: Policy) -> [String: Any] {
-        var data = FiguresView.data(figures, policy: policy)
-        data["title"] = "Transparency report"
+    static func data(_ figures: PublicFigures, policy: Policy, catalog: Catalog) -> [String: Any] {
+        var data = FiguresView.data(figures, policy: policy, catalog: catalog)
+        data["title"] = catalog.text("transparency.title")
+        data["headTitle"] = catalog.text("transparency.head_title")
+        data["lead"] = catalog.text("transparency.lead", ["from": data["from"] as! String, "to": data["to"] as! String, "version": figures.policyVersion])
+        data["withheld"] = catalog.text("transparency.withheld", ["upTo": String(figures.minimumCount - 1), "count": String(figures.minimumCount)])
         data["regions"] = policy.regions.map { region -> [String: Any] in
-            ["name": Explanation.regionName(region), "since": Explanation.longDate(region.effective),
+            ["name": Explanation.regionName(region, in: catalog),
              "countries": region.countries.map(\.description).joined(separator: ", "),
-             "rule": region.defaultRule == .included
-                ? "used unless the member switches the setting off"
-                : "not used unless the member switches the setting on"]
+             "rule": catalog.text(region.defaultRule == .included ? "transparency.region_included" : "transparency.region_excluded",
+                                  ["date": catalog.longDate(region.effective)])]
         }
         // In words, as members read them on their setting page, with the code for reference.
-        let named = { (category: Category) in "\(CategoryNames.name(category)) (\(category.rawValue))" }
-        data["used"] = policy.allowedCategories.map(named).joined(separator: ", ")
-        data["neverUsed"] = policy.excludedCategories.map(named).joined(separator: ", ")
-        data["minimumAge"] = policy.minimumAge
-        data["noticeDays"] = policy.noticeDays
-        data["hasNotice"] = policy.noticeDays > 0
-        data["honorsGPC"] = policy.honorGPC
-        data["lookback"] = policy.lookbackStart.map(Explanation.longDate) ?? ""
-        data["hasLookback"] = policy.lookbackStart != nil
-        data["response"] = policy.objectionTerms.response.description
-        data["maxExtension"] = policy.objectionTerms.maxExtension.description
+        let named = { (category: Category) in "\(catalog.category(category)) (\(category.rawValue))" }
+        var rules = [catalog.text("transparency.elsewhere"), catalog.text("transparency.minors", ["age": String(policy.minimumAge)])]
+        if policy.noticeDays > 0 { rules.append(catalog.text("transparency.notice", ["days": String(policy.noticeDays)])) }
+        if policy.honorGPC { rules.append(catalog.text("transparency.gpc")) }
+        if let lookback = policy.lookbackStart { rules.append(catalog.text("transparency.lookback", ["date": catalog.longDate(lookback)])) }
+        rules.append(catalog.text("transparency.used", ["categories": policy.allowedCategories.map(named).joined(separator: ", ")]))
+        rules.append(catalog.text("transparency.never_used", ["categories": policy.excludedCategories.map(named).joined(separator: ", ")]))
+        rules.append(catalog.text("transparency.objections", ["response": ObjectionPages.term(policy.objectionTerms.response, catalog: catalog),
+                                                              "extension": ObjectionPages.term(policy.objectionTerms.maxExtension, catalog: catalog)]))
+        data["rules"] = rules
         return data
     }
 
     /// The report as one HTML file that needs nothing beside it (no stylesheet, no script).
-    public static func html(_ figures: PublicFigures, policy: Policy) throws -> String {
-        var data = data(figures, policy: policy)
+    public static func html(_ figures: PublicFigures, policy: Policy, catalog: Catalog = .english) throws -> String {
+        var data = data(figures, policy: policy, catalog: catalog)
         data["standalone"] = true
+        data["t"] = WebPages.texts[catalog.code]
+        data["lang"] = catalog.code
         return try Templates.library().render(data, withTemplate: "transparency") ?? ""
     }
 }

@@ -17,6 +17,7 @@ enum Templates {
         ("admin-dashboard", PackageResources.admin_dashboard_mustache), ("transparency", PackageResources.transparency_mustache),
         ("figures", PackageResources.figures_mustache), ("bar-chart", PackageResources.bar_chart_mustache),
         ("line-chart", PackageResources.line_chart_mustache), ("chart-table", PackageResources.chart_table_mustache),
+        ("languages", PackageResources.languages_mustache),
     ]
 
     static func library() throws -> MustacheLibrary {
