@@ -325,6 +325,12 @@ def test_a_member_sees_the_dataset_their_data_left_and_the_model_that_saw_it(own
         browser.get(server + f"/language?to={code}&next=/admin")
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
         screenshot(browser, f"admin-dashboard-{code}")
+        browser.get(server + "/admin/objections")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
+        screenshot(browser, f"admin-queue-{code}")
+        browser.get(server + f"/admin/objections/{objection_id}")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == code
+        screenshot(browser, f"admin-objection-{code}")
     browser.delete_all_cookies()
     browser.get(server + "/transparency")
     assert len(browser.find_elements(By.CSS_SELECTOR, "figure.chart svg[role=img]")) == 8
@@ -404,3 +410,8 @@ def test_the_member_pages_in_every_language(server, browser):
     assert browser_title(browser) == "Opposition reçue"
     assert "Reçue — en cours d'examen" in browser.find_element(By.CSS_SELECTOR, ".receipt").text
     screenshot(browser, "objection-receipt-fr")
+    # The demo's sign-in page, in the language chosen.
+    for code, title in (("fr", "Se connecter à la démo"), ("de", "Bei der Demo anmelden")):
+        browser.get(server + f"/language?to={code}&next=/auth/sign-in")
+        assert browser_title(browser) == title
+        screenshot(browser, f"login-{code}")

@@ -17,15 +17,6 @@ struct AdminPages {
 
     static let queuePath = "/admin/objections"
 
-    /// What a rejection must tell the person, prefilled in the form for the reasons to be added.
-    static let rejectionTemplate = """
-        We have reviewed your objection and decided not to uphold it, for these reasons:
-
-        [the compelling legitimate grounds that override your interests, rights and freedoms]
-
-        You have the right to lodge a complaint with your data protection authority, and to seek a judicial remedy before a court.
-        """
-
     func addRoutes(to router: Router<ConsentRequestContext>) {
         router.get("admin/objections", use: queue)
         router.get("admin/objections/:id", use: show)
@@ -37,8 +28,9 @@ struct AdminPages {
     func staff(_ request: Request) async throws -> StaffCheck {
         guard let session = try await web.session(request) else { return .refused(web.signInFirst(request)) }
         guard session.role == .privacy else {
-            return .refused(web.page("message", ["title": "Not allowed", "text": "These pages are for the privacy team."], status: .forbidden,
-                                     session: session))
+            let catalog = WebPages.catalog(for: request)
+            return .refused(web.page("message", ["title": catalog.text("admin.not_allowed"), "text": catalog.text("admin.not_allowed_text")],
+                                     status: .forbidden, session: session, catalog: catalog, path: request.uri.path))
         }
         return .allowed(session)
     }
@@ -58,33 +50,37 @@ struct AdminPages {
         let items = try await desk.queue(status: status, region: region, overdueOnly: overdue)
         let policy = try await desk.states.activePolicy().policy
         let held = try await desk.store.heldObjectors()
+        let catalog = WebPages.catalog(for: request)
         let data: [String: Any] = [
-            "title": "Objections",
-            "staff": session.subject,
+            "title": catalog.text("admin.queue_title"),
+            "lead": catalog.text("admin.queue_lead", ["staff": session.subject]),
             "hasHeld": !held.isEmpty,
             "held": held.map { item -> [String: Any] in
                 ["objection": item.objection.rawValue, "member": item.member.rawValue, "dataset": item.dataset.rawValue,
-                 "state": item.completed ? "completed, found again" : "upheld, purge owed"]
+                 "state": catalog.text(item.completed ? "admin.held_completed" : "admin.held_owed")]
             },
             "statuses": ObjectionStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == status] },
-            "regions": policy.regions.map { ["value": $0.id, "label": Explanation.regionName($0), "selected": $0.id == region] },
+            "regions": policy.regions.map { ["value": $0.id, "label": Explanation.regionName($0, in: catalog), "selected": $0.id == region] },
             "overdueOnly": overdue,
             "hasItems": !items.isEmpty,
             "items": items.map { item -> [String: Any] in
                 let objection = item.objection
-                return ["id": objection.id.rawValue, "from": Self.requester(objection), "region": item.region ?? "—",
+                return ["id": objection.id.rawValue, "from": Self.requester(objection, catalog: catalog), "region": item.region ?? "—",
                         "status": objection.status.rawValue, "received": WebPages.when(objection.receivedAt),
                         "due": WebPages.when(objection.currentDue), "overdue": item.isOverdue,
-                        "daysLeft": item.daysLeft.map { $0 < 0 ? "Overdue by \(-$0) \($0 == -1 ? "day" : "days")" : String($0) } ?? "—"]
+                        "daysLeft": item.daysLeft.map { days in
+                            days >= 0 ? String(days) : days == -1 ? catalog.text("admin.overdue_by_one") : catalog.text("admin.overdue_by", ["count": String(-days)])
+                        } ?? "—"]
             },
         ]
-        return web.page("admin-objections", data, session: session)
+        return web.page("admin-objections", data, session: session, catalog: catalog, path: Self.queuePath)
     }
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let session: WebSessions.Session
         switch try await staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
-        return try await detailPage(id: Self.id(context), session: session, done: request.uri.queryParameters.get("done").map { String($0) })
+        return try await detailPage(id: Self.id(context), session: session, catalog: WebPages.catalog(for: request),
+                                    done: request.uri.queryParameters.get("done").map { String($0) })
     }
 
     @Sendable func extend(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -118,74 +114,78 @@ struct AdminPages {
         guard let form = try await web.form(request, session: session, context: context) else {
             return web.formExpired(request, back: "\(Self.queuePath)/\(id)", linkText: "message.back_to_objection")
         }
+        let catalog = WebPages.catalog(for: request)
         do {
             let done = try await action(form, id, "privacy:" + session.subject)
             return WebPages.redirect("\(Self.queuePath)/\(id)?done=\(done)")
         } catch let error as ConsentError {
             switch error {
             case .invalidField(let field, let message):
-                return try await detailPage(id: id, session: session, error: "\(field): \(message)", status: .badRequest)
+                return try await detailPage(id: id, session: session, catalog: catalog, error: "\(field): \(message)", status: .badRequest)
             case .outsidePolicy(let field, let message):
-                return try await detailPage(id: id, session: session, error: "\(field): \(message)", status: .unprocessableContent)
+                return try await detailPage(id: id, session: session, catalog: catalog, error: "\(field): \(message)", status: .unprocessableContent)
             case .illegalTransition(_, let message):
-                return try await detailPage(id: id, session: session, error: "Not possible: \(message)", status: .conflict)
+                return try await detailPage(id: id, session: session, catalog: catalog,
+                                            error: catalog.text("admin.not_possible", ["message": message]), status: .conflict)
             case .unknownObjection:
-                return try await detailPage(id: id, session: session)
+                return try await detailPage(id: id, session: session, catalog: catalog)
             default:
                 throw error
             }
         }
     }
 
-    private func detailPage(id: ObjectionID, session: WebSessions.Session, done: String? = nil, error: String? = nil,
+    private func detailPage(id: ObjectionID, session: WebSessions.Session, catalog: Catalog, done: String? = nil, error: String? = nil,
                             status: HTTPResponse.Status = .ok) async throws -> Response {
         let detail: ObjectionDesk.Detail
+        let path = "\(Self.queuePath)/\(id)"
         do {
             detail = try await desk.detail(id)
         } catch ConsentError.unknownObjection {
-            return web.page("message", ["title": "Not found", "text": "There is no objection \(id).", "link": Self.queuePath,
-                                        "linkText": "The queue"], status: .notFound, session: session)
+            return web.page("message", ["title": catalog.text("objection.not_found"), "text": catalog.text("admin.not_found_text", ["id": id.rawValue]),
+                                        "link": Self.queuePath, "linkText": catalog.text("admin.the_queue")],
+                            status: .notFound, session: session, catalog: catalog, path: Self.queuePath)
         }
         let objection = detail.item.objection
         let terms = try await desk.states.activePolicy().policy.objectionTerms
         var data: [String: Any] = [
-            "title": "Objection \(objection.id)",
+            "title": catalog.text("admin.detail_title", ["id": objection.id.rawValue]),
             "id": objection.id.rawValue,
             "status": objection.status.rawValue,
+            "statusWord": ObjectionPages.statusWord(objection.status, catalog: catalog),
             "overdue": detail.item.isOverdue,
-            "from": Self.requester(objection),
+            "from": Self.requester(objection, catalog: catalog),
             "received": WebPages.when(objection.receivedAt),
             "due": WebPages.when(objection.due),
             "pending": objection.status.isPending,
             "canExtend": objection.status == .received,
-            "maxExtension": terms.maxExtension.description,
-            "latestDue": WebPages.when(terms.maxExtension.after(objection.due)),
+            "extendBy": catalog.text("admin.extend_by", ["term": ObjectionPages.term(terms.maxExtension, catalog: catalog),
+                                                         "date": WebPages.when(terms.maxExtension.after(objection.due))]),
             "inMonths": { if case .months = terms.maxExtension { true } else { false } }(),
             "defaultAmount": { if case .months(let count) = terms.maxExtension { count } else { min(30, terms.maxExtension.count) } }(),
             "csrfToken": web.sessions.csrfToken(for: session),
-            "rejectionTemplate": Self.rejectionTemplate,
             "hasIdentifiers": !objection.identifiers.isEmpty,
             "identifiers": objection.identifiers,
-            "timeline": ObjectionPages.timeline(objection),
+            "timeline": ObjectionPages.timeline(objection, catalog: catalog),
             "hasChoices": !detail.choices.isEmpty,
-            "choices": detail.choices.map { ["when": WebPages.when($0.at), "choice": $0.choice == .on ? "On" : "Off",
-                                             "channel": Explanation.channelName($0.channel)] },
+            "choices": detail.choices.map { ["when": WebPages.when($0.at), "choice": catalog.text($0.choice == .on ? "state.on" : "state.off"),
+                                             "channel": catalog.channel($0.channel)] },
         ]
         if let email = objection.contactEmail { data["email"] = email }
         if let region = detail.item.region { data["region"] = region }
-        if let daysLeft = detail.item.daysLeft { data["daysLeft"] = String(daysLeft) }
+        if let daysLeft = detail.item.daysLeft, daysLeft >= 0 { data["daysLeft"] = catalog.text("admin.days_left_after", ["count": String(daysLeft)]) }
         if let extended = objection.extendedDue { data["extendedDue"] = WebPages.when(extended) }
         if let reason = objection.memberReason { data["memberReason"] = reason }
         if let explanation = detail.explanation { data["explanation"] = explanation }
-        if let done { data["done"] = "Done: the objection is now \(done)." }
+        if let done { data["done"] = catalog.text("admin.done", ["status": done]) }
         if let error { data["error"] = error }
-        data.merge(ObjectionPages.removal(detail.lineage), uniquingKeysWith: { $1 })
-        return web.page("admin-objection", data, status: status, session: session)
+        data.merge(ObjectionPages.removal(detail.lineage, catalog: catalog), uniquingKeysWith: { $1 })
+        return web.page("admin-objection", data, status: status, session: session, catalog: catalog, path: path)
     }
 
     /// Who objected: the member id, or the verified address of a non-member.
-    static func requester(_ objection: Objection) -> String {
-        objection.member?.rawValue ?? "Non-member: \(objection.contactEmail ?? "unknown")"
+    static func requester(_ objection: Objection, catalog: Catalog = .english) -> String {
+        objection.member?.rawValue ?? catalog.text("admin.non_member", ["email": objection.contactEmail ?? catalog.text("admin.unknown")])
     }
 
     static func id(_ context: ConsentRequestContext) -> ObjectionID {

@@ -140,6 +140,8 @@ struct SignInController {
             members.append(["label": demo.label, "id": demo.member.rawValue, "token": token])
         }
         let staff = try await identity.token(subject: "privacy-team@demo", role: .privacy, lifetime: 600, nonce: nonce)
-        return web.page("login", ["title": "Sign in", "members": members, "staffToken": staff, "state": state])
+        let catalog = WebPages.catalog(for: request)
+        return web.page("login", ["title": catalog.text("message.sign_in"), "members": members, "staffToken": staff, "state": state],
+                        catalog: catalog, path: request.uri.description)
     }
 }
