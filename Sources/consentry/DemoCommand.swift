@@ -84,7 +84,8 @@ struct DemoCommand: AsyncParsableCommand {
         print("")
         print("The transparency log is at /log/v1/checkpoint, signed by \(logSigner.signer.verifier.verifierKey)")
         print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as, or the privacy team")
-        print("to review objections at /admin/objections. Ctrl-C stops it.")
+        print("to review objections at /admin/objections and see the dashboard at /admin. The public transparency")
+        print("report is at http://127.0.0.1:\(port)/transparency. Pages speak English, German and French. Ctrl-C stops it.")
         // Said at once, even into a file or a pipe, where stdout would hold it back.
         fflush(nil)
         try await app.runService()
