@@ -52,5 +52,4 @@ public enum Explanation {
     /// "3 November 2025" (UTC), in English; ``Catalog/longDate(_:)`` in another language.
     public static func longDate(_ instant: Date) -> String { Catalog.english.longDate(instant) }
 
-    static func channelName(_ channel: Channel) -> String { Catalog.english.channel(channel) }
 }

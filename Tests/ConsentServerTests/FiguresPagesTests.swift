@@ -58,6 +58,25 @@ struct FiguresPagesTests {
         }
     }
 
+    @Test func thePublicFiguresAreReusedForFiveMinutesAndTheDashboardIsAlwaysFresh() async throws {
+        let harness = try await Harness()
+        let clock = TestClock(Harness.now)
+        let app = harness.app(now: { clock.now }, configure: { $0.transparencyMinimumCount = 1 })
+        try await app.test(.router) { client in
+            let before = try await client.execute(uri: "/transparency", method: .get) { figure("Whose data may be used", in: String(buffer: $0.body)) }
+            _ = try await harness.store.recordChoice(ConsentEvent(member: MemberID("urn:li:member:eu")!, choice: .off, channel: .web,
+                                                                   at: Harness.now, actor: "test"))
+            let cached = try await client.execute(uri: "/transparency", method: .get) { figure("Whose data may be used", in: String(buffer: $0.body)) }
+            #expect(cached == before, "one computation serves the page for five minutes")
+            let staff = try await SignInFlow.signIn(client, harness, as: "dana@privacy", role: .privacy, landing: "/admin/objections")
+            let fresh = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: staff]) { figure("Whose data may be used", in: String(buffer: $0.body)) }
+            #expect(fresh != before && fresh != nil, "the privacy team sees the figures as they are")
+            clock.advance(by: 301)
+            let later = try await client.execute(uri: "/transparency", method: .get) { figure("Whose data may be used", in: String(buffer: $0.body)) }
+            #expect(later == fresh)
+        }
+    }
+
     @Test func theTransparencyPageSpeaksTheReadersLanguage() async throws {
         let harness = try await Harness()
         try await harness.app.test(.router) { client in

@@ -2,6 +2,7 @@ import ConsentCore
 import Foundation
 import Hummingbird
 import Mustache
+import Synchronization
 
 /// The program's figures as pages: the privacy team's dashboard at `GET /admin` (every figure,
 /// role `privacy`) and the public transparency page at `GET /transparency` (no sign-in; every
@@ -15,6 +16,8 @@ struct FiguresPages {
     let now: @Sendable () -> Date
     /// The public page withholds counts under this.
     let minimumCount: Int
+    /// The public page's figures, reused for a few minutes (the page needs no sign-in).
+    let cache = FiguresCache()
 
     func addRoutes(to router: Router<ConsentRequestContext>) {
         router.get("admin", use: dashboard)
@@ -42,8 +45,11 @@ struct FiguresPages {
     }
 
     @Sendable func transparency(_ request: Request, context: ConsentRequestContext) async throws -> Response {
-        let (from, to) = try Self.window(request, now: now())
-        let figures = try await store.programFigures(from: from, to: to, now: now())
+        let moment = now()
+        let (from, to) = try Self.window(request, now: moment)
+        let query = request.uri.queryParameters
+        let key = [query.get("from"), query.get("to")].map { $0.map { String($0) } ?? "" }.joined(separator: "|")
+        let figures = try await cache.figures(for: key, now: moment) { [store] in try await store.programFigures(from: from, to: to, now: moment) }
         guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
         let catalog = WebPages.catalog(for: request)
         return web.page("transparency", TransparencyReport.data(PublicFigures(figures, minimumCount: minimumCount), policy: policy.policy, catalog: catalog),
@@ -71,6 +77,34 @@ struct FiguresPages {
             throw Problem.outside("query to: the window is longer than \(ProgramFigures.maximumWeeks) weeks; ask for a shorter one")
         }
         return (from, to)
+    }
+}
+
+/// The figures of the public page by window, for ``FiguresCache/lifetime``: computing them
+/// reads every member's decision inputs (seconds for millions of members), and the page needs
+/// no sign-in, so many requests must not each pay for it. Concurrent requests for one window
+/// share one computation; at most ``capacity`` windows are kept.
+final class FiguresCache: Sendable {
+    static let lifetime: TimeInterval = 300
+    static let capacity = 32
+
+    private let entries = Mutex<[String: (task: Task<ProgramFigures, any Error>, at: Date)]>([:])
+
+    func figures(for key: String, now: Date, compute: @escaping @Sendable () async throws -> ProgramFigures) async throws -> ProgramFigures {
+        let task = entries.withLock { entries -> Task<ProgramFigures, any Error> in
+            if let entry = entries[key], now.timeIntervalSince(entry.at) < Self.lifetime, now >= entry.at { return entry.task }
+            if entries.count >= Self.capacity, let oldest = entries.min(by: { $0.value.at < $1.value.at })?.key { entries[oldest] = nil }
+            let task = Task { try await compute() }
+            entries[key] = (task, now)
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            // A failure (the store down) is not kept: the next request tries again.
+            entries.withLock { entries in if entries[key]?.task == task { entries[key] = nil } }
+            throw error
+        }
     }
 }
 
