@@ -45,11 +45,29 @@ struct AITrainingController {
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         let member = try context.requireMember()
+        let catalog = Self.catalog(for: request)
+        guard catalog.code == Catalog.english.code else {
+            // Only the English body is cached: most apps ask in one language, and a body in
+            // another is made as it is asked for.
+            return Self.localized(JSONResponse.ok(try await stateJSON(for: member, in: catalog)), catalog)
+        }
         let (cached, generation) = states.rendered.lookup(member)
-        if let cached { return JSONResponse.ok(cached) }
+        if let cached { return Self.localized(JSONResponse.ok(cached), catalog) }
         let body = try await stateJSON(for: member)
         states.rendered.store(body, for: member, generation: generation)
-        return JSONResponse.ok(body)
+        return Self.localized(JSONResponse.ok(body), catalog)
+    }
+
+    /// The language of the app's `Accept-Language` (the `explanation`), else English.
+    static func catalog(for request: Request) -> Catalog {
+        Catalog.negotiate(cookie: nil, acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    /// `Content-Language`, so the app knows which language the explanation is in.
+    static func localized(_ response: Response, _ catalog: Catalog) -> Response {
+        var response = response
+        response.headers[.contentLanguage] = catalog.code
+        return response
     }
 
     @Sendable func update(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -66,7 +84,8 @@ struct AITrainingController {
                                           content: JSONWriter.object(["channel": jsonStringLiteral(channel.rawValue), "enabled": enabled ? "true" : "false"]))
         let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
         _ = try await states.record(event, idempotencyKey: key)
-        return JSONResponse.ok(try await stateJSON(for: member))
+        let catalog = Self.catalog(for: request)
+        return Self.localized(JSONResponse.ok(try await stateJSON(for: member, in: catalog)), catalog)
     }
 
     @Sendable func history(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -92,7 +111,7 @@ struct AITrainingController {
     ///
     /// Written by hand, not through `Encodable`: every `PUT` returns it, and `JSONEncoder` took
     /// 12 µs for this body against about 1 µs here (see docs/architecture.md, "JSON bodies").
-    func stateJSON(for member: MemberID) async throws -> String {
+    func stateJSON(for member: MemberID, in catalog: Catalog = .english) async throws -> String {
         guard let (version, state) = try await states.view(of: member) else { throw Problem.unauthenticated }
         let policy = version.policy
         let instant = now()
@@ -105,7 +124,7 @@ struct AITrainingController {
         body.field("effective", JSONWriter.optional(region.map { CivilDate($0.effective).description }))
         body.field("eligible", decision.eligible ? "true" : "false")
         body.field("enabled", memberSetting(latest: latest, region: region) ? "true" : "false")
-        body.field("explanation", jsonStringLiteral(Explanation.sentence(for: decision, policy: policy, latest: latest)))
+        body.field("explanation", jsonStringLiteral(Explanation.sentence(for: decision, policy: policy, latest: latest, in: catalog)))
         body.field("reason", jsonStringLiteral(decision.reason.rawValue))
         body.field("region", JSONWriter.optional(region?.id))
         body.field("updated_at", JSONWriter.optional(latest.map { Timestamp.format($0.at) }))

@@ -118,3 +118,30 @@ struct LocalizationTests {
 enum ConsentTestingPolicy {
     static var yaml: String { ConsentTesting.Fixtures.examplePolicyYAML }
 }
+
+/// The apps' JSON: the explanation in the language the app asks for.
+struct APILanguageTests {
+    @Test func theSettingsExplanationFollowsAcceptLanguageAndSaysWhichLanguageItIs() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("urn:li:member:eu")
+        try await harness.app.test(.router) { client in
+            for (accept, code, words) in [("de-DE,de;q=0.9", "de", "An — in Ihrer Region (Europa)"), ("fr", "fr", "Activé — utilisé par défaut"),
+                                          ("es", "en", "On — used by default in your region (Europe)"), ("de", "de", "An — in Ihrer Region")] {
+                try await client.execute(uri: "/api/v1/me/ai-training", method: .get,
+                                         headers: [.authorization: "Bearer \(token)", .acceptLanguage: accept]) { response in
+                    #expect(response.headers[.contentLanguage] == code)
+                    #expect(String(buffer: response.body).contains(words), "\(accept)")
+                }
+            }
+            // The English body is cached per member; asking in German afterwards still gets German.
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.headers[.contentLanguage] == "en" && String(buffer: response.body).contains("On — used by default"))
+            }
+            try await client.execute(uri: "/api/v1/me/ai-training", method: .put,
+                                     headers: [.authorization: "Bearer \(token)", .acceptLanguage: "fr", .contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"enabled": false}"#)) { response in
+                #expect(response.status == .ok && String(buffer: response.body).contains("Désactivé — vous l'avez désactivé"))
+            }
+        }
+    }
+}
