@@ -11,10 +11,11 @@ public struct ProgramFigures: Sendable, Equatable {
     /// The window: from the Monday (00:00 UTC) on or before the first day asked, to `to`.
     public var from: Date
     public var to: Date
-    /// The policy in force at `to`, whose regions the figures use.
-    public var policyVersion: String
+    /// The policy in force at `to`: its regions, deadlines and categories are the figures'.
+    public var policy: Policy
+    public var policyVersion: String { policy.version }
     /// The policy's first deadline for deciding an objection.
-    public var responseTerm: Term
+    public var responseTerm: Term { policy.objectionTerms.response }
 
     /// Decisions at `to`: every member, those eligible, and the count for each reason (every
     /// reason present, zeros included; `member_unknown` never applies to a known member).
@@ -100,6 +101,19 @@ public struct ProgramFigures: Sendable, Equatable {
     /// The longest window the figures cover, in weeks.
     public static let maximumWeeks = 106
 
+    /// The window when none is asked for: the twelve weeks up to `to`.
+    public static func defaultFrom(to: Date) -> Date { to.addingTimeInterval(-12 * 7 * 86_400) }
+
+    /// Why `from` to `to` is not a window the figures cover (empty, or longer than
+    /// ``maximumWeeks`` from the Monday of `from`), or nil.
+    public static func windowProblem(from: Date, to: Date) -> String? {
+        if from >= to { return "from must be before to" }
+        if to.timeIntervalSince(weekStart(from)) > Double(maximumWeeks * 7 * 86_400) {
+            return "the window is longer than \(maximumWeeks) weeks; ask for a shorter one"
+        }
+        return nil
+    }
+
     /// The Monday 00:00 UTC on or before `instant`.
     public static func weekStart(_ instant: Date) -> Date {
         let days = CivilDate(instant).daysSinceEpoch
@@ -114,14 +128,10 @@ public struct ProgramFigures: Sendable, Equatable {
     ///   for a window that is empty or longer than ``maximumWeeks``.
     public static func compute(view: DecisionView, objections: [Objection], datasets: [Dataset], models: [TrainedModel],
                                from: Date, to: Date) throws -> ProgramFigures {
+        if let problem = windowProblem(from: from, to: to) { throw ConsentError.invalidField(field: "to", message: problem) }
         let start = weekStart(from)
-        guard to > start else { throw ConsentError.invalidField(field: "to", message: "must be after from") }
-        guard to.timeIntervalSince(start) <= Double(maximumWeeks * 7 * 86_400) else {
-            throw ConsentError.invalidField(field: "to", message: "the window is longer than \(maximumWeeks) weeks; ask for a shorter one")
-        }
-        let version = try view.policy(at: to)
-        let policy = version.policy
-        var figures = ProgramFigures(from: start, to: to, policyVersion: policy.version, responseTerm: policy.objectionTerms.response)
+        let policy = try view.policy(at: to).policy
+        var figures = ProgramFigures(from: start, to: to, policy: policy)
 
         // Decisions at `to`.
         for reason in Reason.allCases where reason != .memberUnknown { figures.byReason[reason] = 0 }

@@ -12,7 +12,9 @@ public struct PublicFigures: Sendable {
     public var minimumCount: Int
     public var from: Date
     public var to: Date
-    public var policyVersion: String
+    /// The policy in force at `to` (``ProgramFigures/policy``).
+    public var policy: Policy
+    public var policyVersion: String { policy.version }
     public var members: Int?
     public var eligible: Int?
     public var excluded: Int?
@@ -24,7 +26,7 @@ public struct PublicFigures: Sendable {
     public var decidedLate: Int?
     public var medianDaysToDecision: Double?
     public var percentile95DaysToDecision: Double?
-    public var responseTerm: Term
+    public var responseTerm: Term { policy.objectionTerms.response }
     /// Purges in the window, and the members they removed in all.
     public var purges: Int
     public var removedMembers: Int?
@@ -61,8 +63,7 @@ public struct PublicFigures: Sendable {
         self.minimumCount = minimum
         from = figures.from
         to = figures.to
-        policyVersion = figures.policyVersion
-        responseTerm = figures.responseTerm
+        policy = figures.policy
 
         members = shown(figures.members)
         let split = Self.withholding([figures.eligible, figures.members - figures.eligible], minimum: minimum, totalShown: members != nil)

@@ -103,7 +103,8 @@ public struct TransparencyBody: Encodable, Sendable {
         let `default`: String
     }
 
-    public init(_ figures: PublicFigures, policy: Policy) {
+    public init(_ figures: PublicFigures) {
+        let policy = figures.policy
         from = figures.from
         to = figures.to
         policyVersion = figures.policyVersion

@@ -48,8 +48,4 @@ public enum Explanation {
         guard let region else { return catalog.text("region.not_in_scope") }
         return region.name(in: catalog.code)
     }
-
-    /// "3 November 2025" (UTC), in English; ``Catalog/longDate(_:)`` in another language.
-    public static func longDate(_ instant: Date) -> String { Catalog.english.longDate(instant) }
-
 }

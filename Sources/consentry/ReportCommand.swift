@@ -22,7 +22,7 @@ struct ReportCommand: AsyncParsableCommand {
             discussion: """
                 Decisions at the end of the window by reason and region, choices per week by channel, the share of each
                 region opted out or in, objections received, decided and overdue per week and their time to decision,
-                purges and models holding removed data, and the active policy in plain words. Every count from 1 to
+                purges and models holding removed data, and the policy in force at --to in plain words. Every count from 1 to
                 --minimum-count less one is withheld (null in JSON, "fewer than N" in HTML), and so is a second count
                 wherever the first could be worked out from a published total.
 
@@ -48,12 +48,11 @@ struct ReportCommand: AsyncParsableCommand {
             let store = try await store.openExisting()
             let now = Date()
             let end = min(to?.date ?? now, now)
-            let figures = try await store.programFigures(from: from?.date ?? end.addingTimeInterval(-12 * 7 * 86_400), to: end, now: now)
-            guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
+            let figures = try await store.programFigures(from: from?.date ?? ProgramFigures.defaultFrom(to: end), to: end, now: now)
             let published = PublicFigures(figures, minimumCount: minimumCount)
             switch format {
-            case .json: print(JSONBody.string(TransparencyBody(published, policy: policy.policy)))
-            case .html: print(try TransparencyReport.html(published, policy: policy.policy, catalog: Catalog.named(language) ?? .english), terminator: "")
+            case .json: print(JSONBody.string(TransparencyBody(published)))
+            case .html: print(try TransparencyReport.html(published, catalog: Catalog.named(language) ?? .english), terminator: "")
             }
         }
     }

@@ -29,9 +29,8 @@ struct FiguresPages {
         switch try await admin.staff(request) { case .allowed(let found): session = found; case .refused(let page): return page }
         let (from, to) = try Self.window(request, now: now())
         let figures = try await store.programFigures(from: from, to: to, now: now())
-        guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
         let catalog = WebPages.catalog(for: request)
-        var data = FiguresView.data(PublicFigures(figures, minimumCount: 1), policy: policy.policy, catalog: catalog)
+        var data = FiguresView.data(PublicFigures(figures, minimumCount: 1), catalog: catalog)
         data["title"] = catalog.text("dashboard.title")
         data["lead"] = catalog.text("dashboard.lead", ["version": figures.policyVersion])
         data["purges"] = figures.purges.map { purge -> [String: Any] in
@@ -50,9 +49,8 @@ struct FiguresPages {
         let query = request.uri.queryParameters
         let key = [query.get("from"), query.get("to")].map { $0.map { String($0) } ?? "" }.joined(separator: "|")
         let figures = try await cache.figures(for: key, now: moment) { [store] in try await store.programFigures(from: from, to: to, now: moment) }
-        guard let policy = try await store.activePolicy() else { throw ConsentError.noActivePolicy }
         let catalog = WebPages.catalog(for: request)
-        return web.page("transparency", TransparencyReport.data(PublicFigures(figures, minimumCount: minimumCount), policy: policy.policy, catalog: catalog),
+        return web.page("transparency", TransparencyReport.data(PublicFigures(figures, minimumCount: minimumCount), catalog: catalog),
                         catalog: catalog, path: "/transparency")
     }
 
@@ -70,12 +68,9 @@ struct FiguresPages {
         }
         // Figures end now at the latest: a later `to` means up to now.
         let to = min(try instant("to") ?? now, now)
-        let from = try instant("from") ?? to.addingTimeInterval(-12 * 7 * 86_400)
+        let from = try instant("from") ?? ProgramFigures.defaultFrom(to: to)
         // Well-formed but not a window the figures cover: 422, as the API answers such values.
-        guard from < to else { throw Problem.outside("query from: must be before to") }
-        guard to.timeIntervalSince(ProgramFigures.weekStart(from)) <= Double(ProgramFigures.maximumWeeks * 7 * 86_400) else {
-            throw Problem.outside("query to: the window is longer than \(ProgramFigures.maximumWeeks) weeks; ask for a shorter one")
-        }
+        if let problem = ProgramFigures.windowProblem(from: from, to: to) { throw Problem.outside("query: " + problem) }
         return (from, to)
     }
 }
@@ -111,7 +106,8 @@ final class FiguresCache: Sendable {
 /// What the dashboard and the transparency page show of ``PublicFigures``, as template data:
 /// headline numbers, the charts with their tables, and the objections' handling, in the catalog's language.
 enum FiguresView {
-    static func data(_ figures: PublicFigures, policy: Policy, catalog: Catalog) -> [String: Any] {
+    static func data(_ figures: PublicFigures, catalog: Catalog) -> [String: Any] {
+        let policy = figures.policy
         let missing = catalog.text("figures.missing", ["count": String(figures.minimumCount)])
         func shown(_ count: Int?) -> String { count.map(catalog.number) ?? missing }
         func value(_ count: Int?) -> Double? { count.map(Double.init) }
@@ -182,8 +178,9 @@ enum FiguresView {
 /// `consentry report transparency --format html` writes.
 public enum TransparencyReport {
     /// The page's data: ``FiguresView`` with the policy in plain words.
-    static func data(_ figures: PublicFigures, policy: Policy, catalog: Catalog) -> [String: Any] {
-        var data = FiguresView.data(figures, policy: policy, catalog: catalog)
+    static func data(_ figures: PublicFigures, catalog: Catalog) -> [String: Any] {
+        let policy = figures.policy
+        var data = FiguresView.data(figures, catalog: catalog)
         data["title"] = catalog.text("transparency.title")
         data["headTitle"] = catalog.text("transparency.head_title")
         data["lead"] = catalog.text("transparency.lead", ["from": data["from"] as! String, "to": data["to"] as! String, "version": figures.policyVersion])
@@ -209,11 +206,9 @@ public enum TransparencyReport {
     }
 
     /// The report as one HTML file that needs nothing beside it (no stylesheet, no script).
-    public static func html(_ figures: PublicFigures, policy: Policy, catalog: Catalog = .english) throws -> String {
-        var data = data(figures, policy: policy, catalog: catalog)
+    public static func html(_ figures: PublicFigures, catalog: Catalog = .english) throws -> String {
+        var data = WebPages.localized(data(figures, catalog: catalog), catalog: catalog, switcherPath: nil)
         data["standalone"] = true
-        data["t"] = WebPages.texts[catalog.code]
-        data["lang"] = catalog.code
         return try Templates.library().render(data, withTemplate: "transparency") ?? ""
     }
 }

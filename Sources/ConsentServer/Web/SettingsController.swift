@@ -206,11 +206,6 @@ struct SettingView {
     }
 }
 
-/// Category codes in words (the catalogs' `category.CODE`).
-enum CategoryNames {
-    static func name(_ category: Category) -> String { Catalog.english.category(category) }
-}
-
 /// `application/x-www-form-urlencoded` fields; the first value of a repeated name wins.
 struct FormFields {
     private var values: [String: String] = [:]

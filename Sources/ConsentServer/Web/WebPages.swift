@@ -64,17 +64,7 @@ struct WebPages: Sendable {
     /// offers the others; without, in English.
     func page(_ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, session: WebSessions.Session? = nil,
               catalog: Catalog? = nil, path: String = "/") -> Response {
-        var data = data
-        let language = catalog ?? .english
-        data["t"] = WebPages.texts[language.code]
-        data["lang"] = language.code
-        data["hasLanguages"] = catalog != nil
-        if catalog != nil {
-            data["languages"] = Catalog.all.map { other -> [String: Any] in
-                ["code": other.code, "name": other.text("language.name"), "current": other.code == language.code,
-                 "href": "/language?to=\(other.code)&next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F")]
-            }
-        }
+        var data = Self.localized(data, catalog: catalog ?? .english, switcherPath: catalog == nil ? nil : path)
         if let session {
             data["account"] = ["name": session.subject, "staff": session.role == .privacy, "csrf": sessions.csrfToken(for: session)] as [String: Any]
         }
@@ -88,6 +78,23 @@ struct WebPages: Sendable {
     /// Each catalog's texts as the templates read them (`{{t.setting.title}}`), made once and
     /// never changed (hence safe to share, though `Any` is not `Sendable`).
     nonisolated(unsafe) static let texts: [String: [String: Any]] = Dictionary(uniqueKeysWithValues: Catalog.all.map { ($0.code, $0.templateTexts) })
+
+    /// `data` with the catalog's texts (`t`) and language (`lang`), and with a `switcherPath`,
+    /// the switcher's links to the other languages, each coming back to that path.
+    static func localized(_ data: [String: Any], catalog: Catalog, switcherPath: String?) -> [String: Any] {
+        var data = data
+        data["t"] = texts[catalog.code]
+        data["lang"] = catalog.code
+        data["hasLanguages"] = switcherPath != nil
+        if let switcherPath {
+            let next = switcherPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+            data["languages"] = Catalog.all.map { other -> [String: Any] in
+                ["code": other.code, "name": other.text("language.name"), "current": other.code == catalog.code,
+                 "href": "/language?to=\(other.code)&next=" + next]
+            }
+        }
+        return data
+    }
 
     /// The language of the request: the switcher's cookie, else `Accept-Language`.
     static func catalog(for request: Request) -> Catalog {
