@@ -153,29 +153,41 @@ public struct ProgramFigures: Sendable, Equatable {
         var weekBegin = start
         while weekBegin < to {
             let end = min(weekBegin.addingTimeInterval(7 * 86_400), to)
-            var week = Week(start: weekBegin, end: end)
-            for id in policy.regions.map(\.id) { week.settings[id] = RegionSettings() }
-            weeks.append(week)
+            weeks.append(Week(start: weekBegin, end: end))
             weekBegin = end
         }
         let snapshot = view.snapshot
+        // Settings at each week's end, tallied by region index (not by id: this runs for every
+        // member and every week), walking each member's choices once across the weeks.
+        let regionCount = policy.regions.count
+        var tallies = [RegionSettings](repeating: RegionSettings(), count: weeks.count * regionCount)
+        let ends = weeks.map { $0.end.addingTimeInterval(-0.000_001) }  // just before: what held when it closed
         for index in 0..<snapshot.count {
-            let history = snapshot.history(at: index)
-            for entry in history.entries where entry.at >= start && entry.at < to {
+            let entries = snapshot.history(at: index).entries
+            for entry in entries where entry.at >= start && entry.at < to {
                 let slot = Int(entry.at.timeIntervalSince(start) / (7 * 86_400))
                 if entry.choice == .on { weeks[slot].switchedOn[entry.channel, default: 0] += 1 } else { weeks[slot].switchedOff[entry.channel, default: 0] += 1 }
             }
-            for slot in weeks.indices {
-                // The instant just before the week's end: what held when it closed.
-                let instant = weeks[slot].end.addingTimeInterval(-0.000_001)
-                guard let member = snapshot.member(at: index, instant: instant), let region = policy.region(of: member.country) else { continue }
-                weeks[slot].settings[region.id]!.members += 1
-                switch history.latest(at: instant, honoringGPC: policy.honorGPC)?.choice {
-                case .off?: weeks[slot].settings[region.id]!.optedOut += 1
-                case .on?: weeks[slot].settings[region.id]!.optedIn += 1
+            // The choice in force, as ``ConsentHistory/latest(at:honoringGPC:)`` finds it.
+            var next = entries.startIndex
+            var inForce: Choice?
+            for (slot, instant) in ends.enumerated() {
+                while next < entries.endIndex, entries[next].at <= instant {
+                    if entries[next].channel != .gpc || policy.honorGPC { inForce = entries[next].choice }
+                    next += 1
+                }
+                guard let member = snapshot.member(at: index, instant: instant), let region = policy.regionIndex(of: member.country) else { continue }
+                let cell = slot * regionCount + region
+                tallies[cell].members += 1
+                switch inForce {
+                case .off?: tallies[cell].optedOut += 1
+                case .on?: tallies[cell].optedIn += 1
                 case nil: break
                 }
             }
+        }
+        for slot in weeks.indices {
+            for (region, definition) in policy.regions.enumerated() { weeks[slot].settings[definition.id] = tallies[slot * regionCount + region] }
         }
         var times: [Double] = []
         for objection in objections {
