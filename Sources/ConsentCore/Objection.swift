@@ -66,20 +66,24 @@ public struct Objection: Sendable, Equatable {
     public let contactEmail: String?
     /// For a non-member: what identifies their data (names, profile or post URLs). Empty for members.
     public let identifiers: [String]
+    /// The language the person objected in (`en`, `de`, `fr`: the page's or the app's), in
+    /// which every message about the objection is written to them and the privacy team's
+    /// prefilled answers are offered. Not part of the verifiable record: it decides nothing.
+    public let language: String
     /// Every event, oldest first; never empty, the first is `.received`.
     public private(set) var timeline: [ObjectionEvent]
 
     /// Files a new objection, due `terms.response` after receipt.
     public static func file(id: ObjectionID, member: MemberID, at instant: Date, reason: String?,
-                            email: String? = nil, terms: ObjectionTerms) -> Objection {
-        Objection(id: id, member: member, contactEmail: email, identifiers: [],
+                            email: String? = nil, language: String = "en", terms: ObjectionTerms) -> Objection {
+        Objection(id: id, member: member, contactEmail: email, identifiers: [], language: language,
                   timeline: [received(at: instant, reason: reason, terms: terms)])
     }
 
     /// Files a non-member's objection once their email address was verified.
     public static func fileForNonMember(id: ObjectionID, email: String, identifiers: [String], at instant: Date,
-                                        reason: String?, terms: ObjectionTerms) -> Objection {
-        Objection(id: id, member: nil, contactEmail: email, identifiers: identifiers,
+                                        reason: String?, language: String = "en", terms: ObjectionTerms) -> Objection {
+        Objection(id: id, member: nil, contactEmail: email, identifiers: identifiers, language: language,
                   timeline: [received(at: instant, reason: reason, terms: terms)])
     }
 
@@ -91,11 +95,11 @@ public struct Objection: Sendable, Equatable {
 
     /// Rebuilds an objection from its stored timeline, checking every transition again.
     public static func replay(id: ObjectionID, member: MemberID?, contactEmail: String? = nil, identifiers: [String] = [],
-                              timeline: [ObjectionEvent]) throws -> Objection {
+                              language: String = "en", timeline: [ObjectionEvent]) throws -> Objection {
         guard case .received(let at, let due, let reason)? = timeline.first else {
             throw ConsentError.illegalTransition(objection: id, message: "the timeline does not start with its receipt")
         }
-        var objection = Objection(id: id, member: member, contactEmail: contactEmail, identifiers: identifiers,
+        var objection = Objection(id: id, member: member, contactEmail: contactEmail, identifiers: identifiers, language: language,
                                   timeline: [.received(at: at, due: due, reason: reason)])
         for event in timeline.dropFirst() {
             switch event {

@@ -16,14 +16,18 @@ public struct ObjectionRequest: Sendable, Equatable {
     public let identifiers: [String]
     public let reason: String?
     public let createdAt: Date
+    /// The language the person asked in; the code and every message about the objection are
+    /// written to them in it (see ``Objection/language``).
+    public let language: String
     /// Wrong codes tried so far.
     public var attempts: Int
     /// The objection filed once verified.
     public var objection: ObjectionID?
 
-    public init(id: String, email: String, identifiers: [String], reason: String?, createdAt: Date,
+    public init(id: String, email: String, identifiers: [String], reason: String?, createdAt: Date, language: String = "en",
                 attempts: Int = 0, objection: ObjectionID? = nil) {
         self.id = id
+        self.language = language
         self.email = email
         self.identifiers = identifiers
         self.reason = reason
@@ -33,7 +37,8 @@ public struct ObjectionRequest: Sendable, Equatable {
     }
 
     /// A new request with a fresh id, after checking what the person typed.
-    public static func new(email: String, identifiers: [String], reason: String?, at instant: Date) throws -> ObjectionRequest {
+    public static func new(email: String, identifiers: [String], reason: String?, language: String = "en",
+                           at instant: Date) throws -> ObjectionRequest {
         let email = try EmailAddress.validated(email, field: "email")
         let identifiers = identifiers.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard !identifiers.isEmpty else {
@@ -45,7 +50,7 @@ public struct ObjectionRequest: Sendable, Equatable {
         }
         let reason = try ObjectionText.reason(reason)
         return ObjectionRequest(id: "req_" + RandomHex.sixteen(), email: email, identifiers: identifiers, reason: reason,
-                                createdAt: instant)
+                                createdAt: instant, language: language)
     }
 
     public var expiresAt: Date { createdAt.addingTimeInterval(Self.lifetime) }

@@ -4,7 +4,7 @@ import Foundation
 /// An objection with its deadlines and whole timeline, as `consentry objections` prints it, the
 /// API returns it and the outbox tells it:
 /// `{"decided_at", "decision", "decision_reason", "due", "email", "extended_due", "id",
-/// "identifiers", "member", "received_at", "status", "timeline"}` (every key always present).
+/// "identifiers", "language", "member", "received_at", "status", "timeline"}` (every key always present).
 public struct ObjectionBody: Encodable, Sendable {
     public let id: String
     @Nullable public var member: String?
@@ -12,6 +12,8 @@ public struct ObjectionBody: Encodable, Sendable {
     @Nullable public var email: String?
     /// What a non-member's objection is about; null for a member's.
     @Nullable public var identifiers: [String]?
+    /// The language the person objected in, which every message to them is written in.
+    public let language: String
     public let status: String
     public let receivedAt: Date
     public let due: Date
@@ -27,6 +29,7 @@ public struct ObjectionBody: Encodable, Sendable {
         member = objection.member?.rawValue
         email = objection.contactEmail
         identifiers = objection.member == nil ? objection.identifiers : nil
+        language = objection.language
         status = objection.status.rawValue
         receivedAt = objection.receivedAt
         due = objection.due
@@ -38,7 +41,7 @@ public struct ObjectionBody: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, member, email, identifiers, status, due, decision, timeline
+        case id, member, email, identifiers, language, status, due, decision, timeline
         case receivedAt = "received_at", extendedDue = "extended_due", decidedAt = "decided_at", decisionReason = "decision_reason"
     }
 

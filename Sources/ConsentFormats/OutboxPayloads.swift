@@ -3,45 +3,48 @@ import Foundation
 
 /// The JSON bodies of outbox events, the same whichever store writes them.
 public enum OutboxPayloads {
-    /// `{"email", "id", "member", "objection", "occurred_at", "type"}`: a step of an objection,
-    /// with the whole objection and where to tell the person.
+    /// `{"email", "id", "language", "member", "objection", "occurred_at", "type"}`: a step of an
+    /// objection, with the whole objection, where to tell the person and in which language.
     ///
     /// `email` is the address the event may be sent to: a member's only once they verified it
     /// (``EmailVerification``), else nil, and then the objection inside names none either.
     public static func objection(_ event: ObjectionEvent, of objection: Objection, email: String?, eventID: String, type: String) -> String {
         var told = ObjectionBody(objection)
         told.email = email
-        return JSONBody.string(ObjectionStep(email: email, id: eventID, member: objection.member?.rawValue, objection: told,
-                                             occurredAt: event.at, type: type))
+        return JSONBody.string(ObjectionStep(email: email, id: eventID, language: objection.language, member: objection.member?.rawValue,
+                                             objection: told, occurredAt: event.at, type: type))
     }
 
-    /// `{"email", "expires_at", "id", "occurred_at", "request", "type"}`: a non-member's
+    /// `{"email", "expires_at", "id", "language", "occurred_at", "request", "type"}`: a non-member's
     /// verification request, for the platform's mailer. The code itself is not in it: it travels
     /// beside the payload (``OutboxEvent/code``) and joins the body only when delivered
     /// (``body(of:)``), so the payload kept for audit never holds it.
     public static func verification(_ request: ObjectionRequest, eventID: String) -> String {
-        JSONBody.string(CodeSent(email: request.email, expiresAt: request.expiresAt, id: eventID, occurredAt: request.createdAt,
-                                 type: OutboxEvent.verificationType, request: request.id, verification: nil))
+        JSONBody.string(CodeSent(email: request.email, expiresAt: request.expiresAt, id: eventID, language: request.language,
+                                 occurredAt: request.createdAt, type: OutboxEvent.verificationType, request: request.id, verification: nil))
     }
 
-    /// `{"email", "expires_at", "id", "occurred_at", "type", "verification"}`: a code for an
-    /// address a member gave, for the platform's mailer. Neither the member nor their objection
-    /// is named: the address is not known to be theirs yet. The code travels beside the payload.
-    public static func emailVerification(_ verification: EmailVerification, eventID: String) -> String {
-        JSONBody.string(CodeSent(email: verification.email, expiresAt: verification.expiresAt, id: eventID, occurredAt: verification.createdAt,
-                                 type: OutboxEvent.emailVerificationType, request: nil, verification: verification.id))
+    /// `{"email", "expires_at", "id", "language", "occurred_at", "type", "verification"}`: a code
+    /// for an address a member gave (with an objection in `language`), for the platform's
+    /// mailer. Neither the member nor their objection is named: the address is not known to be
+    /// theirs yet. The code travels beside the payload.
+    public static func emailVerification(_ verification: EmailVerification, language: String, eventID: String) -> String {
+        JSONBody.string(CodeSent(email: verification.email, expiresAt: verification.expiresAt, id: eventID, language: language,
+                                 occurredAt: verification.createdAt, type: OutboxEvent.emailVerificationType, request: nil,
+                                 verification: verification.id))
     }
 
     struct ObjectionStep: Encodable {
         @Nullable var email: String?
         let id: String
+        let language: String
         @Nullable var member: String?
         let objection: ObjectionBody
         let occurredAt: Date
         let type: String
 
         enum CodingKeys: String, CodingKey {
-            case email, id, member, objection, type
+            case email, id, language, member, objection, type
             case occurredAt = "occurred_at"
         }
     }
@@ -51,22 +54,30 @@ public enum OutboxPayloads {
         let email: String
         let expiresAt: Date
         let id: String
+        let language: String
         let occurredAt: Date
         let type: String
         let request: String?
         let verification: String?
 
         enum CodingKeys: String, CodingKey {
-            case email, id, type, request, verification
+            case email, id, language, type, request, verification
             case expiresAt = "expires_at", occurredAt = "occurred_at"
         }
     }
 
-    /// The body delivered for `event`: its payload, with `"code"` as the first field while the
-    /// event still carries one (keys stay sorted: every payload's first key sorts after "code").
-    public static func body(of event: OutboxEvent) -> String {
-        guard let code = event.code, event.payloadJSON.hasPrefix("{\""), event.payloadJSON.count > 2 else { return event.payloadJSON }
-        return #"{"code":"# + JSONWriter.string(code) + "," + event.payloadJSON.dropFirst()
+    /// The body delivered for `event`: its payload, with `"code"` while the event still carries
+    /// one, and `"message": {"subject", "text"}` when there is one to send (keys stay sorted).
+    public static func body(of event: OutboxEvent, message: (subject: String, text: String)? = nil) -> String {
+        guard event.code != nil || message != nil, case .object(var fields)? = try? JSONParser.parse(event.payloadJSON) else {
+            return event.payloadJSON
+        }
+        if let code = event.code { fields.append((key: "code", value: .string(code))) }
+        if let message {
+            fields.append((key: "message", value: .object([(key: "subject", value: .string(message.subject)),
+                                                           (key: "text", value: .string(message.text))])))
+        }
+        return JSONWriter.write(.object(fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }))
     }
 }
 

@@ -143,7 +143,7 @@ public final class OutboxDeliverer: Service, Sendable {
 
     /// Posts one event; nil when the webhook accepted it, otherwise why not (never the URL).
     private func post(_ event: OutboxEvent) async -> String? {
-        let body = Data(OutboxPayloads.body(of: event).utf8)
+        let body = Data(OutboxMessages.body(of: event).utf8)
         let timestamp = Int(now().timeIntervalSince1970)
         var request = URLRequest(url: webhook.url, timeoutInterval: 10)
         request.httpMethod = "POST"

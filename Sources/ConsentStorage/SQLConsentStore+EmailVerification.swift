@@ -71,6 +71,6 @@ extension SQLConsentStore {
             """)
         let eventID = OutboxEvent.newID()
         try enqueue(id: eventID, type: OutboxEvent.emailVerificationType, subject: verification.id,
-                    payload: OutboxPayloads.emailVerification(verification, eventID: eventID), recordedAt: created, code: code, db)
+                    payload: OutboxPayloads.emailVerification(verification, language: objection.language, eventID: eventID), recordedAt: created, code: code, db)
     }
 }

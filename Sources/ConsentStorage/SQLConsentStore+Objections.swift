@@ -90,9 +90,9 @@ extension SQLConsentStore {
                                                retryAfter: wait)
             }
             try db.execute("""
-                INSERT INTO objection_requests (id, email, email_key, identifiers, reason, code_sha256, created_at)
+                INSERT INTO objection_requests (id, email, email_key, identifiers, reason, code_sha256, created_at, language)
                 VALUES (\(request.id), \(request.email), \(key), \(JSONWriter.array(request.identifiers.map(JSONWriter.string))), \(request.reason),
-                        \(VerificationCodes.hash(code, request: request.id)), \(created))
+                        \(VerificationCodes.hash(code, request: request.id)), \(created), \(request.language))
                 """)
             let eventID = OutboxEvent.newID()
             try Self.enqueue(id: eventID, type: OutboxEvent.verificationType, subject: request.id,
@@ -125,7 +125,7 @@ extension SQLConsentStore {
                 return .failure(VerificationCodes.wrongCode(attemptsBefore: request.attempts))
             }
             let objection = Objection.fileForNonMember(id: .random(), email: request.email, identifiers: request.identifiers,
-                                                       at: instant, reason: request.reason, terms: terms)
+                                                       at: instant, reason: request.reason, language: request.language, terms: terms)
             try Self.insert(objection, actor: actor, db, &trail)
             try db.execute("UPDATE objection_requests SET objection_id = \(objection.id.rawValue) WHERE id = \(id)")
             return .success(objection)
@@ -155,8 +155,9 @@ extension SQLConsentStore {
         }
         let identifiers = objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : nil
         try db.execute("""
-            INSERT INTO objections (id, member_key, received_at, contact_email, identifiers)
-            VALUES (\(objection.id.rawValue), \(key), \(Timestamp.microseconds(objection.receivedAt)), \(objection.contactEmail), \(identifiers))
+            INSERT INTO objections (id, member_key, received_at, contact_email, identifiers, language)
+            VALUES (\(objection.id.rawValue), \(key), \(Timestamp.microseconds(objection.receivedAt)), \(objection.contactEmail), \(identifiers),
+                    \(objection.language))
             """)
         try appendEvents(objection.timeline, from: 0, of: objection, actor: actor, db, &trail)
     }
@@ -239,7 +240,7 @@ extension SQLConsentStore {
         // into one, and would scan every objection event).
         let withNonMembers = includingNonMembers || only != nil
         var sql: SQL = """
-            SELECT o.id, o.member_key, m.id, o.contact_email, o.identifiers, e.kind, e.at, e.days, e.due, e.outcome, e.reason
+            SELECT o.id, o.member_key, m.id, o.contact_email, o.identifiers, o.language, e.kind, e.at, e.days, e.due, e.outcome, e.reason
             FROM objections o \(identifier: withNonMembers ? "LEFT JOIN" : "JOIN") members m ON m.member_key = o.member_key
             JOIN objection_events e ON e.objection_id = o.id
             WHERE 1 = 1
@@ -251,33 +252,37 @@ extension SQLConsentStore {
         sql = sql + " ORDER BY o.received_at, o.id\(.bytewise), e.position"
 
         var result: [(Int64?, Objection)] = []
-        var current: (id: String, key: Int64?, member: String?, email: String?, identifiers: String?, timeline: [ObjectionEvent])?
+        var current: (id: String, key: Int64?, member: String?, email: String?, identifiers: String?, language: String,
+                      timeline: [ObjectionEvent])?
         func close() throws {
             guard let current else { return }
             result.append((current.key, try replay(current.id, member: current.member, email: current.email,
-                                                   identifiers: current.identifiers, timeline: current.timeline)))
+                                                   identifiers: current.identifiers, language: current.language,
+                                                   timeline: current.timeline)))
         }
         for row in try db.query(sql) {
             let id = try row.text(0)
             if current?.id != id {
                 try close()
-                current = (id, try row.optionalInt64(1), try row.optionalText(2), try row.optionalText(3), try row.optionalText(4), [])
+                current = (id, try row.optionalInt64(1), try row.optionalText(2), try row.optionalText(3), try row.optionalText(4),
+                           try row.text(5), [])
             }
-            current?.timeline.append(try StoredRecords.objectionEvent(kind: try row.text(5), at: try row.int64(6), days: try row.optionalInt(7),
-                                                                      due: try row.optionalInt64(8), outcome: try row.optionalText(9),
-                                                                      reason: try row.optionalText(10)))
+            current?.timeline.append(try StoredRecords.objectionEvent(kind: try row.text(6), at: try row.int64(7), days: try row.optionalInt(8),
+                                                                      due: try row.optionalInt64(9), outcome: try row.optionalText(10),
+                                                                      reason: try row.optionalText(11)))
         }
         try close()
         return result
     }
 
-    private static func replay(_ id: String, member: String?, email: String?, identifiers: String?, timeline: [ObjectionEvent]) throws -> Objection {
+    private static func replay(_ id: String, member: String?, email: String?, identifiers: String?, language: String,
+                               timeline: [ObjectionEvent]) throws -> Objection {
         let memberID = try member.map { text in
             guard let member = MemberID(text) else { throw ConsentError.storeUnavailable("objection \(id) names an unreadable member") }
             return member
         }
         return try Objection.replay(id: ObjectionID(rawValue: id), member: memberID, contactEmail: email,
-                                    identifiers: identifiers.map(stringList) ?? [], timeline: timeline)
+                                    identifiers: identifiers.map(stringList) ?? [], language: language, timeline: timeline)
     }
 
     /// A stored JSON array of strings.
@@ -288,11 +293,12 @@ extension SQLConsentStore {
 
     private static func objectionRequest(_ id: String, _ db: some SQLConnection) throws -> (request: ObjectionRequest, codeHash: String)? {
         guard let row = try db.query("""
-            SELECT id, email, identifiers, reason, code_sha256, created_at, attempts, objection_id FROM objection_requests WHERE id = \(id)
+            SELECT id, email, identifiers, reason, code_sha256, created_at, attempts, objection_id, language
+            FROM objection_requests WHERE id = \(id)
             """).first else { return nil }
         let request = ObjectionRequest(id: try row.text(0), email: try row.text(1), identifiers: stringList(try row.text(2)),
                                        reason: try row.optionalText(3), createdAt: Timestamp.fromMicroseconds(try row.int64(5)),
-                                       attempts: try row.int(6), objection: try row.optionalText(7).map(ObjectionID.init(rawValue:)))
+                                       language: try row.text(8), attempts: try row.int(6), objection: try row.optionalText(7).map(ObjectionID.init(rawValue:)))
         return (request, try row.text(4))
     }
 }

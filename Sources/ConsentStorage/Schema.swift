@@ -29,6 +29,7 @@ enum Schema {
         Migration(version: 9, name: "verification codes kept until delivered, never in payloads", script: outboxCodes),
         Migration(version: 10, name: "web sessions signed out", script: revokedSessions),
         Migration(version: 11, name: "members' contact addresses verified before use", script: emailVerifications),
+        Migration(version: 12, name: "objections written to in the objector's language", script: objectionLanguages),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -579,5 +580,22 @@ extension Schema {
                OR OLD.verified_at IS NOT NULL OR NEW.attempts < OLD.attempts
             """, message: "an email verification only counts attempts, until verified"))
         """
+    }
+
+    /// The language a person objected (or asked to object) in, so that every message about the
+    /// objection is written to them in it. Objections and requests recorded before were made on
+    /// English-only pages: `en`.
+    @Sendable static func objectionLanguages(_ s: Spelling) -> String {
+        let column = "language TEXT NOT NULL DEFAULT 'en' CHECK (length(language) BETWEEN 2 AND 8)"
+        return """
+            ALTER TABLE objections ADD COLUMN \(column);
+            \(s.unguarded("objection_requests", sqliteTrigger: "objection_requests_fixed"))
+            ALTER TABLE objection_requests ADD COLUMN \(column);
+            \(s.guarded("objection_requests", sqliteTrigger: "objection_requests_fixed", when: """
+                NEW.id <> OLD.id OR NEW.email <> OLD.email OR NEW.email_key IS NULL OR NEW.email_key <> OLD.email_key
+                   OR NEW.identifiers <> OLD.identifiers OR NEW.code_sha256 <> OLD.code_sha256 OR NEW.created_at <> OLD.created_at
+                   OR NEW.language <> OLD.language OR OLD.objection_id IS NOT NULL OR NEW.attempts < OLD.attempts
+                """, message: "an objection request only counts attempts, until verified"))
+            """
     }
 }

@@ -40,7 +40,7 @@ public enum OutboxContract {
         let payload = try JSONParser.parse(events[0].payloadJSON)
         guard case .object(let fields) = payload else { throw ContractFailure(message: "payload is not an object", file: #fileID, line: #line) }
         let keys = fields.map(\.key)
-        try expect(keys == ["email", "id", "member", "objection", "occurred_at", "type"], "payload fields: \(keys)")
+        try expect(keys == ["email", "id", "language", "member", "objection", "occurred_at", "type"], "payload fields: \(keys)")
         try expect(fields.first { $0.key == "id" }?.value == .string(events[0].id), "the payload carries the idempotency id")
 
         // A refused transition queues nothing.
@@ -73,12 +73,13 @@ public enum OutboxContract {
 
     /// A request queued with its code; the code from the outbox payload.
     static func requested(_ store: any OutboxStore, email: String = "sam@example.com") async throws -> (ObjectionRequest, String) {
-        let request = try ObjectionRequest.new(email: email, identifiers: ["https://example.com/p/1", "Sam"], reason: "me", at: t0)
+        let request = try ObjectionRequest.new(email: email, identifiers: ["https://example.com/p/1", "Sam"], reason: "me", language: "de", at: t0)
         try await store.requestObjection(request, code: "12345678", perAddress: .perDay(5), total: nil)
         let event = try await store.outbox(pendingOnly: true, limit: 100).last
         try expect(event?.type == OutboxEvent.verificationType && event?.subject == request.id, "the code is queued with the request")
         try expect(event?.code == "12345678" && event?.payloadJSON.contains("12345678") == false, "the code travels beside the payload, not in it")
-        try expect(event.map(OutboxPayloads.body).map { $0.hasPrefix(#"{"code":"12345678","email":"#) } == true, "and joins the body delivered")
+        try expect(event.map { OutboxPayloads.body(of: $0) }.map { $0.hasPrefix(#"{"code":"12345678","email":"#) } == true, "and joins the body delivered")
+        try expect(event?.payloadJSON.contains(#""language":"de""#) == true, "the payload says which language to write in")
         return (request, "12345678")
     }
 
@@ -87,7 +88,8 @@ public enum OutboxContract {
         try expect(try await store.objections(status: nil).isEmpty, "nothing is filed before verification")
         let objection = try await store.verifyObjectionRequest(request.id, code: code, at: t0.addingTimeInterval(60), terms: terms, actor: "x")
         try expect(objection.member == nil && objection.contactEmail == "sam@example.com"
-                   && objection.identifiers == ["https://example.com/p/1", "Sam"] && objection.memberReason == "me", "the objection carries the request")
+                   && objection.identifiers == ["https://example.com/p/1", "Sam"] && objection.memberReason == "me"
+                   && objection.language == "de", "the objection carries the request, its language too")
         try expect(try await store.objection(objection.id) == objection, "and is stored as it was filed")
         try expect(try await store.objections(status: .received).map(\.id) == [objection.id], "it joins the queue")
         try expect(try await store.objectionRequest(request.id)?.objection == objection.id, "the request names its objection")

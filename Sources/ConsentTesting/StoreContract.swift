@@ -359,7 +359,8 @@ public enum StoreContract {
         try await seed(store, members: ["a"])
         let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
         let id = ObjectionID(rawValue: "obj_1")
-        try await store.fileObjection(Objection.file(id: id, member: MemberID("a")!, at: t0, reason: "no thanks", terms: terms), actor: "a")
+        try await store.fileObjection(Objection.file(id: id, member: MemberID("a")!, at: t0, reason: "no thanks", language: "fr", terms: terms),
+                                      actor: "a")
         try await expectThrows({ $0 == .unknownMember(MemberID("ghost")!) }, "objection for an unknown member") {
             try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_2"), member: MemberID("ghost")!, at: t0,
                                                          reason: nil, terms: terms), actor: "x")
@@ -379,6 +380,7 @@ public enum StoreContract {
         let stored = try await store.objection(id)
         try expect(stored?.status == .upheld && stored?.timeline.count == 3, "the whole timeline is stored")
         try expect(stored?.extendedDue == t0.addingTimeInterval(60 * 86_400), "extended due date kept")
+        try expect(stored?.language == "fr", "the language it was filed in kept, through every step")
         try expect(try await store.objections(status: .upheld).map(\.id) == [id], "listed by status")
         try expect(try await store.objections(status: .received).isEmpty, "not listed under another status")
         try await store.recordChoice(ConsentEvent(member: MemberID("a")!, choice: .off, channel: .web, at: t0, actor: "a"))

@@ -25,9 +25,14 @@ struct ObjectionsCommand: AsyncParsableCommand {
         @Option(help: "When it was received (default: now).") var at: Instant?
         @Option(help: "The member's reason, if they gave one (never required).") var reason: String?
         @Option(help: "Where to send the member updates (the outbox events carry it).") var email: String?
+        @Option(help: "The language the member is written to in: \(Catalog.all.map(\.code).joined(separator: ", ")).")
+        var language: String = Catalog.english.code
 
         func validate() throws {
             guard MemberID(member) != nil else { throw ValidationError("--member must be 1 to 256 bytes without control characters") }
+            guard Catalog.named(language) != nil else {
+                throw ValidationError("--language must be one of " + Catalog.all.map(\.code).joined(separator: ", "))
+            }
         }
 
         func run() async throws {
@@ -35,7 +40,7 @@ struct ObjectionsCommand: AsyncParsableCommand {
             let terms = try await requireActivePolicy(store).policy.objectionTerms
             let email = try email.map { try EmailAddress.validated($0, field: "--email") }
             let objection = Objection.file(id: .random(), member: MemberID(member)!, at: at?.date ?? Date(),
-                                           reason: try ObjectionText.reason(reason), email: email, terms: terms)
+                                           reason: try ObjectionText.reason(reason), email: email, language: language, terms: terms)
             try await store.fileObjection(objection, actor: cliActor)
             print(objection.id)
         }
@@ -232,7 +237,7 @@ struct OutboxLine: Encodable {
         nextAttemptAt = event.nextAttemptAt
         deliveredAt = event.deliveredAt
         lastError = event.lastError
-        payload = JSONValue.embedding(OutboxPayloads.body(of: event))
+        payload = JSONValue.embedding(OutboxMessages.body(of: event))
     }
 
     enum CodingKeys: String, CodingKey {

@@ -72,6 +72,60 @@ struct LocalizationTests {
         #expect(Catalog.named("fr")!.longDate(day) == "1 mars 2026")
         #expect(Catalog.named("en")!.number(1_234_567) == "1,234,567" && Catalog.named("de")!.number(1_234) == "1.234")
         #expect(Catalog.named("fr")!.number(12_345) == "12\u{202F}345")
+        #expect(Catalog.named("en")!.percent(0.125) == "12.5%" && Catalog.named("de")!.percent(0.125) == "12,5\u{00A0}%")
+        #expect(Catalog.named("fr")!.percent(0.0004) == "0,0\u{202F}%" && Catalog.named("de")!.decimal(3.25, places: 2) == "3,25")
+        let late = Timestamp.parse("2026-03-01T23:59:30Z")!
+        #expect(Catalog.named("en")!.dateTime(late) == "1 March 2026, 23:59 UTC")
+        #expect(Catalog.named("de")!.dateTime(late) == "1. März 2026, 23:59 Uhr UTC")
+        #expect(Catalog.named("fr")!.dateTime(day) == "1 mars 2026 à 10:00 UTC")
+    }
+
+    /// Every kind of outbox event has a subject and a text in every language: each key exists
+    /// and renders without a placeholder left over, codes and their expiry included.
+    @Test func everyOutboxEventHasItsMessageInEveryLanguage() throws {
+        let at = Timestamp.parse("2026-03-01T10:00:00Z")!
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        for catalog in Catalog.all {
+            let filed = Objection.file(id: ObjectionID(rawValue: "obj_0000000000000001"), member: MemberID("m")!, at: at, reason: nil,
+                                       language: catalog.code, terms: terms)
+            let extended = try filed.extending(by: .days(10), reason: "why", at: at, maxExtension: .days(60))
+            let steps = try extended.deciding(.uphold, reason: "yes", at: at).timeline
+                + [.decided(at: at, outcome: .reject, reason: "no"), .completed(at: at, reason: "purged")]
+            var events = steps.enumerated().map { index, step in
+                OutboxEvent(id: "evt_\(index)", sequence: Int64(index), type: OutboxEvent.type(of: step), subject: filed.id.rawValue,
+                            payloadJSON: OutboxPayloads.objection(step, of: extended, email: nil, eventID: "evt_\(index)", type: OutboxEvent.type(of: step)),
+                            createdAt: at)
+            }
+            let request = try ObjectionRequest.new(email: "a@b.example", identifiers: ["x"], reason: nil, language: catalog.code, at: at)
+            events.append(OutboxEvent(id: "evt_r", sequence: 10, type: OutboxEvent.verificationType, subject: request.id,
+                                      payloadJSON: OutboxPayloads.verification(request, eventID: "evt_r"), createdAt: at, code: "12345678"))
+            let verification = EmailVerification(id: "ver_1", member: MemberID("m")!, email: "a@b.example", createdAt: at)
+            events.append(OutboxEvent(id: "evt_v", sequence: 11, type: OutboxEvent.emailVerificationType, subject: "ver_1",
+                                      payloadJSON: OutboxPayloads.emailVerification(verification, language: catalog.code, eventID: "evt_v"),
+                                      createdAt: at, code: "87654321"))
+            #expect(Set(events.map(\.type)).count == 7)
+            for event in events {
+                let message = try #require(OutboxMessages.message(for: event), "\(catalog.code) \(event.type)")
+                #expect(!message.subject.contains("{") && !message.text.contains("{") && !message.text.contains("mail."),
+                        "\(catalog.code) \(event.type): \(message)")
+                #expect(message.subject == catalog.text("mail.\(Self.mailKey(event.type)).subject"), "\(catalog.code) \(event.type)")
+                if let code = event.code {
+                    let expires = event.type == OutboxEvent.verificationType ? request.expiresAt : verification.expiresAt
+                    #expect(message.text.contains(code) && message.text.contains(catalog.dateTime(expires)), "\(message.text)")
+                }
+            }
+            var delivered = events[events.count - 1]
+            delivered.code = nil
+            #expect(OutboxMessages.message(for: delivered) == nil, "a code event whose code is forgotten has nothing to send")
+        }
+    }
+
+    static func mailKey(_ type: String) -> String {
+        switch type {
+        case OutboxEvent.verificationType: "code"
+        case OutboxEvent.emailVerificationType: "email_code"
+        default: String(type.dropFirst("objection.".count))
+        }
     }
 
     @Test func theExplanationIsInTheLanguage() throws {

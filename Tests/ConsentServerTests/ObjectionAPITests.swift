@@ -191,6 +191,47 @@ struct ObjectionAPITests {
         #expect(types == ["objection.received", "objection.extended", "objection.upheld", "objection.completed"])
     }
 
+    /// The member objects in French: every message the outbox asks the mailer to send is in
+    /// French, with the privacy team's own words quoted, whatever language the staff reads in.
+    @Test func everyMessageIsWrittenInTheLanguageTheMemberObjectedIn() async throws {
+        let harness = try await Harness()
+        let (member, staff) = (try await harness.token(Self.eu), try await harness.token("dana@privacy", role: .privacy))
+        try await harness.app.test(.router) { client in
+            let id = try await client.execute(uri: "/api/v1/me/objections", method: .post,
+                                              headers: headers(member, [.acceptLanguage: "fr-CA, fr;q=0.9, en;q=0.5"]), body: json("{}")) { response in
+                let body = try object(response.body)
+                #expect(response.status == .created && body["language"] == .string("fr"))
+                return try #require(string(body["id"]))
+            }
+            let base = "/api/v1/admin/objections/" + id
+            try await client.execute(uri: base, method: .get, headers: headers(staff, [.acceptLanguage: "de"])) { response in
+                #expect(response.headers[.contentLanguage] == "de")
+                guard case .object(let decision)? = try object(response.body)["member_decision"] else { Issue.record("no member_decision"); return }
+                #expect(string(decision.first { $0.key == "explanation" }?.value)?.contains("Widerspruch") == true,
+                        "the staff member reads the member's setting in their own language")
+            }
+            try await client.execute(uri: base + "/extension", method: .post, headers: headers(staff, [.acceptLanguage: "en"]),
+                                     body: json(#"{"days": 10, "reason": "Nous vérifions trois jeux de données."}"#)) { #expect($0.status == .ok) }
+            try await client.execute(uri: base + "/decision", method: .post, headers: headers(staff),
+                                     body: json(#"{"decision": "uphold", "reason": "Aucun motif ne prévaut."}"#)) { #expect($0.status == .ok) }
+        }
+        let events = try await harness.store.outbox(pendingOnly: false, limit: 10)
+        #expect(events.map(\.type) == ["objection.received", "objection.extended", "objection.upheld", "objection.completed"])
+        var subjects: [String] = []
+        for event in events {
+            let body = try object(ByteBuffer(string: OutboxMessages.body(of: event)))
+            #expect(body["language"] == .string("fr"))
+            guard case .object(let message)? = body["message"] else { Issue.record("\(event.type) has no message"); continue }
+            subjects.append(string(message.first { $0.key == "subject" }?.value) ?? "")
+            let text = string(message.first { $0.key == "text" }?.value) ?? ""
+            #expect(text.contains(event.subject) && text.hasSuffix("L'équipe de protection des données"), "\(event.type): \(text)")
+            if event.type == "objection.extended" { #expect(text.contains("Nous vérifions trois jeux de données.")) }
+            if event.type == "objection.upheld" { #expect(text.contains("Aucun motif ne prévaut.")) }
+        }
+        #expect(subjects == ["Nous avons reçu votre opposition", "Il nous faut plus de temps pour votre opposition",
+                             "Votre opposition est acceptée", "Vos données sont retirées"])
+    }
+
     /// The CLI (`objections decide`, `purge`) changes objections from another process: the
     /// member's objection pages and API read them from the store, so they show it at once.
     @Test func aChangeMadeByAnotherProcessIsShownAtOnce() async throws {

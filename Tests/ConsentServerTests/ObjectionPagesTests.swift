@@ -195,6 +195,27 @@ struct ObjectionPagesTests {
         }
     }
 
+    /// A member objects on the German pages: the staff member reads the page in English, but
+    /// what is told to the member is prefilled in German, and the page says so.
+    @Test func answersArePrefilledInTheMembersLanguage() async throws {
+        let harness = try await Harness()
+        try await harness.app.test(.router) { client in
+            let member = try await pages.signIn(client, harness, as: "urn:li:member:eu") + "; \(Catalog.cookieName)=de"
+            let receipt = try await fileThroughTheForm(client, cookie: member, reason: "Nein danke")
+            let id = String(receipt.split(separator: "/").last!.prefix { $0 != "?" })
+            #expect(try await harness.store.objection(ObjectionID(rawValue: id))?.language == "de")
+            let staff = try await signInStaff(client, harness)
+            try await client.execute(uri: "/admin/objections/" + id, method: .get, headers: [.cookie: staff]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Their language") && html.contains(#"<dd id="language">Deutsch</dd>"#))
+                #expect(html.contains("your objection is being reviewed"), "the member's setting, in the staff member's language")
+                #expect(html.contains("Wir haben Ihrem Widerspruch stattgegeben") && html.contains("Sie haben das Recht, sich bei Ihrer Datenschutzaufsichtsbehörde"),
+                        "both answers prefilled in German")
+                #expect(!html.contains("We have upheld your objection"))
+            }
+        }
+    }
+
     @Test func overdueObjectionsAreHighlightedInTheQueue() async throws {
         let harness = try await Harness()
         let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)

@@ -40,7 +40,8 @@ struct WebhookTests {
     @Test func eventsAreSignedRetriedAndDeliveredOnceAccepted() async throws {
         let harness = try await Harness()
         let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
-        let objection = Objection.file(id: .random(), member: MemberID("urn:li:member:eu")!, at: Harness.now, reason: "no", terms: terms)
+        let objection = Objection.file(id: .random(), member: MemberID("urn:li:member:eu")!, at: Harness.now, reason: "no", language: "de",
+                                       terms: terms)
         try await harness.store.fileObjection(objection, actor: "urn:li:member:eu")
         let received = Received(answers: [.internalServerError])
         let clock = Mutex(Harness.now)
@@ -68,7 +69,7 @@ struct WebhookTests {
                 #expect(delivery.headers[HTTPField.Name("webhook-timestamp")!] == String(timestamp))
                 #expect(delivery.headers[HTTPField.Name("Consentry-Event-Type")!] == "objection.received")
                 #expect(delivery.headers[HTTPField.Name("webhook-signature")!] == webhook.signature(id: pending[0].id, timestamp: timestamp, body: delivery.body))
-                #expect(String(decoding: delivery.body, as: UTF8.self) == pending[0].payloadJSON)
+                #expect(String(decoding: delivery.body, as: UTF8.self) == OutboxMessages.body(of: pending[0]))
             }
             #expect(deliveries[0].headers[HTTPField.Name("webhook-signature")!] != deliveries[1].headers[HTTPField.Name("webhook-signature")!])
             let other = try WebhookConfiguration(url: webhook.url, secret: "whsec_" + Data(repeating: 7, count: 32).base64EncodedString(), allowPlainHTTP: true)
@@ -76,6 +77,14 @@ struct WebhookTests {
                     != deliveries[0].headers[HTTPField.Name("webhook-signature")!])
             let body = try #require(try JSONSerialization.jsonObject(with: deliveries[1].body) as? [String: Any])
             #expect((body["objection"] as? [String: Any])?["id"] as? String == objection.id.rawValue)
+            // The payload's facts are all there, and the message to send, in the member's language.
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(pending[0].payloadJSON.utf8)) as? [String: Any])
+            #expect(Set(body.keys) == Set(payload.keys).union(["message"]) && body["language"] as? String == "de")
+            let message = try #require(body["message"] as? [String: String])
+            #expect(message["subject"] == "Wir haben Ihren Widerspruch erhalten")
+            let due = Catalog.named("de")!.longDate(objection.due)
+            #expect(message["text"]?.contains("Wir haben Ihren Widerspruch \(objection.id) am ") == true && message["text"]?.contains("bis zum \(due)") == true,
+                    "the text names the objection and its deadline, the date in German: \(message["text"] ?? "")")
         }
     }
 

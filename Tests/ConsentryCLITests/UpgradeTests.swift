@@ -34,9 +34,11 @@ extension CLISuite {
         }
 
         /// Today's output without what was added since that release on purpose: the data
-        /// categories each dataset took, in `datasets lineage` (for members' "where my data is").
+        /// categories each dataset took, in `datasets lineage` (for members' "where my data is"),
+        /// and the language each objection is written to in (`en` for every older one).
         static func asBefore(_ output: String) -> String {
             output.replacingOccurrences(of: #""categories":\[[^\]]*\],"#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: #""language":"en","#, with: "")
         }
 
         /// The legacy binary's command line as it is spelled now (`lineage` moved under `datasets`):

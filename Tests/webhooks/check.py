@@ -4,6 +4,8 @@ Usage: check.py SECRET LOG STORE CODE_REQUEST
 - every event the store holds was delivered once and verified (webhook-id = event id);
 - the non-member's verification delivery carried its 8-digit code, and the store no longer holds
   it: no outbox row has a code, no payload contains it;
+- each delivery carries the message to send in the person's language: the member's objection was
+  filed in German, the non-member asked in French (and their message holds the code);
 - a captured delivery is refused when replayed with its signature under another timestamp, when
   its timestamp is ten minutes old, and when one byte of its body is flipped.
 """
@@ -43,6 +45,12 @@ if len(verification) != 1:
 code = json.loads(verification[0]["body"]).get("code")
 if not (isinstance(code, str) and len(code) == 8 and code.isdigit()):
     fail(f"the verification delivery carried no code: {verification[0]['body']}")
+message = json.loads(verification[0]["body"]).get("message") or {}
+if message.get("subject") != "Votre code pour confirmer votre opposition" or code not in message.get("text", ""):
+    fail(f"the non-member's code did not come with a message in French holding it: {message}")
+received = [json.loads(entry["body"]) for entry in delivered if entry["type"] == "objection.received"]
+if [body.get("message", {}).get("subject") for body in received] != ["Wir haben Ihren Widerspruch erhalten"]:
+    fail(f"the member's objection was not acknowledged in German: {received}")
 left = store.execute("SELECT count(*) FROM outbox WHERE code IS NOT NULL").fetchone()[0]
 holding = store.execute("SELECT count(*) FROM outbox WHERE payload LIKE ?", (f"%{code}%",)).fetchone()[0]
 if left or holding:

@@ -33,7 +33,8 @@ struct MemberObjectionsAPI {
         let (reason, email) = (asked.reason, asked.email)
         let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.objection, member: member),
                                           content: JSONWriter.object(["email": JSONWriter.optional(email), "reason": JSONWriter.optional(reason)]))
-        let objection = try await desk.file(for: member, reason: reason, email: email, idempotencyKey: key)
+        let objection = try await desk.file(for: member, reason: reason, email: email, language: AITrainingController.catalog(for: request),
+                                            idempotencyKey: key)
         let verified = try await desk.verifiedEmails(of: member)
         var response = JSONResponse.ok(MemberObjectionBody(objection, lineage: nil, verified: verified), status: .created)
         response.headers[.location] = "/api/v1/me/objections/\(objection.id)"
@@ -70,7 +71,7 @@ struct PublicObjectionsAPI {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let asked = try PublicObjection.decode(from: body)
         let accepted = try await desk.request(email: asked.email, identifiers: asked.identifiers ?? [], reason: asked.reason,
-                                              client: clientAddress.of(request, context: context))
+                                              language: AITrainingController.catalog(for: request), client: clientAddress.of(request, context: context))
         return JSONResponse.ok(RequestAccepted(accepted), status: .accepted)
     }
 
@@ -115,7 +116,8 @@ struct AdminObjectionsAPI {
 
     @Sendable func show(_ request: Request, context: ConsentRequestContext) async throws -> Response {
         try context.require(.privacy)
-        return JSONResponse.ok(ObjectionDetailBody(try await desk.detail(try Self.id(context))))
+        let catalog = AITrainingController.catalog(for: request)
+        return AITrainingController.localized(JSONResponse.ok(ObjectionDetailBody(try await desk.detail(try Self.id(context), in: catalog))), catalog)
     }
 
     @Sendable func extend(_ request: Request, context: ConsentRequestContext) async throws -> Response {

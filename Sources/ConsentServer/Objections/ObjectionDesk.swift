@@ -24,15 +24,17 @@ struct ObjectionDesk: Sendable {
 
     // MARK: Members
 
-    /// Files an objection for `member`, due under the active policy's terms.
-    func file(for member: MemberID, reason: String?, email: String?, idempotencyKey: IdempotencyKey? = nil) async throws -> Objection {
+    /// Files an objection for `member`, due under the active policy's terms; every message about
+    /// it is written to them in `language` (the page's or the app's).
+    func file(for member: MemberID, reason: String?, email: String?, language: Catalog, idempotencyKey: IdempotencyKey? = nil) async throws -> Objection {
         let reason = try ObjectionText.reason(reason)
         let email = try email.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             .map { try EmailAddress.validated($0, field: "email") }
         let instant = now()
         guard try await states.state(of: member) != nil else { throw ConsentError.unknownMember(member) }
         let terms = try await states.activePolicy().policy.objectionTerms
-        let objection = Objection.file(id: .random(), member: member, at: instant, reason: reason, email: email, terms: terms)
+        let objection = Objection.file(id: .random(), member: member, at: instant, reason: reason, email: email, language: language.code,
+                                       terms: terms)
         return try await states.file(objection, actor: member.rawValue, idempotencyKey: idempotencyKey, limit: limits.objectionsPerMember)
     }
 
@@ -79,9 +81,9 @@ struct ObjectionDesk: Sendable {
 
     /// Records a non-member's request and queues the verification code for their address,
     /// within the limits per client (here), per address and for everyone (in the store).
-    func request(email: String, identifiers: [String], reason: String?, client: String) async throws -> ObjectionRequest {
+    func request(email: String, identifiers: [String], reason: String?, language: Catalog, client: String) async throws -> ObjectionRequest {
         let instant = now()
-        let request = try ObjectionRequest.new(email: email, identifiers: identifiers, reason: reason, at: instant)
+        let request = try ObjectionRequest.new(email: email, identifiers: identifiers, reason: reason, language: language.code, at: instant)
         if let clients, let wait = clients.take(client, at: instant) {
             throw ConsentError.rateLimited("this network made as many requests as are accepted from one (\(clients.limit.sentence)); please try again later",
                                            retryAfter: wait)
@@ -122,8 +124,9 @@ struct ObjectionDesk: Sendable {
         return QueueItem(objection: objection, region: region, now: now())
     }
 
-    /// One objection with what the privacy team needs to decide it.
-    func detail(_ id: ObjectionID) async throws -> Detail {
+    /// One objection with what the privacy team needs to decide it, the member's setting told
+    /// in the staff member's language.
+    func detail(_ id: ObjectionID, in catalog: Catalog = .english) async throws -> Detail {
         guard let objection = try await store.objection(id) else { throw ConsentError.unknownObjection(id) }
         let version = try await states.activePolicy()
         let instant = now()
@@ -132,7 +135,7 @@ struct ObjectionDesk: Sendable {
             let decision = state.decision(policy: version.policy, at: instant)
             detail.decision = decision
             detail.explanation = Explanation.sentence(for: decision, policy: version.policy,
-                                                      latest: state.latestChoice(at: instant, honoringGPC: version.policy.honorGPC))
+                                                      latest: state.latestChoice(at: instant, honoringGPC: version.policy.honorGPC), in: catalog)
             detail.choices = state.events.reversed()
         }
         detail.lineage = try await lineage(of: objection)

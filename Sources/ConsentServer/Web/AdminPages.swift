@@ -140,7 +140,7 @@ struct AdminPages {
         let detail: ObjectionDesk.Detail
         let path = "\(Self.queuePath)/\(id)"
         do {
-            detail = try await desk.detail(id)
+            detail = try await desk.detail(id, in: catalog)
         } catch ConsentError.unknownObjection {
             return web.page("message", ["title": catalog.text("objection.not_found"), "text": catalog.text("admin.not_found_text", ["id": id.rawValue]),
                                         "link": Self.queuePath, "linkText": catalog.text("admin.the_queue")],
@@ -171,6 +171,11 @@ struct AdminPages {
             "choices": detail.choices.map { ["when": WebPages.when($0.at), "choice": catalog.text($0.choice == .on ? "state.on" : "state.off"),
                                              "channel": catalog.channel($0.channel)] },
         ]
+        // What is told to the person is prefilled in their language, whatever the staff member reads.
+        let theirs = Catalog.named(objection.language) ?? .english
+        data["language"] = theirs.text("language.name")
+        data["upholdText"] = theirs.text("admin.uphold_text")
+        data["rejectText"] = theirs.text("admin.reject_text")
         if let email = objection.contactEmail { data["email"] = email }
         if let region = detail.item.region { data["region"] = region }
         if let daysLeft = detail.item.daysLeft, daysLeft >= 0 { data["daysLeft"] = catalog.text("admin.days_left_after", ["count": String(daysLeft)]) }

@@ -115,7 +115,7 @@ enum FiguresView {
             policy.regions.first { $0.id == id }.map { Explanation.regionName($0, in: catalog) } ?? catalog.text("chart.no_region")
         }
         let weeks = figures.weeks.map { CivilDate($0.start).description }
-        let percent: (Double) -> String = { String(format: "%.1f%%", $0 * 100) }
+        let percent: (Double) -> String = catalog.percent
         let whole: (Double) -> String = { catalog.number(Int($0.rounded())) }
 
         let byReason = figures.byReason.sorted { ($0.count ?? -1) > ($1.count ?? -1) }
@@ -153,7 +153,7 @@ enum FiguresView {
         ], format: whole, missing: missing)])
         let deadline = policy.objectionTerms.response
         let deadlineDays = deadline.after(Date(timeIntervalSince1970: 0)).timeIntervalSince1970 / 86_400
-        let days: (Double) -> String = { catalog.text("figures.days", ["days": String(format: "%.1f", $0)]) }
+        let days: (Double) -> String = { catalog.text("figures.days", ["days": catalog.decimal($0)]) }
         charts.append(["bar": Charts.bars(id: "decision-times", title: catalog.text("chart.decision_times", ["term": ObjectionPages.term(deadline, catalog: catalog)]),
                                           rows: [catalog.text("chart.median"), catalog.text("chart.p95"), catalog.text("chart.deadline")],
                                           series: [.init(name: catalog.text("chart.series.days"),

@@ -84,6 +84,25 @@ public struct Catalog: Sendable {
         return (value < 0 ? "-" : "") + grouped
     }
 
+    /// `12.5`, `12,5`: `places` decimals, with the language's decimal mark.
+    public func decimal(_ value: Double, places: Int = 1) -> String {
+        let fixed = String(format: "%.\(places)f", value)
+        return fixed.replacingOccurrences(of: ".", with: text("number.decimal"))
+    }
+
+    /// A fraction as a percentage with one decimal: `12.5%`, `12,5 %`, `12,5 %`.
+    public func percent(_ fraction: Double) -> String {
+        text("number.percent", ["value": decimal(fraction * 100)])
+    }
+
+    /// "3 November 2025, 14:05 UTC", in the language's order (UTC).
+    public func dateTime(_ instant: Date) -> String {
+        let minutes = Int((instant.timeIntervalSince1970 / 60).rounded(.down)) % 1440
+        let minuteOfDay = minutes < 0 ? minutes + 1440 : minutes
+        let time = String(format: "%02d:%02d", minuteOfDay / 60, minuteOfDay % 60)
+        return text("date.long_time", ["date": longDate(instant), "time": time])
+    }
+
     /// The category in words.
     public func category(_ category: Category) -> String { text("category." + category.rawValue) }
 

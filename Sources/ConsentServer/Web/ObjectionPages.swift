@@ -60,8 +60,9 @@ struct ObjectionPages {
         guard let form = try await web.form(request, session: session, context: context) else {
             return web.formExpired(request, back: Self.formPath, linkText: "message.back_to_form")
         }
+        let catalog = WebPages.catalog(for: request)
         do {
-            let objection = try await desk.file(for: member, reason: form["reason"], email: form["email"])
+            let objection = try await desk.file(for: member, reason: form["reason"], email: form["email"], language: catalog)
             return WebPages.redirect("/settings/data-privacy/objections/\(objection.id)?filed=1")
         } catch let error as ConsentError {
             let status: HTTPResponse.Status
@@ -69,13 +70,13 @@ struct ObjectionPages {
             var retryAfter: Int?
             switch error {
             case .invalidField(let field, let detail):
-                (status, message) = (.badRequest, (field == "email" ? "Email: " : "Reason: ") + detail)
+                (status, message) = (.badRequest, catalog.text(field == "email" ? "objection.email" : "objection.reason") + ": " + detail)
             case .rateLimited(let detail, let wait):
                 (status, message, retryAfter) = (.tooManyRequests, detail.prefix(1).uppercased() + detail.dropFirst(), wait)
             default:
                 throw error
             }
-            var response = try await formPage(session: session, member: member, catalog: WebPages.catalog(for: request), email: form["email"], reason: form["reason"],
+            var response = try await formPage(session: session, member: member, catalog: catalog, email: form["email"], reason: form["reason"],
                                               error: message, status: status)
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
