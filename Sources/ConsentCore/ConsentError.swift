@@ -27,8 +27,8 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
     /// Too many requests of one kind from one member, address or client in a window; one more
     /// is allowed after `retryAfter` seconds.
     case rateLimited(String, retryAfter: Int)
-    /// A verification code was wrong: it proves nothing.
-    case verificationFailed(String)
+    /// A verification code was wrong: it proves nothing. `triesLeft` codes may still be tried.
+    case verificationFailed(String, triesLeft: Int)
     /// A verification request can no longer be answered: expired, out of tries, or already verified.
     case verificationClosed(String)
     /// No non-member's objection request has this id.
@@ -71,7 +71,7 @@ public enum ConsentError: Error, Equatable, CustomStringConvertible {
             return "unknown dataset \(jsonStringLiteral(id.rawValue)); `consentry datasets list` shows them"
         case .lineageConflict(let message):
             return message
-        case .rateLimited(let message, _), .verificationFailed(let message), .verificationClosed(let message), .idempotencyKeyReused(let message):
+        case .rateLimited(let message, _), .verificationFailed(let message, _), .verificationClosed(let message), .idempotencyKeyReused(let message):
             return message
         case .unknownObjectionRequest(let id):
             return "no objection request \(jsonStringLiteral(id)) is waiting for a code; ask again at /objections/public"

@@ -159,7 +159,7 @@ public protocol ConsentStore: Sendable {
 
     /// Checks `code` against the member's open email verifications (``EmailVerification``). A
     /// right code verifies that address, durably, and returns it; a wrong one counts an attempt,
-    /// durably, and throws ``ConsentError/verificationFailed(_:)``; with none open,
+    /// durably, and throws ``ConsentError/verificationFailed(_:triesLeft:)``; with none open,
     /// ``ConsentError/verificationClosed(_:)``.
     func verifyMemberEmail(_ member: MemberID, code: String, at instant: Date) async throws -> String
     /// The member's verifications, newest first: those verified and those still open.
@@ -172,7 +172,7 @@ public protocol ConsentStore: Sendable {
     func isSessionRevoked(_ id: String) async throws -> Bool
     /// Checks `code` against the request. A right code files the non-member's objection (due
     /// under `terms`) and links it to the request, atomically, and returns it; a wrong one counts
-    /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:)``. An expired,
+    /// an attempt, durably, and throws ``ConsentError/verificationFailed(_:triesLeft:)``. An expired,
     /// used-up or already verified request throws ``ConsentError/verificationClosed(_:)``, an
     /// unknown one ``ConsentError/unknownObjectionRequest(_:)``.
     func verifyObjectionRequest(_ id: String, code: String, at instant: Date, terms: ObjectionTerms,

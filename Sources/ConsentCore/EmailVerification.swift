@@ -50,6 +50,6 @@ extension ConsentError {
     public static func wrongCode(attemptsBefore: Int, of maxAttempts: Int, whenNoneLeft: String) -> ConsentError {
         let left = maxAttempts - attemptsBefore - 1
         return .verificationFailed(left > 0 ? "the code is not right; \(left) \(left == 1 ? "try" : "tries") left"
-                                            : "the code is not right, and no tries are left; " + whenNoneLeft)
+                                            : "the code is not right, and no tries are left; " + whenNoneLeft, triesLeft: max(0, left))
     }
 }

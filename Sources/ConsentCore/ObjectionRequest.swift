@@ -74,11 +74,14 @@ public struct ObjectionRequest: Sendable, Equatable {
 
 /// The checks on text a member or non-member types into an objection.
 public enum ObjectionText {
-    /// A reason is optional; blank means none. At most 5,000 bytes.
+    /// The longest reason accepted, in bytes of UTF-8.
+    public static let maxReasonBytes = 5000
+
+    /// A reason is optional; blank means none. At most ``maxReasonBytes``.
     public static func reason(_ text: String?) throws -> String? {
         guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
-        guard trimmed.utf8.count <= 5000 else {
-            throw ConsentError.invalidField(field: "reason", message: "at most 5000 bytes, not \(trimmed.utf8.count)")
+        guard trimmed.utf8.count <= maxReasonBytes else {
+            throw ConsentError.invalidField(field: "reason", message: "at most \(maxReasonBytes) bytes, not \(trimmed.utf8.count)")
         }
         return trimmed
     }

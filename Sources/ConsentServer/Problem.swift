@@ -123,7 +123,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             Problem(status: .tooManyRequests, type: "rate-limited", title: "Too many requests", detail: message, retryAfter: wait)
         case .unknownObjectionRequest:
             Problem(status: .notFound, type: "not-found", title: "Not found", detail: error.description, pointer: "/request")
-        case .verificationFailed(let message):
+        case .verificationFailed(let message, _):
             Problem(status: .forbidden, type: "verification-failed", title: "The code was not accepted", detail: message, pointer: "/code")
         case .idempotencyKeyReused(let message):
             Problem(status: .unprocessableContent, type: "idempotency-key-reused", title: "Idempotency-Key already used for another request",

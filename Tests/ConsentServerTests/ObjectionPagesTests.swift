@@ -89,7 +89,13 @@ struct ObjectionPagesTests {
                                      body: form(["csrf_token": token, "reason": "keep this", "email": "nope"])) { response in
                 let html = String(buffer: response.body)
                 #expect(response.status == .badRequest)
-                #expect(html.contains(#"role="alert""#) && html.contains("is not an email address") && html.contains(">keep this</textarea>"))
+                #expect(html.contains(#"role="alert""#) && html.contains("Enter an email address you can receive messages at") && html.contains(">keep this</textarea>"))
+            }
+            // In the member's language, as the rest of the page.
+            try await client.execute(uri: "/settings/data-privacy/objection", method: .post, headers: formHeaders(cookie + "; \(Catalog.cookieName)=fr"),
+                                     body: form(["csrf_token": token, "reason": String(repeating: "x", count: 5001)])) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .badRequest && html.contains("Votre raison est trop longue : restez sous 5\u{202F}000 octets"))
             }
         }
         #expect(try await harness.store.objections(status: nil).isEmpty)
@@ -251,7 +257,7 @@ struct ObjectionPagesTests {
             try await client.execute(uri: "/settings/data-privacy/email-verification", method: .post, headers: formHeaders(cookie),
                                      body: form(["csrf_token": csrf, "code": wrong, "objection": objection])) { response in
                 #expect(response.status == .forbidden)
-                #expect(String(buffer: response.body).contains("The code is not right; 4 tries left"))
+                #expect(String(buffer: response.body).contains("That code is not right. You can try 4 more times."))
             }
             let confirmed = try await client.execute(uri: "/settings/data-privacy/email-verification", method: .post, headers: formHeaders(cookie),
                                                      body: form(["csrf_token": csrf, "code": code, "objection": objection])) { response in

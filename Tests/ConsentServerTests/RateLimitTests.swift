@@ -61,7 +61,7 @@ struct RateLimitTests {
                                      body: ByteBuffer(string: "csrf_token=\(csrf)&enabled=on")) { response in
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers[.retryAfter] == "60")
-                #expect(String(buffer: response.body).contains("your last choice is recorded"))
+                #expect(String(buffer: response.body).contains("Your last choice is recorded; to change it again, try after 15 January 2026, 12:01 UTC."))
             }
         }
         #expect(try await harness.store.history(of: MemberID(Self.eu)!).map(\.choice) == [.off])

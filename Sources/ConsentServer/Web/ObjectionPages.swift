@@ -37,16 +37,9 @@ struct ObjectionPages {
             let encoded = email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             return WebPages.redirect("/settings/data-privacy/objections/\(id)?verified=\(encoded)")
         } catch let error as ConsentError {
-            let status: HTTPResponse.Status
-            switch error {
-            case .invalidField: status = .badRequest
-            case .verificationFailed: status = .forbidden
-            case .verificationClosed: status = .conflict
-            default: throw error
-            }
-            let message = "\(error)"
-            return try await objectionPage(id, session: session, member: member, request: request,
-                                           verifyError: message.prefix(1).uppercased() + message.dropFirst(), status: status)
+            guard let message = MemberErrors.sentence(for: error, catalog: WebPages.catalog(for: request), now: desk.now()) else { throw error }
+            return try await objectionPage(id, session: session, member: member, request: request, verifyError: message,
+                                           status: ProblemMiddleware<ConsentRequestContext>.problem(for: error).status)
         }
     }
 
@@ -65,20 +58,10 @@ struct ObjectionPages {
             let objection = try await desk.file(for: member, reason: form["reason"], email: form["email"], language: catalog)
             return WebPages.redirect("/settings/data-privacy/objections/\(objection.id)?filed=1")
         } catch let error as ConsentError {
-            let status: HTTPResponse.Status
-            let message: String
-            var retryAfter: Int?
-            switch error {
-            case .invalidField(let field, let detail):
-                (status, message) = (.badRequest, catalog.text(field == "email" ? "objection.email" : "objection.reason") + ": " + detail)
-            case .rateLimited(let detail, let wait):
-                (status, message, retryAfter) = (.tooManyRequests, detail.prefix(1).uppercased() + detail.dropFirst(), wait)
-            default:
-                throw error
-            }
+            guard let message = MemberErrors.sentence(for: error, catalog: catalog, now: desk.now()) else { throw error }
             var response = try await formPage(session: session, member: member, catalog: catalog, email: form["email"], reason: form["reason"],
-                                              error: message, status: status)
-            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+                                              error: message, status: ProblemMiddleware<ConsentRequestContext>.problem(for: error).status)
+            if case .rateLimited(_, let wait) = error { response.headers[.retryAfter] = String(wait) }
             return response
         }
     }

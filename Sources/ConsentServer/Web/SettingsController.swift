@@ -94,9 +94,11 @@ struct SettingsController {
         do {
             _ = try await states.record(ConsentEvent(member: member, choice: enabled ? .on : .off, channel: try ChoiceEntry.settingsPage.channel(named: nil),
                                                      at: now(), actor: member.rawValue))
-        } catch ConsentError.rateLimited(let detail, let wait) {
+        } catch let error as ConsentError {
+            guard case .rateLimited(_, let wait) = error else { throw error }
             let catalog = WebPages.catalog(for: request)
-            var response = web.page("message", ["title": catalog.text("message.not_saved"), "text": detail.prefix(1).uppercased() + detail.dropFirst(),
+            var response = web.page("message", ["title": catalog.text("message.not_saved"),
+                                                "text": MemberErrors.sentence(for: error, catalog: catalog, now: now(), limit: .choices) ?? error.description,
                                                 "link": Self.settingPath, "linkText": catalog.text("message.back_to_setting")],
                                     status: .tooManyRequests, session: session, catalog: catalog, path: Self.settingPath)
             response.headers[.retryAfter] = String(wait)
