@@ -15,6 +15,13 @@ public enum DropReason: Int, CaseIterable, Sendable, Comparable, CustomStringCon
          objectionPending, optedOut, globalPrivacyControl, awaitingConsent
     /// Listed in a plain exclusions file (`--exclusions`): only membership is known.
     case excluded
+    /// `--category-field` was given and the record names no category (absent, null, not a string).
+    case missingCategory
+    /// The record's category is not one the policy allows for training (never-allowed ones
+    /// included, and names outside the taxonomy).
+    case categoryNotAllowed
+    /// The content carries its own "do not train" signal (``Reservation``) in `--reservation-field`.
+    case rightsReserved
     /// `--time-field` was given and the record's time is absent or unreadable.
     case missingTime
     /// The record was created after the as-of instant: the decision may not cover it.
@@ -31,6 +38,9 @@ public enum DropReason: Int, CaseIterable, Sendable, Comparable, CustomStringCon
         case .missingMember: "missing_member"
         case .memberUnknown: "member_unknown"
         case .excluded: "excluded"
+        case .missingCategory: "missing_category"
+        case .categoryNotAllowed: "category_not_allowed"
+        case .rightsReserved: "rights_reserved"
         case .missingTime: "missing_time"
         case .afterAsOf: "after_as_of"
         case .createdWhileMinor: "created_while_minor"

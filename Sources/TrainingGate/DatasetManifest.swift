@@ -55,7 +55,8 @@ public struct DatasetManifest: Equatable, Sendable {
     public var members: Int
     /// Counts by outcome when the dataset was made: `eligible` or `kept`, and each reason.
     public var counts: [String: Int]
-    /// The categories an export wrote (empty for a filtered file).
+    /// The categories the dataset holds: those an export wrote, or those of a filtered file's
+    /// kept records (empty in a filtered file registered before categories were checked).
     public var categories: [String]
     public var files: [File]
     public var purge: Purge?

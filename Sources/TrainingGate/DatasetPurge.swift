@@ -153,6 +153,8 @@ public enum DatasetPurge {
         // The inputs were checked against the manifest above: only the new files need hashing.
         var filterOptions = FilterOptions(memberField: dataset.memberField, threads: options.threads, hashing: true)
         filterOptions.hashInputs = false
+        // The dataset's categories were checked when it was written; a purge only removes members.
+        filterOptions.requiresCategory = false
         do {
             for file in manifest.files {
                 let name = newName(of: file.name, kind: dataset.kind, version: next)

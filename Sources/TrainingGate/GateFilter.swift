@@ -12,6 +12,9 @@ public struct GateDecisions: @unchecked Sendable {
     public let unknownIsEligible: Bool
     public let asOf: Date
     public let lookbackStart: Date?
+    /// The categories records may be of (both policies allow them); nil when the source holds no
+    /// policy (a plain exclusions list without `--policy`), and then no category can be checked.
+    public let allowedCategories: Set<Category>?
     public let policyVersion: String?
     public let policySHA256: String?
     /// The moment the decisions were taken: a member is kept only if eligible at `asOf` and
@@ -20,13 +23,14 @@ public struct GateDecisions: @unchecked Sendable {
     /// Where the decisions came from, for the report: `db`, `snapshot PATH`, `exclusions PATH`.
     public let source: String
 
-    public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?,
+    public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?, allowedCategories: Set<Category>? = nil,
                 policyVersion: String?, policySHA256: String?, decidedAt: Date? = nil, source: String) {
         table.seal()
         self.table = table
         self.unknownIsEligible = unknownIsEligible
         self.asOf = asOf
         self.lookbackStart = lookbackStart
+        self.allowedCategories = allowedCategories
         self.policyVersion = policyVersion
         self.policySHA256 = policySHA256
         self.decidedAt = decidedAt
@@ -38,6 +42,15 @@ public struct GateDecisions: @unchecked Sendable {
 public struct FilterOptions: Sendable {
     public var memberField: String
     public var timeField: String?
+    /// What every record is (`--category`): the run is refused when the policy does not allow it.
+    public var category: Category?
+    /// The top-level field naming each record's category (`--category-field`).
+    public var categoryField: String?
+    /// The top-level field carrying the content's own training reservation (``Reservation``).
+    public var reservationField: String?
+    /// Whether the records' category must be known (``GateFilter/checkCategories(_:_:)``): for
+    /// every `filter` run; not for a purge, which removes members from a dataset already checked.
+    public var requiresCategory = true
     /// Scanning threads; the calling thread writes meanwhile (so 1 thread still overlaps the two).
     public var threads: Int
     /// Stop at the first malformed line with `FILE:LINE` instead of counting it.
@@ -53,9 +66,13 @@ public struct FilterOptions: Sendable {
     public var progress: (@Sendable (FilterProgress) -> Void)?
     public var blockSize: Int
 
-    public init(memberField: String = "member_id", timeField: String? = nil, threads: Int = 2, strict: Bool = false,
+    public init(memberField: String = "member_id", timeField: String? = nil, category: Category? = nil, categoryField: String? = nil,
+                reservationField: String? = nil, threads: Int = 2, strict: Bool = false,
                 hashing: Bool = false, collectMembers: Bool = false, blockSize: Int = 4 << 20) {
         self.collectMembers = collectMembers
+        self.category = category
+        self.categoryField = categoryField
+        self.reservationField = reservationField
         self.memberField = memberField
         self.timeField = timeField
         self.threads = threads
@@ -110,6 +127,9 @@ public struct FilterResult: Sendable {
     public var seconds = 0.0
     /// The members whose records were kept, in id byte order (with `collectMembers`).
     public var keptMembers: [MemberID] = []
+    /// The categories of the kept records, in byte order: `--category`'s, or those
+    /// `--category-field` named.
+    public var keptCategories: [Category] = []
 
     public var inputBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
 }
@@ -123,6 +143,7 @@ public enum GateFilter {
                            options: FilterOptions) throws -> FilterResult {
         guard !inputs.isEmpty else { throw GateError.usage("name at least one input file, or - for standard input") }
         guard !options.memberField.isEmpty else { throw GateError.usage("--member-field must not be empty") }
+        try checkCategories(decisions, options)
         let started = ContinuousClock.now
         let sink = try OutputFile(path: output, hashing: options.hashing)
         var result = FilterResult()
@@ -175,6 +196,12 @@ public enum GateFilter {
                 result.records += input.records
                 result.inputs.append(input)
             }
+            var seen = [Bool](repeating: false, count: Category.allCases.count)
+            for processor in processors {
+                for (position, count) in processor.keptCategories.enumerated() where count > 0 { seen[position] = true }
+            }
+            if let category = options.category, result.kept > 0 { seen[category.position] = true }
+            result.keptCategories = Category.allCases.filter { seen[$0.position] }.sorted()
             if options.collectMembers {
                 let all = MemberTable(expectedCount: processors.reduce(0) { $0 + ($1.kept?.count ?? 0) })
                 for processor in processors { processor.kept?.forEachID { all.insert(UnsafeRawBufferPointer($0), GateVerdict(drop: nil)) } }
@@ -196,6 +223,34 @@ public enum GateFilter {
         for reason in DropReason.allCases where counts[reason.rawValue] > 0 { result.dropped[reason] = counts[reason.rawValue] }
         result.seconds = seconds(ContinuousClock.now - started)
         return result
+    }
+
+    /// Refuses a run whose records' category is unknown, or that could keep nothing: a category
+    /// must be named (`--category`, or `--category-field` per record), the source must know which
+    /// categories the policy allows, and a `--category` it does not allow is refused up front.
+    public static func checkCategories(_ decisions: GateDecisions, _ options: FilterOptions) throws {
+        guard options.requiresCategory else { return }
+        if options.category != nil, options.categoryField != nil {
+            throw GateError.usage("give --category or --category-field, not both")
+        }
+        guard options.category != nil || options.categoryField != nil else {
+            throw GateError.usage("""
+                say what the records are: --category C (one of the taxonomy, e.g. content.posts) when every record is of one \
+                category, or --category-field F when each record names its own; records of a category the policy does not allow \
+                are never kept, so the gate does not run without knowing
+                """)
+        }
+        guard let allowed = decisions.allowedCategories else {
+            throw GateError.usage("""
+                \(decisions.source) says nothing of the categories the policy allows: give the policy it was made under with \
+                --policy FILE (`consentry policy show > policy.yaml`), or decide with --snapshot or --db
+                """)
+        }
+        if let category = options.category, !allowed.contains(category) {
+            let why = category.isNeverAllowed ? "is never used for training, under any policy"
+                                              : "is not allowed by policy \(decisions.policyVersion ?? "in force")"
+            throw GateError.usage("--category \(category.rawValue) \(why): no record would be kept, so nothing is written")
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -269,10 +324,21 @@ final class LineJudge: @unchecked Sendable {
     let lookbackMicros: Int64?
     /// The ids of kept records' members, when collecting them.
     let kept: MemberTable?
+    /// With `--category-field`: whether each category (by ``Category/position``) may be kept.
+    let categoryAllowed: [Bool]?
+    let checksReservation: Bool
+    /// Kept records by category (by position), with `--category-field`.
+    private(set) var keptCategories: [Int]
 
     init(decisions: GateDecisions, options: FilterOptions) {
         kept = options.collectMembers ? MemberTable() : nil
-        scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) })
+        scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) },
+                                categoryField: options.categoryField.map { Array($0.utf8) },
+                                reservationField: options.reservationField.map { Array($0.utf8) })
+        let allowed = decisions.allowedCategories ?? []
+        categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map { allowed.contains($0) && !$0.isNeverAllowed }
+        checksReservation = options.reservationField != nil
+        keptCategories = [Int](repeating: 0, count: Category.allCases.count)
         table = decisions.table
         unknownIsEligible = decisions.unknownIsEligible
         usesTime = options.timeField != nil
@@ -321,8 +387,12 @@ final class LineJudge: @unchecked Sendable {
     func judgeNext(_ line: UnsafePointer<UInt8>, _ available: Int) -> (DropReason?, Int) {
         let (found, length) = scanner.scanLine(line, available)
         guard let found else { return (.malformed, length) }
-        let drop = judge(found, line)
-        if drop == nil, let kept { remember(found, line, in: kept) }
+        var category: Category?
+        let drop = judge(found, line, category: &category)
+        if drop == nil {
+            if let kept { remember(found, line, in: kept) }
+            if let category { keptCategories[category.position] += 1 }
+        }
         return (drop, length)
     }
 
@@ -337,7 +407,7 @@ final class LineJudge: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>) -> DropReason? {
+    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, category: inout Category?) -> DropReason? {
         guard found.memberCount == 1 else { return .missingMember }
         let verdict: GateVerdict?
         switch found.memberKind {
@@ -356,8 +426,46 @@ final class LineJudge: @unchecked Sendable {
             return .missingMember
         }
         let known = verdict ?? (unknownIsEligible ? GateVerdict(drop: nil) : GateVerdict(drop: .memberUnknown))
-        guard usesTime else { return known.drop }
+        if let drop = known.drop { return drop }
+        if let categoryAllowed {
+            guard let named = recordCategory(line, found) else { return .missingCategory }
+            guard let named = named, categoryAllowed[named.position] else { return .categoryNotAllowed }
+            category = named
+        }
+        if checksReservation, Reservation.reserves(reservation(line, found)) { return .rightsReserved }
+        guard usesTime else { return nil }
         return RecordRules.judge(known, time: .some(recordTime(line, found)), asOfMicros: asOfMicros, lookbackMicros: lookbackMicros)
+    }
+
+    /// The record's category: nil when it names none (absent or null), `.some(nil)` when it
+    /// names something outside the taxonomy (or not a string).
+    private func recordCategory(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Category?? {
+        let start = line + found.categoryStart
+        let length = found.categoryEnd - found.categoryStart
+        switch found.categoryKind {
+        case .none: return nil
+        case .string: return .some(Category(utf8: UnsafeBufferPointer(start: start, count: length)))
+        case .escapedString: return .some(decode(line, found.categoryStart..<found.categoryEnd).flatMap(Category.init(rawValue:)))
+        case .other where Self.isNull(start, length): return nil
+        default: return .some(nil)
+        }
+    }
+
+    /// The record's reservation field, as ``Reservation`` reads it.
+    private func reservation(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Reservation.Value {
+        let start = line + found.reservationStart
+        let length = found.reservationEnd - found.reservationStart
+        switch found.reservationKind {
+        case .none: return .absent
+        case .string: return .string(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
+        case .escapedString: return decode(line, found.reservationStart..<found.reservationEnd).map(Reservation.Value.string) ?? .other
+        case .integer, .number: return .number(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
+        case .other: return Self.isNull(start, length) ? .absent : .other
+        }
+    }
+
+    private static func isNull(_ start: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        length == 4 && start[0] == 0x6E && start[1] == 0x75 && start[2] == 0x6C && start[3] == 0x6C
     }
 
     /// The record's time in microseconds: an RFC 3339 string or epoch seconds; nil when absent

@@ -15,9 +15,21 @@ public enum GateSources {
             loader.add(snapshot.members[index].id.rawValue, GateVerdict(use))
         }
         let version = try view.policy(at: asOf)
+        let now = try view.policy(at: view.moment).policy
         return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf,
-                             lookbackStart: laterLookback(version.policy, try view.policy(at: view.moment).policy),
+                             lookbackStart: laterLookback(version.policy, now), allowedCategories: allowedCategories(version.policy, now),
                              policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
+    }
+
+    /// The categories records may be of: those both policies allow (using data is a use now, of
+    /// data decided about at as-of), never a never-allowed one.
+    public static func allowedCategories(_ a: Policy, _ b: Policy) -> Set<Category> {
+        Set(a.allowedCategories.filter { b.allows($0) && !$0.isNeverAllowed })
+    }
+
+    /// Categories as a header writes them: comma-separated, in byte order.
+    static func list(_ categories: Set<Category>) -> String {
+        categories.map(\.rawValue).sorted().joined(separator: ",")
     }
 
     /// The later of two policies' look-back starts: records before either are never used.
@@ -32,7 +44,10 @@ public enum GateSources {
     /// dropped as `excluded`, any other kept. Empty lines are skipped; a trailing CR is ignored.
     /// A signed list (`consentry exclusions --signed`) is checked first: with `verifier`, only a
     /// list signed by that key is accepted, and a plain one is refused.
-    public static func exclusions(path: String, asOf: Date, verifier: NoteVerifier? = nil) throws -> GateDecisions {
+    /// An exclusions list holds no policy: `policy` (the one the list was made under, `--policy
+    /// FILE`) gives the categories records may be of; without it, none is known.
+    public static func exclusions(path: String, asOf: Date, verifier: NoteVerifier? = nil, policy: Policy? = nil) throws -> GateDecisions {
+        let categories = policy.map { allowedCategories($0, $0) }
         let mapping = try FileMapping(path: path)
         let magic = Array(SignedExclusions.magic.utf8)
         if mapping.count >= magic.count, memcmp(mapping.bytes, magic, magic.count) == 0 {
@@ -46,8 +61,8 @@ public enum GateSources {
             for range in opened.ids where !range.isEmpty {
                 loader.add(UnsafeRawBufferPointer(start: mapping.bytes + range.lowerBound, count: range.count), GateVerdict(drop: .excluded))
             }
-            return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: opened.asOf, lookbackStart: nil,
-                                 policyVersion: nil, policySHA256: nil, decidedAt: opened.decidedAt, source: "signed exclusions " + path)
+            return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: opened.asOf, lookbackStart: policy?.lookbackStart,
+                                 allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, decidedAt: opened.decidedAt, source: "signed exclusions " + path)
         }
         if verifier != nil {
             throw GateError.badSource(path, "it is a plain list, not signed: --log-key accepts only a list made by `consentry exclusions --signed`")
@@ -71,7 +86,7 @@ public enum GateSources {
             }
             start = end + 1
         }
-        return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: asOf, lookbackStart: nil,
-                             policyVersion: nil, policySHA256: nil, source: "exclusions " + path)
+        return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: asOf, lookbackStart: policy?.lookbackStart,
+                             allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, source: "exclusions " + path)
     }
 }

@@ -3,8 +3,8 @@ import ConsentFormats
 import Foundation
 
 /// Reads one JSON Lines record on its bytes: checks, with ``JSONScanner``, that it is one valid
-/// JSON object, and finds the member field (and the time field) among its top-level keys,
-/// wherever they are.
+/// JSON object, and finds the member field (and the time, category and reservation fields, when
+/// asked for) among its top-level keys, wherever they are.
 ///
 /// Only keys of the outermost object count, so text that merely looks like a field
 /// (`"text": "say \"member_id\": 1"`) or a nested `member_id` is never mistaken for one. Bytes
@@ -13,9 +13,18 @@ import Foundation
 struct RecordScanner {
     static let maximumDepth = 512
 
-    /// The member field name and the time field name (keys with escapes are decoded before comparing).
+    /// The field names (keys with escapes are decoded before comparing).
     let memberField: [UInt8]
     let timeField: [UInt8]?
+    let categoryField: [UInt8]?
+    let reservationField: [UInt8]?
+
+    init(memberField: [UInt8], timeField: [UInt8]? = nil, categoryField: [UInt8]? = nil, reservationField: [UInt8]? = nil) {
+        self.memberField = memberField
+        self.timeField = timeField
+        self.categoryField = categoryField
+        self.reservationField = reservationField
+    }
 
     enum ValueKind { case none, string, escapedString, integer, number, other }
 
@@ -28,6 +37,12 @@ struct RecordScanner {
         var timeKind = ValueKind.none
         var timeStart = 0
         var timeEnd = 0
+        var categoryKind = ValueKind.none
+        var categoryStart = 0
+        var categoryEnd = 0
+        var reservationKind = ValueKind.none
+        var reservationStart = 0
+        var reservationEnd = 0
     }
 
     /// Scans the record starting at `start`, with `available` bytes up to the end of the block,
@@ -54,18 +69,24 @@ struct RecordScanner {
             repeat {
                 let key = try scanner.readString()
                 try scanner.expect(0x3A, "':' after a key")
-                let isMember = matches(key, memberField, in: scanner)
-                let isTime = !isMember && timeField.map { matches(key, $0, in: scanner) } == true
-                guard isMember || isTime else {
+                let field = which(key, in: scanner)
+                guard field != .none else {
                     try scanner.skipValue(depth: 1)
                     continue
                 }
                 let (kind, range) = try value(&scanner)
-                if isMember {
+                switch field {
+                case .member:
                     found.memberCount += 1
                     (found.memberKind, found.memberStart, found.memberEnd) = (kind, range.lowerBound, range.upperBound)
-                } else {
+                case .time:
                     (found.timeKind, found.timeStart, found.timeEnd) = (kind, range.lowerBound, range.upperBound)
+                case .category:
+                    (found.categoryKind, found.categoryStart, found.categoryEnd) = (kind, range.lowerBound, range.upperBound)
+                case .reservation:
+                    (found.reservationKind, found.reservationStart, found.reservationEnd) = (kind, range.lowerBound, range.upperBound)
+                case .none:
+                    break
                 }
             } while try scanner.nextMember(close: 0x7D)
         }
@@ -85,6 +106,18 @@ struct RecordScanner {
         guard let first, first == 0x2D || (first >= 0x30 && first <= 0x39) else { return (.other, range) }
         let integer = !scanner.bytes[range].contains { $0 == 0x2E || $0 | 0x20 == 0x65 }
         return (integer ? .integer : .number, range)
+    }
+
+    private enum Field { case none, member, time, category, reservation }
+
+    /// Which of the wanted fields `key` names, the member field first.
+    @inline(__always)
+    private func which(_ key: JSONScanner.StringToken, in scanner: JSONScanner) -> Field {
+        if matches(key, memberField, in: scanner) { return .member }
+        if let timeField, matches(key, timeField, in: scanner) { return .time }
+        if let categoryField, matches(key, categoryField, in: scanner) { return .category }
+        if let reservationField, matches(key, reservationField, in: scanner) { return .reservation }
+        return .none
     }
 
     @inline(__always)

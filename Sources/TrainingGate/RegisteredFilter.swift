@@ -29,7 +29,7 @@ public enum RegisteredFilter {
                 dataset: .random(at: Date()), name: name, kind: .filter, version: 1, previous: nil, createdAt: Date(),
                 asOf: decisions.asOf, policyVersion: decisions.policyVersion, policySHA256: decisions.policySHA256,
                 memberField: options.memberField, records: result.kept, members: result.keptMembers.count, counts: counts,
-                categories: [], files: [.init(name: base, records: result.kept, bytes: result.storedBytes, sha256: result.outputSHA256 ?? "")],
+                categories: result.keptCategories.map(\.rawValue), files: [.init(name: base, records: result.kept, bytes: result.storedBytes, sha256: result.outputSHA256 ?? "")],
                 purge: nil)
             let text = manifest.json
             try await store.registerDataset(

@@ -18,6 +18,7 @@ import Foundation
 ///     # policy_version_now	2026-02                  (in force at decided_at)
 ///     # minimum_age	18
 ///     # lookback_start	2020-01-01T00:00:00Z      (or -)
+///     # categories	content.comments,content.posts,...   (allowed at as_of and at decided_at)
 ///     # members	<count>
 ///     member	eligible	reason	usable_from
 ///     urn:li:member:1	true	included_by_default	2008-05-17
@@ -28,8 +29,9 @@ import Foundation
 /// Using data is a use now: `eligible` is true only when the member is eligible at `as_of` and
 /// at `decided_at`; `reason` is the one at `as_of` when it excludes, else the one at
 /// `decided_at`. `usable_from` is the member's minimum-age birthday (records created before it
-/// are `created_while_minor`), empty when the birth date is unknown. Rows are sorted by member
-/// id. Version 1 files (decided at as_of only) are refused: they could bring back a member who
+/// are `created_while_minor`), empty when the birth date is unknown. `categories` are those both
+/// policies allow (never a never-allowed one), in byte order; a snapshot made before the line
+/// existed cannot check categories, and the filter refuses it. Rows are sorted by member id. Version 1 files (decided at as_of only) are refused: they could bring back a member who
 /// objected since.
 public enum SnapshotFile {
     static let magic = "# consentry-snapshot 2"
@@ -42,6 +44,8 @@ public enum SnapshotFile {
         public var policySHA256: String
         public var minimumAge: Int
         public var lookbackStart: Date?
+        /// The categories records may be of; nil in a snapshot made before they were written.
+        public var categories: Set<Category>?
         public var members: Int
     }
 
@@ -57,7 +61,7 @@ public enum SnapshotFile {
         let snapshot = view.snapshot
         let header = Header(asOf: asOf, decidedAt: view.moment, policyVersion: policy.version, policySHA256: version.sha256,
                             minimumAge: max(policy.minimumAge, now.minimumAge), lookbackStart: GateSources.laterLookback(policy, now),
-                            members: snapshot.count)
+                            categories: GateSources.allowedCategories(policy, now), members: snapshot.count)
         var text = [UInt8]()
         text.reserveCapacity(snapshot.count * 48 + 512)
         func append(_ string: String) { text.append(contentsOf: string.utf8) }
@@ -73,6 +77,7 @@ public enum SnapshotFile {
         }
         append("# minimum_age\t\(header.minimumAge)\n")
         append("# lookback_start\t\(header.lookbackStart.map(Timestamp.format) ?? "-")\n")
+        append("# categories\t\(GateSources.list(header.categories ?? []))\n")
         append("# members\t\(snapshot.count)\n")
         append("member\teligible\treason\tusable_from\n")
         try view.forEachUse(asOf: asOf) { index, use in
@@ -162,8 +167,18 @@ public enum SnapshotFile {
         else { throw bad("the header lacks as_of, decided_at, policy_version, policy_sha256, minimum_age, lookback_start or members") }
         guard fields["rule"] == rule else { throw bad("its rule is not \"\(rule)\"") }
         let lookback = lookbackText == "-" ? nil : Timestamp.parse(lookbackText)
+        var categories: Set<Category>?
+        if let listed = fields["categories"] {
+            categories = []
+            for name in listed.split(separator: ",") {
+                guard let category = Category(rawValue: String(name)), !category.isNeverAllowed else {
+                    throw bad("its categories name \(name), which is not a category records may be of")
+                }
+                categories?.insert(category)
+            }
+        }
         let header = Header(asOf: asOf, decidedAt: decidedAt, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
-                            lookbackStart: lookback, members: members)
+                            lookbackStart: lookback, categories: categories, members: members)
         var loader = MemberTable.Loader(expectedCount: members)
         var rows = 0
         // Rows, without a String or an array per row: 1M rows load in well under a second.
@@ -206,6 +221,7 @@ public enum SnapshotFile {
         }
         guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
         return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
-                                      policyVersion: version, policySHA256: sha, decidedAt: decidedAt, source: "snapshot " + path))
+                                      allowedCategories: categories, policyVersion: version, policySHA256: sha, decidedAt: decidedAt,
+                                      source: "snapshot " + path))
     }
 }

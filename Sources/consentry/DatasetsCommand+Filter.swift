@@ -14,17 +14,21 @@ struct FilterCommand: AsyncParsableCommand {
             byte for byte, in input order, to OUTPUT (replaced atomically; - for standard output). \
             A record is kept only when its member (the --member-field, a top-level string or integer) \
             is eligible as of --as-of and, with --time-field, it was created at or before as-of, after \
-            the member reached the minimum age and after the policy's look-back start. Every dropped \
-            record counts under one reason: malformed, missing_member, member_unknown, the member's \
-            exclusion reason (or excluded, with --exclusions), missing_time, after_as_of, \
-            created_while_minor, before_lookback.
+            the member reached the minimum age and after the policy's look-back start. Every record is \
+            of a data category (--category for all, or --category-field per record): one the policy \
+            does not allow is never kept, and the gate does not run without knowing. With \
+            --reservation-field, content that reserves its rights against training (TDMRep 1, AIPREF \
+            train-ai=n, CAWG notAllowed) is dropped. Every dropped record counts under one reason: \
+            malformed, missing_member, member_unknown, the member's exclusion reason (or excluded, with \
+            --exclusions), missing_category, category_not_allowed, rights_reserved, missing_time, \
+            after_as_of, created_while_minor, before_lookback.
 
             Decisions come from exactly one of: --db (the store), --snapshot FILE (written by \
             `consentry datasets snapshot`), --exclusions FILE (ids, one per line, as `consentry exclusions` prints).
 
-              consentry datasets filter posts.jsonl --db consentry.sqlite --out kept.jsonl --report report.json
-              consentry datasets filter part-*.jsonl.gz --snapshot snap.tsv --time-field created_at --out kept.jsonl
-              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt --out - > kept.jsonl
+              consentry datasets filter posts.jsonl --db consentry.sqlite --category content.posts --out kept.jsonl --report report.json
+              consentry datasets filter part-*.jsonl.gz --snapshot snap.tsv --category-field category --time-field created_at --out kept.jsonl
+              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt --policy policy.yaml --category content.posts --out - > kept.jsonl
             """
     )
 
@@ -36,6 +40,21 @@ struct FilterCommand: AsyncParsableCommand {
 
     @Option(help: "A top-level field with the record's creation time: RFC 3339 or epoch seconds.")
     var timeField: String?
+
+    @Option(help: ArgumentHelp("What every record is: one category of the taxonomy (docs/rules.md lists them).",
+                               valueName: "category"))
+    var category: String?
+
+    @Option(help: ArgumentHelp("A top-level field naming each record's category.", valueName: "field"))
+    var categoryField: String?
+
+    @Option(help: ArgumentHelp("A top-level field with the content's own training reservation (TDMRep, AIPREF or CAWG value).",
+                               valueName: "field"))
+    var reservationField: String?
+
+    @Option(help: ArgumentHelp("With --exclusions: the policy the list was made under (`consentry policy show`), for its categories and look-back.",
+                               valueName: "file"))
+    var policy: String?
 
     @Option(help: "Decide as of this instant (default: now; with --snapshot, the snapshot's own).")
     var asOf: Instant?
@@ -75,6 +94,12 @@ struct FilterCommand: AsyncParsableCommand {
         let sources = [db != nil, databaseURL != nil, snapshot != nil, exclusions != nil].filter { $0 }.count
         guard sources <= 1 else { throw ValidationError("give only one of --db, --database-url, --snapshot and --exclusions") }
         guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256") }
+        if let category, Category(rawValue: category) == nil {
+            throw ValidationError("--category \(category) is not a category of the taxonomy: one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if policy != nil, exclusions == nil {
+            throw ValidationError("--policy gives an exclusions list its policy: with --db or --snapshot the policy comes from the source")
+        }
         if snapshot != nil, asOf != nil { throw ValidationError("--as-of cannot be used with --snapshot: a snapshot is decided at its own instant") }
         if logKey != nil, snapshot == nil, exclusions == nil {
             throw ValidationError("--log-key checks a signed file: give it with --snapshot FILE or --exclusions FILE")
@@ -95,7 +120,8 @@ struct FilterCommand: AsyncParsableCommand {
             decisions = try SnapshotFile.read(path: snapshot, verifier: try logKey.map(NoteVerifier.init(verifierKey:))).1
         } else if let exclusions {
             decisions = try GateSources.exclusions(path: exclusions, asOf: asOf?.date ?? Date(),
-                                                   verifier: try logKey.map(NoteVerifier.init(verifierKey:)))
+                                                   verifier: try logKey.map(NoteVerifier.init(verifierKey:)),
+                                                   policy: try policy.map { try PolicyFile.load(path: $0).policy })
         } else {
             let environment = ProcessInfo.processInfo.environment
             let path = db ?? (databaseURL == nil ? environment["CONSENTRY_DB"] : nil)
@@ -108,8 +134,14 @@ struct FilterCommand: AsyncParsableCommand {
             let now = Date()
             decisions = try GateSources.decisions(from: try await opened.decisionView(now: now), asOf: asOf?.date ?? now)
         }
-        var options = FilterOptions(memberField: memberField, timeField: timeField, threads: threads, strict: strict,
+        var options = FilterOptions(memberField: memberField, timeField: timeField, category: category.flatMap(Category.init(rawValue:)),
+                                    categoryField: categoryField, reservationField: reservationField, threads: threads, strict: strict,
                                     hashing: report != nil)
+        do {
+            try GateFilter.checkCategories(decisions, options)
+        } catch GateError.usage(let why) {
+            throw ValidationError(why)
+        }
         let showProgress = stderrIsTerminal
         if showProgress {
             options.progress = { progress in printError("\r\u{1B}[Kfilter: " + progress.line, newline: false) }

@@ -20,7 +20,7 @@ extension CLISuite {
         @Test func filterReadsStandardInputAndWritesStandardOutputWithAReport() throws {
             let cli = try CLITests().seeded()
             let report = cli.path("report.json")
-            let result = try cli.run(["filter", "-", "--as-of", "2026-01-01", "--time-field", "created_at", "--out", "-",
+            let result = try cli.run(["filter", "-", "--category", "content.posts", "--as-of", "2026-01-01", "--time-field", "created_at", "--out", "-",
                                       "--report", report], stdin: posts)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.lines == [#"{"member_id": "urn:li:member:3", "text": "opted in", "created_at": "2025-12-02T00:00:00Z"}"#])
@@ -41,7 +41,7 @@ extension CLISuite {
         @Test func outputsAreWrittenOnlyWhereNobodyElseCanReachThem() throws {
             let cli = try CLITests().seeded()
             let input = try cli.write("posts.jsonl", posts)
-            let arguments = ["filter", input, "--as-of", "2026-01-01", "--time-field", "created_at"]
+            let arguments = ["filter", input, "--category", "content.posts", "--as-of", "2026-01-01", "--time-field", "created_at"]
             // A FIFO at the output path (planted by someone waiting to read): refused.
             let fifo = cli.path("kept.jsonl")
             #expect(mkfifo(fifo, 0o666) == 0)
@@ -94,15 +94,15 @@ extension CLISuite {
             let written = try cli.run(["snapshot", "--as-of", "2026-01-01", "--out", snapshot])
             #expect(written.status == 0 && written.stdout.contains("snapshot: 6 members"), "\(written.stderr)")
             let input = try cli.write("posts.jsonl", posts)
-            let viaStore = try cli.run(["filter", input, "--as-of", "2026-01-01", "--out", cli.path("a.jsonl")])
-            let viaSnapshot = try cli.run(["filter", input, "--snapshot", snapshot, "--out", cli.path("b.jsonl")], withDB: false)
+            let viaStore = try cli.run(["filter", input, "--category", "content.posts", "--as-of", "2026-01-01", "--out", cli.path("a.jsonl")])
+            let viaSnapshot = try cli.run(["filter", input, "--category", "content.posts", "--snapshot", snapshot, "--out", cli.path("b.jsonl")], withDB: false)
             #expect(viaStore.status == 0 && viaSnapshot.status == 0, "\(viaSnapshot.stderr)")
             let a = try String(contentsOfFile: cli.path("a.jsonl"), encoding: .utf8)
             #expect(a == (try String(contentsOfFile: cli.path("b.jsonl"), encoding: .utf8)) && a.contains("urn:li:member:3"))
             var text = try String(contentsOfFile: snapshot, encoding: .utf8)
             text = text.replacingOccurrences(of: "\tfalse\topted_out", with: "\ttrue\topted_in")
             let forged = try cli.write("forged.tsv", text)
-            let refused = try cli.run(["filter", input, "--snapshot", forged, "--out", cli.path("c.jsonl")], withDB: false)
+            let refused = try cli.run(["filter", input, "--category", "content.posts", "--snapshot", forged, "--out", cli.path("c.jsonl")], withDB: false)
             #expect(refused.status != 0 && refused.stderr.contains("SHA-256 does not match"), "\(refused.stderr)")
             #expect(!FileManager.default.fileExists(atPath: cli.path("c.jsonl")))
         }
@@ -110,22 +110,32 @@ extension CLISuite {
         @Test func badUsageAndStrictModeSayWhatIsWrong() throws {
             let cli = try CLITests().seeded()
             let input = try cli.write("posts.jsonl", posts)
-            let both = try cli.run(["filter", input, "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
+            let both = try cli.run(["filter", input, "--category", "content.posts", "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
             #expect(both.status != 0 && both.stderr.contains("only one of --db, --database-url, --snapshot and --exclusions"))
-            let none = try cli.run(["filter", input, "--out", cli.path("x.jsonl")], withDB: false)
+            let none = try cli.run(["filter", input, "--category", "content.posts", "--out", cli.path("x.jsonl")], withDB: false)
             #expect(none.status != 0 && none.stderr.contains("say where decisions come from"))
-            let strict = try cli.run(["filter", input, "--strict", "--out", cli.path("x.jsonl")])
+            let strict = try cli.run(["filter", input, "--category", "content.posts", "--strict", "--out", cli.path("x.jsonl")])
             #expect(strict.status != 0 && strict.stderr.contains("\(input):6: not a valid JSON object"), "\(strict.stderr)")
             #expect(!FileManager.default.fileExists(atPath: cli.path("x.jsonl")))
-            let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--out", cli.path("x.jsonl")])
+            let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--category", "content.posts", "--out", cli.path("x.jsonl")])
             #expect(missing.status != 0 && missing.stderr.contains("nope.jsonl: cannot read: no such file"))
+            // Without knowing what the records are, or when they could never be used, the gate does not run.
+            for (arguments, words) in [([String](), "say what the records are: --category C"),
+                                       (["--category", "messages.private"], "--category messages.private is never used for training"),
+                                       (["--category", "blog"], "--category blog is not a category of the taxonomy: one of account.name"),
+                                       (["--exclusions", input], "says nothing of the categories the policy allows: give the policy it was made under")] {
+                let refused = try cli.run(["filter", input] + arguments + (arguments.first == "--exclusions" ? ["--category", "content.posts"] : [])
+                                          + ["--out", cli.path("x.jsonl")], withDB: arguments.first != "--exclusions")
+                #expect(refused.status == 64 && refused.stderr.contains(words), "\(arguments): \(refused.status) \(refused.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: cli.path("x.jsonl")))
         }
 
         @Test func anInterruptedFilterLeavesNoPartialFileBehind() throws {
             let cli = try CLITests().seeded()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-            process.arguments = ["filter", "-", "--db", cli.db, "--out", cli.path("kept.jsonl")]
+            process.arguments = ["filter", "-", "--category", "content.posts", "--db", cli.db, "--out", cli.path("kept.jsonl")]
             let input = Pipe()
             process.standardInput = input
             process.standardOutput = FileHandle.nullDevice

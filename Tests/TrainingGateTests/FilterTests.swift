@@ -1,4 +1,6 @@
 import ConsentCore
+import ConsentFormats
+import ConsentTesting
 import Foundation
 import Testing
 @testable import TrainingGate
@@ -34,16 +36,18 @@ struct FilterTests {
         table.insert(prefix + "123", GateVerdict(drop: nil))
         if !dense { table.insert("ada", GateVerdict(drop: nil)) }
         return GateDecisions(table: table, unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
-                             policyVersion: "test", policySHA256: nil, source: "test")
+                             allowedCategories: [.contentPosts, .contentComments, .profileSummary], policyVersion: "test", policySHA256: nil, source: "test")
     }
 
     func filter(_ lines: [String], decisions: GateDecisions = FilterTests.decisions(), timeField: String? = "created_at",
+                category: Category? = .contentPosts, categoryField: String? = nil, reservationField: String? = nil,
                 threads: Int = 1, blockSize: Int = 1 << 20) throws -> (kept: [String], result: FilterResult) {
         let scratch = Scratch()
         let input = scratch.write("in.jsonl", lines.map { $0 + "\n" }.joined())
         let result = try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: decisions,
-                                        options: FilterOptions(memberField: "member_id", timeField: timeField, threads: threads,
-                                                               blockSize: blockSize))
+                                        options: FilterOptions(memberField: "member_id", timeField: timeField, category: category,
+                                                               categoryField: categoryField, reservationField: reservationField,
+                                                               threads: threads, blockSize: blockSize))
         let kept = String(decoding: scratch.read("out.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
         return (kept, result)
     }
@@ -128,7 +132,7 @@ struct FilterTests {
         let path = scratch.write("in.jsonl", input)
         let second = scratch.write("in2.jsonl", #"{"member_id": "urn:li:member:123"}"#)
         let result = try GateFilter.run(inputs: [path, second], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
-                                        options: FilterOptions(threads: 1))
+                                        options: FilterOptions(category: .contentPosts, threads: 1))
         let expected = Array(#"{"member_id": "urn:li:member:1", "a": 1}"#.utf8) + [0x0D, 0x0A]
             + Array(#"{"member_id": "urn:li:member:1", "text": "caf"#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"", "b": 2}"#.utf8) + [0x0A]
             + Array(#"{"member_id": "urn:li:member:123"}"#.utf8) + [0x0A]
@@ -170,7 +174,7 @@ struct FilterTests {
         let out = scratch.write("out.jsonl", "previous contents\n")
         #expect(throws: GateError.malformedLine(file: input, line: 5001, detail: "not a valid JSON object")) {
             try GateFilter.run(inputs: [input], output: out, decisions: Self.decisions(),
-                               options: FilterOptions(threads: 2, strict: true, blockSize: 1024))
+                               options: FilterOptions(category: .contentPosts, threads: 2, strict: true, blockSize: 1024))
         }
         #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == "previous contents\n")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.contains("partial") }
@@ -186,20 +190,68 @@ struct FilterTests {
         try gzip.run()
         gzip.waitUntilExit()
         let result = try GateFilter.run(inputs: [plain + ".gz"], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
-                                        options: FilterOptions(threads: 1))
+                                        options: FilterOptions(category: .contentPosts, threads: 1))
         #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == #"{"member_id": "urn:li:member:1"}"# + "\n")
         #expect(result.dropped == [.optedOut: 1])
         #expect(throws: GateError.self) {
             try GateFilter.run(inputs: [scratch.path("cut.jsonl.gz")], output: scratch.path("out2.jsonl"), decisions: Self.decisions(),
-                               options: FilterOptions(threads: 1))
+                               options: FilterOptions(category: .contentPosts, threads: 1))
         }
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out2.jsonl")))
+    }
+
+    @Test func eachRecordsCategoryMustBeOneThePolicyAllows() throws {
+        let lines = [
+            #"{"member_id": "urn:li:member:1", "category": "content.posts"}"#,
+            #"{"member_id": "urn:li:member:1", "category": "profile.summary"}"#,
+            #"{"member_id": "urn:li:member:1", "category": "messages.private"}"#,      // never allowed, whatever the policy
+            #"{"member_id": "urn:li:member:1", "category": "account.email"}"#,         // allowable, not allowed here
+            #"{"member_id": "urn:li:member:1", "category": "blog"}"#,                  // outside the taxonomy
+            #"{"member_id": "urn:li:member:1", "category": 3}"#,
+            #"{"member_id": "urn:li:member:1", "category": "content\u002Eposts"}"#,   // escaped: still content.posts
+            #"{"member_id": "urn:li:member:1", "category": null}"#,
+            #"{"member_id": "urn:li:member:1"}"#,
+            #"{"member_id": "urn:li:member:2", "category": "blog"}"#,                 // the member's exclusion comes first
+        ]
+        let (kept, result) = try filter(lines, timeField: nil, category: nil, categoryField: "category")
+        #expect(kept == [lines[0], lines[1], lines[6]])
+        #expect(result.dropped == [.categoryNotAllowed: 4, .missingCategory: 2, .optedOut: 1])
+        #expect(result.keptCategories == [.contentPosts, .profileSummary])
+    }
+
+    @Test func aRunWithoutAKnownAllowedCategoryIsRefusedAndWritesNothing() throws {
+        let scratch = Scratch()
+        let input = scratch.write("in.jsonl", #"{"member_id": "urn:li:member:1"}"# + "\n")
+        func run(_ options: FilterOptions, _ decisions: GateDecisions = FilterTests.decisions()) throws {
+            _ = try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: decisions, options: options)
+        }
+        for (options, words) in [(FilterOptions(), "say what the records are"),
+                                 (FilterOptions(category: .messagesPrivate), "--category messages.private is never used for training"),
+                                 (FilterOptions(category: .accountEmail), "--category account.email is not allowed by policy test"),
+                                 (FilterOptions(category: .contentPosts, categoryField: "category"), "not both")] {
+            #expect(performing: { try run(options) }, throws: { "\($0)".contains(words) })
+        }
+        let list = scratch.write("excluded.txt", "7\n")
+        #expect(performing: { try run(FilterOptions(category: .contentPosts), try GateSources.exclusions(path: list, asOf: Self.asOf)) },
+                throws: { "\($0)".contains("--policy FILE") })
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("out.jsonl")))
+    }
+
+    @Test func contentThatReservesItsRightsIsDropped() throws {
+        let values = [#""0""#, "0", #""allowed""#, #""train-ai=y, search=n""#, #""search=n""#, "null",          // kept
+                      #""1""#, "1", #""notAllowed""#, #""constrained""#, #""train-ai=n""#, #""search=y; v=1, train-genai=n""#,
+                      "true", #"{"use": "allowed"}"#, #""maybe""#, #""""#]
+        var lines = values.map { #"{"member_id": "urn:li:member:1", "tdm": \#($0)}"# }
+        lines.append(#"{"member_id": "urn:li:member:1"}"#)                                                        // kept: no field
+        let (kept, result) = try filter(lines, timeField: nil, reservationField: "tdm")
+        #expect(kept == Array(lines[0..<6]) + [lines[lines.count - 1]])
+        #expect(result.dropped == [.rightsReserved: 10])
     }
 
     @Test func anExclusionsListDropsOnlyWhoIsListed() throws {
         let scratch = Scratch()
         let list = scratch.write("excluded.txt", "7\r\n\n9\n")
-        let decisions = try GateSources.exclusions(path: list, asOf: Self.asOf)
+        let decisions = try GateSources.exclusions(path: list, asOf: Self.asOf, policy: try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "p").policy)
         let (kept, result) = try filter([#"{"member_id": 7}"#, #"{"member_id": 8}"#, #"{"member_id": "9"}"#], decisions: decisions, timeField: nil)
         #expect(kept == [#"{"member_id": 8}"#])
         #expect(result.dropped == [.excluded: 2])
@@ -260,13 +312,13 @@ struct FilterTests {
         let input = scratch.write("in.jsonl", #"{"member_id": "urn:li:member:1", "n": 1}"# + "\n" + #"{"member_id": "urn:li:member:2"}"# + "\n")
         #expect(throws: GateError.self) {
             try GateFilter.run(inputs: [input], output: fifo, decisions: Self.decisions(),
-                               options: FilterOptions(memberField: "member_id", threads: 1, hashing: true))
+                               options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 1, hashing: true))
         }
         var status = stat()
         #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["in.jsonl", "out.fifo"])
         let result = try GateFilter.run(inputs: [input], output: "/dev/null", decisions: Self.decisions(),
-                                        options: FilterOptions(memberField: "member_id", threads: 1, hashing: true))
+                                        options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 1, hashing: true))
         #expect(result.kept == 1 && result.outputSHA256?.count == 64)
     }
 }

@@ -53,7 +53,7 @@ struct SnapshotTests {
             lines += #"{"member_id": "urn:li:member:\#(index % 420 + 1)", "created_at": "\#(year)-0\#(index % 9 + 1)-15T08:00:00Z", "i": \#(index)}"# + "\n"
         }
         let input = scratch.write("posts.jsonl", lines)
-        let options = FilterOptions(timeField: "created_at", threads: 2, hashing: true, blockSize: 8192)
+        let options = FilterOptions(timeField: "created_at", category: .contentPosts, threads: 2, hashing: true, blockSize: 8192)
         let viaStore = try GateFilter.run(inputs: [input], output: scratch.path("a.jsonl"),
                                           decisions: try GateSources.decisions(from: view, asOf: Self.asOf), options: options)
         let viaSnapshot = try GateFilter.run(inputs: [input], output: scratch.path("b.jsonl"),

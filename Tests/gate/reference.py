@@ -5,7 +5,8 @@ Python's json module, to check the gate against on a generated file with every r
   reference.py generate SNAPSHOT OUT.jsonl        write records covering every drop reason
   reference.py check SNAPSHOT IN.jsonl KEPT.jsonl REPORT.json
                                                   recompute what to keep; compare bytes and counts
-Decisions come from a snapshot written by `consentry snapshot` (tab-separated, see README).
+Decisions come from a snapshot written by `consentry snapshot` (tab-separated, see README). The
+gate runs with --time-field created_at --category-field category --reservation-field tdm.
 """
 import datetime
 import decimal
@@ -14,7 +15,7 @@ import random
 import re
 import sys
 
-MEMBER, TIME = "member_id", "created_at"
+MEMBER, TIME, CATEGORY, RESERVATION = "member_id", "created_at", "category", "tdm"
 
 
 def read_snapshot(path):
@@ -66,7 +67,32 @@ def micros_of_number(value):
     return int(decimal.Decimal(value) * 1_000_000)
 
 
-def judge(raw, members, as_of, lookback):
+def reserves(value):
+    """Whether a reservation value says "do not train" (docs/gate.md): TDMRep, AIPREF, CAWG."""
+    if value is None:
+        return False
+    if isinstance(value, bool) or not isinstance(value, (str, int, decimal.Decimal)):
+        return True
+    if not isinstance(value, str):
+        return value != 0
+    text = value.strip(" ")
+    if text in ("0", "allowed"):
+        return False
+    if text in ("1", "notAllowed", "constrained"):
+        return True
+    says = False
+    for entry in text.split(","):
+        item = entry.split(";", 1)[0].strip(" ")
+        key, eq, answer = item.partition("=")
+        if not eq or not key.strip(" "):
+            return True
+        says = True
+        if key.strip(" ") in ("train-ai", "train-genai") and answer.strip(" ") != "y":
+            return True
+    return not says
+
+
+def judge(raw, members, as_of, lookback, allowed):
     """The drop reason of one line (bytes, without its newline), or None to keep it."""
     text = raw.decode("utf-8", errors="surrogateescape")
     def no_constants(name):
@@ -90,6 +116,15 @@ def judge(raw, members, as_of, lookback):
     eligible, reason, usable = members[member]
     if not eligible:
         return reason
+    categories = [v for k, v in value if k == CATEGORY]
+    category = categories[-1] if categories else None
+    if category is None:
+        return "missing_category"
+    if not isinstance(category, str) or category not in allowed:
+        return "category_not_allowed"
+    reservations = [v for k, v in value if k == RESERVATION]
+    if reserves(reservations[-1] if reservations else None):
+        return "rights_reserved"
     times = [v for k, v in value if k == TIME]
     t = times[-1] if times else None
     if isinstance(t, str):
@@ -141,6 +176,16 @@ def generate(snapshot, out):
         if kind == 7:
             when = f"2023-05-0{rng.randint(1, 9)}T10:00:00.25+02:00"
         fields = [("post", i), (TIME, when), (MEMBER, member)]
+        roll = rng.random()
+        if roll < 0.8:
+            fields.append((CATEGORY, "content.posts" if rng.random() < 0.7 else "content.comments"))
+        elif roll < 0.95:
+            fields.append((CATEGORY, rng.choice(["messages.private", "account.email", "blog", 7, "content\u002eposts"])))
+        elif roll < 0.975:
+            fields.append((CATEGORY, None))
+        if rng.random() < 0.2:
+            fields.append((RESERVATION, rng.choice(["0", 0, "allowed", "train-ai=y, search=n", None, "1", 1, "notAllowed",
+                                                    "constrained", "train-ai=n", "search=y;v=1, train-genai=n", True, "maybe"])))
         if kind == 8:
             fields = [(MEMBER, member), ("nested", {MEMBER: "urn:li:member:1", TIME: "2024-01-01"}), (TIME, when)]
         rng.shuffle(fields)
@@ -157,10 +202,11 @@ def check(snapshot, path, kept_path, report_path):
     header, members = read_snapshot(snapshot)
     as_of = micros_of_text(header["as_of"])
     lookback = None if header["lookback_start"] == "-" else micros_of_text(header["lookback_start"])
+    allowed = set(header["categories"].split(","))
     data = open(path, "rb").read()
     expected, counts = [], {}
     for raw in data.split(b"\n") if not data.endswith(b"\n") else data[:-1].split(b"\n"):
-        reason = judge(raw, members, as_of, lookback)
+        reason = judge(raw, members, as_of, lookback, allowed)
         if reason is None:
             expected.append(raw + b"\n")
         else:
@@ -174,7 +220,8 @@ def check(snapshot, path, kept_path, report_path):
         problems.append(f"kept records differ: gate {gate_lines} lines, reference {len(expected)}")
     if gate_counts != counts:
         problems.append(f"counts differ:\n  gate      {sorted(gate_counts.items())}\n  reference {sorted(counts.items())}")
-    reasons = {"malformed", "missing_member", "member_unknown", "missing_time", "after_as_of", "created_while_minor", "before_lookback"}
+    reasons = {"malformed", "missing_member", "member_unknown", "missing_category", "category_not_allowed", "rights_reserved",
+               "missing_time", "after_as_of", "created_while_minor", "before_lookback"}
     missing = reasons - set(counts)
     if missing:
         problems.append(f"the generated file does not exercise {sorted(missing)}")
