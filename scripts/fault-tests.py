@@ -292,7 +292,7 @@ def store_loss():
     export_dir = os.path.join(workdir, "export")
     export = run("export", "--out", export_dir, *store_args, check=False)
     filtered = os.path.join(workdir, "kept.jsonl")
-    filter_run = run("filter", posts, "--category", "content.posts", "--out", filtered, *store_args, check=False)
+    filter_run = run("filter", posts, "--category", "content.posts", "--no-record-times", "--out", filtered, *store_args, check=False)
     for name, result, path in (("export", export, export_dir), ("filter", filter_run, filtered)):
         if result.returncode == 0:
             fail(f"{name} succeeded with PostgreSQL down")

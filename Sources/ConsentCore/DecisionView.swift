@@ -56,10 +56,18 @@ public struct DecisionView: Sendable {
     }
 
     /// The members whose data may not go into training made at the view's moment as of `asOf`,
-    /// in id order: what exclusion lists hold.
-    public func unusableMembers(asOf: Date) throws -> [MemberID] {
+    /// in id order: what exclusion lists hold. With `minorsInWindow`, also every member who was
+    /// under the minimum age at some time in the window (``RecordRules/windowStart(_:_:)``): a
+    /// list cannot tell their records from then apart, so none of theirs may be used.
+    public func unusableMembers(asOf: Date, minorsInWindow: Bool = false) throws -> [MemberID] {
+        let window = try RecordRules.windowStart(policy(at: asOf).policy, policy(at: moment).policy)
+        let start = window.map(Timestamp.microseconds)
         var ids: [MemberID] = []
-        try forEachUse(asOf: asOf) { index, use in if !use.usable { ids.append(snapshot.members[index].id) } }
+        try forEachUse(asOf: asOf) { index, use in
+            if !use.usable || (minorsInWindow && RecordRules.minorInWindow(GateVerdict(use), windowStartMicros: start)) {
+                ids.append(snapshot.members[index].id)
+            }
+        }
         return ids
     }
 

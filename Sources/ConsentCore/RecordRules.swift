@@ -22,6 +22,9 @@ public enum DropReason: Int, CaseIterable, Sendable, Comparable, CustomStringCon
     case categoryNotAllowed
     /// The content carries its own "do not train" signal (``Reservation``) in `--reservation-field`.
     case rightsReserved
+    /// `--no-record-times`: the records' times are unknown, and the member was under the minimum
+    /// age at some time in the window (after the look-back start), so none of theirs is used.
+    case minorInWindow
     /// `--time-field` was given and the record's time is absent or unreadable.
     case missingTime
     /// The record was created after the as-of instant: the decision may not cover it.
@@ -41,6 +44,7 @@ public enum DropReason: Int, CaseIterable, Sendable, Comparable, CustomStringCon
         case .missingCategory: "missing_category"
         case .categoryNotAllowed: "category_not_allowed"
         case .rightsReserved: "rights_reserved"
+        case .minorInWindow: "minor_in_window"
         case .missingTime: "missing_time"
         case .afterAsOf: "after_as_of"
         case .createdWhileMinor: "created_while_minor"
@@ -107,6 +111,23 @@ public struct GateVerdict: Sendable, Equatable {
 
 /// The record-level rules, in precedence order, once the line was read and the member found.
 public enum RecordRules {
+    /// Whether a member was under the minimum age at some time in the window that starts at
+    /// `windowStartMicros` (unbounded when nil): their minimum-age birthday falls after its start.
+    /// A member whose birth date is unknown (and who is eligible anyway) has no such time.
+    @inlinable
+    public static func minorInWindow(_ verdict: GateVerdict, windowStartMicros: Int64?) -> Bool {
+        verdict.usableFromMicros != .min && verdict.usableFromMicros > (windowStartMicros ?? .min)
+    }
+
+    /// The window records are judged in: from the later of two policies' look-back starts (data
+    /// decided about at as-of, used now, must be allowed by both); unbounded when neither sets one.
+    public static func windowStart(_ a: Policy, _ b: Policy) -> Date? {
+        switch (a.lookbackStart, b.lookbackStart) {
+        case (let x?, let y?): max(x, y)
+        case (let x, let y): x ?? y
+        }
+    }
+
     /// The fate of a record of a known member.
     ///
     /// - Parameters:

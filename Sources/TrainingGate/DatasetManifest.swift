@@ -60,6 +60,10 @@ public struct DatasetManifest: Equatable, Sendable {
     public var categories: [String]
     public var files: [File]
     public var purge: Purge?
+    /// For a filtered file: the field each record's creation time was read from, or `none` when
+    /// it was made with `--no-record-times` (every member who was a minor in the window left out
+    /// whole). Nil for an export and in manifests written before it was recorded.
+    public var recordTimes: String?
     public var tool: String
 
     public init(dataset: DatasetID, name: String, kind: DatasetKind, version: Int, previous: (version: Int, sha256: String)?,
@@ -129,6 +133,7 @@ public struct DatasetManifest: Equatable, Sendable {
         } else {
             object.field("purge", "null")
         }
+        if let recordTimes { object.field("record_times", JSONWriter.string(recordTimes)) }
         object.field("records", String(records))
         object.field("tool", JSONWriter.string(tool))
         object.field("version", String(version))
@@ -162,7 +167,7 @@ public struct DatasetManifest: Equatable, Sendable {
                   reasons: try entry.counts("reasons"))
         }
         let policy = try fields.object("policy")
-        return DatasetManifest(
+        var manifest = DatasetManifest(
             dataset: DatasetID(rawValue: try fields.string("dataset")), name: try fields.string("name"), kind: kind,
             version: try fields.int("version"), previous: previous, createdAt: try fields.time("created_at"),
             asOf: try fields.time("as_of"), policyVersion: try policy?.optionalString("version"),
@@ -174,6 +179,8 @@ public struct DatasetManifest: Equatable, Sendable {
                      sha256: try file.string("sha256"))
             },
             purge: purge, tool: try fields.string("tool"))
+        manifest.recordTimes = try fields.optionalString("record_times")
+        return manifest
     }
 
     /// Typed access to a parsed object's members, with errors naming the field.

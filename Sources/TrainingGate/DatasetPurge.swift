@@ -154,7 +154,7 @@ public enum DatasetPurge {
         var filterOptions = FilterOptions(memberField: dataset.memberField, threads: options.threads, hashing: true)
         filterOptions.hashInputs = false
         // The dataset's categories were checked when it was written; a purge only removes members.
-        filterOptions.requiresCategory = false
+        filterOptions.checksRecordRules = false
         do {
             for file in manifest.files {
                 let name = newName(of: file.name, kind: dataset.kind, version: next)

@@ -12,6 +12,12 @@ public struct GateDecisions: @unchecked Sendable {
     public let unknownIsEligible: Bool
     public let asOf: Date
     public let lookbackStart: Date?
+    /// The policy's minimum age: records a member made while younger are never used. Nil when
+    /// the source holds no policy.
+    public let minimumAge: Int?
+    /// For an exclusions list: whether (and since when) it also lists every member who was under
+    /// the minimum age in the window; nil when it does not say so.
+    public let minorsListed: MinorsInWindow?
     /// The categories records may be of (both policies allow them); nil when the source holds no
     /// policy (a plain exclusions list without `--policy`), and then no category can be checked.
     public let allowedCategories: Set<Category>?
@@ -23,8 +29,11 @@ public struct GateDecisions: @unchecked Sendable {
     /// Where the decisions came from, for the report: `db`, `snapshot PATH`, `exclusions PATH`.
     public let source: String
 
-    public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?, allowedCategories: Set<Category>? = nil,
+    public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?, minimumAge: Int? = nil,
+                minorsListed: MinorsInWindow? = nil, allowedCategories: Set<Category>? = nil,
                 policyVersion: String?, policySHA256: String?, decidedAt: Date? = nil, source: String) {
+        self.minimumAge = minimumAge
+        self.minorsListed = minorsListed
         table.seal()
         self.table = table
         self.unknownIsEligible = unknownIsEligible
@@ -48,9 +57,12 @@ public struct FilterOptions: Sendable {
     public var categoryField: String?
     /// The top-level field carrying the content's own training reservation (``Reservation``).
     public var reservationField: String?
-    /// Whether the records' category must be known (``GateFilter/checkCategories(_:_:)``): for
-    /// every `filter` run; not for a purge, which removes members from a dataset already checked.
-    public var requiresCategory = true
+    /// The records carry no creation time: instead of judging each record's time, every record
+    /// of a member who was under the minimum age in the window is dropped (`minor_in_window`).
+    public var noRecordTimes = false
+    /// Whether the records' category and time rules must be known (``GateFilter/checkRecordRules(_:_:)``):
+    /// for every `filter` run; not for a purge, which removes members from a dataset already checked.
+    public var checksRecordRules = true
     /// Scanning threads; the calling thread writes meanwhile (so 1 thread still overlaps the two).
     public var threads: Int
     /// Stop at the first malformed line with `FILE:LINE` instead of counting it.
@@ -67,8 +79,9 @@ public struct FilterOptions: Sendable {
     public var blockSize: Int
 
     public init(memberField: String = "member_id", timeField: String? = nil, category: Category? = nil, categoryField: String? = nil,
-                reservationField: String? = nil, threads: Int = 2, strict: Bool = false,
+                reservationField: String? = nil, noRecordTimes: Bool = false, threads: Int = 2, strict: Bool = false,
                 hashing: Bool = false, collectMembers: Bool = false, blockSize: Int = 4 << 20) {
+        self.noRecordTimes = noRecordTimes
         self.collectMembers = collectMembers
         self.category = category
         self.categoryField = categoryField
@@ -143,7 +156,7 @@ public enum GateFilter {
                            options: FilterOptions) throws -> FilterResult {
         guard !inputs.isEmpty else { throw GateError.usage("name at least one input file, or - for standard input") }
         guard !options.memberField.isEmpty else { throw GateError.usage("--member-field must not be empty") }
-        try checkCategories(decisions, options)
+        try checkRecordRules(decisions, options)
         let started = ContinuousClock.now
         let sink = try OutputFile(path: output, hashing: options.hashing)
         var result = FilterResult()
@@ -225,11 +238,18 @@ public enum GateFilter {
         return result
     }
 
+    /// Refuses a run that cannot apply the policy's record rules: see ``checkCategories(_:_:)``
+    /// and ``checkTimes(_:_:)``.
+    public static func checkRecordRules(_ decisions: GateDecisions, _ options: FilterOptions) throws {
+        guard options.checksRecordRules else { return }
+        try checkCategories(decisions, options)
+        try checkTimes(decisions, options)
+    }
+
     /// Refuses a run whose records' category is unknown, or that could keep nothing: a category
     /// must be named (`--category`, or `--category-field` per record), the source must know which
     /// categories the policy allows, and a `--category` it does not allow is refused up front.
-    public static func checkCategories(_ decisions: GateDecisions, _ options: FilterOptions) throws {
-        guard options.requiresCategory else { return }
+    static func checkCategories(_ decisions: GateDecisions, _ options: FilterOptions) throws {
         if options.category != nil, options.categoryField != nil {
             throw GateError.usage("give --category or --category-field, not both")
         }
@@ -250,6 +270,41 @@ public enum GateFilter {
             let why = category.isNeverAllowed ? "is never used for training, under any policy"
                                               : "is not allowed by policy \(decisions.policyVersion ?? "in force")"
             throw GateError.usage("--category \(category.rawValue) \(why): no record would be kept, so nothing is written")
+        }
+    }
+
+    /// Refuses a run that would keep records made while their member was under the minimum age,
+    /// or before the look-back start, without seeing it: under a policy with either, the records'
+    /// time must be read (`--time-field`), or `--no-record-times` must say there is none (then
+    /// every member who was a minor in the window is left out whole). An exclusions list holds no
+    /// birth dates, so under a minimum age it must itself list every member who was a minor in
+    /// the window (`consentry exclusions --minors-in-window`), since at least the policy's window.
+    static func checkTimes(_ decisions: GateDecisions, _ options: FilterOptions) throws {
+        if options.timeField != nil, options.noRecordTimes { throw GateError.usage("give --time-field or --no-record-times, not both") }
+        var rules: [String] = []
+        if let age = decisions.minimumAge { rules.append("a minimum age of \(age)") }
+        if let start = decisions.lookbackStart { rules.append("a look-back start of \(Timestamp.format(start))") }
+        guard !rules.isEmpty else { return }
+        if options.timeField == nil, !options.noRecordTimes {
+            throw GateError.usage("""
+                the policy sets \(rules.joined(separator: " and ")): name the field with each record's creation time with \
+                --time-field F, or say the records have none with --no-record-times (then every record of a member who was \
+                under the minimum age at any time in the window is left out)
+                """)
+        }
+        guard decisions.unknownIsEligible, let age = decisions.minimumAge else { return }
+        guard let listed = decisions.minorsListed else {
+            throw GateError.usage("""
+                \(decisions.source) holds no birth dates, so it cannot find records made by members under \(age): make it with \
+                `consentry exclusions --minors-in-window`, which also lists every member who was under \(age) in the window, \
+                or decide with --snapshot or --db
+                """)
+        }
+        if let since = listed.since, decisions.lookbackStart.map({ since > $0 }) ?? true {
+            throw GateError.usage("""
+                \(decisions.source) lists the members who were minors only since \(Timestamp.format(since)), and the policy's \
+                window starts \(decisions.lookbackStart.map(Timestamp.format) ?? "at no date"): make the list again under this policy
+                """)
         }
     }
 
@@ -327,6 +382,8 @@ final class LineJudge: @unchecked Sendable {
     /// With `--category-field`: whether each category (by ``Category/position``) may be kept.
     let categoryAllowed: [Bool]?
     let checksReservation: Bool
+    /// `--no-record-times`: members who were minors in the window are left out whole.
+    let noRecordTimes: Bool
     /// Kept records by category (by position), with `--category-field`.
     private(set) var keptCategories: [Int]
 
@@ -338,6 +395,7 @@ final class LineJudge: @unchecked Sendable {
         let allowed = decisions.allowedCategories ?? []
         categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map { allowed.contains($0) && !$0.isNeverAllowed }
         checksReservation = options.reservationField != nil
+        noRecordTimes = options.noRecordTimes
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)
         table = decisions.table
         unknownIsEligible = decisions.unknownIsEligible
@@ -433,6 +491,7 @@ final class LineJudge: @unchecked Sendable {
             category = named
         }
         if checksReservation, Reservation.reserves(reservation(line, found)) { return .rightsReserved }
+        if noRecordTimes, RecordRules.minorInWindow(known, windowStartMicros: lookbackMicros) { return .minorInWindow }
         guard usesTime else { return nil }
         return RecordRules.judge(known, time: .some(recordTime(line, found)), asOfMicros: asOfMicros, lookbackMicros: lookbackMicros)
     }

@@ -17,8 +17,8 @@ public enum GateSources {
         let version = try view.policy(at: asOf)
         let now = try view.policy(at: view.moment).policy
         return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf,
-                             lookbackStart: laterLookback(version.policy, now), allowedCategories: allowedCategories(version.policy, now),
-                             policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
+                             lookbackStart: RecordRules.windowStart(version.policy, now), minimumAge: max(version.policy.minimumAge, now.minimumAge),
+                             allowedCategories: allowedCategories(version.policy, now), policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
     }
 
     /// The categories records may be of: those both policies allow (using data is a use now, of
@@ -32,20 +32,15 @@ public enum GateSources {
         categories.map(\.rawValue).sorted().joined(separator: ",")
     }
 
-    /// The later of two policies' look-back starts: records before either are never used.
-    static func laterLookback(_ a: Policy, _ b: Policy) -> Date? {
-        switch (a.lookbackStart, b.lookbackStart) {
-        case (let x?, let y?): max(x, y)
-        case (let x, let y): x ?? y
-        }
-    }
-
     /// A list of excluded ids, one per line (as `consentry exclusions` prints): a listed id is
     /// dropped as `excluded`, any other kept. Empty lines are skipped; a trailing CR is ignored.
     /// A signed list (`consentry exclusions --signed`) is checked first: with `verifier`, only a
     /// list signed by that key is accepted, and a plain one is refused.
     /// An exclusions list holds no policy: `policy` (the one the list was made under, `--policy
-    /// FILE`) gives the categories records may be of; without it, none is known.
+    /// FILE`) gives the categories records may be of, the look-back start and the minimum age;
+    /// without it, none is known. A plain list made by `consentry exclusions --minors-in-window`
+    /// starts with the line ``MinorsInWindow/line(since:)``: it also lists every member who was
+    /// under the minimum age in the window, which a list with no birth dates needs.
     public static func exclusions(path: String, asOf: Date, verifier: NoteVerifier? = nil, policy: Policy? = nil) throws -> GateDecisions {
         let categories = policy.map { allowedCategories($0, $0) }
         let mapping = try FileMapping(path: path)
@@ -62,13 +57,25 @@ public enum GateSources {
                 loader.add(UnsafeRawBufferPointer(start: mapping.bytes + range.lowerBound, count: range.count), GateVerdict(drop: .excluded))
             }
             return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: opened.asOf, lookbackStart: policy?.lookbackStart,
-                                 allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, decidedAt: opened.decidedAt, source: "signed exclusions " + path)
+                                 minimumAge: policy?.minimumAge, allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, decidedAt: opened.decidedAt, source: "signed exclusions " + path)
         }
         if verifier != nil {
             throw GateError.badSource(path, "it is a plain list, not signed: --log-key accepts only a list made by `consentry exclusions --signed`")
         }
         var loader = MemberTable.Loader(expectedCount: max(1024, mapping.count / 8))
         var start = 0
+        var minors: MinorsInWindow?
+        let header = Array(MinorsInWindow.prefix.utf8)
+        if mapping.count >= header.count, memcmp(mapping.bytes, header, header.count) == 0 {
+            var end = header.count
+            while end < mapping.count, mapping.bytes[end] != 0x0A { end += 1 }
+            let since = String(decoding: UnsafeBufferPointer(start: mapping.bytes + header.count, count: end - header.count), as: UTF8.self)
+            guard since == "-" || Timestamp.parse(since) != nil else {
+                throw GateError.badSource(path, "line 1 is not \(MinorsInWindow.prefix)T (an RFC 3339 instant, or -)")
+            }
+            minors = MinorsInWindow(since: since == "-" ? nil : Timestamp.parse(since))
+            start = end + 1
+        }
         var line = 0
         let base = mapping.bytes
         while start < mapping.count {
@@ -87,6 +94,6 @@ public enum GateSources {
             start = end + 1
         }
         return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: asOf, lookbackStart: policy?.lookbackStart,
-                             allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, source: "exclusions " + path)
+                             minimumAge: policy?.minimumAge, minorsListed: minors, allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, source: "exclusions " + path)
     }
 }

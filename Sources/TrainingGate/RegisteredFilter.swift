@@ -25,12 +25,13 @@ public enum RegisteredFilter {
         do {
             var counts = ["kept": result.kept]
             for (reason, count) in result.dropped { counts[reason.code] = count }
-            let manifest = DatasetManifest(
+            var manifest = DatasetManifest(
                 dataset: .random(at: Date()), name: name, kind: .filter, version: 1, previous: nil, createdAt: Date(),
                 asOf: decisions.asOf, policyVersion: decisions.policyVersion, policySHA256: decisions.policySHA256,
                 memberField: options.memberField, records: result.kept, members: result.keptMembers.count, counts: counts,
                 categories: result.keptCategories.map(\.rawValue), files: [.init(name: base, records: result.kept, bytes: result.storedBytes, sha256: result.outputSHA256 ?? "")],
                 purge: nil)
+            manifest.recordTimes = options.noRecordTimes ? "none" : options.timeField
             let text = manifest.json
             try await store.registerDataset(
                 NewDataset(id: manifest.dataset, name: name, kind: .filter, location: location, memberField: options.memberField,

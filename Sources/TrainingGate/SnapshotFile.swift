@@ -60,7 +60,7 @@ public enum SnapshotFile {
         let now = try view.policy(at: view.moment).policy
         let snapshot = view.snapshot
         let header = Header(asOf: asOf, decidedAt: view.moment, policyVersion: policy.version, policySHA256: version.sha256,
-                            minimumAge: max(policy.minimumAge, now.minimumAge), lookbackStart: GateSources.laterLookback(policy, now),
+                            minimumAge: max(policy.minimumAge, now.minimumAge), lookbackStart: RecordRules.windowStart(policy, now),
                             categories: GateSources.allowedCategories(policy, now), members: snapshot.count)
         var text = [UInt8]()
         text.reserveCapacity(snapshot.count * 48 + 512)
@@ -221,7 +221,7 @@ public enum SnapshotFile {
         }
         guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
         return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
-                                      allowedCategories: categories, policyVersion: version, policySHA256: sha, decidedAt: decidedAt,
+                                      minimumAge: minimumAge, allowedCategories: categories, policyVersion: version, policySHA256: sha, decidedAt: decidedAt,
                                       source: "snapshot " + path))
     }
 }

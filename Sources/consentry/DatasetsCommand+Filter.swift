@@ -18,9 +18,12 @@ struct FilterCommand: AsyncParsableCommand {
             of a data category (--category for all, or --category-field per record): one the policy \
             does not allow is never kept, and the gate does not run without knowing. With \
             --reservation-field, content that reserves its rights against training (TDMRep 1, AIPREF \
-            train-ai=n, CAWG notAllowed) is dropped. Every dropped record counts under one reason: \
+            train-ai=n, CAWG notAllowed) is dropped. Under a policy with a minimum age or a look-back \
+            start (every policy has the first), --time-field is required, or --no-record-times, which \
+            leaves out whole every member who was under the minimum age in the window; an exclusions \
+            list must then be made with `consentry exclusions --minors-in-window`. Every dropped record counts under one reason: \
             malformed, missing_member, member_unknown, the member's exclusion reason (or excluded, with \
-            --exclusions), missing_category, category_not_allowed, rights_reserved, missing_time, \
+            --exclusions), missing_category, category_not_allowed, rights_reserved, minor_in_window, missing_time, \
             after_as_of, created_while_minor, before_lookback.
 
             Decisions come from exactly one of: --db (the store), --snapshot FILE (written by \
@@ -28,7 +31,8 @@ struct FilterCommand: AsyncParsableCommand {
 
               consentry datasets filter posts.jsonl --db consentry.sqlite --category content.posts --out kept.jsonl --report report.json
               consentry datasets filter part-*.jsonl.gz --snapshot snap.tsv --category-field category --time-field created_at --out kept.jsonl
-              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt --policy policy.yaml --category content.posts --out - > kept.jsonl
+              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt --policy policy.yaml --category content.posts \\
+                  --no-record-times --out - > kept.jsonl
             """
     )
 
@@ -40,6 +44,9 @@ struct FilterCommand: AsyncParsableCommand {
 
     @Option(help: "A top-level field with the record's creation time: RFC 3339 or epoch seconds.")
     var timeField: String?
+
+    @Flag(help: "The records carry no creation time: leave out every member who was under the minimum age at any time in the window.")
+    var noRecordTimes = false
 
     @Option(help: ArgumentHelp("What every record is: one category of the taxonomy (docs/rules.md lists them).",
                                valueName: "category"))
@@ -135,10 +142,10 @@ struct FilterCommand: AsyncParsableCommand {
             decisions = try GateSources.decisions(from: try await opened.decisionView(now: now), asOf: asOf?.date ?? now)
         }
         var options = FilterOptions(memberField: memberField, timeField: timeField, category: category.flatMap(Category.init(rawValue:)),
-                                    categoryField: categoryField, reservationField: reservationField, threads: threads, strict: strict,
-                                    hashing: report != nil)
+                                    categoryField: categoryField, reservationField: reservationField, noRecordTimes: noRecordTimes,
+                                    threads: threads, strict: strict, hashing: report != nil)
         do {
-            try GateFilter.checkCategories(decisions, options)
+            try GateFilter.checkRecordRules(decisions, options)
         } catch GateError.usage(let why) {
             throw ValidationError(why)
         }

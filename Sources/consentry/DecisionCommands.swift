@@ -94,6 +94,11 @@ struct ExclusionsCommand: AsyncParsableCommand {
         discussion: """
             Anti-join a dataset against this list to keep only usable members' records. Using data is a \
             use now: a member is listed unless eligible both at --as-of and now (at --as-known-at, when given).
+
+            A list holds no birth dates, so it cannot tell records a member made while under the \
+            minimum age from later ones. With --minors-in-window it also lists every member who was \
+            under the minimum age at any time since the policy's look-back start, and says so on its \
+            first line; `datasets filter --exclusions` needs such a list.
             """
     )
 
@@ -101,12 +106,20 @@ struct ExclusionsCommand: AsyncParsableCommand {
     @OptionGroup var question: QuestionOptions
     @Flag(help: "Write a signed list (header, count and Ed25519 signature: see docs/gate.md) that `filter --exclusions F --log-key K` checks.")
     var signed = false
+    @Flag(help: "Also list every member who was under the minimum age in the window (first line: # consentry-exclusions minors_in_window since=T).")
+    var minorsInWindow = false
     @OptionGroup var key: LogCommand.KeyOptions
+
+    func validate() throws {
+        if signed, minorsInWindow {
+            throw ValidationError("--minors-in-window writes a plain list; for a signed source that fails closed, sign a snapshot: `consentry datasets snapshot --key-file F`")
+        }
+    }
 
     func run() async throws {
         let opened = try await store.openExisting()
         let (view, instant) = try await question.load(opened)
-        let ids = try view.unusableMembers(asOf: instant).map(\.rawValue)
+        let ids = try view.unusableMembers(asOf: instant, minorsInWindow: minorsInWindow).map(\.rawValue)
         if signed {
             let signer = try key.signer()
             print(try SignedExclusions.text(ids: ids, asOf: instant, decidedAt: view.moment,
@@ -114,6 +127,10 @@ struct ExclusionsCommand: AsyncParsableCommand {
             return
         }
         let output = Output()
+        if minorsInWindow {
+            let window = RecordRules.windowStart(try view.policy(at: instant).policy, try view.policy(at: view.moment).policy)
+            output.line(MinorsInWindow.line(since: window))
+        }
         for id in ids { output.line(id) }
         output.flush()
     }

@@ -94,37 +94,61 @@ extension CLISuite {
             let written = try cli.run(["snapshot", "--as-of", "2026-01-01", "--out", snapshot])
             #expect(written.status == 0 && written.stdout.contains("snapshot: 6 members"), "\(written.stderr)")
             let input = try cli.write("posts.jsonl", posts)
-            let viaStore = try cli.run(["filter", input, "--category", "content.posts", "--as-of", "2026-01-01", "--out", cli.path("a.jsonl")])
-            let viaSnapshot = try cli.run(["filter", input, "--category", "content.posts", "--snapshot", snapshot, "--out", cli.path("b.jsonl")], withDB: false)
+            let viaStore = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--as-of", "2026-01-01", "--out", cli.path("a.jsonl")])
+            let viaSnapshot = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--snapshot", snapshot, "--out", cli.path("b.jsonl")], withDB: false)
             #expect(viaStore.status == 0 && viaSnapshot.status == 0, "\(viaSnapshot.stderr)")
             let a = try String(contentsOfFile: cli.path("a.jsonl"), encoding: .utf8)
             #expect(a == (try String(contentsOfFile: cli.path("b.jsonl"), encoding: .utf8)) && a.contains("urn:li:member:3"))
             var text = try String(contentsOfFile: snapshot, encoding: .utf8)
             text = text.replacingOccurrences(of: "\tfalse\topted_out", with: "\ttrue\topted_in")
             let forged = try cli.write("forged.tsv", text)
-            let refused = try cli.run(["filter", input, "--category", "content.posts", "--snapshot", forged, "--out", cli.path("c.jsonl")], withDB: false)
+            let refused = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--snapshot", forged, "--out", cli.path("c.jsonl")], withDB: false)
             #expect(refused.status != 0 && refused.stderr.contains("SHA-256 does not match"), "\(refused.stderr)")
             #expect(!FileManager.default.fileExists(atPath: cli.path("c.jsonl")))
+        }
+
+        /// An exclusions list made for the gate lists the members who were minors in the window
+        /// too, says so on its first line, and the filter then runs without record times.
+        @Test func anExclusionsListForTheGateListsTheMinorsOfTheWindow() throws {
+            let cli = try CLITests().seeded()
+            let plain = try cli.run(["exclusions", "--as-of", "2026-01-01"])
+            let forGate = try cli.run(["exclusions", "--as-of", "2026-01-01", "--minors-in-window"])
+            #expect(plain.status == 0 && forGate.status == 0, "\(forGate.stderr)")
+            #expect(forGate.lines.first == "# consentry-exclusions minors_in_window since=2020-01-01T00:00:00Z")
+            #expect(Set(plain.lines).isSubset(of: Set(forGate.lines.dropFirst())), "every excluded member stays listed")
+            let list = try cli.write("excluded.txt", forGate.stdout)
+            let input = try cli.write("posts.jsonl", posts)
+            let policy = try cli.write("policy.yaml", try cli.run(["policy", "show"]).stdout)
+            let filtered = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--exclusions", list,
+                                        "--policy", policy, "--out", "-"], withDB: false)
+            #expect(filtered.status == 0, "\(filtered.stderr)")
+            let unmarked = try cli.write("plain.txt", plain.stdout)
+            let refused = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--exclusions", unmarked,
+                                       "--policy", policy, "--out", "-"], withDB: false)
+            #expect(refused.status == 64 && refused.stderr.contains("holds no birth dates"), "\(refused.stderr)")
+            let signed = try cli.run(["exclusions", "--signed", "--minors-in-window"])
+            #expect(signed.status == 64 && signed.stderr.contains("sign a snapshot"))
         }
 
         @Test func badUsageAndStrictModeSayWhatIsWrong() throws {
             let cli = try CLITests().seeded()
             let input = try cli.write("posts.jsonl", posts)
-            let both = try cli.run(["filter", input, "--category", "content.posts", "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
+            let both = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--exclusions", input, "--snapshot", input, "--out", cli.path("x.jsonl")])
             #expect(both.status != 0 && both.stderr.contains("only one of --db, --database-url, --snapshot and --exclusions"))
-            let none = try cli.run(["filter", input, "--category", "content.posts", "--out", cli.path("x.jsonl")], withDB: false)
+            let none = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--out", cli.path("x.jsonl")], withDB: false)
             #expect(none.status != 0 && none.stderr.contains("say where decisions come from"))
-            let strict = try cli.run(["filter", input, "--category", "content.posts", "--strict", "--out", cli.path("x.jsonl")])
+            let strict = try cli.run(["filter", input, "--category", "content.posts", "--no-record-times", "--strict", "--out", cli.path("x.jsonl")])
             #expect(strict.status != 0 && strict.stderr.contains("\(input):6: not a valid JSON object"), "\(strict.stderr)")
             #expect(!FileManager.default.fileExists(atPath: cli.path("x.jsonl")))
-            let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--category", "content.posts", "--out", cli.path("x.jsonl")])
+            let missing = try cli.run(["filter", cli.path("nope.jsonl"), "--category", "content.posts", "--no-record-times", "--out", cli.path("x.jsonl")])
             #expect(missing.status != 0 && missing.stderr.contains("nope.jsonl: cannot read: no such file"))
             // Without knowing what the records are, or when they could never be used, the gate does not run.
             for (arguments, words) in [([String](), "say what the records are: --category C"),
                                        (["--category", "messages.private"], "--category messages.private is never used for training"),
                                        (["--category", "blog"], "--category blog is not a category of the taxonomy: one of account.name"),
-                                       (["--exclusions", input], "says nothing of the categories the policy allows: give the policy it was made under")] {
-                let refused = try cli.run(["filter", input] + arguments + (arguments.first == "--exclusions" ? ["--category", "content.posts"] : [])
+                                       (["--exclusions", input], "says nothing of the categories the policy allows: give the policy it was made under"),
+                                       (["--category", "content.posts"], "the policy sets a minimum age of 18 and a look-back start of")] {
+                let refused = try cli.run(["filter", input] + arguments + (arguments.first == "--exclusions" ? ["--category", "content.posts", "--no-record-times"] : [])
                                           + ["--out", cli.path("x.jsonl")], withDB: arguments.first != "--exclusions")
                 #expect(refused.status == 64 && refused.stderr.contains(words), "\(arguments): \(refused.status) \(refused.stderr)")
             }
@@ -135,7 +159,7 @@ extension CLISuite {
             let cli = try CLITests().seeded()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-            process.arguments = ["filter", "-", "--category", "content.posts", "--db", cli.db, "--out", cli.path("kept.jsonl")]
+            process.arguments = ["filter", "-", "--category", "content.posts", "--no-record-times", "--db", cli.db, "--out", cli.path("kept.jsonl")]
             let input = Pipe()
             process.standardInput = input
             process.standardOutput = FileHandle.nullDevice

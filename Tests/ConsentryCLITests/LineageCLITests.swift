@@ -40,7 +40,7 @@ extension CLISuite {
             let unknown = try cli.run(["lineage", "--member", "urn:li:member:99"])
             #expect(unknown.status != 0 && unknown.stderr.contains("unknown member"))
             #expect(try cli.run(["purge"]).stderr.contains("give --dataset ID (one or more) or --all"))
-            for command in [["filter", "-", "--category", "content.posts", "--out", "-", "--as-of", "2999-01-01"], ["snapshot", "--as-of", "2999-01-01", "--out", cli.path("s.tsv")]] {
+            for command in [["filter", "-", "--category", "content.posts", "--no-record-times", "--out", "-", "--as-of", "2999-01-01"], ["snapshot", "--as-of", "2999-01-01", "--out", cli.path("s.tsv")]] {
                 let future = try cli.run(command, stdin: "")
                 #expect(future.status == 1 && future.stderr.contains("is in the future"), "\(command): \(future.stderr)")
             }
@@ -89,7 +89,7 @@ extension CLISuite {
             #expect(try cli.run(["exclusions", "--as-of", "2025-12-15"]).lines.contains(member))
             #expect(try cli.run(["snapshot", "--as-of", "2025-12-15", "--out", cli.path("s.tsv")]).status == 0)
             #expect(try String(contentsOfFile: cli.path("s.tsv"), encoding: .utf8).contains("\(member)\tfalse\tobjection_upheld\t"))
-            let filtered = try cli.run(["filter", "-", "--category", "content.posts", "--out", "-", "--as-of", "2025-12-15"], stdin: #"{"member_id": "urn:li:member:3"}"# + "\n")
+            let filtered = try cli.run(["filter", "-", "--category", "content.posts", "--no-record-times", "--out", "-", "--as-of", "2025-12-15"], stdin: #"{"member_id": "urn:li:member:3"}"# + "\n")
             #expect(filtered.status == 0 && filtered.stdout.isEmpty && filtered.stderr.contains("objection_upheld 1"), "\(filtered.stderr)")
         }
     }

@@ -23,7 +23,7 @@ extension CLISuite {
             for index in 0..<posts {
                 lines += #"{"text": "post \#(index) with some words to make it longer", "member_id": "u\#(index % 2000)"}"# + "\n"
             }
-            let filter = try cli.run(["filter", try cli.write("posts.jsonl", lines), "--category", "content.posts", "--out", cli.path("kept.jsonl"),
+            let filter = try cli.run(["filter", try cli.write("posts.jsonl", lines), "--category", "content.posts", "--no-record-times", "--out", cli.path("kept.jsonl"),
                                       "--register", "posts"])
             #expect(filter.status == 0, "\(filter.stderr)")
             for member in ["u7", "u1234"] {

@@ -49,7 +49,7 @@ struct ErasureTests {
         #expect(fromFile.table.verdict("m4")?.drop == .objectionUpheld && fromFile.table.verdict("m1")?.drop == .optedOut)
         let posts = scratch.write("posts.jsonl", #"{"member_id": "m1"}"# + "\n" + #"{"member_id": "m4"}"# + "\n" + #"{"member_id": "m6"}"# + "\n")
         let filtered = try await RegisteredFilter.run(inputs: [posts], output: scratch.path("kept.jsonl"), decisions: fromStore,
-                                                      options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 1), name: "posts",
+                                                      options: FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 1), name: "posts",
                                                       store: store, actor: "test")
         #expect(filtered.0.kept == 0 && filtered.0.dropped == [.objectionUpheld: 1, .optedOut: 1, .awaitingConsent: 1])
         // A decision about the past still says what it was then.
@@ -77,7 +77,7 @@ struct ErasureTests {
         let posts = scratch.write("posts.jsonl", #"{"member_id": "m1"}"# + "\n")
         await #expect(throws: ConsentError.self) {
             _ = try await RegisteredFilter.run(inputs: [posts], output: scratch.path("kept.jsonl"), decisions: before,
-                                               options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 1), name: "posts",
+                                               options: FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 1), name: "posts",
                                                store: store, actor: "test")
         }
         #expect(!FileManager.default.fileExists(atPath: scratch.path("kept.jsonl")))

@@ -34,6 +34,8 @@ struct FilterTests {
         table.insert(prefix + "3", GateVerdict(drop: nil, usableFromMicros: comingOfAge))
         table.insert(prefix + "4", GateVerdict(drop: .minor))
         table.insert(prefix + "123", GateVerdict(drop: nil))
+        // Turned 18 on 1 June 2022: a minor for part of the window that starts in 2020.
+        table.insert(prefix + "5", GateVerdict(drop: nil, usableFromMicros: CivilDate(year: 2022, month: 6, day: 1)!.daysSinceEpoch * 86_400_000_000))
         if !dense { table.insert("ada", GateVerdict(drop: nil)) }
         return GateDecisions(table: table, unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
                              allowedCategories: [.contentPosts, .contentComments, .profileSummary], policyVersion: "test", policySHA256: nil, source: "test")
@@ -47,7 +49,7 @@ struct FilterTests {
         let result = try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: decisions,
                                         options: FilterOptions(memberField: "member_id", timeField: timeField, category: category,
                                                                categoryField: categoryField, reservationField: reservationField,
-                                                               threads: threads, blockSize: blockSize))
+                                                               noRecordTimes: timeField == nil, threads: threads, blockSize: blockSize))
         let kept = String(decoding: scratch.read("out.jsonl"), as: UTF8.self).split(separator: "\n").map(String.init)
         return (kept, result)
     }
@@ -132,7 +134,7 @@ struct FilterTests {
         let path = scratch.write("in.jsonl", input)
         let second = scratch.write("in2.jsonl", #"{"member_id": "urn:li:member:123"}"#)
         let result = try GateFilter.run(inputs: [path, second], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
-                                        options: FilterOptions(category: .contentPosts, threads: 1))
+                                        options: FilterOptions(category: .contentPosts, noRecordTimes: true, threads: 1))
         let expected = Array(#"{"member_id": "urn:li:member:1", "a": 1}"#.utf8) + [0x0D, 0x0A]
             + Array(#"{"member_id": "urn:li:member:1", "text": "caf"#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"", "b": 2}"#.utf8) + [0x0A]
             + Array(#"{"member_id": "urn:li:member:123"}"#.utf8) + [0x0A]
@@ -174,7 +176,7 @@ struct FilterTests {
         let out = scratch.write("out.jsonl", "previous contents\n")
         #expect(throws: GateError.malformedLine(file: input, line: 5001, detail: "not a valid JSON object")) {
             try GateFilter.run(inputs: [input], output: out, decisions: Self.decisions(),
-                               options: FilterOptions(category: .contentPosts, threads: 2, strict: true, blockSize: 1024))
+                               options: FilterOptions(category: .contentPosts, noRecordTimes: true, threads: 2, strict: true, blockSize: 1024))
         }
         #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == "previous contents\n")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.contains("partial") }
@@ -190,12 +192,12 @@ struct FilterTests {
         try gzip.run()
         gzip.waitUntilExit()
         let result = try GateFilter.run(inputs: [plain + ".gz"], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
-                                        options: FilterOptions(category: .contentPosts, threads: 1))
+                                        options: FilterOptions(category: .contentPosts, noRecordTimes: true, threads: 1))
         #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == #"{"member_id": "urn:li:member:1"}"# + "\n")
         #expect(result.dropped == [.optedOut: 1])
         #expect(throws: GateError.self) {
             try GateFilter.run(inputs: [scratch.path("cut.jsonl.gz")], output: scratch.path("out2.jsonl"), decisions: Self.decisions(),
-                               options: FilterOptions(category: .contentPosts, threads: 1))
+                               options: FilterOptions(category: .contentPosts, noRecordTimes: true, threads: 1))
         }
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out2.jsonl")))
     }
@@ -248,10 +250,48 @@ struct FilterTests {
         #expect(result.dropped == [.rightsReserved: 10])
     }
 
+    @Test func withoutRecordTimesAMemberWhoWasAMinorInTheWindowIsLeftOutWhole() throws {
+        let lines = [#"{"member_id": "urn:li:member:1"}"#, #"{"member_id": "urn:li:member:3"}"#, #"{"member_id": "urn:li:member:5"}"#,
+                     #"{"member_id": "urn:li:member:5", "created_at": "2025-01-01T00:00:00Z"}"#]
+        let (kept, result) = try filter(lines, timeField: nil)
+        #expect(kept == [lines[0], lines[1]], "member 3 came of age in 2010, before the window; member 5 in 2022, inside it")
+        #expect(result.dropped == [.minorInWindow: 2])
+        // With their times, member 5's adult record is kept.
+        let (timed, _) = try filter([lines[3]], timeField: "created_at")
+        #expect(timed == [lines[3]])
+    }
+
+    @Test func aPolicyWithTimeRulesNeedsTheRecordsTimesOrAnExplicitNone() throws {
+        let scratch = Scratch()
+        let input = scratch.write("in.jsonl", #"{"member_id": "urn:li:member:1"}"# + "\n")
+        #expect(performing: {
+            try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
+                               options: FilterOptions(category: .contentPosts))
+        }, throws: { "\($0)".contains("the policy sets a look-back start of 2020-01-01T00:00:00Z: name the field") })
+        #expect(performing: {
+            try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: Self.decisions(),
+                               options: FilterOptions(timeField: "t", category: .contentPosts, noRecordTimes: true))
+        }, throws: { "\($0)".contains("not both") })
+        // An exclusions list must say it lists the minors of the policy's whole window.
+        let policy = try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "p").policy
+        for (text, words) in [("7\n", "holds no birth dates"),
+                              ("# consentry-exclusions minors_in_window since=2023-01-01T00:00:00Z\n7\n", "only since 2023-01-01T00:00:00Z"),
+                              ("# consentry-exclusions minors_in_window since=soon\n7\n", "line 1 is not")] {
+            let list = scratch.write("list.txt", text)
+            #expect(performing: {
+                try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"),
+                                   decisions: try GateSources.exclusions(path: list, asOf: Self.asOf, policy: policy),
+                                   options: FilterOptions(category: .contentPosts, noRecordTimes: true))
+            }, throws: { "\($0)".contains(words) })
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("out.jsonl")))
+    }
+
     @Test func anExclusionsListDropsOnlyWhoIsListed() throws {
         let scratch = Scratch()
-        let list = scratch.write("excluded.txt", "7\r\n\n9\n")
+        let list = scratch.write("excluded.txt", "# consentry-exclusions minors_in_window since=-\n7\r\n\n9\n")
         let decisions = try GateSources.exclusions(path: list, asOf: Self.asOf, policy: try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "p").policy)
+        #expect(decisions.minorsListed == MinorsInWindow(since: nil) && decisions.table.count == 2, "the first line is not an id")
         let (kept, result) = try filter([#"{"member_id": 7}"#, #"{"member_id": 8}"#, #"{"member_id": "9"}"#], decisions: decisions, timeField: nil)
         #expect(kept == [#"{"member_id": 8}"#])
         #expect(result.dropped == [.excluded: 2])
@@ -312,13 +352,13 @@ struct FilterTests {
         let input = scratch.write("in.jsonl", #"{"member_id": "urn:li:member:1", "n": 1}"# + "\n" + #"{"member_id": "urn:li:member:2"}"# + "\n")
         #expect(throws: GateError.self) {
             try GateFilter.run(inputs: [input], output: fifo, decisions: Self.decisions(),
-                               options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 1, hashing: true))
+                               options: FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 1, hashing: true))
         }
         var status = stat()
         #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted() == ["in.jsonl", "out.fifo"])
         let result = try GateFilter.run(inputs: [input], output: "/dev/null", decisions: Self.decisions(),
-                                        options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 1, hashing: true))
+                                        options: FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 1, hashing: true))
         #expect(result.kept == 1 && result.outputSHA256?.count == 64)
     }
 }

@@ -105,7 +105,7 @@ struct LineageTests {
         let (filtered, filterManifest) = try await RegisteredFilter.run(
             inputs: [posts], output: scratch.path("kept.jsonl"),
             decisions: try GateSources.decisions(from: view, asOf: Self.asOf),
-            options: FilterOptions(memberField: "member_id", category: .contentPosts, threads: 2), name: "posts", store: store, actor: "test")
+            options: FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 2), name: "posts", store: store, actor: "test")
         #expect(filtered.kept == 3 && filtered.keptMembers.map(\.rawValue) == ["m1", "m4"])
         #expect(try await store.members(of: filterManifest.dataset).map(\.rawValue) == ["m1", "m4"])
         let model = try await store.registerModel(name: "assistant-1", datasets: [export.dataset, filterManifest.dataset], actor: "test")

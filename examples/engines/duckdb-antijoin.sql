@@ -1,5 +1,7 @@
 -- Drop the records of excluded members with DuckDB: an anti-join against the ids that
--- `consentry exclusions --as-of T > excluded.txt` prints, one per line.
+-- `consentry exclusions --as-of T --minors-in-window > excluded.txt` prints, one per line (its
+-- first line is a header no id matches). --minors-in-window also lists every member who was under
+-- the minimum age in the policy's window: the join cannot see when a record was made.
 -- Run: duckdb -c "SET VARIABLE posts = 'posts.jsonl'; SET VARIABLE excluded = 'excluded.txt';" -f duckdb-antijoin.sql
 -- Caveat: an anti-join keeps records whose member the store does not know. To fail closed,
 -- keep only members the snapshot lists as eligible (duckdb-snapshot-join.sql).
