@@ -29,12 +29,40 @@ import Foundation
 /// Using data is a use now: `eligible` is true only when the member is eligible at `as_of` and
 /// at `decided_at`; `reason` is the one at `as_of` when it excludes, else the one at
 /// `decided_at`. `usable_from` is the member's minimum-age birthday (records created before it
-/// are `created_while_minor`), empty when the birth date is unknown. `categories` are those both
+/// are `created_while_minor`), empty when the birth date is unknown.
+///
+/// A snapshot can be split into shards (`datasets snapshot --shards N`), for engines that join
+/// records to members shard by shard so that no worker loads every member: shard `i` of `N`
+/// holds the members whose id's SHA-256, read as a number from its first 15 hex digits (60 bits),
+/// is `i` modulo `N` (``shard(of:count:)``), and says so in a `# shard	i/N` header line; each
+/// shard is a whole file with its own count, trailer and signature. Engines compute the same
+/// number (Spark: `pmod(conv(substr(sha2(member, 256), 1, 15), 16, 10), N)`). `datasets filter`
+/// takes whole snapshots only. `categories` are those both
 /// policies allow (never a never-allowed one), in byte order; a snapshot made before the line
 /// existed cannot check categories, and the filter refuses it. Rows are sorted by member id. Version 1 files (decided at as_of only) are refused: they could bring back a member who
 /// objected since.
 public enum SnapshotFile {
     static let magic = "# consentry-snapshot 2"
+
+    /// The shard of `count` that holds the member `id`: the first 60 bits of SHA-256(id), modulo `count`.
+    public static func shard(of id: String, count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var value: UInt64 = 0
+        for (index, byte) in SHA256.hash(data: Array(id.utf8)).prefix(8).enumerated() {
+            value = index < 7 ? value << 8 | UInt64(byte) : value << 4 | UInt64(byte >> 4)
+        }
+        return Int(value % UInt64(count))
+    }
+
+    /// The path of shard `index` of `count`: `snap.tsv` → `snap.0-of-4.tsv`.
+    public static func shardPath(_ path: String, index: Int, count: Int) -> String {
+        let url = URL(fileURLWithPath: path)
+        let name = url.lastPathComponent
+        let tag = "\(index)-of-\(count)"
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + tag }
+        let renamed = name[..<dot] + "." + tag + name[dot...]
+        return url.deletingLastPathComponent().appendingPathComponent(String(renamed)).path
+    }
     static let rule = "eligible at as_of and at decided_at"
 
     public struct Header: Sendable, Equatable {
@@ -50,11 +78,13 @@ public enum SnapshotFile {
     }
 
     /// Writes whether each member of `view` may be used as of `asOf`, at the view's moment, to
-    /// `path`, atomically.
-    /// - Returns: the header written and the file's SHA-256 trailer.
+    /// `path`, atomically; with `shards` above 1, to that many files (``shardPath(_:index:count:)``),
+    /// each member in the one ``shard(of:count:)`` names.
+    /// - Returns: the header of the whole snapshot and each file's path and SHA-256 trailer.
     @discardableResult
-    public static func write(_ view: DecisionView, asOf: Date, to path: String, signedBy signer: LogSigner? = nil,
-                             log: Checkpoint? = nil) throws -> (Header, String) {
+    public static func write(_ view: DecisionView, asOf: Date, to path: String, shards: Int = 1, signedBy signer: LogSigner? = nil,
+                             log: Checkpoint? = nil) throws -> (Header, [(path: String, sha256: String)]) {
+        precondition(shards >= 1)
         let version = try view.policy(at: asOf)
         let policy = version.policy
         let now = try view.policy(at: view.moment).policy
@@ -62,42 +92,57 @@ public enum SnapshotFile {
         let header = Header(asOf: asOf, decidedAt: view.moment, policyVersion: policy.version, policySHA256: version.sha256,
                             minimumAge: max(policy.minimumAge, now.minimumAge), lookbackStart: RecordRules.windowStart(policy, now),
                             categories: GateSources.allowedCategories(policy, now), members: snapshot.count)
-        var text = [UInt8]()
-        text.reserveCapacity(snapshot.count * 48 + 512)
-        func append(_ string: String) { text.append(contentsOf: string.utf8) }
-        append(magic + "\n")
-        append("# as_of\t\(Timestamp.format(asOf))\n")
-        append("# decided_at\t\(Timestamp.format(view.moment))\n")
-        append("# rule\t\(rule)\n")
-        append("# policy_version\t\(policy.version)\n")
-        append("# policy_sha256\t\(version.sha256)\n")
-        append("# policy_version_now\t\(now.version)\n")
-        if let log {
-            append("# log_origin\t\(log.origin)\n# log_size\t\(log.size)\n# log_root\t\(log.root.base64)\n")
-        }
-        append("# minimum_age\t\(header.minimumAge)\n")
-        append("# lookback_start\t\(header.lookbackStart.map(Timestamp.format) ?? "-")\n")
-        append("# categories\t\(GateSources.list(header.categories ?? []))\n")
-        append("# members\t\(snapshot.count)\n")
-        append("member\teligible\treason\tusable_from\n")
+        // The rows of each shard, in id order, in one pass over the members.
+        var rows = [[UInt8]](repeating: [], count: shards)
+        var counts = [Int](repeating: 0, count: shards)
+        if shards == 1 { rows[0].reserveCapacity(snapshot.count * 48) }
         try view.forEachUse(asOf: asOf) { index, use in
-            append(snapshot.members[index].id.rawValue)
-            append(use.usable ? "\ttrue\t" : "\tfalse\t")
-            append(use.reason.rawValue)
-            text.append(0x09)
-            if let usableFrom = use.usableFrom { append(usableFrom.description) }
-            text.append(0x0A)
+            let id = snapshot.members[index].id.rawValue
+            let shard = shard(of: id, count: shards)
+            rows[shard].append(contentsOf: id.utf8)
+            rows[shard].append(contentsOf: (use.usable ? "\ttrue\t" : "\tfalse\t").utf8)
+            rows[shard].append(contentsOf: use.reason.rawValue.utf8)
+            rows[shard].append(0x09)
+            if let usableFrom = use.usableFrom { rows[shard].append(contentsOf: usableFrom.description.utf8) }
+            rows[shard].append(0x0A)
+            counts[shard] += 1
         }
-        let digest = Digest.hex(SHA256.hash(data: text))
-        append("# sha256\t\(digest)\n")
-        if let signer {
-            let (name, signature) = try signer.signer.sign(bytes: text)
-            append("# signature\t\(name)\t\(signature)\n")
+        var written: [(path: String, sha256: String)] = []
+        for shard in 0..<shards {
+            var text = [UInt8]()
+            text.reserveCapacity(rows[shard].count + 1024)
+            func append(_ string: String) { text.append(contentsOf: string.utf8) }
+            append(magic + "\n")
+            append("# as_of\t\(Timestamp.format(asOf))\n")
+            append("# decided_at\t\(Timestamp.format(view.moment))\n")
+            append("# rule\t\(rule)\n")
+            append("# policy_version\t\(policy.version)\n")
+            append("# policy_sha256\t\(version.sha256)\n")
+            append("# policy_version_now\t\(now.version)\n")
+            if let log {
+                append("# log_origin\t\(log.origin)\n# log_size\t\(log.size)\n# log_root\t\(log.root.base64)\n")
+            }
+            append("# minimum_age\t\(header.minimumAge)\n")
+            append("# lookback_start\t\(header.lookbackStart.map(Timestamp.format) ?? "-")\n")
+            append("# categories\t\(GateSources.list(header.categories ?? []))\n")
+            if shards > 1 { append("# shard\t\(shard)/\(shards)\n") }
+            append("# members\t\(counts[shard])\n")
+            append("member\teligible\treason\tusable_from\n")
+            text.append(contentsOf: rows[shard])
+            rows[shard] = []
+            let digest = Digest.hex(SHA256.hash(data: text))
+            append("# sha256\t\(digest)\n")
+            if let signer {
+                let (name, signature) = try signer.signer.sign(bytes: text)
+                append("# signature\t\(name)\t\(signature)\n")
+            }
+            let target = shards == 1 ? path : shardPath(path, index: shard, count: shards)
+            let output = try OutputFile(path: target, hashing: false)
+            try output.write(text)
+            try output.commit()
+            written.append((target, digest))
         }
-        let output = try OutputFile(path: path, hashing: false)
-        try output.write(text)
-        try output.commit()
-        return (header, digest)
+        return (header, written)
     }
 
     /// Reads a snapshot, refusing one that is corrupt, truncated or of another version.
@@ -166,6 +211,9 @@ public enum SnapshotFile {
               let lookbackText = fields["lookback_start"], let members = fields["members"].flatMap({ Int($0) })
         else { throw bad("the header lacks as_of, decided_at, policy_version, policy_sha256, minimum_age, lookback_start or members") }
         guard fields["rule"] == rule else { throw bad("its rule is not \"\(rule)\"") }
+        if let shard = fields["shard"] {
+            throw bad("it is shard \(shard) of a snapshot, holding only that shard's members (records of the others would all be member_unknown); give the filter the whole snapshot (`datasets snapshot` without --shards)")
+        }
         let lookback = lookbackText == "-" ? nil : Timestamp.parse(lookbackText)
         var categories: Set<Category>?
         if let listed = fields["categories"] {

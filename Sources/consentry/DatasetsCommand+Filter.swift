@@ -189,7 +189,13 @@ struct SnapshotCommand: AsyncParsableCommand {
             --as-of and at the moment the snapshot is made (both are in the header). `consentry datasets filter --snapshot FILE` refuses \
             a corrupt or truncated one; any engine can read it as TSV (lines starting with # are comments).
 
+            With --shards N it writes N files instead (snapshot.tsv: snapshot.0-of-N.tsv, …), each \
+            holding the members whose id's SHA-256, read from its first 15 hex digits, is its index \
+            modulo N: an engine joins records to members shard by shard, and no worker loads every \
+            member (see examples/engines/spark_gate.py).
+
               consentry datasets snapshot --as-of 2026-01-01 --out snapshot.tsv
+              consentry datasets snapshot --as-of 2026-01-01 --out snapshot.tsv --shards 64
             """
     )
 
@@ -203,6 +209,13 @@ struct SnapshotCommand: AsyncParsableCommand {
                                valueName: "file"))
     var keyFile: String?
 
+    @Option(help: "Split the members into this many files by a hash of their id (1 to 4096).")
+    var shards = 1
+
+    func validate() throws {
+        guard (1...4096).contains(shards) else { throw ValidationError("--shards must be from 1 to 4096, not \(shards)") }
+    }
+
     func run() async throws {
         try GateTime.requirePast(time.instant)
         let opened = try await store.openExisting()
@@ -214,8 +227,15 @@ struct SnapshotCommand: AsyncParsableCommand {
             log = signer.checkpoint(of: leaves)
         }
         let view = try await opened.decisionView(now: Date())
-        let (header, digest) = try SnapshotFile.write(view, asOf: time.instant, to: out, signedBy: signer, log: log)
-        print("snapshot: \(header.members) members as of \(Timestamp.format(header.asOf)), decided at \(Timestamp.format(header.decidedAt)), "
-              + "policy \(header.policyVersion), sha256 \(digest)" + (signer.map { ", signed by \($0.origin) at log size \(log?.size ?? 0)" } ?? ""))
+        let (header, files) = try SnapshotFile.write(view, asOf: time.instant, to: out, shards: shards, signedBy: signer, log: log)
+        let signed = signer.map { ", signed by \($0.origin) at log size \(log?.size ?? 0)" } ?? ""
+        let about = "\(header.members) members as of \(Timestamp.format(header.asOf)), decided at \(Timestamp.format(header.decidedAt)), "
+            + "policy \(header.policyVersion)"
+        if shards == 1 {
+            print("snapshot: \(about), sha256 \(files[0].sha256)\(signed)")
+        } else {
+            print("snapshot: \(about), in \(shards) shards\(signed):")
+            for file in files { print("  \(file.path) sha256 \(file.sha256)") }
+        }
     }
 }

@@ -22,9 +22,9 @@ struct SnapshotTests {
         let version = try #require(try await store.activePolicy())
         let view = try await store.decisionView(now: Date())
         let fromStore = try GateSources.decisions(from: view, asOf: Self.asOf)
-        let (header, digest) = try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        let (header, files) = try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
         let (read, fromFile) = try SnapshotFile.read(path: scratch.path("snap.tsv"))
-        #expect(read == header && read.members == 400 && digest.count == 64)
+        #expect(read == header && read.members == 400 && files.map(\.path) == [scratch.path("snap.tsv")] && files[0].sha256.count == 64)
         #expect(fromFile.asOf == Self.asOf && fromFile.decidedAt == view.moment && fromFile.policyVersion == version.policy.version)
         var reasons = Set<DropReason?>()
         for member in view.snapshot.members {
@@ -39,6 +39,35 @@ struct SnapshotTests {
         }
         #expect(reasons.count >= 5, "the population should exercise several reasons")
         #expect(fromFile.table.verdict("urn:li:member:999999") == nil)
+    }
+
+    /// Shards split the members by the documented hash, each a whole file; together they hold
+    /// exactly the rows of the whole snapshot, and the filter refuses a shard on its own.
+    @Test func shardsSplitTheMembersByTheHashOfTheirId() async throws {
+        // Independent values, from Python: int(hashlib.sha256(id.encode()).hexdigest()[:15], 16) % N.
+        #expect(SnapshotFile.shard(of: "urn:li:member:1", count: 4) == 1 && SnapshotFile.shard(of: "urn:li:member:1", count: 64) == 29)
+        #expect(SnapshotFile.shard(of: "m0", count: 4) == 3 && SnapshotFile.shard(of: "7", count: 64) == 40)
+        #expect(SnapshotFile.shardPath("/d/snap.tsv", index: 2, count: 4) == "/d/snap.2-of-4.tsv")
+        #expect(SnapshotFile.shardPath("/d/snap", index: 0, count: 2) == "/d/snap.0-of-2")
+        let scratch = FilterTests.Scratch()
+        let store = try await seededStore(scratch)
+        let view = try await store.decisionView(now: Date())
+        let (_, whole) = try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
+        let (header, shards) = try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"), shards: 4)
+        #expect(header.members == 400 && shards.map(\.path) == (0..<4).map { scratch.path("snap.\($0)-of-4.tsv") })
+        func rows(_ path: String) -> [Substring] {
+            String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+                .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("member\t") }
+        }
+        var union: [Substring] = []
+        for (index, shard) in shards.enumerated() {
+            let text = String(decoding: FileManager.default.contents(atPath: shard.path) ?? Data(), as: UTF8.self)
+            #expect(text.contains("\n# shard\t\(index)/4\n") && text.contains("\n# members\t\(rows(shard.path).count)\n"))
+            #expect(rows(shard.path).allSatisfy { SnapshotFile.shard(of: String($0.prefix { $0 != "\t" }), count: 4) == index })
+            union += rows(shard.path)
+            #expect(performing: { try SnapshotFile.read(path: shard.path) }, throws: { "\($0)".contains("it is shard \(index)/4 of a snapshot") })
+        }
+        #expect(union.sorted() == rows(whole[0].path).sorted() && union.count == 400)
     }
 
     @Test func filteringWithTheStoreOrItsSnapshotKeepsTheSameRecords() async throws {
