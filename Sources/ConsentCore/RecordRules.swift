@@ -22,6 +22,9 @@ public enum DropReason: Int, CaseIterable, Sendable, Comparable, CustomStringCon
     case categoryNotAllowed
     /// The content carries its own "do not train" signal (``Reservation``) in `--reservation-field`.
     case rightsReserved
+    /// The record names someone who objected without being a member (a link, handle or name
+    /// they gave, found in `--text-field` or the member field: ``ThirdPartyIdentifier``).
+    case thirdPartyObjection
     /// `--no-record-times`: the records' times are unknown, and the member was under the minimum
     /// age at some time in the window (after the look-back start), so none of theirs is used.
     case minorInWindow
@@ -44,6 +47,7 @@ public enum DropReason: Int, CaseIterable, Sendable, Comparable, CustomStringCon
         case .missingCategory: "missing_category"
         case .categoryNotAllowed: "category_not_allowed"
         case .rightsReserved: "rights_reserved"
+        case .thirdPartyObjection: "third_party_objection"
         case .minorInWindow: "minor_in_window"
         case .missingTime: "missing_time"
         case .afterAsOf: "after_as_of"

@@ -84,18 +84,3 @@ public enum SignedExclusions {
         return Opened(asOf: asOf, decidedAt: decidedAt, log: Checkpoint(origin: try field(3, "log_origin"), size: size, root: root), ids: ids)
     }
 }
-
-/// A plain exclusions list's word that it also lists every member who was under the minimum age
-/// at some time since `since` (ever, when nil): its first line,
-/// `# consentry-exclusions minors_in_window since=2020-01-01T00:00:00Z` (or `since=-`). No member
-/// id is mistaken for it: ids are listed one per line after it.
-public struct MinorsInWindow: Sendable, Equatable {
-    public var since: Date?
-
-    public init(since: Date?) { self.since = since }
-
-    public static let prefix = "# consentry-exclusions minors_in_window since="
-
-    /// The first line of such a list, without its newline.
-    public static func line(since: Date?) -> String { prefix + (since.map(Timestamp.format) ?? "-") }
-}

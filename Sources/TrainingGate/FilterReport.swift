@@ -36,6 +36,11 @@ public enum FilterReport {
         report.field("policy_version", JSONWriter.optional(decisions.policyVersion))
         report.field("records", String(result.records))
         report.field("seconds", String(format: "%.3f", result.seconds))
+        var objections = JSONObjectWriter()
+        for id in result.thirdParty.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            objections.field(id, String(result.thirdParty[id]!))
+        }
+        report.field("third_party_objections", objections.finish())
         report.field("threads", String(options.threads))
         report.field("throughput_mb_per_s", String(format: "%.1f", result.seconds > 0 ? Double(result.inputBytes) / 1e6 / result.seconds : 0))
         report.field("time_field", JSONWriter.optional(options.timeField))

@@ -21,6 +21,9 @@ public struct GateDecisions: @unchecked Sendable {
     /// The categories records may be of (both policies allow them); nil when the source holds no
     /// policy (a plain exclusions list without `--policy`), and then no category can be checked.
     public let allowedCategories: Set<Category>?
+    /// Objections from people who are not members, pending or upheld (rejected ones are not
+    /// here): records that name them are dropped. Only the store knows them.
+    public let thirdParty: [ThirdPartyObjection]
     public let policyVersion: String?
     public let policySHA256: String?
     /// The moment the decisions were taken: a member is kept only if eligible at `asOf` and
@@ -30,8 +33,9 @@ public struct GateDecisions: @unchecked Sendable {
     public let source: String
 
     public init(table: MemberTable, unknownIsEligible: Bool, asOf: Date, lookbackStart: Date?, minimumAge: Int? = nil,
-                minorsListed: MinorsInWindow? = nil, allowedCategories: Set<Category>? = nil,
+                minorsListed: MinorsInWindow? = nil, allowedCategories: Set<Category>? = nil, thirdParty: [ThirdPartyObjection] = [],
                 policyVersion: String?, policySHA256: String?, decidedAt: Date? = nil, source: String) {
+        self.thirdParty = thirdParty
         self.minimumAge = minimumAge
         self.minorsListed = minorsListed
         table.seal()
@@ -57,6 +61,11 @@ public struct FilterOptions: Sendable {
     public var categoryField: String?
     /// The top-level field carrying the content's own training reservation (``Reservation``).
     public var reservationField: String?
+    /// The top-level field whose text may name people who objected without being members
+    /// (``ThirdPartyObjection``); the member field is always checked too.
+    public var textField: String?
+    /// The records hold no text that could name anyone: only the member field is checked.
+    public var noText = false
     /// The records carry no creation time: instead of judging each record's time, every record
     /// of a member who was under the minimum age in the window is dropped (`minor_in_window`).
     public var noRecordTimes = false
@@ -143,6 +152,8 @@ public struct FilterResult: Sendable {
     /// The categories of the kept records, in byte order: `--category`'s, or those
     /// `--category-field` named.
     public var keptCategories: [Category] = []
+    /// Records dropped as `third_party_objection`, by objection id.
+    public var thirdParty: [String: Int] = [:]
 
     public var inputBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
 }
@@ -162,7 +173,8 @@ public enum GateFilter {
         var result = FilterResult()
         var counts = [Int](repeating: 0, count: DropReason.allCases.count)
         let threads = max(1, options.threads)
-        let processors = (0..<threads).map { _ in LineJudge(decisions: decisions, options: options) }
+        let matcher = decisions.thirdParty.isEmpty ? nil : ThirdPartyMatcher(decisions.thirdParty.map(\.identifiers))
+        let processors = (0..<threads).map { _ in LineJudge(decisions: decisions, options: options, matcher: matcher) }
         let totalBytes = Self.totalBytes(of: inputs)
         var lastProgress = started
         var progressBytes = 0, progressRecords = 0
@@ -214,6 +226,10 @@ public enum GateFilter {
                 for (position, count) in processor.keptCategories.enumerated() where count > 0 { seen[position] = true }
             }
             if let category = options.category, result.kept > 0 { seen[category.position] = true }
+            for (index, objection) in decisions.thirdParty.enumerated() {
+                let count = processors.reduce(0) { $0 + $1.thirdPartyCounts[index] }
+                if count > 0 { result.thirdParty[objection.id] = count }
+            }
             result.keptCategories = Category.allCases.filter { seen[$0.position] }.sorted()
             if options.collectMembers {
                 let all = MemberTable(expectedCount: processors.reduce(0) { $0 + ($1.kept?.count ?? 0) })
@@ -244,6 +260,20 @@ public enum GateFilter {
         guard options.checksRecordRules else { return }
         try checkCategories(decisions, options)
         try checkTimes(decisions, options)
+        try checkText(decisions, options)
+    }
+
+    /// Refuses a run that could keep records naming someone who objected without being a
+    /// member: with such objections pending or upheld, the field their names and links may
+    /// appear in must be named (`--text-field`), or `--no-text` must say there is none.
+    static func checkText(_ decisions: GateDecisions, _ options: FilterOptions) throws {
+        if options.textField != nil, options.noText { throw GateError.usage("give --text-field or --no-text, not both") }
+        guard !decisions.thirdParty.isEmpty, options.textField == nil, !options.noText else { return }
+        throw GateError.usage("""
+            \(decisions.thirdParty.count) \(decisions.thirdParty.count == 1 ? "person who is not a member objects" : "people who are not members object"), \
+            and records that name them may not be used: name the field whose text may name them with --text-field F, or say the \
+            records hold no such text with --no-text (the member field is checked either way)
+            """)
     }
 
     /// Refuses a run whose records' category is unknown, or that could keep nothing: a category
@@ -386,12 +416,20 @@ final class LineJudge: @unchecked Sendable {
     let noRecordTimes: Bool
     /// Kept records by category (by position), with `--category-field`.
     private(set) var keptCategories: [Int]
+    /// Non-members' objections: what identifies them, and records dropped for each.
+    let matcher: ThirdPartyMatcher?
+    private(set) var thirdPartyCounts: [Int]
+    /// Scratch for the folded text being matched.
+    private var folded: [UInt8] = []
 
-    init(decisions: GateDecisions, options: FilterOptions) {
+    init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil) {
+        self.matcher = matcher
+        thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
         kept = options.collectMembers ? MemberTable() : nil
         scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) },
                                 categoryField: options.categoryField.map { Array($0.utf8) },
-                                reservationField: options.reservationField.map { Array($0.utf8) })
+                                reservationField: options.reservationField.map { Array($0.utf8) },
+                                textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) })
         let allowed = decisions.allowedCategories ?? []
         categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map { allowed.contains($0) && !$0.isNeverAllowed }
         checksReservation = options.reservationField != nil
@@ -491,6 +529,10 @@ final class LineJudge: @unchecked Sendable {
             category = named
         }
         if checksReservation, Reservation.reserves(reservation(line, found)) { return .rightsReserved }
+        if let matcher, let owner = thirdPartyOwner(line, found, matcher) {
+            thirdPartyCounts[owner] += 1
+            return .thirdPartyObjection
+        }
         if noRecordTimes, RecordRules.minorInWindow(known, windowStartMicros: lookbackMicros) { return .minorInWindow }
         guard usesTime else { return nil }
         return RecordRules.judge(known, time: .some(recordTime(line, found)), asOfMicros: asOfMicros, lookbackMicros: lookbackMicros)
@@ -508,6 +550,24 @@ final class LineJudge: @unchecked Sendable {
         case .other where Self.isNull(start, length): return nil
         default: return .some(nil)
         }
+    }
+
+    /// The non-member's objection (its index) whose identifier the record's text or member field
+    /// holds, if any.
+    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found, _ matcher: ThirdPartyMatcher) -> Int? {
+        for (kind, start, end) in [(found.memberKind, found.memberStart, found.memberEnd), (found.textKind, found.textStart, found.textEnd)] {
+            switch kind {
+            case .string, .integer:
+                ThirdPartyMatcher.fold(UnsafeBufferPointer(start: line + start, count: end - start), into: &folded)
+            case .escapedString:
+                guard let text = decode(line, start..<end) else { continue }
+                Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &folded) }
+            default:
+                continue
+            }
+            if let owner = folded.withUnsafeBufferPointer({ matcher.firstMatch($0) }) { return owner }
+        }
+        return nil
     }
 
     /// The record's reservation field, as ``Reservation`` reads it.

@@ -8,7 +8,9 @@ public enum GateSources {
     /// Decisions from the store: a member is kept only when eligible at `asOf` and at the view's
     /// moment (now), each under the policy in force then; the drop reason is the one at `asOf`
     /// when it excludes, else the one now. The look-back start is the later of the two policies'.
-    public static func decisions(from view: DecisionView, asOf: Date) throws -> GateDecisions {
+    /// `thirdParty`: the store's objections from people who are not members
+    /// (``ThirdPartyObjection/applying(_:)``), whose records are dropped too.
+    public static func decisions(from view: DecisionView, asOf: Date, thirdParty: [ThirdPartyObjection] = []) throws -> GateDecisions {
         let snapshot = view.snapshot
         var loader = MemberTable.Loader(expectedCount: snapshot.count)
         try view.forEachUse(asOf: asOf) { index, use in
@@ -18,7 +20,7 @@ public enum GateSources {
         let now = try view.policy(at: view.moment).policy
         return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf,
                              lookbackStart: RecordRules.windowStart(version.policy, now), minimumAge: max(version.policy.minimumAge, now.minimumAge),
-                             allowedCategories: allowedCategories(version.policy, now), policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
+                             allowedCategories: allowedCategories(version.policy, now), thirdParty: thirdParty, policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
     }
 
     /// The categories records may be of: those both policies allow (using data is a use now, of
@@ -65,6 +67,7 @@ public enum GateSources {
         var loader = MemberTable.Loader(expectedCount: max(1024, mapping.count / 8))
         var start = 0
         var minors: MinorsInWindow?
+        var thirdParty: [ThirdPartyObjection] = []
         let header = Array(MinorsInWindow.prefix.utf8)
         if mapping.count >= header.count, memcmp(mapping.bytes, header, header.count) == 0 {
             var end = header.count
@@ -75,6 +78,18 @@ public enum GateSources {
             }
             minors = MinorsInWindow(since: since == "-" ? nil : Timestamp.parse(since))
             start = end + 1
+            // Then the non-members' objections, one line each.
+            let prefix = Array(ThirdPartyObjection.prefix.utf8)
+            while start + prefix.count <= mapping.count, memcmp(mapping.bytes + start, prefix, prefix.count) == 0 {
+                var lineEnd = start
+                while lineEnd < mapping.count, mapping.bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                let text = String(decoding: UnsafeBufferPointer(start: mapping.bytes + start, count: lineEnd - start), as: UTF8.self)
+                guard let objection = ThirdPartyObjection.parse(headerLine: Substring(text)) else {
+                    throw GateError.badSource(path, "a third_party line is not an objection id and a JSON array of identifiers")
+                }
+                thirdParty.append(objection)
+                start = lineEnd + 1
+            }
         }
         var line = 0
         let base = mapping.bytes
@@ -94,6 +109,6 @@ public enum GateSources {
             start = end + 1
         }
         return GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: asOf, lookbackStart: policy?.lookbackStart,
-                             minimumAge: policy?.minimumAge, minorsListed: minors, allowedCategories: categories, policyVersion: policy?.version, policySHA256: nil, source: "exclusions " + path)
+                             minimumAge: policy?.minimumAge, minorsListed: minors, allowedCategories: categories, thirdParty: thirdParty, policyVersion: policy?.version, policySHA256: nil, source: "exclusions " + path)
     }
 }

@@ -18,8 +18,11 @@ struct RecordScanner {
     let timeField: [UInt8]?
     let categoryField: [UInt8]?
     let reservationField: [UInt8]?
+    let textField: [UInt8]?
 
-    init(memberField: [UInt8], timeField: [UInt8]? = nil, categoryField: [UInt8]? = nil, reservationField: [UInt8]? = nil) {
+    init(memberField: [UInt8], timeField: [UInt8]? = nil, categoryField: [UInt8]? = nil, reservationField: [UInt8]? = nil,
+         textField: [UInt8]? = nil) {
+        self.textField = textField
         self.memberField = memberField
         self.timeField = timeField
         self.categoryField = categoryField
@@ -43,6 +46,9 @@ struct RecordScanner {
         var reservationKind = ValueKind.none
         var reservationStart = 0
         var reservationEnd = 0
+        var textKind = ValueKind.none
+        var textStart = 0
+        var textEnd = 0
     }
 
     /// Scans the record starting at `start`, with `available` bytes up to the end of the block,
@@ -85,6 +91,8 @@ struct RecordScanner {
                     (found.categoryKind, found.categoryStart, found.categoryEnd) = (kind, range.lowerBound, range.upperBound)
                 case .reservation:
                     (found.reservationKind, found.reservationStart, found.reservationEnd) = (kind, range.lowerBound, range.upperBound)
+                case .text:
+                    (found.textKind, found.textStart, found.textEnd) = (kind, range.lowerBound, range.upperBound)
                 case .none:
                     break
                 }
@@ -108,7 +116,7 @@ struct RecordScanner {
         return (integer ? .integer : .number, range)
     }
 
-    private enum Field { case none, member, time, category, reservation }
+    private enum Field { case none, member, time, category, reservation, text }
 
     /// Which of the wanted fields `key` names, the member field first.
     @inline(__always)
@@ -117,6 +125,7 @@ struct RecordScanner {
         if let timeField, matches(key, timeField, in: scanner) { return .time }
         if let categoryField, matches(key, categoryField, in: scanner) { return .category }
         if let reservationField, matches(key, reservationField, in: scanner) { return .reservation }
+        if let textField, matches(key, textField, in: scanner) { return .text }
         return .none
     }
 

@@ -19,6 +19,7 @@ import Foundation
 ///     # minimum_age	18
 ///     # lookback_start	2020-01-01T00:00:00Z      (or -)
 ///     # categories	content.comments,content.posts,...   (allowed at as_of and at decided_at)
+///     # third_party	obj_…	["https://example.com/p/1","Sam Doe"]   (one line per objection)
 ///     # members	<count>
 ///     member	eligible	reason	usable_from
 ///     urn:li:member:1	true	included_by_default	2008-05-17
@@ -38,7 +39,9 @@ import Foundation
 /// shard is a whole file with its own count, trailer and signature. Engines compute the same
 /// number (Spark: `pmod(conv(substr(sha2(member, 256), 1, 15), 16, 10), N)`). `datasets filter`
 /// takes whole snapshots only. `categories` are those both
-/// policies allow (never a never-allowed one), in byte order; a snapshot made before the line
+/// policies allow (never a never-allowed one), in byte order; each `third_party` line is an
+/// objection, pending or upheld, from someone who is not a member, with what identifies them
+/// (``ThirdPartyObjection``: personal data, there so that the gate can drop records naming them); a snapshot made before the line
 /// existed cannot check categories, and the filter refuses it. Rows are sorted by member id. Version 1 files (decided at as_of only) are refused: they could bring back a member who
 /// objected since.
 public enum SnapshotFile {
@@ -82,8 +85,8 @@ public enum SnapshotFile {
     /// each member in the one ``shard(of:count:)`` names.
     /// - Returns: the header of the whole snapshot and each file's path and SHA-256 trailer.
     @discardableResult
-    public static func write(_ view: DecisionView, asOf: Date, to path: String, shards: Int = 1, signedBy signer: LogSigner? = nil,
-                             log: Checkpoint? = nil) throws -> (Header, [(path: String, sha256: String)]) {
+    public static func write(_ view: DecisionView, asOf: Date, to path: String, shards: Int = 1, thirdParty: [ThirdPartyObjection] = [],
+                             signedBy signer: LogSigner? = nil, log: Checkpoint? = nil) throws -> (Header, [(path: String, sha256: String)]) {
         precondition(shards >= 1)
         let version = try view.policy(at: asOf)
         let policy = version.policy
@@ -125,6 +128,7 @@ public enum SnapshotFile {
             append("# minimum_age\t\(header.minimumAge)\n")
             append("# lookback_start\t\(header.lookbackStart.map(Timestamp.format) ?? "-")\n")
             append("# categories\t\(GateSources.list(header.categories ?? []))\n")
+            for objection in thirdParty { append(objection.headerLine + "\n") }
             if shards > 1 { append("# shard\t\(shard)/\(shards)\n") }
             append("# members\t\(counts[shard])\n")
             append("member\teligible\treason\tusable_from\n")
@@ -187,6 +191,7 @@ public enum SnapshotFile {
         guard stated == actual else { throw bad("its SHA-256 does not match the trailer (the file was altered or damaged)") }
 
         var fields: [String: String] = [:]
+        var thirdParty: [ThirdPartyObjection] = []
         var offset = 0
         var lineNumber = 0
         func nextLine() -> (UnsafePointer<UInt8>, Int)? {
@@ -201,6 +206,13 @@ public enum SnapshotFile {
             let text = String(decoding: UnsafeBufferPointer(start: line, count: length), as: UTF8.self)
             if text == "member\teligible\treason\tusable_from" { break }
             guard text.hasPrefix("# ") else { throw bad("line \(lineNumber) is neither a header nor the column names") }
+            if text.hasPrefix(ThirdPartyObjection.prefix) {
+                guard let objection = ThirdPartyObjection.parse(headerLine: Substring(text)) else {
+                    throw bad("line \(lineNumber) is not an objection id and a JSON array of identifiers")
+                }
+                thirdParty.append(objection)
+                continue
+            }
             let parts = text.dropFirst(2).split(separator: "\t", maxSplits: 1)
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
@@ -269,7 +281,7 @@ public enum SnapshotFile {
         }
         guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
         return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
-                                      minimumAge: minimumAge, allowedCategories: categories, policyVersion: version, policySHA256: sha, decidedAt: decidedAt,
+                                      minimumAge: minimumAge, allowedCategories: categories, thirdParty: thirdParty, policyVersion: version, policySHA256: sha, decidedAt: decidedAt,
                                       source: "snapshot " + path))
     }
 }

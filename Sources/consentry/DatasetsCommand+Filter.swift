@@ -59,6 +59,13 @@ struct FilterCommand: AsyncParsableCommand {
                                valueName: "field"))
     var reservationField: String?
 
+    @Option(help: ArgumentHelp("A top-level field whose text may name people who objected without being members (their links, handles, names).",
+                               valueName: "field"))
+    var textField: String?
+
+    @Flag(help: "The records hold no text that could name anyone (the member field is still checked).")
+    var noText = false
+
     @Option(help: ArgumentHelp("With --exclusions: the policy the list was made under (`consentry policy show`), for its categories and look-back.",
                                valueName: "file"))
     var policy: String?
@@ -139,11 +146,13 @@ struct FilterCommand: AsyncParsableCommand {
             let opened = try await StoreOptions.open(sqlite: path ?? "", postgres: url, mustExist: true)
             store = opened
             let now = Date()
-            decisions = try GateSources.decisions(from: try await opened.decisionView(now: now), asOf: asOf?.date ?? now)
+            decisions = try GateSources.decisions(from: try await opened.decisionView(now: now), asOf: asOf?.date ?? now,
+                                                  thirdParty: ThirdPartyObjection.applying(try await opened.objections(status: nil)))
         }
         var options = FilterOptions(memberField: memberField, timeField: timeField, category: category.flatMap(Category.init(rawValue:)),
                                     categoryField: categoryField, reservationField: reservationField, noRecordTimes: noRecordTimes,
                                     threads: threads, strict: strict, hashing: report != nil)
+        (options.textField, options.noText) = (textField, noText)
         do {
             try GateFilter.checkRecordRules(decisions, options)
         } catch GateError.usage(let why) {
@@ -227,7 +236,9 @@ struct SnapshotCommand: AsyncParsableCommand {
             log = signer.checkpoint(of: leaves)
         }
         let view = try await opened.decisionView(now: Date())
-        let (header, files) = try SnapshotFile.write(view, asOf: time.instant, to: out, shards: shards, signedBy: signer, log: log)
+        let (header, files) = try SnapshotFile.write(view, asOf: time.instant, to: out, shards: shards,
+                                                     thirdParty: ThirdPartyObjection.applying(try await opened.objections(status: nil)),
+                                                     signedBy: signer, log: log)
         let signed = signer.map { ", signed by \($0.origin) at log size \(log?.size ?? 0)" } ?? ""
         let about = "\(header.members) members as of \(Timestamp.format(header.asOf)), decided at \(Timestamp.format(header.decidedAt)), "
             + "policy \(header.policyVersion)"

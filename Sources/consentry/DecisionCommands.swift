@@ -130,6 +130,7 @@ struct ExclusionsCommand: AsyncParsableCommand {
         if minorsInWindow {
             let window = RecordRules.windowStart(try view.policy(at: instant).policy, try view.policy(at: view.moment).policy)
             output.line(MinorsInWindow.line(since: window))
+            for objection in ThirdPartyObjection.applying(try await opened.objections(status: nil)) { output.line(objection.headerLine) }
         }
         for id in ids { output.line(id) }
         output.flush()

@@ -287,6 +287,39 @@ struct FilterTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out.jsonl")))
     }
 
+    @Test func recordsNamingSomeoneWhoObjectedWithoutBeingAMemberAreDropped() throws {
+        let base = Self.decisions()
+        let decisions = GateDecisions(table: base.table, unknownIsEligible: false, asOf: Self.asOf, lookbackStart: Self.lookback,
+                                      allowedCategories: base.allowedCategories,
+                                      thirdParty: [ThirdPartyObjection(id: "obj_a", identifiers: ["Sam Doe", "https://example.com/p/1"]),
+                                                   ThirdPartyObjection(id: "obj_b", identifiers: ["@jo_w"]),
+                                                   ThirdPartyObjection(id: "obj_c", identifiers: ["ADA"])],
+                                      policyVersion: "test", policySHA256: nil, source: "test")
+        let lines = [
+            #"{"member_id": "urn:li:member:1", "text": "Lunch with SAM DOE"}"#,
+            #"{"member_id": "urn:li:member:1", "text": "see https://www.example.com/p/1/"}"#,
+            #"{"member_id": "urn:li:member:1", "text": "thanks @Jo_W"}"#,
+            #"{"member_id": "urn:li:member:1", "text": "Sam\u0020Doe, escaped"}"#,
+            #"{"member_id": "urn:li:member:1", "text": "Samuel Doe and example.com/p/10 and @jo_wx"}"#,   // kept: none whole
+            #"{"member_id": "urn:li:member:2", "text": "Sam Doe"}"#,                                    // opted out first
+            #"{"member_id": "urn:li:member:1", "other": "Sam Doe"}"#,                                   // kept: not the text field
+        ]
+        let scratch = Scratch()
+        let input = scratch.write("in.jsonl", lines.map { $0 + "\n" }.joined())
+        var options = FilterOptions(category: .contentPosts, noRecordTimes: true, threads: 2, blockSize: 64)
+        #expect(performing: { try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: decisions, options: options) },
+                throws: { "\($0)".contains("3 people who are not members object") })
+        options.textField = "text"
+        let result = try GateFilter.run(inputs: [input], output: scratch.path("out.jsonl"), decisions: decisions, options: options)
+        #expect(String(decoding: scratch.read("out.jsonl"), as: UTF8.self) == lines[4] + "\n" + lines[6] + "\n")
+        #expect(result.dropped == [.thirdPartyObjection: 4, .optedOut: 1] && result.thirdParty == ["obj_a": 3, "obj_b": 1])
+        // --no-text still checks the member field.
+        (options.textField, options.noText) = (nil, true)
+        let byMember = try GateFilter.run(inputs: [scratch.write("ada.jsonl", #"{"member_id": "ada", "text": "Sam Doe"}"# + "\n")],
+                                          output: scratch.path("out2.jsonl"), decisions: decisions, options: options)
+        #expect(byMember.dropped == [.thirdPartyObjection: 1] && byMember.thirdParty == ["obj_c": 1], "the member field names them")
+    }
+
     @Test func anExclusionsListDropsOnlyWhoIsListed() throws {
         let scratch = Scratch()
         let list = scratch.write("excluded.txt", "# consentry-exclusions minors_in_window since=-\n7\r\n\n9\n")

@@ -70,6 +70,20 @@ struct SnapshotTests {
         #expect(union.sorted() == rows(whole[0].path).sorted() && union.count == 400)
     }
 
+    /// Non-members' objections travel in the snapshot, so a worker drops the records naming them
+    /// as the store would; a line that is not one is refused.
+    @Test func aSnapshotCarriesTheObjectionsOfNonMembers() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await seededStore(scratch)
+        let view = try await store.decisionView(now: Date())
+        let objections = [ThirdPartyObjection(id: "obj_0000000000000001", identifiers: ["Sam\tDoe", "https://example.com/p/1"]),
+                          ThirdPartyObjection(id: "obj_0000000000000002", identifiers: ["@jo"])]
+        try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"), thirdParty: objections)
+        #expect(try SnapshotFile.read(path: scratch.path("snap.tsv")).1.thirdParty == objections)
+        let text = String(decoding: scratch.read("snap.tsv"), as: UTF8.self)
+        #expect(text.contains("\n# third_party\tobj_0000000000000001\t[\"Sam\\tDoe\",\"https://example.com/p/1\"]\n"))
+    }
+
     @Test func filteringWithTheStoreOrItsSnapshotKeepsTheSameRecords() async throws {
         let scratch = FilterTests.Scratch()
         let store = try await seededStore(scratch)

@@ -1,0 +1,73 @@
+import ConsentCore
+import Foundation
+import Testing
+@testable import TrainingGate
+
+/// Non-members' identifiers found in records: links, handles and names, whole, many at once.
+struct ThirdPartyMatcherTests {
+    @Test(arguments: [
+        ("https://www.Example.com/posts/42/", ThirdPartyIdentifier.Kind.link, "example.com/posts/42"),
+        ("http://example.com:80/a?b=1#top", .link, "example.com/a?b=1"),
+        ("www.example.com", .link, "example.com"),
+        ("@SamDoe", .handle, "@samdoe"),
+        ("  Sam   Doe ", .name, "sam doe"),
+        ("José Núñez", .name, "josé núñez"),
+    ])
+    func identifiersAreReadAsLinksHandlesOrNames(_ text: String, _ kind: ThirdPartyIdentifier.Kind, _ pattern: String) throws {
+        let identifier = try #require(ThirdPartyIdentifier(text))
+        #expect(identifier.kind == kind && identifier.pattern == pattern)
+    }
+
+    @Test func blankIdentifiersNameNothing() {
+        #expect(ThirdPartyIdentifier("  ") == nil && ThirdPartyIdentifier("@") == nil)
+    }
+
+    func matcher(_ owners: [[String]]) -> ThirdPartyMatcher {
+        ThirdPartyMatcher(owners.map { $0.compactMap(ThirdPartyIdentifier.init) })
+    }
+
+    func match(_ matcher: ThirdPartyMatcher, _ text: String) -> Int? {
+        var folded: [UInt8] = []
+        Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &folded) }
+        return folded.withUnsafeBufferPointer { matcher.firstMatch($0) }
+    }
+
+    @Test(arguments: [
+        // Names: whole words, any case, runs of spaces as one.
+        ("Lunch with SAM  DOE today", 0), ("sam doe.", 0), ("Samuel Doe", nil), ("sam does", nil), ("xsam doe", nil),
+        ("Sam\nDoe", 0), ("josé núñez wrote", 2), ("JOSÉ núñez", nil),
+        // Handles: whole, not inside an address.
+        ("cc @samdoe!", 1), ("@SamDoe", 1), ("mail x@samdoe", nil), ("@samdoe_2", nil),
+        // Links: whole links, with or without scheme or www, not longer paths or hosts.
+        ("see https://www.example.com/posts/42 now", 1), ("http://example.com/posts/42?ref=feed", 1),
+        ("example.com/posts/42/comments", 1), ("example.com/posts/420", nil), ("myexample.com/posts/42", nil),
+        ("example.com/posts/42.html", nil), ("nothing here", nil),
+    ] as [(String, Int?)])
+    func identifiersAreFoundWholeInText(_ text: String, _ owner: Int?) {
+        let matcher = matcher([["Sam Doe"], ["@samdoe", "https://example.com/posts/42"], ["José Núñez"]])
+        #expect(match(matcher, text) == owner, "\(text)")
+    }
+
+    /// Ten thousand names at once, against a search of each in turn.
+    @Test func manyPatternsAgreeWithSearchingEachInTurn() {
+        var generator = SystemRandomNumberGenerator()
+        let syllables = ["an", "ber", "co", "da", "el", "fi", "go", "ha", "ir", "jo", "ka", "lu", "mo", "na"]
+        func word() -> String { (0..<Int.random(in: 2...3, using: &generator)).map { _ in syllables.randomElement(using: &generator)! }.joined() }
+        let owners = (0..<10_000).map { _ in [word() + " " + word()] }
+        let matcher = matcher(owners)
+        #expect(matcher.count == Set(owners.map { $0[0] }).count || matcher.count <= 10_000)
+        for _ in 0..<300 {
+            let text = (0..<12).map { _ in word() }.joined(separator: " ")
+            let expected = owners.firstIndex { owner in
+                (" " + text + " ").contains(" " + owner[0] + " ")
+            }
+            let found = match(matcher, text)
+            // Any owner whose name is in the text is a right answer; none only when none is.
+            if let found {
+                #expect((" " + text + " ").contains(" " + owners[found][0] + " "), "\(text)")
+            } else {
+                #expect(expected == nil, "\(text) holds \(owners[expected!][0])")
+            }
+        }
+    }
+}
