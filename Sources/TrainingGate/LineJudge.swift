@@ -1,0 +1,265 @@
+import ConsentCore
+import ConsentFormats
+import Foundation
+
+/// One block's lines, judged: the byte ranges to keep and the drop counts.
+struct JudgedBlock {
+    /// Kept byte ranges as start, end pairs (adjacent kept lines merged into one range).
+    var runs: [Int] = []
+    var counts: [Int]
+    var lines = 0
+    var kept = 0
+    /// The block's last line was kept and has no newline (the end of an input).
+    var unterminatedKept = false
+    /// The first malformed line: its index in the block and what is wrong.
+    var firstMalformed: (Int, String)?
+}
+
+/// Judges lines; one per scanning thread (it owns scratch memory).
+final class LineJudge: @unchecked Sendable {
+    let scanner: RecordScanner
+    let table: MemberTable
+    let unknownIsEligible: Bool
+    let usesTime: Bool
+    let asOfMicros: Int64
+    let lookbackMicros: Int64?
+    /// The ids of kept records' members, when collecting them.
+    let kept: MemberTable?
+    /// With `--category-field`: whether each category (by ``Category/position``) may be kept.
+    let categoryAllowed: [Bool]?
+    let checksReservation: Bool
+    /// `--no-record-times`: members who were minors in the window are left out whole.
+    let noRecordTimes: Bool
+    /// Kept records by category (by position), with `--category-field`.
+    private(set) var keptCategories: [Int]
+    /// Non-members' objections: what identifies them, and records dropped for each.
+    let matcher: ThirdPartyMatcher?
+    private(set) var thirdPartyCounts: [Int]
+    /// Scratch for the folded text being matched.
+    private var folded: [UInt8] = []
+
+    init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil) {
+        self.matcher = matcher
+        thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
+        kept = options.collectMembers ? MemberTable() : nil
+        scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) },
+                                categoryField: options.categoryField.map { Array($0.utf8) },
+                                reservationField: options.reservationField.map { Array($0.utf8) },
+                                textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) })
+        let allowed = decisions.allowedCategories ?? []
+        categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map { allowed.contains($0) && !$0.isNeverAllowed }
+        checksReservation = options.reservationField != nil
+        noRecordTimes = options.noRecordTimes
+        keptCategories = [Int](repeating: 0, count: Category.allCases.count)
+        table = decisions.table
+        unknownIsEligible = decisions.unknownIsEligible
+        usesTime = options.timeField != nil
+        asOfMicros = Timestamp.microseconds(decisions.asOf)
+        lookbackMicros = decisions.lookbackStart.map(Timestamp.microseconds)
+    }
+
+    func judge(_ block: Block) -> JudgedBlock {
+        var judged = JudgedBlock(counts: [Int](repeating: 0, count: DropReason.allCases.count))
+        let base = block.base
+        let count = block.count
+        var start = 0
+        var runStart = -1
+        while start < count {
+            let (drop, length) = judgeNext(base + start, count - start)
+            let end = start + length
+            let next = min(end + 1, count)
+            if let drop {
+                judged.counts[drop.rawValue] += 1
+                if drop == .malformed, judged.firstMalformed == nil {
+                    judged.firstMalformed = (judged.lines, "not a valid JSON object")
+                }
+                if runStart >= 0 {
+                    judged.runs.append(runStart)
+                    judged.runs.append(start)
+                    runStart = -1
+                }
+            } else {
+                judged.kept += 1
+                if runStart < 0 { runStart = start }
+                if end == count { judged.unterminatedKept = true }
+            }
+            judged.lines += 1
+            start = next
+        }
+        if runStart >= 0 {
+            judged.runs.append(runStart)
+            judged.runs.append(count)
+        }
+        return judged
+    }
+
+    /// Judges the line starting at `line` (with `available` bytes to the block's end): nil to
+    /// keep it, otherwise why it is dropped; and the line's length without its line feed.
+    @inline(__always)
+    func judgeNext(_ line: UnsafePointer<UInt8>, _ available: Int) -> (DropReason?, Int) {
+        let (found, length) = scanner.scanLine(line, available)
+        guard let found else { return (.malformed, length) }
+        var category: Category?
+        let drop = judge(found, line, category: &category)
+        if drop == nil {
+            if let kept { remember(found, line, in: kept) }
+            if let category { keptCategories[category.position] += 1 }
+        }
+        return (drop, length)
+    }
+
+    /// Adds the member of this kept line, as its scan found it, to `table`.
+    private func remember(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, in table: MemberTable) {
+        if found.memberKind == .escapedString {
+            if let id = decode(line, found.memberStart..<found.memberEnd) { table.insert(id, GateVerdict(drop: nil)) }
+        } else {
+            table.insert(UnsafeRawBufferPointer(start: line + found.memberStart, count: found.memberEnd - found.memberStart),
+                         GateVerdict(drop: nil))
+        }
+    }
+
+    @inline(__always)
+    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, category: inout Category?) -> DropReason? {
+        guard found.memberCount == 1 else { return .missingMember }
+        let verdict: GateVerdict?
+        switch found.memberKind {
+        case .string, .integer:
+            guard found.memberEnd > found.memberStart else { return .missingMember }
+            verdict = table.verdict(line + found.memberStart, found.memberEnd - found.memberStart)
+        case .escapedString:
+            // Rare: decode the escapes. Text no member id can be (a lone surrogate) is simply not held.
+            if var id = decode(line, found.memberStart..<found.memberEnd) {
+                guard !id.isEmpty else { return .missingMember }
+                verdict = id.withUTF8 { table.verdict($0.baseAddress!, $0.count) }
+            } else {
+                verdict = nil
+            }
+        default:
+            return .missingMember
+        }
+        let known = verdict ?? (unknownIsEligible ? GateVerdict(drop: nil) : GateVerdict(drop: .memberUnknown))
+        if let drop = known.drop { return drop }
+        if let categoryAllowed {
+            guard let named = recordCategory(line, found) else { return .missingCategory }
+            guard let named = named, categoryAllowed[named.position] else { return .categoryNotAllowed }
+            category = named
+        }
+        if checksReservation, Reservation.reserves(reservation(line, found)) { return .rightsReserved }
+        if let matcher, let owner = thirdPartyOwner(line, found, matcher) {
+            thirdPartyCounts[owner] += 1
+            return .thirdPartyObjection
+        }
+        if noRecordTimes, RecordRules.minorInWindow(known, windowStartMicros: lookbackMicros) { return .minorInWindow }
+        guard usesTime else { return nil }
+        return RecordRules.judge(known, time: .some(recordTime(line, found)), asOfMicros: asOfMicros, lookbackMicros: lookbackMicros)
+    }
+
+    /// The record's category: nil when it names none (absent or null), `.some(nil)` when it
+    /// names something outside the taxonomy (or not a string).
+    private func recordCategory(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Category?? {
+        let start = line + found.categoryStart
+        let length = found.categoryEnd - found.categoryStart
+        switch found.categoryKind {
+        case .none: return nil
+        case .string: return .some(Category(utf8: UnsafeBufferPointer(start: start, count: length)))
+        case .escapedString: return .some(decode(line, found.categoryStart..<found.categoryEnd).flatMap(Category.init(rawValue:)))
+        case .other where Self.isNull(start, length): return nil
+        default: return .some(nil)
+        }
+    }
+
+    /// The non-member's objection (its index) whose identifier the record's text or member field
+    /// holds, if any.
+    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found, _ matcher: ThirdPartyMatcher) -> Int? {
+        for (kind, start, end) in [(found.memberKind, found.memberStart, found.memberEnd), (found.textKind, found.textStart, found.textEnd)] {
+            switch kind {
+            case .string, .integer:
+                ThirdPartyMatcher.fold(UnsafeBufferPointer(start: line + start, count: end - start), into: &folded)
+            case .escapedString:
+                guard let text = decode(line, start..<end) else { continue }
+                Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &folded) }
+            default:
+                continue
+            }
+            if let owner = folded.withUnsafeBufferPointer({ matcher.firstMatch($0) }) { return owner }
+        }
+        return nil
+    }
+
+    /// The record's reservation field, as ``Reservation`` reads it.
+    private func reservation(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Reservation.Value {
+        let start = line + found.reservationStart
+        let length = found.reservationEnd - found.reservationStart
+        switch found.reservationKind {
+        case .none: return .absent
+        case .string: return .string(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
+        case .escapedString: return decode(line, found.reservationStart..<found.reservationEnd).map(Reservation.Value.string) ?? .other
+        case .integer, .number: return .number(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
+        case .other: return Self.isNull(start, length) ? .absent : .other
+        }
+    }
+
+    private static func isNull(_ start: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        length == 4 && start[0] == 0x6E && start[1] == 0x75 && start[2] == 0x6C && start[3] == 0x6C
+    }
+
+    /// The record's time in microseconds: an RFC 3339 string or epoch seconds; nil when absent
+    /// or unreadable.
+    private func recordTime(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Int64? {
+        let start = line + found.timeStart
+        let length = found.timeEnd - found.timeStart
+        switch found.timeKind {
+        case .string:
+            return Timestamp.microseconds(utf8: UnsafeBufferPointer(start: start, count: length))
+        case .escapedString:
+            return decode(line, found.timeStart..<found.timeEnd).flatMap { Timestamp.parse($0).map(Timestamp.microseconds) }
+        case .integer, .number:
+            return EpochSeconds.microseconds(start, length)
+        default:
+            return nil
+        }
+    }
+}
+
+extension LineJudge {
+    /// The decoded text of the string whose contents are at `range` of `line`.
+    func decode(_ line: UnsafePointer<UInt8>, _ range: Range<Int>) -> String? {
+        let scanner = JSONScanner(UnsafeBufferPointer(start: line, count: range.upperBound))
+        return try? scanner.decode(JSONScanner.StringToken(range: range, hasEscapes: true))
+    }
+}
+
+/// Epoch seconds as JSON numbers: `1730000000`, `1730000000.25`, `1.73e9`.
+enum EpochSeconds {
+    static func microseconds(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> Int64? {
+        var i = 0
+        var negative = false
+        if i < length, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var seconds: Int64 = 0
+        var digits = 0
+        while i < length, bytes[i] >= 48, bytes[i] <= 57 {
+            seconds = seconds * 10 + Int64(bytes[i] - 48)
+            digits += 1
+            i += 1
+            guard digits <= 12 else { return nil }
+        }
+        var micros: Int64 = 0
+        if i < length, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            var places = 0
+            while i < length, bytes[i] >= 48, bytes[i] <= 57 {
+                if places < 6 { micros = micros * 10 + Int64(bytes[i] - 48); places += 1 }
+                i += 1
+            }
+            while places < 6 { micros *= 10; places += 1 }
+        }
+        if i < length {
+            // An exponent: rare enough to go through Double.
+            guard let value = Double(String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)),
+                  abs(value) < 1e12 else { return nil }
+            return Int64((value * 1_000_000).rounded(.down))
+        }
+        let total = seconds * 1_000_000 + micros
+        return negative ? -total : total
+    }
+}
