@@ -59,6 +59,19 @@ public enum Reservation {
         return !saysAnything
     }
 
+    /// The answer for the values written exactly as the vocabularies spell them (`0`, `1`,
+    /// `allowed`, `notAllowed`, `constrained`), read from their bytes without making a string;
+    /// nil for any other text, which ``reserves(_:)-(String)`` reads.
+    public static func known(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool? {
+        for (spelling, reserves) in spellings where spelling.count == text.count && spelling.elementsEqual(text) { return reserves }
+        return nil
+    }
+
+    private static let spellings: [([UInt8], Bool)] = [
+        (Array("0".utf8), false), (Array("1".utf8), true), (Array("allowed".utf8), false),
+        (Array("notAllowed".utf8), true), (Array("constrained".utf8), true),
+    ]
+
     private static func isZero(_ number: String) -> Bool {
         Double(number) == 0
     }

@@ -144,7 +144,7 @@ final class LineJudge: @unchecked Sendable {
             guard let named = named, categoryAllowed[named.position] else { return .categoryNotAllowed }
             category = named
         }
-        if checksReservation, Reservation.reserves(reservation(line, found)) { return .rightsReserved }
+        if checksReservation, reserves(line, found) { return .rightsReserved }
         if let matcher, let owner = thirdPartyOwner(line, found, matcher) {
             thirdPartyCounts[owner] += 1
             return .thirdPartyObjection
@@ -171,19 +171,34 @@ final class LineJudge: @unchecked Sendable {
     /// The non-member's objection (its index) whose identifier the record's text or member field
     /// holds, if any.
     private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found, _ matcher: ThirdPartyMatcher) -> Int? {
-        for (kind, start, end) in [(found.memberKind, found.memberStart, found.memberEnd), (found.textKind, found.textStart, found.textEnd)] {
-            switch kind {
-            case .string, .integer:
-                ThirdPartyMatcher.fold(UnsafeBufferPointer(start: line + start, count: end - start), into: &folded)
-            case .escapedString:
-                guard let text = decode(line, start..<end) else { continue }
-                Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &folded) }
-            default:
-                continue
-            }
-            if let owner = folded.withUnsafeBufferPointer({ matcher.firstMatch($0) }) { return owner }
+        if let owner = thirdPartyOwner(line, found.memberKind, found.memberStart, found.memberEnd, matcher) { return owner }
+        return thirdPartyOwner(line, found.textKind, found.textStart, found.textEnd, matcher)
+    }
+
+    /// The owner of an identifier in one field's value (a string or a number), if any.
+    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ kind: RecordScanner.ValueKind, _ start: Int, _ end: Int,
+                                 _ matcher: ThirdPartyMatcher) -> Int? {
+        guard kind == .string || kind == .integer || kind == .escapedString else { return nil }
+        let raw = UnsafeBufferPointer(start: line + start, count: end - start)
+        if folded.count < raw.count { folded = [UInt8](repeating: 0, count: max(raw.count, 2 * folded.count)) }
+        let length = folded.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(raw, into: $0) }
+        if let length { return folded.withUnsafeBufferPointer { matcher.firstMatch(UnsafeBufferPointer(rebasing: $0[..<length])) } }
+        // A \u escape: decode the string, then fold it.
+        guard let text = decode(line, start..<end) else { return nil }
+        var decoded: [UInt8] = []
+        Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &decoded) }
+        return decoded.withUnsafeBufferPointer { matcher.firstMatch($0) }
+    }
+
+    /// Whether the record's reservation field reserves it: the usual spellings straight from
+    /// the bytes, anything else through ``Reservation``.
+    private func reserves(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Bool {
+        if found.reservationKind == .string || found.reservationKind == .integer,
+           let known = Reservation.known(utf8: UnsafeBufferPointer(start: line + found.reservationStart,
+                                                                  count: found.reservationEnd - found.reservationStart)) {
+            return known
         }
-        return nil
+        return Reservation.reserves(reservation(line, found))
     }
 
     /// The record's reservation field, as ``Reservation`` reads it.

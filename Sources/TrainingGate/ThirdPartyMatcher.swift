@@ -19,13 +19,13 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     }
 
     private let patterns: [Pattern]
-    /// Transitions from the root, by byte (0: stay at the root).
-    private let rootNext: [Int32]
-    /// Each node's edges: `edgeStart[node]..<edgeStart[node + 1]` into `edgeBytes`/`edgeTargets`, sorted by byte.
-    private let edgeStart: [Int32]
-    private let edgeBytes: [UInt8]
-    private let edgeTargets: [Int32]
-    private let fail: [Int32]
+    /// Bytes that occur in some pattern get a class from 1; every other byte is class 0 and
+    /// always leads back to the root. The automaton is a full DFA over these classes.
+    private let byteClass: [UInt8]
+    private let classes: Int
+    /// `next[node * classes + class]`: the state after reading a byte of that class (failures
+    /// already followed), so each byte costs one load.
+    private let next: [Int32]
     /// The patterns ending at each node, its fail chain's included: `outputStart[node]..<outputStart[node + 1]`.
     private let outputStart: [Int32]
     private let outputs: [Int32]
@@ -74,25 +74,31 @@ final class ThirdPartyMatcher: @unchecked Sendable {
                 queue.append(child)
             }
         }
-        var rootNext = [Int32](repeating: 0, count: 256)
-        for (byte, child) in children[0] { rootNext[Int(byte)] = child }
-        var edgeStart: [Int32] = [0], edgeBytes: [UInt8] = [], edgeTargets: [Int32] = []
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        var classes = 1
+        for node in children {
+            for byte in node.keys where byteClass[Int(byte)] == 0 {
+                byteClass[Int(byte)] = UInt8(classes)
+                classes += 1
+            }
+        }
+        // The DFA, breadth first so that a node's fail state is complete before it.
+        var next = [Int32](repeating: 0, count: children.count * classes)
+        for (byte, child) in children[0] { next[Int(byteClass[Int(byte)])] = child }
+        for node in queue {
+            let base = node * classes, failBase = Int(fail[node]) * classes
+            for symbol in 0..<classes { next[base + symbol] = next[failBase + symbol] }
+            for (byte, child) in children[node] { next[base + Int(byteClass[Int(byte)])] = child }
+        }
         var outputStart: [Int32] = [0], outputs: [Int32] = []
         for node in 0..<children.count {
-            for (byte, child) in children[node].sorted(by: { $0.key < $1.key }) {
-                edgeBytes.append(byte)
-                edgeTargets.append(child)
-            }
-            edgeStart.append(Int32(edgeBytes.count))
             outputs += ends[node]
             outputStart.append(Int32(outputs.count))
         }
         self.patterns = patterns
-        self.rootNext = rootNext
-        self.edgeStart = edgeStart
-        self.edgeBytes = edgeBytes
-        self.edgeTargets = edgeTargets
-        self.fail = fail
+        self.byteClass = byteClass
+        self.classes = classes
+        self.next = next
         self.outputStart = outputStart
         self.outputs = outputs
     }
@@ -100,33 +106,23 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     /// The owner of the first identifier found in `text` (folded), or nil.
     func firstMatch(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !patterns.isEmpty else { return nil }
-        var state: Int32 = 0
-        for position in 0..<text.count {
-            state = next(state, text[position])
-            let first = Int(outputStart[Int(state)]), last = Int(outputStart[Int(state) + 1])
-            guard first < last else { continue }
-            for output in first..<last {
-                let pattern = patterns[Int(outputs[output])]
-                if accepts(pattern, endingAt: position, in: text) { return Int(pattern.owner) }
+        return next.withUnsafeBufferPointer { next in
+            byteClass.withUnsafeBufferPointer { byteClass in
+                outputStart.withUnsafeBufferPointer { outputStart in
+                    var state = 0
+                    for position in 0..<text.count {
+                        state = Int(next[state &* classes &+ Int(byteClass[Int(text[position])])])
+                        let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
+                        guard first < last else { continue }
+                        for output in first..<last {
+                            let pattern = patterns[Int(outputs[output])]
+                            if accepts(pattern, endingAt: position, in: text) { return Int(pattern.owner) }
+                        }
+                    }
+                    return nil
+                }
             }
         }
-        return nil
-    }
-
-    @inline(__always)
-    private func next(_ state: Int32, _ byte: UInt8) -> Int32 {
-        var node = state
-        while node != 0 {
-            var low = Int(edgeStart[Int(node)]), high = Int(edgeStart[Int(node) + 1])
-            while low < high {
-                let middle = (low + high) >> 1
-                let candidate = edgeBytes[middle]
-                if candidate == byte { return edgeTargets[middle] }
-                if candidate < byte { low = middle + 1 } else { high = middle }
-            }
-            node = fail[Int(node)]
-        }
-        return rootNext[Int(byte)]
     }
 
     /// Whether the text around a match of `pattern` ending at `end` closes it as its kind needs.
@@ -171,5 +167,40 @@ final class ThirdPartyMatcher: @unchecked Sendable {
             space = false
             buffer.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
         }
+    }
+
+    /// Folds the contents of a JSON string as they are in the record, escapes included, into
+    /// `buffer` (which must hold `raw.count` bytes); returns the folded length, or nil when the
+    /// string holds a `\u` escape (decode it first). `\n`, `\t`, `\r` count as whitespace;
+    /// `\"`, `\\`, `\/`, `\b`, `\f` as their character: the same bytes as ``fold(_:into:)`` of
+    /// the decoded string.
+    static func foldJSON(_ raw: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        var length = 0
+        var space = false
+        var index = 0
+        while index < raw.count {
+            var byte = raw[index]
+            index += 1
+            if byte == 0x5C, index < raw.count {
+                let escaped = raw[index]
+                index += 1
+                switch escaped {
+                case 0x6E, 0x74, 0x72: byte = 0x20
+                case 0x75: return nil
+                case 0x62: byte = 0x08
+                case 0x66: byte = 0x0C
+                default: byte = escaped
+                }
+            }
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                if !space { buffer[length] = 0x20; length += 1 }
+                space = true
+                continue
+            }
+            space = false
+            buffer[length] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            length += 1
+        }
+        return length
     }
 }

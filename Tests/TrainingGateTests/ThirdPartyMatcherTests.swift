@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 import Testing
 @testable import TrainingGate
@@ -46,6 +47,24 @@ struct ThirdPartyMatcherTests {
     func identifiersAreFoundWholeInText(_ text: String, _ owner: Int?) {
         let matcher = matcher([["Sam Doe"], ["@samdoe", "https://example.com/posts/42"], ["José Núñez"]])
         #expect(match(matcher, text) == owner, "\(text)")
+    }
+
+    /// Folding a JSON string as it is in the record gives the bytes folding its decoded text does.
+    @Test func foldingTheRawStringIsFoldingItsText() throws {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["Sam", " ", "DOE", "\\n", "\\t", "\\\"", "\\\\", "\\/", "\\b", "\\f", "é", "  ", "x", "\\r\\n"]
+        for _ in 0..<500 {
+            let raw = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let decoded = try #require(try JSONParser.parse("\"" + raw + "\""))
+            guard case .string(let text) = decoded else { Issue.record("not a string"); continue }
+            var expected: [UInt8] = []
+            Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &expected) }
+            var buffer = [UInt8](repeating: 0, count: raw.utf8.count)
+            let length = Array(raw.utf8).withUnsafeBufferPointer { source in
+                buffer.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(source, into: $0) }
+            }
+            #expect(length.map { Array(buffer[..<$0]) } == expected, "\(raw)")
+        }
     }
 
     /// Ten thousand names at once, against a search of each in turn.
