@@ -24,7 +24,8 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     private let byteClass: [UInt8]
     private let classes: Int
     /// `next[node * classes + class]`: the state after reading a byte of that class (failures
-    /// already followed), so each byte costs one load.
+    /// already followed), as the start of its row (`state * classes`), bitwise negated when some
+    /// pattern ends there: each byte costs one load and one test.
     private let next: [Int32]
     /// The patterns ending at each node, its fail chain's included: `outputStart[node]..<outputStart[node + 1]`.
     private let outputStart: [Int32]
@@ -95,6 +96,10 @@ final class ThirdPartyMatcher: @unchecked Sendable {
             outputs += ends[node]
             outputStart.append(Int32(outputs.count))
         }
+        for index in next.indices {
+            let target = Int(next[index])
+            next[index] = ends[target].isEmpty ? Int32(target * classes) : ~Int32(target * classes)
+        }
         self.patterns = patterns
         self.byteClass = byteClass
         self.classes = classes
@@ -109,12 +114,16 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         return next.withUnsafeBufferPointer { next in
             byteClass.withUnsafeBufferPointer { byteClass in
                 outputStart.withUnsafeBufferPointer { outputStart in
-                    var state = 0
+                    var row = 0
                     for position in 0..<text.count {
-                        state = Int(next[state &* classes &+ Int(byteClass[Int(text[position])])])
-                        let first = Int(outputStart[state]), last = Int(outputStart[state &+ 1])
-                        guard first < last else { continue }
-                        for output in first..<last {
+                        let entry = next[row &+ Int(byteClass[Int(text[position])])]
+                        if entry >= 0 {
+                            row = Int(entry)
+                            continue
+                        }
+                        row = Int(~entry)
+                        let state = row / classes
+                        for output in Int(outputStart[state])..<Int(outputStart[state + 1]) {
                             let pattern = patterns[Int(outputs[output])]
                             if accepts(pattern, endingAt: position, in: text) { return Int(pattern.owner) }
                         }
