@@ -180,6 +180,7 @@ final class LineJudge: @unchecked Sendable {
                                  _ matcher: ThirdPartyMatcher) -> Int? {
         guard kind == .string || kind == .integer || kind == .escapedString else { return nil }
         let raw = UnsafeBufferPointer(start: line + start, count: end - start)
+        if matcher.mayMatch(json: raw) == false { return nil }
         if folded.count < raw.count { folded = [UInt8](repeating: 0, count: max(raw.count, 2 * folded.count)) }
         let length = folded.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(raw, into: $0) }
         if let length { return folded.withUnsafeBufferPointer { matcher.firstMatch(UnsafeBufferPointer(rebasing: $0[..<length])) } }

@@ -22,6 +22,9 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     /// Bytes that occur in some pattern get a class from 1; every other byte is class 0 and
     /// always leads back to the root. The automaton is a full DFA over these classes.
     private let byteClass: [UInt8]
+    /// The class of each byte once folded (``fold(_:into:)``): upper-case ASCII as lower case,
+    /// tabs and line breaks as a space. ``mayMatch(json:)`` reads records through it.
+    private let foldClass: [UInt8]
     private let classes: Int
     /// `next[node * classes + class]`: the state after reading a byte of that class (failures
     /// already followed), as the start of its row (`state * classes`), bitwise negated when some
@@ -39,6 +42,7 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         var patterns: [Pattern] = []
         var children: [[UInt8: Int32]] = [[:]]
         var ends: [[Int32]] = [[]]
+        var lastByte: [UInt8] = [0]
         for (owner, identifiers) in owners.enumerated() {
             for identifier in Set(identifiers) {
                 let bytes = Array(identifier.pattern.utf8)
@@ -50,6 +54,7 @@ final class ThirdPartyMatcher: @unchecked Sendable {
                     } else {
                         children.append([:])
                         ends.append([])
+                        lastByte.append(byte)
                         children[node][byte] = Int32(children.count - 1)
                         node = children.count - 1
                     }
@@ -100,12 +105,58 @@ final class ThirdPartyMatcher: @unchecked Sendable {
             let target = Int(next[index])
             next[index] = ends[target].isEmpty ? Int32(target * classes) : ~Int32(target * classes)
         }
+        // A space read right after a space changes nothing (runs of spaces read as one): a state
+        // entered by a space stays put on another. (Only such states can follow a space: the
+        // text's suffix they stand for ends with it.)
+        let space = Int(byteClass[0x20])
+        if space != 0 {
+            for node in 1..<children.count where lastByte[node] == 0x20 { next[node * classes + space] = Int32(node * classes) }
+        }
+        var foldClass = [UInt8](repeating: 0, count: 256)
+        for byte in 0..<256 {
+            let folded = byte == 0x09 || byte == 0x0A || byte == 0x0D ? 0x20 : (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            foldClass[byte] = byteClass[folded]
+        }
+        self.foldClass = foldClass
         self.patterns = patterns
         self.byteClass = byteClass
         self.classes = classes
         self.next = next
         self.outputStart = outputStart
         self.outputs = outputs
+    }
+
+    /// Whether an identifier may be in the contents of a JSON string as the record holds them,
+    /// read through the automaton in one pass without copying or decoding: false when none is
+    /// (nearly every record), true when one may be (``firstMatch(_:)`` on the folded text then
+    /// checks its boundaries), nil when a `\u` escape needs the string decoded first.
+    func mayMatch(json raw: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard !patterns.isEmpty else { return false }
+        return next.withUnsafeBufferPointer { next in
+            foldClass.withUnsafeBufferPointer { foldClass in
+                var row = 0
+                var index = 0
+                while index < raw.count {
+                    var byte = raw[index]
+                    index &+= 1
+                    if byte == 0x5C, index < raw.count {
+                        let escaped = raw[index]
+                        index &+= 1
+                        switch escaped {
+                        case 0x6E, 0x74, 0x72: byte = 0x20
+                        case 0x75: return nil
+                        case 0x62: byte = 0x08
+                        case 0x66: byte = 0x0C
+                        default: byte = escaped
+                        }
+                    }
+                    let entry = next[row &+ Int(foldClass[Int(byte)])]
+                    if entry < 0 { return true }
+                    row = Int(entry)
+                }
+                return false
+            }
+        }
     }
 
     /// The owner of the first identifier found in `text` (folded), or nil.
