@@ -3,8 +3,13 @@ import ConsentFormats
 import Foundation
 
 /// Fills a store with the example policy and a synthetic population: members, their
-/// choices, and objections at every stage (pending, extended, upheld, rejected).
+/// choices, objections at every stage (pending, extended, upheld, rejected), and an upheld one
+/// from someone who is not a member (``nonMemberIdentifiers``), whose name and links the gate
+/// then finds in records.
 public enum DemoData {
+    /// What the demo's non-member gave to identify their data.
+    public static let nonMemberIdentifiers = ["Alex Example", "https://www.example.com/posts/1", "@alex_example"]
+
     /// The actor of the demo's policy, its store's first entry: how `consentry demo` knows a file it made.
     public static let actor = "demo"
 
@@ -52,6 +57,19 @@ public enum DemoData {
             }
             objections += 1
         }
+        // Someone who is not a member objects to the posts of members that name them.
+        let request = try ObjectionRequest.new(email: "alex@example.com", identifiers: nonMemberIdentifiers,
+                                               reason: "Members keep posting my name and my photos.",
+                                               at: Timestamp.parse("2026-02-16T10:00:00Z")!)
+        let code = ObjectionRequest.newCode()
+        try await store.requestObjection(request, code: code, perAddress: .perDay(5), total: nil)
+        let filed = try await store.verifyObjectionRequest(request.id, code: code, at: request.createdAt.addingTimeInterval(60), terms: terms,
+                                                           actor: "non-member:" + request.id)
+        _ = try await store.updateObjection(filed.id, actor: "privacy-team") {
+            try $0.deciding(.uphold, reason: "Objection upheld: records naming you are left out of training data and removed.",
+                            at: request.createdAt.addingTimeInterval(2 * 86_400))
+        }
+        objections += 1
         return Seeded(members: population.count, choices: choiceReport.imported, objections: objections)
     }
 }

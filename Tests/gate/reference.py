@@ -6,7 +6,8 @@ Python's json module, to check the gate against on a generated file with every r
   reference.py check SNAPSHOT IN.jsonl KEPT.jsonl REPORT.json
                                                   recompute what to keep; compare bytes and counts
 Decisions come from a snapshot written by `consentry snapshot` (tab-separated, see README). The
-gate runs with --time-field created_at --category-field category --reservation-field tdm.
+gate runs with --time-field created_at --category-field category --reservation-field tdm
+--text-field text; the snapshot's `# third_party` lines are the non-members' objections.
 """
 import datetime
 import decimal
@@ -15,15 +16,18 @@ import random
 import re
 import sys
 
-MEMBER, TIME, CATEGORY, RESERVATION = "member_id", "created_at", "category", "tdm"
+MEMBER, TIME, CATEGORY, RESERVATION, TEXT = "member_id", "created_at", "category", "tdm", "text"
 
 
 def read_snapshot(path):
-    header, members = {}, {}
+    header, members = {"third_party": []}, {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("# "):
+            if line.startswith("# third_party\t"):
+                objection, identifiers = line[len("# third_party\t"):].split("\t", 1)
+                header["third_party"].append((objection, json.loads(identifiers)))
+            elif line.startswith("# "):
                 key, _, value = line[2:].partition("\t")
                 header[key] = value
             elif line != "member\teligible\treason\tusable_from":
@@ -92,7 +96,60 @@ def reserves(value):
     return not says
 
 
-def judge(raw, members, as_of, lookback, allowed):
+def identifier(text):
+    """(kind, pattern) of what a non-member gave, as docs/gate.md describes; None if blank."""
+    text = "".join(chr(ord(c) | 0x20) if "A" <= c <= "Z" else c for c in text.strip())
+    m = re.match(r"^([a-z]+)://(.*)$", text)
+    rest = m[2] if m else (text if text.startswith("www.") else None)
+    if rest is not None:
+        rest = rest[4:] if rest.startswith("www.") else rest
+        rest = rest.split("#", 1)[0]
+        cut = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0], default=len(rest))
+        host, path = rest[:cut], rest[cut:]
+        for port in (":80", ":443"):
+            if host.endswith(port):
+                host = host[: -len(port)]
+        if "?" not in path:
+            path = path.rstrip("/")
+        if host and " " not in host:
+            return ("link", host + path)
+    if text.startswith("@"):
+        return ("handle", text) if len(text) > 1 else None
+    words = re.split(r"[ \t\n\r]+", text)
+    words = [w for w in words if w]
+    return ("name", " ".join(words)) if words else None
+
+
+def fold(text):
+    text = "".join(chr(ord(c) | 0x20) if "A" <= c <= "Z" else c for c in text)
+    return re.sub(r"[ \t\n\r]+", " ", text)
+
+
+def is_word(c):
+    return c.isascii() and (c.isalnum() or c == "_") or not c.isascii()
+
+
+def names_someone(text, patterns):
+    """Whether the folded `text` holds one of (kind, pattern) whole."""
+    for kind, pattern in patterns:
+        start = text.find(pattern)
+        while start >= 0:
+            end = start + len(pattern)
+            before = text[start - 1] if start > 0 else None
+            after = text[end] if end < len(text) else None
+            if kind == "link":
+                ok = not (before and (is_word(before) or before == "-")) and not (after and (is_word(after) or after in "-.%~"))
+            elif kind == "handle":
+                ok = not (before and is_word(before)) and not (after and is_word(after))
+            else:
+                ok = not (is_word(pattern[0]) and before and is_word(before)) and not (is_word(pattern[-1]) and after and is_word(after))
+            if ok:
+                return True
+            start = text.find(pattern, start + 1)
+    return False
+
+
+def judge(raw, members, as_of, lookback, allowed, third_party=()):
     """The drop reason of one line (bytes, without its newline), or None to keep it."""
     text = raw.decode("utf-8", errors="surrogateescape")
     def no_constants(name):
@@ -125,6 +182,10 @@ def judge(raw, members, as_of, lookback, allowed):
     reservations = [v for k, v in value if k == RESERVATION]
     if reserves(reservations[-1] if reservations else None):
         return "rights_reserved"
+    texts = [v for k, v in value if k == TEXT]
+    fields = [member] + ([texts[-1]] if texts and isinstance(texts[-1], str) else [])
+    if any(names_someone(fold(field), third_party) for field in fields):
+        return "third_party_objection"
     times = [v for k, v in value if k == TIME]
     t = times[-1] if times else None
     if isinstance(t, str):
@@ -155,6 +216,10 @@ def generate(snapshot, out):
         when = f"{rng.randint(2004, 2027)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z"
         kind = i % 20
         record = {"post": i, "text": rng.choice(['say "member_id": 1', "caf\u00e9 \u65e5\u672c", "plain", 'back\\slash'])}
+        if rng.random() < 0.08:
+            record["text"] = rng.choice(["Lunch with ALEX  Example today", "see https://example.com/posts/1/", "cc @Alex_Example!",
+                                         "alexander example", "example.com/posts/10", "Alex\nExample", "x@alex_example.org",
+                                         "www.example.com/posts/1?ref=feed", "the alex examples"])
         if kind == 0:
             lines.append(b'{"member_id": "' + member.encode() + b'", "broken": ')
             continue
@@ -203,10 +268,11 @@ def check(snapshot, path, kept_path, report_path):
     as_of = micros_of_text(header["as_of"])
     lookback = None if header["lookback_start"] == "-" else micros_of_text(header["lookback_start"])
     allowed = set(header["categories"].split(","))
+    third_party = [p for _, identifiers in header["third_party"] for p in map(identifier, identifiers) if p]
     data = open(path, "rb").read()
     expected, counts = [], {}
     for raw in data.split(b"\n") if not data.endswith(b"\n") else data[:-1].split(b"\n"):
-        reason = judge(raw, members, as_of, lookback, allowed)
+        reason = judge(raw, members, as_of, lookback, allowed, third_party)
         if reason is None:
             expected.append(raw + b"\n")
         else:
@@ -221,7 +287,7 @@ def check(snapshot, path, kept_path, report_path):
     if gate_counts != counts:
         problems.append(f"counts differ:\n  gate      {sorted(gate_counts.items())}\n  reference {sorted(counts.items())}")
     reasons = {"malformed", "missing_member", "member_unknown", "missing_category", "category_not_allowed", "rights_reserved",
-               "missing_time", "after_as_of", "created_while_minor", "before_lookback"}
+               "third_party_objection", "missing_time", "after_as_of", "created_while_minor", "before_lookback"}
     missing = reasons - set(counts)
     if missing:
         problems.append(f"the generated file does not exercise {sorted(missing)}")
