@@ -110,10 +110,10 @@ final class LineJudge: @unchecked Sendable {
 
     /// Adds the member of this kept line, as its scan found it, to `table`.
     private func remember(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, in table: MemberTable) {
-        if found.memberKind == .escapedString {
-            if let id = decode(line, found.memberStart..<found.memberEnd) { table.insert(id, GateVerdict(drop: nil)) }
+        if found.member.kind == .escapedString {
+            if let id = decode(line, found.member.start..<found.member.end) { table.insert(id, GateVerdict(drop: nil)) }
         } else {
-            table.insert(UnsafeRawBufferPointer(start: line + found.memberStart, count: found.memberEnd - found.memberStart),
+            table.insert(UnsafeRawBufferPointer(start: line + found.member.start, count: found.member.end - found.member.start),
                          GateVerdict(drop: nil))
         }
     }
@@ -122,13 +122,13 @@ final class LineJudge: @unchecked Sendable {
     private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, category: inout Category?) -> DropReason? {
         guard found.memberCount == 1 else { return .missingMember }
         let verdict: GateVerdict?
-        switch found.memberKind {
+        switch found.member.kind {
         case .string, .integer:
-            guard found.memberEnd > found.memberStart else { return .missingMember }
-            verdict = table.verdict(line + found.memberStart, found.memberEnd - found.memberStart)
+            guard found.member.end > found.member.start else { return .missingMember }
+            verdict = table.verdict(line + found.member.start, found.member.end - found.member.start)
         case .escapedString:
             // Rare: decode the escapes. Text no member id can be (a lone surrogate) is simply not held.
-            if var id = decode(line, found.memberStart..<found.memberEnd) {
+            if var id = decode(line, found.member.start..<found.member.end) {
                 guard !id.isEmpty else { return .missingMember }
                 verdict = id.withUTF8 { table.verdict($0.baseAddress!, $0.count) }
             } else {
@@ -157,12 +157,12 @@ final class LineJudge: @unchecked Sendable {
     /// The record's category: nil when it names none (absent or null), `.some(nil)` when it
     /// names something outside the taxonomy (or not a string).
     private func recordCategory(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Category?? {
-        let start = line + found.categoryStart
-        let length = found.categoryEnd - found.categoryStart
-        switch found.categoryKind {
+        let start = line + found.category.start
+        let length = found.category.end - found.category.start
+        switch found.category.kind {
         case .none: return nil
         case .string: return .some(Category(utf8: UnsafeBufferPointer(start: start, count: length)))
-        case .escapedString: return .some(decode(line, found.categoryStart..<found.categoryEnd).flatMap(Category.init(rawValue:)))
+        case .escapedString: return .some(decode(line, found.category.start..<found.category.end).flatMap(Category.init(rawValue:)))
         case .other where Self.isNull(start, length): return nil
         default: return .some(nil)
         }
@@ -171,13 +171,13 @@ final class LineJudge: @unchecked Sendable {
     /// The non-member's objection (its index) whose identifier the record's text or member field
     /// holds, if any.
     private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found, _ matcher: ThirdPartyMatcher) -> Int? {
-        if let owner = thirdPartyOwner(line, found.memberKind, found.memberStart, found.memberEnd, matcher) { return owner }
-        return thirdPartyOwner(line, found.textKind, found.textStart, found.textEnd, matcher)
+        if let owner = thirdPartyOwner(line, found.member, matcher) { return owner }
+        return thirdPartyOwner(line, found.text, matcher)
     }
 
     /// The owner of an identifier in one field's value (a string or a number), if any.
-    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ kind: RecordScanner.ValueKind, _ start: Int, _ end: Int,
-                                 _ matcher: ThirdPartyMatcher) -> Int? {
+    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ value: RecordScanner.Value, _ matcher: ThirdPartyMatcher) -> Int? {
+        let (kind, start, end) = (value.kind, value.start, value.end)
         guard kind == .string || kind == .integer || kind == .escapedString else { return nil }
         let raw = UnsafeBufferPointer(start: line + start, count: end - start)
         if matcher.mayMatch(json: raw) == false { return nil }
@@ -194,9 +194,9 @@ final class LineJudge: @unchecked Sendable {
     /// Whether the record's reservation field reserves it: the usual spellings straight from
     /// the bytes, anything else through ``Reservation``.
     private func reserves(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Bool {
-        if found.reservationKind == .string || found.reservationKind == .integer,
-           let known = Reservation.known(utf8: UnsafeBufferPointer(start: line + found.reservationStart,
-                                                                  count: found.reservationEnd - found.reservationStart)) {
+        if found.reservation.kind == .string || found.reservation.kind == .integer,
+           let known = Reservation.known(utf8: UnsafeBufferPointer(start: line + found.reservation.start,
+                                                                  count: found.reservation.end - found.reservation.start)) {
             return known
         }
         return Reservation.reserves(reservation(line, found))
@@ -204,12 +204,12 @@ final class LineJudge: @unchecked Sendable {
 
     /// The record's reservation field, as ``Reservation`` reads it.
     private func reservation(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Reservation.Value {
-        let start = line + found.reservationStart
-        let length = found.reservationEnd - found.reservationStart
-        switch found.reservationKind {
+        let start = line + found.reservation.start
+        let length = found.reservation.end - found.reservation.start
+        switch found.reservation.kind {
         case .none: return .absent
         case .string: return .string(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
-        case .escapedString: return decode(line, found.reservationStart..<found.reservationEnd).map(Reservation.Value.string) ?? .other
+        case .escapedString: return decode(line, found.reservation.start..<found.reservation.end).map(Reservation.Value.string) ?? .other
         case .integer, .number: return .number(String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self))
         case .other: return Self.isNull(start, length) ? .absent : .other
         }
@@ -222,13 +222,13 @@ final class LineJudge: @unchecked Sendable {
     /// The record's time in microseconds: an RFC 3339 string or epoch seconds; nil when absent
     /// or unreadable.
     private func recordTime(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Int64? {
-        let start = line + found.timeStart
-        let length = found.timeEnd - found.timeStart
-        switch found.timeKind {
+        let start = line + found.time.start
+        let length = found.time.end - found.time.start
+        switch found.time.kind {
         case .string:
             return Timestamp.microseconds(utf8: UnsafeBufferPointer(start: start, count: length))
         case .escapedString:
-            return decode(line, found.timeStart..<found.timeEnd).flatMap { Timestamp.parse($0).map(Timestamp.microseconds) }
+            return decode(line, found.time.start..<found.time.end).flatMap { Timestamp.parse($0).map(Timestamp.microseconds) }
         case .integer, .number:
             return EpochSeconds.microseconds(start, length)
         default:

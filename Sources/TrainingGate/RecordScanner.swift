@@ -31,24 +31,23 @@ struct RecordScanner {
 
     enum ValueKind { case none, string, escapedString, integer, number, other }
 
+    /// Where a field's value is in the line: a string's contents, a number's text, or the range
+    /// of anything else.
+    struct Value {
+        var kind = ValueKind.none
+        var start = 0
+        var end = 0
+    }
+
     /// What one scan found. Offsets are into the line.
     struct Found {
-        var memberKind = ValueKind.none
-        var memberStart = 0
-        var memberEnd = 0
+        var member = Value()
+        /// How many times the member field occurs (a record must name its member once).
         var memberCount = 0
-        var timeKind = ValueKind.none
-        var timeStart = 0
-        var timeEnd = 0
-        var categoryKind = ValueKind.none
-        var categoryStart = 0
-        var categoryEnd = 0
-        var reservationKind = ValueKind.none
-        var reservationStart = 0
-        var reservationEnd = 0
-        var textKind = ValueKind.none
-        var textStart = 0
-        var textEnd = 0
+        var time = Value()
+        var category = Value()
+        var reservation = Value()
+        var text = Value()
     }
 
     /// Scans the record starting at `start`, with `available` bytes up to the end of the block,
@@ -84,15 +83,15 @@ struct RecordScanner {
                 switch field {
                 case .member:
                     found.memberCount += 1
-                    (found.memberKind, found.memberStart, found.memberEnd) = (kind, range.lowerBound, range.upperBound)
+                    found.member = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .time:
-                    (found.timeKind, found.timeStart, found.timeEnd) = (kind, range.lowerBound, range.upperBound)
+                    found.time = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .category:
-                    (found.categoryKind, found.categoryStart, found.categoryEnd) = (kind, range.lowerBound, range.upperBound)
+                    found.category = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .reservation:
-                    (found.reservationKind, found.reservationStart, found.reservationEnd) = (kind, range.lowerBound, range.upperBound)
+                    found.reservation = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .text:
-                    (found.textKind, found.textStart, found.textEnd) = (kind, range.lowerBound, range.upperBound)
+                    found.text = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .none:
                     break
                 }

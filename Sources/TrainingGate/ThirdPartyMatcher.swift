@@ -140,15 +140,9 @@ final class ThirdPartyMatcher: @unchecked Sendable {
                     var byte = raw[index]
                     index &+= 1
                     if byte == 0x5C, index < raw.count {
-                        let escaped = raw[index]
+                        guard let plain = Self.unescaped(raw[index]) else { return nil }
+                        byte = plain
                         index &+= 1
-                        switch escaped {
-                        case 0x6E, 0x74, 0x72: byte = 0x20
-                        case 0x75: return nil
-                        case 0x62: byte = 0x08
-                        case 0x66: byte = 0x0C
-                        default: byte = escaped
-                        }
                     }
                     let entry = next[row &+ Int(foldClass[Int(byte)])]
                     if entry < 0 { return true }
@@ -229,6 +223,19 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         }
     }
 
+    /// The byte a JSON escape `\\X` stands for when folding (`\\n`, `\\t`, `\\r` as a space, the
+    /// others as their character); nil for `\\u`, which needs the string decoded.
+    @inline(__always)
+    static func unescaped(_ escaped: UInt8) -> UInt8? {
+        switch escaped {
+        case 0x6E, 0x74, 0x72: 0x20
+        case 0x75: nil
+        case 0x62: 0x08
+        case 0x66: 0x0C
+        default: escaped
+        }
+    }
+
     /// Folds the contents of a JSON string as they are in the record, escapes included, into
     /// `buffer` (which must hold `raw.count` bytes); returns the folded length, or nil when the
     /// string holds a `\u` escape (decode it first). `\n`, `\t`, `\r` count as whitespace;
@@ -242,15 +249,9 @@ final class ThirdPartyMatcher: @unchecked Sendable {
             var byte = raw[index]
             index += 1
             if byte == 0x5C, index < raw.count {
-                let escaped = raw[index]
+                guard let plain = Self.unescaped(raw[index]) else { return nil }
+                byte = plain
                 index += 1
-                switch escaped {
-                case 0x6E, 0x74, 0x72: byte = 0x20
-                case 0x75: return nil
-                case 0x62: byte = 0x08
-                case 0x66: byte = 0x0C
-                default: byte = escaped
-                }
             }
             if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
                 if !space { buffer[length] = 0x20; length += 1 }
