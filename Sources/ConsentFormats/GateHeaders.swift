@@ -16,6 +16,15 @@ public struct MinorsInWindow: Sendable, Equatable {
 
     /// The first line of such a list, without its newline.
     public static func line(since: Date?) -> String { prefix + (since.map(Timestamp.format) ?? "-") }
+
+    /// The lines before the ids of an exclusions list made for the gate as of `asOf`
+    /// (`consentry exclusions --minors-in-window`, `GET /api/v1/exclusions?minors_in_window=true`):
+    /// this mark, with the window of the policies at `asOf` and now, then every objection of a
+    /// non-member the gate must apply (``ThirdPartyObjection/applying(_:)``).
+    public static func headerLines(_ view: DecisionView, asOf: Date, objections: [Objection]) throws -> [String] {
+        let window = RecordRules.windowStart(try view.policy(at: asOf).policy, try view.policy(at: view.moment).policy)
+        return [line(since: window)] + ThirdPartyObjection.applying(objections).map(\.headerLine)
+    }
 }
 
 /// A non-member's objection as the gate applies it: its id and what identifies their data.

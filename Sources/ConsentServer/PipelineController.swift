@@ -59,10 +59,18 @@ struct PipelineController {
         guard signed == nil || signed == "true" || signed == "false" else {
             throw Problem.invalid(nil, "query signed: \(jsonStringLiteral(signed ?? "")) must be true or false")
         }
+        let minors = request.uri.queryParameters.get("minors_in_window").map { String($0) }
+        guard minors == nil || minors == "true" || minors == "false" else {
+            throw Problem.invalid(nil, "query minors_in_window: \(jsonStringLiteral(minors ?? "")) must be true or false")
+        }
+        if minors == "true", signed == "true" {
+            throw Problem.invalid(nil, "query minors_in_window=true makes a plain list; a signed list cannot say it lists the minors of the window yet (sign a snapshot instead)")
+        }
         // Loaded and decided before the first byte is sent, so a store failure is still a 503 problem.
         let view = try await store.decisionView(now: moment)
         let version = try view.policy(at: instant)
-        let excluded = try view.unusableMembers(asOf: instant)
+        let excluded = try view.unusableMembers(asOf: instant, minorsInWindow: minors == "true")
+        let header = minors == "true" ? try MinorsInWindow.headerLines(view, asOf: instant, objections: try await store.objections(status: nil)) : []
         if signed == "true" {
             guard let signer = log.signer else { return LogController.noKey.response() }
             let (size, root) = try await log.tree.refresh()
@@ -80,6 +88,10 @@ struct PipelineController {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 16)
+            for line in header {
+                buffer.writeString(line)
+                buffer.writeInteger(UInt8(ascii: "\n"))
+            }
             for id in excluded {
                 buffer.writeString(id.rawValue)
                 buffer.writeInteger(UInt8(ascii: "\n"))

@@ -128,9 +128,7 @@ struct ExclusionsCommand: AsyncParsableCommand {
         }
         let output = Output()
         if minorsInWindow {
-            let window = RecordRules.windowStart(try view.policy(at: instant).policy, try view.policy(at: view.moment).policy)
-            output.line(MinorsInWindow.line(since: window))
-            for objection in ThirdPartyObjection.applying(try await opened.objections(status: nil)) { output.line(objection.headerLine) }
+            for line in try MinorsInWindow.headerLines(view, asOf: instant, objections: try await opened.objections(status: nil)) { output.line(line) }
         }
         for id in ids { output.line(id) }
         output.flush()

@@ -103,6 +103,33 @@ struct PipelineAPITests {
         }
     }
 
+    /// A list for the gate lists the minors of the window too, and the objections of non-members,
+    /// as `consentry exclusions --minors-in-window` does; the filter reads it.
+    @Test func anExclusionsListForTheGateSaysWhatItHolds() async throws {
+        let harness = try await Harness()
+        let token = try await harness.token("training-etl", role: .pipeline)
+        let request = try ObjectionRequest.new(email: "alex@example.com", identifiers: ["Alex Example"], reason: nil, at: Harness.now)
+        try await harness.store.requestObjection(request, code: "12345678", perAddress: .perDay(5), total: nil)
+        let filed = try await harness.store.verifyObjectionRequest(request.id, code: "12345678", at: Harness.now,
+                                                                   terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60), actor: "x")
+        try await harness.app.test(.router) { client in
+            let text = try await client.execute(uri: "/api/v1/exclusions?as_of=2026-01-01&minors_in_window=true", method: .get,
+                                                headers: headers(token)) { response in
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            let lines = text.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("# consentry-exclusions minors_in_window since=") == true)
+            #expect(lines.contains { $0 == "# third_party\t\(filed.id)\t[\"Alex Example\"]" })
+            #expect(lines.contains("urn:li:member:ca") && lines.contains("urn:li:member:minor"))
+            for query in ["minors_in_window=true&signed=true", "minors_in_window=maybe"] {
+                try await client.execute(uri: "/api/v1/exclusions?" + query, method: .get, headers: headers(token)) {
+                    #expect($0.status == .badRequest)
+                }
+            }
+        }
+    }
+
     @Test func memberTokensCannotUseThePipelineAPI() async throws {
         let harness = try await Harness()
         let token = try await harness.token("urn:li:member:eu")
