@@ -11,28 +11,38 @@ struct FilterCommand: AsyncParsableCommand {
         abstract: "Keep only the records of a dataset that may train generative AI.",
         discussion: """
             Streams JSON Lines records (plain or .gz, - for standard input) and writes the kept ones \
-            byte for byte, in input order, to OUTPUT (replaced atomically; - for standard output). \
-            A record is kept only when its member (the --member-field, a top-level string or integer) \
-            is eligible as of --as-of and, with --time-field, it was created at or before as-of, after \
-            the member reached the minimum age and after the policy's look-back start. Every record is \
-            of a data category (--category for all, or --category-field per record): one the policy \
-            does not allow is never kept, and the gate does not run without knowing. With \
-            --reservation-field, content that reserves its rights against training (TDMRep 1, AIPREF \
-            train-ai=n, CAWG notAllowed) is dropped. Under a policy with a minimum age or a look-back \
-            start (every policy has the first), --time-field is required, or --no-record-times, which \
-            leaves out whole every member who was under the minimum age in the window; an exclusions \
-            list must then be made with `consentry exclusions --minors-in-window`. Every dropped record counts under one reason: \
-            malformed, missing_member, member_unknown, the member's exclusion reason (or excluded, with \
-            --exclusions), missing_category, category_not_allowed, rights_reserved, minor_in_window, missing_time, \
-            after_as_of, created_while_minor, before_lookback.
+            byte for byte, in input order, to OUTPUT (replaced atomically; - for standard output).
+
+            A record is kept only when its member (the --member-field, a top-level string or \
+            integer) may be used as of --as-of, and the policy's record rules let it through. The \
+            gate does not run (exit 64) unless it can apply them all:
+              - the category: --category C for every record, or --category-field F for each;
+              - the time: --time-field F (RFC 3339 or epoch seconds: not after as-of, not while the \
+            member was under the minimum age, not before the look-back start), or --no-record-times \
+            (every member who was a minor in the window is left out whole);
+              - people who objected without being members: --text-field F (their links, handles and \
+            names are looked for there and in the member field), or --no-text.
+            With --reservation-field F, content reserved against training (TDMRep 1, AIPREF \
+            train-ai=n, CAWG notAllowed) is dropped too.
+
+            Every dropped record counts under one reason: malformed, missing_member, member_unknown, \
+            the member's exclusion reason (or excluded, with --exclusions), missing_category, \
+            category_not_allowed, rights_reserved, third_party_objection, minor_in_window, \
+            missing_time, after_as_of, created_while_minor, before_lookback.
 
             Decisions come from exactly one of: --db (the store), --snapshot FILE (written by \
-            `consentry datasets snapshot`), --exclusions FILE (ids, one per line, as `consentry exclusions` prints).
+            `consentry datasets snapshot`), --exclusions FILE (made by `consentry exclusions \
+            --minors-in-window`, with --policy FILE).
 
-              consentry datasets filter posts.jsonl --db consentry.sqlite --category content.posts --out kept.jsonl --report report.json
-              consentry datasets filter part-*.jsonl.gz --snapshot snap.tsv --category-field category --time-field created_at --out kept.jsonl
-              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt --policy policy.yaml --category content.posts \\
-                  --no-record-times --out - > kept.jsonl
+              consentry datasets filter posts.jsonl --db consentry.sqlite \\
+                  --category content.posts --time-field created_at --text-field text \\
+                  --out kept.jsonl --report report.json
+              consentry datasets filter part-*.jsonl.gz --snapshot snap.tsv \\
+                  --category-field category --time-field created_at \\
+                  --text-field text --out kept.jsonl
+              zcat posts.gz | consentry datasets filter - --exclusions excluded.txt \\
+                  --policy policy.yaml --category content.posts --no-record-times \\
+                  --text-field text --out - > kept.jsonl
             """
     )
 
