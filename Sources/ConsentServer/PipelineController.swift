@@ -64,7 +64,8 @@ struct PipelineController {
             throw Problem.invalid(nil, "query minors_in_window: \(jsonStringLiteral(minors ?? "")) must be true or false")
         }
         if minors == "true", signed == "true" {
-            throw Problem.invalid(nil, "query minors_in_window=true makes a plain list; a signed list cannot say it lists the minors of the window yet (sign a snapshot instead)")
+            throw Problem(status: .unprocessableContent, type: "unsupported-combination", title: "These query parameters cannot be combined",
+                          detail: "minors_in_window=true makes a plain list; a signed list cannot say it lists the minors of the window yet (sign a snapshot instead)")
         }
         // Loaded and decided before the first byte is sent, so a store failure is still a 503 problem.
         let view = try await store.decisionView(now: moment)
