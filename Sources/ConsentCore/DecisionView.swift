@@ -55,13 +55,18 @@ public struct DecisionView: Sendable {
         ((try policy(at: asOf).policy, asOf), (try policy(at: moment).policy, moment))
     }
 
+    /// The record terms for data decided about at `asOf` and used at the view's moment.
+    public func recordTerms(asOf: Date) throws -> RecordTerms {
+        RecordTerms(then: try policy(at: asOf).policy, now: try policy(at: moment).policy)
+    }
+
     /// The members whose data may not go into training made at the view's moment as of `asOf`,
     /// in id order: what exclusion lists hold. With `minorsInWindow`, also every member who was
-    /// under the minimum age at some time in the window (``RecordRules/windowStart(_:_:)``): a
-    /// list cannot tell their records from then apart, so none of theirs may be used.
+    /// under the minimum age at some time in the window: a
+    /// list cannot tell their records from then apart, so none of theirs may be used
+    /// (``RecordTerms/windowStart``).
     public func unusableMembers(asOf: Date, minorsInWindow: Bool = false) throws -> [MemberID] {
-        let window = try RecordRules.windowStart(policy(at: asOf).policy, policy(at: moment).policy)
-        let start = window.map(Timestamp.microseconds)
+        let start = try recordTerms(asOf: asOf).windowStart.map(Timestamp.microseconds)
         var ids: [MemberID] = []
         try forEachUse(asOf: asOf) { index, use in
             if !use.usable || (minorsInWindow && RecordRules.minorInWindow(GateVerdict(use), windowStartMicros: start)) {

@@ -113,6 +113,27 @@ public struct GateVerdict: Sendable, Equatable {
     }
 }
 
+/// What the record rules take from the policies: data decided about at as-of and used now must
+/// satisfy both the policy in force then and the one in force now, so each term is the stricter.
+public struct RecordTerms: Sendable, Equatable {
+    /// The higher minimum age.
+    public var minimumAge: Int
+    /// The window records are judged in: from the later look-back start; unbounded when neither
+    /// policy sets one.
+    public var windowStart: Date?
+    /// The categories both allow (never a never-allowed one).
+    public var categories: Set<Category>
+
+    public init(then: Policy, now: Policy) {
+        minimumAge = max(then.minimumAge, now.minimumAge)
+        windowStart = switch (then.lookbackStart, now.lookbackStart) {
+        case (let x?, let y?): max(x, y)
+        case (let x, let y): x ?? y
+        }
+        categories = Set(then.allowedCategories.filter { now.allows($0) && !$0.isNeverAllowed })
+    }
+}
+
 /// The record-level rules, in precedence order, once the line was read and the member found.
 public enum RecordRules {
     /// Whether a member was under the minimum age at some time in the window that starts at
@@ -123,14 +144,6 @@ public enum RecordRules {
         verdict.usableFromMicros != .min && verdict.usableFromMicros > (windowStartMicros ?? .min)
     }
 
-    /// The window records are judged in: from the later of two policies' look-back starts (data
-    /// decided about at as-of, used now, must be allowed by both); unbounded when neither sets one.
-    public static func windowStart(_ a: Policy, _ b: Policy) -> Date? {
-        switch (a.lookbackStart, b.lookbackStart) {
-        case (let x?, let y?): max(x, y)
-        case (let x, let y): x ?? y
-        }
-    }
 
     /// The fate of a record of a known member.
     ///

@@ -22,8 +22,7 @@ public struct MinorsInWindow: Sendable, Equatable {
     /// this mark, with the window of the policies at `asOf` and now, then every objection of a
     /// non-member the gate must apply (``ThirdPartyObjection/applying(_:)``).
     public static func headerLines(_ view: DecisionView, asOf: Date, objections: [Objection]) throws -> [String] {
-        let window = RecordRules.windowStart(try view.policy(at: asOf).policy, try view.policy(at: view.moment).policy)
-        return [line(since: window)] + ThirdPartyObjection.applying(objections).map(\.headerLine)
+        [line(since: try view.recordTerms(asOf: asOf).windowStart)] + ThirdPartyObjection.applying(objections).map(\.headerLine)
     }
 }
 

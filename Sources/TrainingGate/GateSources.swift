@@ -17,16 +17,10 @@ public enum GateSources {
             loader.add(snapshot.members[index].id.rawValue, GateVerdict(use))
         }
         let version = try view.policy(at: asOf)
-        let now = try view.policy(at: view.moment).policy
-        return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf,
-                             lookbackStart: RecordRules.windowStart(version.policy, now), minimumAge: max(version.policy.minimumAge, now.minimumAge),
-                             allowedCategories: allowedCategories(version.policy, now), thirdParty: thirdParty, policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
-    }
-
-    /// The categories records may be of: those both policies allow (using data is a use now, of
-    /// data decided about at as-of), never a never-allowed one.
-    public static func allowedCategories(_ a: Policy, _ b: Policy) -> Set<Category> {
-        Set(a.allowedCategories.filter { b.allows($0) && !$0.isNeverAllowed })
+        let terms = try view.recordTerms(asOf: asOf)
+        return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: terms.windowStart,
+                             minimumAge: terms.minimumAge, allowedCategories: terms.categories, thirdParty: thirdParty,
+                             policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
     }
 
     /// Categories as a header writes them: comma-separated, in byte order.
@@ -44,7 +38,7 @@ public enum GateSources {
     /// starts with the line ``MinorsInWindow/line(since:)``: it also lists every member who was
     /// under the minimum age in the window, which a list with no birth dates needs.
     public static func exclusions(path: String, asOf: Date, verifier: NoteVerifier? = nil, policy: Policy? = nil) throws -> GateDecisions {
-        let categories = policy.map { allowedCategories($0, $0) }
+        let categories = policy.map { RecordTerms(then: $0, now: $0).categories }
         let mapping = try FileMapping(path: path)
         let magic = Array(SignedExclusions.magic.utf8)
         if mapping.count >= magic.count, memcmp(mapping.bytes, magic, magic.count) == 0 {

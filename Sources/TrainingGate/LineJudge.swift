@@ -47,7 +47,7 @@ final class LineJudge: @unchecked Sendable {
                                 reservationField: options.reservationField.map { Array($0.utf8) },
                                 textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) })
         let allowed = decisions.allowedCategories ?? []
-        categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map { allowed.contains($0) && !$0.isNeverAllowed }
+        categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map(allowed.contains)
         checksReservation = options.reservationField != nil
         noRecordTimes = options.noRecordTimes
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)

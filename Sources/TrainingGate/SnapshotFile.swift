@@ -92,9 +92,10 @@ public enum SnapshotFile {
         let policy = version.policy
         let now = try view.policy(at: view.moment).policy
         let snapshot = view.snapshot
+        let terms = try view.recordTerms(asOf: asOf)
         let header = Header(asOf: asOf, decidedAt: view.moment, policyVersion: policy.version, policySHA256: version.sha256,
-                            minimumAge: max(policy.minimumAge, now.minimumAge), lookbackStart: RecordRules.windowStart(policy, now),
-                            categories: GateSources.allowedCategories(policy, now), members: snapshot.count)
+                            minimumAge: terms.minimumAge, lookbackStart: terms.windowStart, categories: terms.categories,
+                            members: snapshot.count)
         // The rows of each shard, in id order, in one pass over the members.
         var rows = [[UInt8]](repeating: [], count: shards)
         var counts = [Int](repeating: 0, count: shards)
