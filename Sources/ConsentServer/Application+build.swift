@@ -87,5 +87,6 @@ public func buildApplication(store: any LineageStore, identity: IdentityVerifier
             idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consentry"),
         services: services,
+        onServerRunning: { channel in await configuration.onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

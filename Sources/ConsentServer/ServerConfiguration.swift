@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var clientAddressHeader: String?
     /// The public transparency page withholds every count from 1 to this less one.
     public var transparencyMinimumCount = PublicFigures.defaultMinimumCount
+    /// Called once the server listens, with the port it listens on (the one the system chose
+    /// when `port` is 0).
+    public var onListening: @Sendable (Int) async -> Void = { _ in }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, insecureCookies: Bool = false, demo: Bool = false,
                 demoMembers: [(label: String, member: MemberID)] = [], checkpointInterval: Duration = .seconds(1),

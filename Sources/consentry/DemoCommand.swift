@@ -22,11 +22,12 @@ struct DemoCommand: AsyncParsableCommand {
                                valueName: "path")) var db: String?
     @Option(help: "How many synthetic members to create.") var members = 3000
     @Option(help: "The generator's seed: the same seed gives the same population.") var seed: UInt64 = 42
-    @Option(help: "The port to serve the demo on (127.0.0.1).") var port = 8080
+    @Option(help: "The port to serve the demo on (127.0.0.1); 0 lets the system choose a free one.") var port = 8080
     @Flag(help: "Print the summary and stop instead of serving.") var noServe = false
 
     func validate() throws {
         guard (1...1_000_000).contains(members) else { throw ValidationError("--members must be between 1 and 1000000") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 (any free port) and 65535") }
     }
 
     func run() async throws {
@@ -77,17 +78,17 @@ struct DemoCommand: AsyncParsableCommand {
         let secret = (0..<4).map { _ in RandomHex.sixteen() }.joined()
         let identity = try await IdentityVerifier.sharedSecret(secret, issuer: "consentry-demo", audience: "consentry-demo")
         let logSigner = LogSigner(try NoteSigner.generate(name: "consentry.demo/log"))
-        let app = try buildApplication(store: store, identity: identity,
-                                       configuration: ServerConfiguration(host: "127.0.0.1", port: port, insecureCookies: true,
-                                                                          demo: true, demoMembers: demoMembers),
-                                       sessionSecret: secret, logSigner: logSigner)
-        print("")
-        print("The transparency log is at /log/v1/checkpoint, signed by \(logSigner.signer.verifier.verifierKey)")
-        print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as, or the privacy team")
-        print("to review objections at /admin/objections and see the dashboard at /admin. The public transparency")
-        print("report is at http://127.0.0.1:\(port)/transparency. Pages speak English, German and French. Ctrl-C stops it.")
-        // Said at once, even into a file or a pipe, where stdout would hold it back.
-        fflush(nil)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: port, insecureCookies: true, demo: true, demoMembers: demoMembers)
+        configuration.onListening = { port in
+            // Said once the port is open, so whoever waits for these lines can connect at once.
+            print("")
+            print("The transparency log is at /log/v1/checkpoint, signed by \(logSigner.signer.verifier.verifierKey)")
+            print("Serving the demo on http://127.0.0.1:\(port)/login: pick a member to sign in as, or the privacy team")
+            print("to review objections at /admin/objections and see the dashboard at /admin. The public transparency")
+            print("report is at http://127.0.0.1:\(port)/transparency. Pages speak English, German and French. Ctrl-C stops it.")
+            fflush(nil)
+        }
+        let app = try buildApplication(store: store, identity: identity, configuration: configuration, sessionSecret: secret, logSigner: logSigner)
         try await app.runService()
     }
 

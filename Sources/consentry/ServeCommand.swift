@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
-    @Option(help: "The port to listen on.") var port = 8080
+    @Option(help: "The port to listen on; 0 lets the system choose a free one (the line printed once listening says which).") var port = 8080
     @Flag(help: "Send session cookies without the Secure flag (plain http on a development machine).") var insecureCookies = false
     @Option(help: ArgumentHelp("Write each checkpoint of the log signed while facts arrive (at most one a second) to this file, replacing it atomically, for publishing.",
                                valueName: "path")) var checkpointFile: String?
@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 (any free port) and 65535") }
         guard (1...3600).contains(requestTimeout) else { throw ValidationError("--request-timeout must be between 1 and 3600 seconds") }
         guard transparencyMinimumCount >= 1 else { throw ValidationError("--transparency-minimum-count must be at least 1") }
     }
@@ -71,8 +71,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.transparencyMinimumCount = transparencyMinimumCount
         configuration.metricsToken = try MetricsToken.fromEnvironment()
         configuration.signInURL = try Self.signInURL()
+        let location = self.store.location, host = host
+        configuration.onListening = { port in
+            // Said once the port is open, so whoever waits for this line can connect at once.
+            print("Consentry is serving \(location) on http://\(host):\(port)")
+            fflush(nil)
+        }
         let app = try buildApplication(store: store, identity: identity, configuration: configuration, logSigner: logSigner)
-        print("Consentry is serving \(self.store.location) on http://\(host):\(port)")
         if WebSessions.secretFromEnvironment() == nil {
             printError("serve: neither CONSENTRY_SESSION_SECRET nor CONSENTRY_JWT_SECRET is set: web sessions are valid on this instance only")
         }

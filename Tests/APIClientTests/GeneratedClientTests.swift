@@ -19,8 +19,7 @@ struct GeneratedClientTests {
     /// A served store with the example policy and members, and a client per identity.
     final class Served: @unchecked Sendable {
         let directory: URL
-        let port: Int
-        let server: Process
+        let server: ServedProcess
         var db: String { directory.appendingPathComponent("store.sqlite").path }
 
         init() async throws {
@@ -30,25 +29,11 @@ struct GeneratedClientTests {
             _ = try Self.run(["policy", "apply", root.appendingPathComponent("examples/policy.yaml").path, "--db", directory.appendingPathComponent("store.sqlite").path])
             _ = try Self.run(["import", "members", root.appendingPathComponent("examples/members.jsonl").path, "--db", directory.appendingPathComponent("store.sqlite").path])
             _ = try Self.run(["log", "init", "--name", "consentry.client-test/log", "--out", directory.appendingPathComponent("log.key").path])
-            port = Int.random(in: 20_000...40_000)
-            server = Process()
-            server.executableURL = URL(fileURLWithPath: Self.binary)
-            server.arguments = ["serve", "--port", String(port), "--db", directory.appendingPathComponent("store.sqlite").path, "--insecure-cookies"]
-            server.environment = Self.environment.merging(["CONSENTRY_LOG_KEY_FILE": directory.appendingPathComponent("log.key").path]) { $1 }
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            for _ in 0..<150 {
-                if let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/readyz")!),
-                   (response as? HTTPURLResponse)?.statusCode == 200 { return }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            throw CancellationError()
+            server = try await ServedProcess(["serve", "--db", directory.appendingPathComponent("store.sqlite").path, "--insecure-cookies"],
+                                             environment: Self.environment.merging(["CONSENTRY_LOG_KEY_FILE": directory.appendingPathComponent("log.key").path]) { $1 })
         }
 
         deinit {
-            server.terminate()
-            server.waitUntilExit()
             try? FileManager.default.removeItem(at: directory)
         }
 
@@ -74,12 +59,12 @@ struct GeneratedClientTests {
 
         func client(as subject: String, role: String = "member") throws -> Client {
             let token = try Self.run(["token", "--member", subject, "--role", role]).trimmingCharacters(in: .whitespacesAndNewlines)
-            return Client(serverURL: URL(string: "http://127.0.0.1:\(port)")!, configuration: Self.configuration, transport: URLSessionTransport(),
+            return Client(serverURL: URL(string: server.baseURL)!, configuration: Self.configuration, transport: URLSessionTransport(),
                           middlewares: [BearerToken(token: token)])
         }
 
         var anonymous: Client {
-            Client(serverURL: URL(string: "http://127.0.0.1:\(port)")!, configuration: Self.configuration, transport: URLSessionTransport())
+            Client(serverURL: URL(string: server.baseURL)!, configuration: Self.configuration, transport: URLSessionTransport())
         }
 
         /// RFC 3339 instants, with fractional seconds when they are not whole (as the server writes them).

@@ -276,24 +276,10 @@ extension CLISuite {
             #expect(try cli.run(["stats"], withDB: false, environment: ["CONSENTRY_DB": real]).stdout.contains(#""members":0"#))
             // Served with the production secret in the environment: its tokens are not valid under it.
             let secret = String(repeating: "production-secret-", count: 3)
-            let port = Int.random(in: 20_000...40_000)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-            process.arguments = ["demo", "--members", "50", "--port", String(port)]
-            process.currentDirectoryURL = cli.directory
-            process.environment = ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": secret]) { $1 }
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            defer { process.terminate(); process.waitUntilExit() }
-            var page = ""
-            for _ in 0..<100 where page.isEmpty {
-                if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/login")!) {
-                    page = String(decoding: data, as: UTF8.self)
-                } else {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            let served = try await ServedProcess(["demo", "--members", "50", "--db", cli.path("consentry-demo.sqlite")],
+                                                 environment: ProcessInfo.processInfo.environment.merging(["CONSENTRY_JWT_SECRET": secret]) { $1 })
+            let (data, _) = try await URLSession.shared.data(from: URL(string: served.baseURL + "/login")!)
+            let page = String(decoding: data, as: UTF8.self)
             let token = try #require(page.components(separatedBy: #"name="token" value=""#).dropFirst().first.map { String($0.prefix { $0 != "\"" }) })
             let production = try await IdentityVerifier.sharedSecret(secret, issuer: "consentry-dev")
             await #expect(throws: IdentityError.self) { _ = try await production.verify(token) }

@@ -7,19 +7,11 @@ extension CLISuite {
     /// The transparency log as a person runs it: a key, signed checkpoints served over HTTP, and a
     /// witness that notices when history is rewritten behind its back.
     struct LogCLITests {
-        let serve = ServeEndToEndTests()
 
-        func start(_ cli: CLIRunner, key: String, port: Int) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-            process.arguments = ["serve", "--port", String(port), "--db", cli.db, "--insecure-cookies"]
-            process.environment = ProcessInfo.processInfo.environment.merging([
+        func start(_ cli: CLIRunner, key: String) async throws -> ServedProcess {
+            try await ServedProcess(["serve", "--db", cli.db, "--insecure-cookies"], environment: ProcessInfo.processInfo.environment.merging([
                 "CONSENTRY_JWT_SECRET": ServeEndToEndTests.secret, "CONSENTRY_LOG_KEY_FILE": key,
-            ]) { $1 }
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            return process
+            ]) { $1 })
         }
 
         /// A store with a policy, members and `choice` for member 1001.
@@ -48,29 +40,24 @@ extension CLISuite {
             let first = try Checkpoint.open(checkpoint.stdout, verifier: verifier, origin: "consentry.test/log")
             #expect(first.size == 4, "policy, two members, one choice")
 
-            let port = serve.freePort()
-            var server = try start(cli, key: keyFile, port: port)
-            defer { if server.isRunning { server.terminate() } }
-            try await serve.waitUntilReady(port)
-            let url = "http://127.0.0.1:\(port)"
-            let witness = ["log", "witness", "--url", url, "--key", verifierKey, "--state", cli.path("witness.txt")]
-            let seen = try cli.run(witness, withDB: false)
+            var server = try await start(cli, key: keyFile)
+            func witness() -> [String] { ["log", "witness", "--url", server.baseURL, "--key", verifierKey, "--state", cli.path("witness.txt")] }
+            let seen = try cli.run(witness(), withDB: false)
             #expect(seen.status == 0 && seen.stdout.contains("has 4 entries"), "\(seen.stdout)\(seen.stderr)")
 
             // More facts: the log grows, consistently.
             #expect(try cli.run(["set", "--member", "urn:li:member:1002", "--choice", "off"]).status == 0)
-            let grown = try cli.run(witness, withDB: false)
+            let grown = try cli.run(witness(), withDB: false)
             #expect(grown.status == 0 && grown.stdout.contains("grew from 4 to 5 entries"), "\(grown.stdout)\(grown.stderr)")
 
             // The operator rebuilds the store with member 1001's choice changed, and signs with the same key.
-            server.terminate()
-            server.waitUntilExit()
+            server.process.terminate()
+            server.process.waitUntilExit()
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cli.db + suffix) }
             try store(cli, choice: "on")
             #expect(try cli.run(["set", "--member", "urn:li:member:1002", "--choice", "off"]).status == 0)
-            server = try start(cli, key: keyFile, port: port)
-            try await serve.waitUntilReady(port)
-            let caught = try cli.run(witness, withDB: false)
+            server = try await start(cli, key: keyFile)
+            let caught = try cli.run(witness(), withDB: false)
             #expect(caught.status == 1 && caught.stderr.contains("the log's history was rewritten"), "\(caught.stdout)\(caught.stderr)")
             // A consistency proof from the CLI verifies between two checkpoints of an honest log.
             let before = try Checkpoint.open(try cli.run(["log", "checkpoint", "--key-file", keyFile]).stdout, verifier: verifier)

@@ -11,8 +11,6 @@ extension CLISuite {
     struct ServeEndToEndTests {
         static let secret = "e2e-secret-e2e-secret-e2e-secret-e2e-0001"
 
-        func freePort() -> Int { Int.random(in: 20_000...40_000) }
-
         func request(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil,
                      followRedirects: Bool = true) async throws -> (Int, String, [AnyHashable: Any]) {
             var request = URLRequest(url: URL(string: url)!)
@@ -27,17 +25,10 @@ extension CLISuite {
             return (http.statusCode, String(decoding: data, as: UTF8.self), http.allHeaderFields)
         }
 
-        func startServer(_ cli: CLIRunner, port: Int) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-            process.arguments = ["serve", "--port", String(port), "--db", cli.db, "--insecure-cookies"]
-            process.environment = ProcessInfo.processInfo.environment.merging([
+        func startServer(_ cli: CLIRunner) async throws -> ServedProcess {
+            try await ServedProcess(["serve", "--db", cli.db, "--insecure-cookies"], environment: ProcessInfo.processInfo.environment.merging([
                 "CONSENTRY_JWT_SECRET": Self.secret, "CONSENTRY_SIGN_IN_URL": "https://platform.example/sign-in",
-            ]) { $1 }
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            return process
+            ]) { $1 })
         }
 
         /// `name=value` of the cookie `name` among the answer's Set-Cookie headers (joined by commas).
@@ -46,25 +37,14 @@ extension CLISuite {
             return String(all[start.lowerBound...].prefix { $0 != ";" && $0 != "," })
         }
 
-        func waitUntilReady(_ port: Int) async throws {
-            for _ in 0..<100 {
-                if let (status, _, _) = try? await request("GET", "http://127.0.0.1:\(port)/readyz"), status == 200 { return }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            Issue.record("the server did not become ready on port \(port)")
-        }
-
         @Test func anOffThroughTheAPIShowsEverywhereAndSurvivesARestart() async throws {
             let cli = try CLIRunner()
             #expect(try cli.run(["policy", "apply", try cli.write("p.yaml", Fixtures.examplePolicyYAML)]).status == 0)
             #expect(try cli.run(["import", "members", try cli.write("m.jsonl", #"{"id": "urn:li:member:7", "birth_date": "1990-01-01", "country": "DE"}"# + "\n")]).status == 0)
             let token = try cli.run(["token", "--member", "urn:li:member:7"], withDB: false,
                                     environment: ["CONSENTRY_JWT_SECRET": Self.secret]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let port = freePort()
-            var server = try startServer(cli, port: port)
-            defer { if server.isRunning { server.terminate() } }
-            try await waitUntilReady(port)
-            let base = "http://127.0.0.1:\(port)"
+            var server = try await startServer(cli)
+            var base = server.baseURL
 
             let (status, body, _) = try await request("PUT", base + "/api/v1/me/ai-training",
                                                       headers: ["Authorization": "Bearer " + token, "X-Consentry-Channel": "android"],
@@ -91,15 +71,13 @@ extension CLISuite {
 
             #expect(try cli.run(["decide", "--member", "urn:li:member:7"]).stdout.contains(#""reason":"opted_out""#))
 
-            server.terminate()
-            server.waitUntilExit()
-            server = try startServer(cli, port: port)
-            try await waitUntilReady(port)
+            server.process.terminate()
+            server.process.waitUntilExit()
+            #expect(server.process.terminationReason == .exit, "SIGTERM ends the server gracefully")
+            server = try await startServer(cli)
+            base = server.baseURL
             let (_, after, _) = try await request("GET", base + "/api/v1/me/ai-training", headers: ["Authorization": "Bearer " + token])
             #expect(after.contains(#""reason":"opted_out""#))
-            server.terminate()
-            server.waitUntilExit()
-            #expect(server.terminationReason == .exit, "SIGTERM ends the server gracefully")
         }
     }
 
