@@ -41,3 +41,20 @@ extension Objection {
         return try completing(reason: reason, at: max(instant, timeline[timeline.count - 1].at))
     }
 }
+
+extension Objection {
+    /// This objection of someone who is not a member, completed when it is upheld and every
+    /// registered dataset's current version was matched against what identifies them (at its
+    /// filtering or by a purge), so no record naming them is left. Nil while a dataset was not,
+    /// or when the objection is not upheld or is a member's.
+    /// - Parameters:
+    ///   - unmatched: how many datasets' current versions were not matched against it yet.
+    ///   - matched: the datasets that were, in id order.
+    public func completedOnceMatched(unmatched: Int, matched: [DatasetID], at instant: Date) throws -> Objection? {
+        guard status == .upheld, member == nil, unmatched == 0 else { return nil }
+        let reason = matched.isEmpty
+            ? "No registered dataset holds records naming them."
+            : "Every registered dataset was searched for what identifies them, and the records naming them removed: \(matched.map(\.rawValue).joined(separator: ", "))."
+        return try completing(reason: reason, at: max(instant, timeline[timeline.count - 1].at))
+    }
+}

@@ -62,4 +62,11 @@ public struct ThirdPartyObjection: Sendable, Equatable {
         objections.filter { $0.member == nil && $0.status != .rejected }
             .map { ThirdPartyObjection(id: $0.id.rawValue, identifiers: $0.identifiers) }
     }
+
+    /// The non-members' objections a purge removes records for: upheld ones, and completed ones
+    /// (an erasure stays done: records naming them are removed again wherever they turn up).
+    public static func removing(_ objections: [Objection]) -> [ThirdPartyObjection] {
+        objections.filter { $0.member == nil && ($0.status == .upheld || $0.status == .completed) }
+            .map { ThirdPartyObjection(id: $0.id.rawValue, identifiers: $0.identifiers) }
+    }
 }

@@ -32,11 +32,15 @@ public struct DatasetManifest: Equatable, Sendable {
         public var removedRecords: Int
         /// Removed members by why: `objection_upheld`, or a decision's reason code with `--include-opted-out`.
         public var reasons: [String: Int]
+        /// Records removed because they name someone who objected without being a member, by
+        /// objection id (omitted when none).
+        public var thirdParty: [String: Int]
 
-        public init(removedMembers: Int, removedRecords: Int, reasons: [String: Int]) {
+        public init(removedMembers: Int, removedRecords: Int, reasons: [String: Int], thirdParty: [String: Int] = [:]) {
             self.removedMembers = removedMembers
             self.removedRecords = removedRecords
             self.reasons = reasons
+            self.thirdParty = thirdParty
         }
     }
 
@@ -64,6 +68,14 @@ public struct DatasetManifest: Equatable, Sendable {
     /// it was made with `--no-record-times` (every member who was a minor in the window left out
     /// whole). Nil for an export and in manifests written before it was recorded.
     public var recordTimes: String?
+    /// For a filtered file: the field whose text was matched against non-members' objections
+    /// (`--text-field`), or `none` when made with `--no-text`. Nil when it was not said (an
+    /// export, or a file filtered while nobody objected): a purge then matches whole records.
+    public var textField: String?
+    /// The non-members' objections (ids, in byte order) whose identifiers every record of this
+    /// version was matched against, when filtered or by a purge: a version holds no record
+    /// naming them. An upheld one is complete once every registered dataset lists it here.
+    public var thirdPartyChecked: [String] = []
     public var tool: String
 
     public init(dataset: DatasetID, name: String, kind: DatasetKind, version: Int, previous: (version: Int, sha256: String)?,
@@ -129,12 +141,15 @@ public struct DatasetManifest: Equatable, Sendable {
             entry.field("reasons", Self.counts(purge.reasons))
             entry.field("removed_members", String(purge.removedMembers))
             entry.field("removed_records", String(purge.removedRecords))
+            if !purge.thirdParty.isEmpty { entry.field("third_party", Self.counts(purge.thirdParty)) }
             object.field("purge", entry.finish())
         } else {
             object.field("purge", "null")
         }
         if let recordTimes { object.field("record_times", JSONWriter.string(recordTimes)) }
         object.field("records", String(records))
+        if let textField { object.field("text_field", JSONWriter.string(textField)) }
+        if !thirdPartyChecked.isEmpty { object.field("third_party_checked", JSONWriter.array(thirdPartyChecked.map(JSONWriter.string))) }
         object.field("tool", JSONWriter.string(tool))
         object.field("version", String(version))
         return object.finish() + "\n"
@@ -164,7 +179,7 @@ public struct DatasetManifest: Equatable, Sendable {
         }
         let purge = try fields.object("purge").map { entry in
             Purge(removedMembers: try entry.int("removed_members"), removedRecords: try entry.int("removed_records"),
-                  reasons: try entry.counts("reasons"))
+                  reasons: try entry.counts("reasons"), thirdParty: try entry.optionalCounts("third_party") ?? [:])
         }
         let policy = try fields.object("policy")
         var manifest = DatasetManifest(
@@ -180,6 +195,8 @@ public struct DatasetManifest: Equatable, Sendable {
             },
             purge: purge, tool: try fields.string("tool"))
         manifest.recordTimes = try fields.optionalString("record_times")
+        manifest.textField = try fields.optionalString("text_field")
+        manifest.thirdPartyChecked = try fields.optionalStrings("third_party_checked") ?? []
         return manifest
     }
 
@@ -244,6 +261,10 @@ public struct DatasetManifest: Equatable, Sendable {
                 return text
             }
         }
+
+        func optionalStrings(_ key: String) throws -> [String]? { members[key] == nil ? nil : try strings(key) }
+
+        func optionalCounts(_ key: String) throws -> [String: Int]? { members[key] == nil ? nil : try counts(key) }
 
         func counts(_ key: String) throws -> [String: Int] {
             guard case .object(let list)? = members[key] else { throw fail(key, "expected an object") }

@@ -3,7 +3,15 @@ import ConsentFormats
 import Foundation
 
 /// `consentry datasets purge`: rewrites registered datasets without the records of members whose
-/// objection was upheld (and, when asked, of members no longer eligible).
+/// objection was upheld (and, when asked, of members no longer eligible), and without the records
+/// that name someone whose objection as a non-member was upheld.
+///
+/// Non-members are found as the gate finds them (``ThirdPartyMatcher``): in the text field the
+/// dataset was filtered with and the member field, or in the whole record when its manifest
+/// names no text field (an export, or a file filtered while nobody objected). Each version's
+/// manifest lists the objections it was matched against (`third_party_checked`), so a dataset
+/// is searched once per objection, and such an objection completes once every registered
+/// dataset lists it.
 ///
 /// Each dataset moves from one version to the next in steps that survive `kill -9` anywhere:
 /// 1. the new files are written beside the old ones and fsynced (`part-00000.v2.jsonl`, or a
@@ -49,13 +57,18 @@ public enum DatasetPurge {
         public var version: Int
         public var removedMembers: Int
         public var removedRecords: Int
+        /// Records removed because they name a non-member whose objection was upheld, by objection.
+        public var thirdParty: [String: Int] = [:]
+        /// The non-members' objections this version was matched against for the first time.
+        public var matchedObjections: [String] = []
         /// An interrupted purge found and settled first: "committed vN" or "abandoned vN".
         public var recovered: String?
     }
 
     public struct Result: Sendable {
         public var outcomes: [Outcome]
-        /// Upheld objections now complete (no dataset holds their member).
+        /// Upheld objections now complete (no dataset holds their member, or a record naming
+        /// the non-member who objected).
         public var completedObjections: [ObjectionID]
     }
 
@@ -75,6 +88,8 @@ public enum DatasetPurge {
         // they turn up (a dataset made before the rule, or outside the gate).
         let upheld = Set(try await store.objections(status: .upheld).compactMap(\.member))
             .union(try await store.objections(status: .completed).compactMap(\.member))
+        let objections = try await store.objections(status: nil)
+        let thirdParty = ThirdPartyObjection.removing(objections)
         var outcomes: [Outcome] = []
         var completed: [ObjectionID] = []
         for target in targets {
@@ -92,18 +107,51 @@ public enum DatasetPurge {
             guard let current = dataset.current else { continue }
             try placeRegisteredFile(dataset, version: current)
             try removeUnreferencedFiles(dataset, keeping: current)
-            var outcome = try await purge(dataset, current: current, upheld: upheld, store: store, options: options)
+            var outcome = try await purge(dataset, current: current, upheld: upheld, thirdParty: thirdParty, store: store, options: options)
             outcome.outcome.recovered = recovered
             completed += outcome.completed
             outcomes.append(outcome.outcome)
         }
         completed += try await store.completeObjections(actor: options.actor)
+        completed += try await completeNonMembers(objections, store: store, actor: options.actor)
         return Result(outcomes: outcomes, completedObjections: completed)
     }
 
-    private static func purge(_ dataset: Dataset, current: DatasetVersion, upheld: Set<MemberID>, store: some LineageStore,
-                              options: Options) async throws -> (outcome: Outcome, completed: [ObjectionID]) {
+    /// Completes every upheld objection of a non-member that every registered dataset's current
+    /// version was matched against.
+    private static func completeNonMembers(_ objections: [Objection], store: some LineageStore, actor: String) async throws -> [ObjectionID] {
+        let upheld = objections.filter { $0.member == nil && $0.status == .upheld }
+        guard !upheld.isEmpty else { return [] }
+        var checked: [(DatasetID, Set<String>)] = []
+        for dataset in try await store.datasets() {
+            guard let current = dataset.current else { continue }
+            let manifest = try DatasetManifest.parse(current.manifestJSON, source: "dataset \(dataset.id) v\(current.version)")
+            checked.append((dataset.id, Set(manifest.thirdPartyChecked)))
+        }
+        checked.sort { $0.0.rawValue.utf8.lexicographicallyPrecedes($1.0.rawValue.utf8) }
+        var completed: [ObjectionID] = []
+        for objection in upheld {
+            let unmatched = checked.filter { !$0.1.contains(objection.id.rawValue) }.count
+            let matched = checked.map(\.0)
+            guard (try objection.completedOnceMatched(unmatched: unmatched, matched: matched, at: Date())) != nil else { continue }
+            _ = try await store.updateObjection(objection.id, actor: actor) { stored in
+                // Decided again on what is stored now: it may have moved since it was read.
+                guard let done = try stored.completedOnceMatched(unmatched: unmatched, matched: matched, at: Date()) else {
+                    throw ConsentError.lineageConflict("objection \(objection.id) changed while the purge ran; run it again")
+                }
+                return done
+            }
+            completed.append(objection.id)
+        }
+        return completed
+    }
+
+    private static func purge(_ dataset: Dataset, current: DatasetVersion, upheld: Set<MemberID>, thirdParty: [ThirdPartyObjection],
+                              store: some LineageStore, options: Options) async throws -> (outcome: Outcome, completed: [ObjectionID]) {
         let manifest = try DatasetManifest.parse(current.manifestJSON, source: "dataset \(dataset.id) v\(current.version)")
+        // The non-members' objections this version was not yet matched against.
+        let matchedBefore = Set(manifest.thirdPartyChecked)
+        let due = thirdParty.filter { !matchedBefore.contains($0.id) }
         let held = try await store.members(of: dataset.id)
         var removing: [MemberID] = []
         var reasons: [String: Int] = [:]
@@ -128,7 +176,7 @@ public enum DatasetPurge {
         }
         let unchanged = Outcome(dataset: dataset.id, action: .unchanged, version: current.version, removedMembers: 0,
                                 removedRecords: 0, recovered: nil)
-        guard !removing.isEmpty else { return (unchanged, []) }
+        guard !removing.isEmpty || !due.isEmpty else { return (unchanged, []) }
 
         let directory = Self.directory(of: dataset)
         for file in manifest.files {
@@ -145,7 +193,7 @@ public enum DatasetPurge {
         var loader = MemberTable.Loader(expectedCount: removing.count)
         for id in removing { loader.add(id.rawValue, GateVerdict(drop: .excluded)) }
         let decisions = GateDecisions(table: loader.finish(), unknownIsEligible: true, asOf: Date(), lookbackStart: nil,
-                                      policyVersion: nil, policySHA256: nil, source: "purge")
+                                      thirdParty: due, policyVersion: nil, policySHA256: nil, source: "purge")
         let next = (dataset.versions.last?.version ?? current.version) + 1
         var files: [DatasetManifest.File] = []
         var written: [String] = []
@@ -155,6 +203,18 @@ public enum DatasetPurge {
         filterOptions.hashInputs = false
         // The dataset's categories were checked when it was written; a purge only removes members.
         filterOptions.checksRecordRules = false
+        if !due.isEmpty {
+            // Records naming a non-member may be any member's: which members are left is known
+            // only once the files are read.
+            filterOptions.collectMembers = true
+            if let field = manifest.textField, field != "none" {
+                filterOptions.textField = field
+            } else {
+                filterOptions.matchesWholeRecords = true
+            }
+        }
+        var kept = Set<MemberID>()
+        var thirdPartyRecords: [String: Int] = [:]
         do {
             for file in manifest.files {
                 let name = newName(of: file.name, kind: dataset.kind, version: next)
@@ -170,12 +230,21 @@ public enum DatasetPurge {
                                        bytes: result.storedBytes, sha256: result.outputSHA256 ?? ""))
                 }
                 records += result.kept
+                kept.formUnion(result.keptMembers)
+                thirdPartyRecords.merge(result.thirdParty, uniquingKeysWith: +)
             }
         } catch {
             for path in written { unlink(path) }
             throw error
         }
         Failpoint.hit("purge-files-written")
+        if !due.isEmpty {
+            // Members none of whose records are left (all named a non-member) leave the dataset too.
+            let byObjection = Set(removing)
+            let emptied = held.filter { !byObjection.contains($0) && !kept.contains($0) }
+            if !emptied.isEmpty { reasons[DropReason.thirdPartyObjection.code] = emptied.count }
+            removing += emptied
+        }
 
         var newManifest = manifest
         newManifest.version = next
@@ -184,7 +253,9 @@ public enum DatasetPurge {
         newManifest.records = records
         newManifest.members = held.count - removing.count
         newManifest.files = files
-        newManifest.purge = .init(removedMembers: removing.count, removedRecords: current.records - records, reasons: reasons)
+        newManifest.purge = .init(removedMembers: removing.count, removedRecords: current.records - records, reasons: reasons,
+                                  thirdParty: thirdPartyRecords)
+        newManifest.thirdPartyChecked = matchedBefore.union(due.map(\.id)).sorted()
         newManifest.tool = "consentry " + GateVersion.tool
         let text = newManifest.json
         let pending = DatasetVersion(version: next, state: .pending, createdAt: newManifest.createdAt, manifestJSON: text,
@@ -206,7 +277,8 @@ public enum DatasetPurge {
         // 5. The old files go.
         try removeUnreferencedFiles(dataset, keeping: pending)
         return (Outcome(dataset: dataset.id, action: .purged, version: next, removedMembers: removing.count,
-                        removedRecords: current.records - records, recovered: nil), completed)
+                        removedRecords: current.records - records, thirdParty: thirdPartyRecords,
+                        matchedObjections: due.map(\.id), recovered: nil), completed)
     }
 
     /// The directory holding the dataset's files and manifest.

@@ -66,6 +66,9 @@ public struct FilterOptions: Sendable {
     public var textField: String?
     /// The records hold no text that could name anyone: only the member field is checked.
     public var noText = false
+    /// Match non-members' identifiers against each whole record (every key and value) instead
+    /// of the text and member fields: for a purge of a dataset that names no text field.
+    public var matchesWholeRecords = false
     /// The records carry no creation time: instead of judging each record's time, every record
     /// of a member who was under the minimum age in the window is dropped (`minor_in_window`).
     public var noRecordTimes = false

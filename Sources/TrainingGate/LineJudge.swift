@@ -34,12 +34,15 @@ final class LineJudge: @unchecked Sendable {
     private(set) var keptCategories: [Int]
     /// Non-members' objections: what identifies them, and records dropped for each.
     let matcher: ThirdPartyMatcher?
+    /// Match them against the whole record rather than the text and member fields.
+    let matchesWholeRecords: Bool
     private(set) var thirdPartyCounts: [Int]
     /// Scratch for the folded text being matched.
     private var folded: [UInt8] = []
 
     init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil) {
         self.matcher = matcher
+        matchesWholeRecords = options.matchesWholeRecords
         thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
         kept = options.collectMembers ? MemberTable() : nil
         scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) },
@@ -100,7 +103,7 @@ final class LineJudge: @unchecked Sendable {
         let (found, length) = scanner.scanLine(line, available)
         guard let found else { return (.malformed, length) }
         var category: Category?
-        let drop = judge(found, line, category: &category)
+        let drop = judge(found, line, length: length, category: &category)
         if drop == nil {
             if let kept { remember(found, line, in: kept) }
             if let category { keptCategories[category.position] += 1 }
@@ -119,7 +122,7 @@ final class LineJudge: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, category: inout Category?) -> DropReason? {
+    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, length: Int, category: inout Category?) -> DropReason? {
         guard found.memberCount == 1 else { return .missingMember }
         let verdict: GateVerdict?
         switch found.member.kind {
@@ -145,7 +148,7 @@ final class LineJudge: @unchecked Sendable {
             category = named
         }
         if checksReservation, reserves(line, found) { return .rightsReserved }
-        if let matcher, let owner = thirdPartyOwner(line, found, matcher) {
+        if let matcher, let owner = matchesWholeRecords ? wholeRecordOwner(line, length, matcher) : thirdPartyOwner(line, found, matcher) {
             thirdPartyCounts[owner] += 1
             return .thirdPartyObjection
         }
@@ -173,6 +176,40 @@ final class LineJudge: @unchecked Sendable {
     private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found, _ matcher: ThirdPartyMatcher) -> Int? {
         if let owner = thirdPartyOwner(line, found.member, matcher) { return owner }
         return thirdPartyOwner(line, found.text, matcher)
+    }
+
+    /// The owner of an identifier anywhere in the record (its keys, strings and numbers, read as
+    /// one text in which JSON's punctuation separates words), if any.
+    private func wholeRecordOwner(_ line: UnsafePointer<UInt8>, _ length: Int, _ matcher: ThirdPartyMatcher) -> Int? {
+        let raw = UnsafeBufferPointer(start: line, count: length)
+        if matcher.mayMatch(json: raw) == false { return nil }
+        if folded.count < raw.count { folded = [UInt8](repeating: 0, count: max(raw.count, 2 * folded.count)) }
+        let foldedLength = folded.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(raw, into: $0) }
+        if let foldedLength { return folded.withUnsafeBufferPointer { matcher.firstMatch(UnsafeBufferPointer(rebasing: $0[..<foldedLength])) } }
+        // A \u escape: decode the record, and match its keys and values one by one.
+        guard let value = try? JSONParser.parse(String(decoding: raw, as: UTF8.self)) else { return nil }
+        var texts: [String] = []
+        Self.collectTexts(value, into: &texts)
+        var decoded: [UInt8] = []
+        for text in texts {
+            Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &decoded) }
+            if let owner = decoded.withUnsafeBufferPointer({ matcher.firstMatch($0) }) { return owner }
+        }
+        return nil
+    }
+
+    /// Every key, string and number in `value`.
+    private static func collectTexts(_ value: JSONValue, into texts: inout [String]) {
+        switch value {
+        case .string(let text), .number(let text): texts.append(text)
+        case .array(let values): for element in values { collectTexts(element, into: &texts) }
+        case .object(let members):
+            for member in members {
+                texts.append(member.key)
+                collectTexts(member.value, into: &texts)
+            }
+        case .null, .bool: break
+        }
     }
 
     /// The owner of an identifier in one field's value (a string or a number), if any.

@@ -32,6 +32,8 @@ public enum RegisteredFilter {
                 categories: result.keptCategories.map(\.rawValue), files: [.init(name: base, records: result.kept, bytes: result.storedBytes, sha256: result.outputSHA256 ?? "")],
                 purge: nil)
             manifest.recordTimes = options.noRecordTimes ? "none" : options.timeField
+            manifest.textField = options.noText ? "none" : options.textField
+            manifest.thirdPartyChecked = decisions.thirdParty.map(\.id).sorted()
             let text = manifest.json
             try await store.registerDataset(
                 NewDataset(id: manifest.dataset, name: name, kind: .filter, location: location, memberField: options.memberField,

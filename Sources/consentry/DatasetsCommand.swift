@@ -179,7 +179,7 @@ struct LineageCommand: AsyncParsableCommand {
 struct PurgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
-        abstract: "Rewrite registered datasets without the data of members whose objection was upheld.",
+        abstract: "Rewrite registered datasets without the data of people whose objection was upheld.",
         discussion: """
             For each dataset (--dataset ID, or --all): writes the new files beside the old ones, \
             fsyncs them, records the new version as pending, switches with one atomic rename (an \
@@ -187,6 +187,12 @@ struct PurgeCommand: AsyncParsableCommand {
             manifest naming the previous one, and deletes the old files. Killed at any point, a \
             dataset is entirely its old version or its new one; the next run settles an interrupted \
             purge. Upheld objections whose member no dataset holds any more become completed.
+
+            Records naming someone whose objection as a non-member was upheld go too: searched in \
+            the text field the dataset was filtered with (--text-field) and the member field, or in \
+            the whole record when it names none. Each dataset is searched once per objection (its \
+            manifest lists them in third_party_checked); the objection is completed once every \
+            registered dataset was.
 
             --include-opted-out also removes members whose decision now is not eligible (opted out, \
             Global Privacy Control, an objection pending, …).
@@ -218,6 +224,11 @@ struct PurgeCommand: AsyncParsableCommand {
             switch outcome.action {
             case .purged:
                 line += "version \(outcome.version): removed \(counted(outcome.removedMembers, "member")), \(counted(outcome.removedRecords, "record"))"
+                if !outcome.matchedObjections.isEmpty {
+                    let named = outcome.thirdParty.values.reduce(0, +)
+                    line += " (searched them for \(counted(outcome.matchedObjections.count, "person", plural: "people")) who objected "
+                        + "without being a member: \(counted(named, "record")) named them)"
+                }
             case .unchanged:
                 line += "version \(outcome.version): nothing to remove"
             }
@@ -313,7 +324,9 @@ struct ModelBody: Encodable {
 }
 
 /// `1 member`, `3 members`.
-func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)" + (count == 1 ? "" : "s") }
+func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? noun : plural ?? noun + "s")
+}
 
 /// Left-aligned columns separated by two spaces.
 enum Table {

@@ -169,6 +169,58 @@ struct GeneratedClientTests {
         #expect(filed.value1.member == nil && filed.value1.identifiers == ["https://example.com/posts/42"] && filed.value2.email_verified == true)
     }
 
+    /// Issue 18's end to end: posts that name someone were filtered into two datasets before they
+    /// objected; their objection, confirmed and upheld through the API, makes a purge remove the
+    /// records naming them (in the text field one dataset was filtered with; anywhere in the
+    /// records of the other, which names no text field), and then completes the objection.
+    @Test func aNonMemberObjectionUpheldThroughTheAPIIsPurgedFromTheDatasets() async throws {
+        let served = try await Served()
+        let posts = served.directory.appendingPathComponent("posts.jsonl").path
+        try """
+            {"member_id":"urn:li:member:1001","created_at":"2025-10-01T09:00:00Z","text":"Lunch with SAM  Doe today"}
+            {"member_id":"urn:li:member:1001","created_at":"2025-10-02T09:00:00Z","text":"See https://www.example.com/posts/42/"}
+            {"member_id":"urn:li:member:1001","created_at":"2025-10-03T09:00:00Z","text":"Nothing about anyone","note":"met Sam Doe"}
+            {"member_id":"urn:li:member:1001","created_at":"2025-10-04T09:00:00Z","text":"Samuel Doerr wrote https://example.com/posts/420"}
+
+            """.write(toFile: posts, atomically: true, encoding: .utf8)
+        func filter(_ name: String, _ extra: [String]) throws -> String {
+            let out = served.directory.appendingPathComponent(name + ".jsonl").path
+            _ = try Served.run(["datasets", "filter", posts, "--db", served.db, "--category", "content.posts", "--time-field", "created_at",
+                                "--register", name, "--out", out] + extra)
+            return out
+        }
+        let withText = try filter("with-text", ["--text-field", "text"]), whole = try filter("whole", [])
+        #expect(try String(contentsOfFile: withText, encoding: .utf8).split(separator: "\n").count == 4, "nobody had objected yet")
+
+        let asked = try await served.anonymous.requestPublicObjection(body: .json(.init(
+            email: "sam@example.com", identifiers: ["Sam Doe", "https://example.com/posts/42"]))).accepted.body.json
+        let filed = try await served.anonymous.verifyPublicObjection(body: .json(.init(request: asked.request, code: try served.code(sentTo: "sam@example.com"))))
+            .created.body.json
+        let id = filed.value1.id
+        let staff = try served.client(as: "dana@privacy", role: "privacy")
+        let decided = try await staff.decideObjection(path: .init(id: id), body: .json(.init(decision: .uphold, reason: "Their name and post"))).ok.body.json
+        #expect(decided.value1.status == .upheld, "records still name them")
+
+        let purged = try Served.run(["datasets", "purge", "--all", "--db", served.db])
+        #expect(purged.contains("objection \(id): completed"), "\(purged)")
+        #expect(purged.contains("removed 0 members, 2 records (searched them for 1 person who objected without being a member: 2 records named them)"), "\(purged)")
+        #expect(purged.contains("removed 0 members, 3 records (searched them for 1 person who objected without being a member: 3 records named them)"), "\(purged)")
+        // The name in any case and spacing, the link with or without www and a trailing slash: gone.
+        // A longer name and a longer link are other people's.
+        let leftWithText = try String(contentsOfFile: withText, encoding: .utf8)
+        #expect(leftWithText.split(separator: "\n").map { $0.contains("Nothing about anyone") || $0.contains("Samuel Doerr") } == [true, true])
+        #expect(try String(contentsOfFile: whole, encoding: .utf8).split(separator: "\n").count == 1, "the note names them too")
+        let manifest = try String(contentsOfFile: withText + ".manifest.json", encoding: .utf8)
+        #expect(manifest.contains(#""third_party":{"\#(id)":2}"#) && manifest.contains(#""third_party_checked":["\#(id)"]"#), "\(manifest)")
+
+        let completed = try await staff.getQueuedObjection(path: .init(id: id)).ok.body.json.value1.value1
+        #expect(completed.status == .completed)
+        #expect(completed.timeline.last?.reason?.contains("Every registered dataset was searched for what identifies them") == true)
+        // Done stays done: a second purge finds nothing more to search or remove.
+        let again = try Served.run(["datasets", "purge", "--all", "--db", served.db])
+        #expect(again.components(separatedBy: "nothing to remove").count == 3 && !again.contains("completed"), "\(again)")
+    }
+
     @Test func aPipelineGetsDecisionsInBulk() async throws {
         let served = try await Served()
         let pipeline = try served.client(as: "etl", role: "pipeline")

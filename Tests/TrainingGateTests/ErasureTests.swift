@@ -84,4 +84,47 @@ struct ErasureTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0.hasPrefix(".") }.isEmpty,
                 "no staged file left")
     }
+
+    /// A non-member's erasure reaches an export (whose records name no text field, so they are
+    /// searched whole) and is not searched for again where the gate already applied it; once
+    /// every dataset was searched, the objection is complete, and it stays done.
+    @Test func aNonMembersErasureReachesExportsAndIsSearchedForOnce() async throws {
+        let scratch = FilterTests.Scratch()
+        let store = try await LineageTests.store(scratch)
+        let export = try await DatasetExport.run(store: store, options: .init(asOf: Self.asOf, directory: scratch.path("e1"), actor: "test"))
+        #expect(export.manifest.members == 2, "m1 (whose posts say hello, world) and m4")
+
+        let policy = try #require(try await store.activePolicy()).policy
+        let objection = Objection.fileForNonMember(id: .random(), email: "world@example.com", identifiers: ["World"],
+                                                   at: Date().addingTimeInterval(-60), reason: nil, terms: policy.objectionTerms)
+        try await store.fileObjection(objection, actor: "world@example.com")
+        _ = try await store.updateObjection(objection.id, actor: "privacy") { try $0.deciding(.uphold, reason: "Upheld.", at: Date().addingTimeInterval(-30)) }
+        // Filtered once the objection stands: the gate drops what names them, and says so in the manifest.
+        let decisions = try GateSources.decisions(from: try await store.decisionView(now: Date()), asOf: Self.asOf,
+                                                  thirdParty: ThirdPartyObjection.applying(try await store.objections(status: nil)))
+        let posts = scratch.write("posts.jsonl", #"{"member_id": "m1", "text": "hello world"}"# + "\n" + #"{"member_id": "m1", "text": "hi"}"# + "\n")
+        var options = FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 1)
+        options.textField = "text"
+        let (filtered, manifest) = try await RegisteredFilter.run(inputs: [posts], output: scratch.path("kept.jsonl"), decisions: decisions,
+                                                                  options: options, name: "posts", store: store, actor: "test")
+        #expect(filtered.thirdParty == [objection.id.rawValue: 1] && manifest.thirdPartyChecked == [objection.id.rawValue])
+        #expect(try await store.objection(objection.id)?.status == .upheld, "the export still names them")
+
+        let purged = try await DatasetPurge.run(store: store, options: .init(datasets: nil, actor: "test"))
+        let byName = Dictionary(uniqueKeysWithValues: purged.outcomes.map { ($0.dataset, $0) })
+        let exported = try #require(byName[export.manifest.dataset])
+        #expect(exported.action == .purged && exported.removedRecords == 1 && exported.removedMembers == 1
+                && exported.thirdParty == [objection.id.rawValue: 1], "m1's only record in the export names them: m1 leaves it")
+        #expect(byName[manifest.dataset]?.action == .unchanged, "searched already when filtered")
+        let current = try #require(try await store.dataset(export.manifest.dataset)?.current)
+        let next = try DatasetManifest.parse(current.manifestJSON, source: "test")
+        #expect(next.purge?.reasons == ["third_party_objection": 1] && next.thirdPartyChecked == [objection.id.rawValue])
+        #expect(try next.files.flatMap { try Self.members(scratch.path("e1/" + $0.name)) } == ["m4"])
+        #expect(try await store.lineage(of: MemberID("m1")!).heldBy.map(\.dataset) == [manifest.dataset], "still in the filtered posts")
+        #expect(purged.completedObjections == [objection.id])
+        #expect(try await store.objection(objection.id)?.status == .completed)
+
+        let again = try await DatasetPurge.run(store: store, options: .init(datasets: nil, actor: "test"))
+        #expect(again.outcomes.allSatisfy { $0.action == .unchanged } && again.completedObjections.isEmpty)
+    }
 }

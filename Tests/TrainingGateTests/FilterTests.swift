@@ -318,6 +318,19 @@ struct FilterTests {
         let byMember = try GateFilter.run(inputs: [scratch.write("ada.jsonl", #"{"member_id": "ada", "text": "Sam Doe"}"# + "\n")],
                                           output: scratch.path("out2.jsonl"), decisions: decisions, options: options)
         #expect(byMember.dropped == [.thirdPartyObjection: 1] && byMember.thirdParty == ["obj_c": 1], "the member field names them")
+        // A purge of a dataset that names no text field searches whole records: any field, nested
+        // values, keys, escapes decoded; JSON's punctuation still ends words.
+        (options.noText, options.checksRecordRules, options.matchesWholeRecords) = (false, false, true)
+        let whole = [
+            #"{"member_id": "urn:li:member:1", "other": "Sam Doe"}"#,
+            #"{"member_id": "urn:li:member:1", "data": {"comments": ["fine", "by \u0053am Doe"]}}"#,
+            #"{"member_id": "urn:li:member:1", "data": {"sam doe": 1}}"#,
+            #"{"member_id": "urn:li:member:1", "data": {"samdoe": "Sam Doerr", "x": "@jo_w2"}}"#,                 // kept
+        ]
+        let searched = try GateFilter.run(inputs: [scratch.write("whole.jsonl", whole.map { $0 + "\n" }.joined())],
+                                          output: scratch.path("out3.jsonl"), decisions: decisions, options: options)
+        #expect(String(decoding: scratch.read("out3.jsonl"), as: UTF8.self) == whole[3] + "\n")
+        #expect(searched.thirdParty == ["obj_a": 3])
     }
 
     @Test func anExclusionsListDropsOnlyWhoIsListed() throws {
