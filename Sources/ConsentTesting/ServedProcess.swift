@@ -51,12 +51,15 @@ public final class ServedProcess: @unchecked Sendable {
 
         func append(_ more: Data) { lock.withLock { data.append(more) } }
         var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
-        /// The port in the first `http://127.0.0.1:PORT` printed, once its digits are whole.
+        /// The port in the line `… serving … on http://127.0.0.1:PORT` (`Serving the demo on …`
+        /// for the demo), once that line is whole. Other addresses it prints (a webhook's) are not it.
         var port: Int? {
             let text = text
-            guard let range = text.range(of: "http://127.0.0.1:") else { return nil }
-            let digits = text[range.upperBound...].prefix { $0.isNumber }
-            guard text[range.upperBound...].dropFirst(digits.count).first != nil else { return nil }
+            guard let end = text.lastIndex(of: "\n") else { return nil }
+            guard let line = text[..<end].split(separator: "\n")
+                    .first(where: { $0.lowercased().contains("serving") && $0.contains(" on http://127.0.0.1:") }),
+                  let range = line.range(of: " on http://127.0.0.1:") else { return nil }
+            let digits = line[range.upperBound...].prefix { $0.isNumber }
             return Int(digits)
         }
     }
