@@ -89,7 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
             fflush(nil)
         }
         let app = try buildApplication(store: store, identity: identity, configuration: configuration, sessionSecret: secret, logSigner: logSigner)
-        try await app.runService()
+        try await ListenFailure.explaining(host: "127.0.0.1", port: port) { try await app.runService() }
     }
 
     private func report(_ summary: DecisionSummary, examples: [Reason: MemberID], version: PolicyVersion, at now: Date,

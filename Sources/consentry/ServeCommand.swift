@@ -86,13 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
         // Said at once, even into a file or a pipe, where stdout would hold it back.
         fflush(nil)
         guard let webhook else {
-            try await app.runService()
+            try await ListenFailure.explaining(host: host, port: port) { try await app.runService() }
             return
         }
         let logger = Logger(label: "consentry")
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: OutboxDeliverer(store: store, webhook: webhook))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await ListenFailure.explaining(host: host, port: port) { try await group.run() }
     }
 }

@@ -78,6 +78,12 @@ extension CLISuite {
             base = server.baseURL
             let (_, after, _) = try await request("GET", base + "/api/v1/me/ai-training", headers: ["Authorization": "Bearer " + token])
             #expect(after.contains(#""reason":"opted_out""#))
+
+            // A second server on the same port says what is wrong and what to do.
+            let taken = try cli.run(["serve", "--port", String(server.port), "--insecure-cookies"],
+                                    environment: ["CONSENTRY_JWT_SECRET": Self.secret])
+            #expect(taken.status != 0 && taken.stderr.contains("127.0.0.1:\(server.port) is already in use")
+                    && taken.stderr.contains("--port 0"), "\(taken.stderr)")
         }
     }
 
