@@ -151,6 +151,94 @@ public enum SnapshotFile {
     }
 
     /// Reads a snapshot, refusing one that is corrupt, truncated or of another version.
+    /// One member row of a snapshot, as read: where its id lies in the file, and its verdict.
+    struct Row {
+        var idStart: Int32
+        var idLength: Int32
+        var verdict: GateVerdict
+    }
+
+    /// The two halves of a snapshot's rows, read by two threads; each writes only its own result.
+    private final class RowHalves: @unchecked Sendable {
+        let base: UnsafePointer<UInt8>
+        let ranges: [Range<Int>]
+        /// One result per range, written by the thread that reads it (no exclusive access to
+        /// a shared array: each writes its own element).
+        private let results: UnsafeMutableBufferPointer<Result<[Row], RowError>>
+
+        init(base: UnsafePointer<UInt8>, ranges: [Range<Int>]) {
+            self.base = base
+            self.ranges = ranges
+            results = .allocate(capacity: ranges.count)
+            results.initialize(repeating: .success([]))
+        }
+
+        deinit {
+            results.deinitialize()
+            results.deallocate()
+        }
+
+        func parse(_ half: Int) {
+            results[half] = Result { () throws(RowError) -> [Row] in try SnapshotFile.parseRows(base, ranges[half]) }
+        }
+
+        var parsed: [Result<[Row], RowError>] { Array(results) }
+    }
+
+    /// Why the row at index `row` of a range (from 0) is not one.
+    struct RowError: Error {
+        var row: Int
+        var why: String
+    }
+
+    /// The member rows in `range` of the file (whole lines): `id \t eligible \t reason \t usable_from`.
+    /// No String or array per row: 1M rows load in a fraction of a second.
+    static func parseRows(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) throws(RowError) -> [Row] {
+        var list: [Row] = []
+        list.reserveCapacity((range.count / 24) + 16)
+        let reasonCodes = Reason.allCases.map { (reason: $0, bytes: Array($0.rawValue.utf8)) }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let line = base + offset
+            var length = 0
+            while offset + length < range.upperBound, line[length] != 0x0A { length += 1 }
+            offset += length + 1
+            var tabs = (0, 0, 0)
+            var found = 0
+            for index in 0..<length where line[index] == 0x09 {
+                switch found {
+                case 0: tabs.0 = index
+                case 1: tabs.1 = index
+                case 2: tabs.2 = index
+                default: break
+                }
+                found += 1
+            }
+            guard found == 3, tabs.0 > 0 else { throw RowError(row: list.count, why: " does not have 4 tab-separated fields") }
+            let reasonStart = line + tabs.1 + 1
+            let reasonLength = tabs.2 - tabs.1 - 1
+            guard let reason = reasonCodes.first(where: { code in
+                code.bytes.count == reasonLength && code.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, reasonStart, reasonLength) == 0 }
+            })?.reason else {
+                throw RowError(row: list.count, why: ": unknown reason \(String(decoding: UnsafeBufferPointer(start: reasonStart, count: reasonLength), as: UTF8.self))")
+            }
+            let eligible: StaticString = reason.isEligible ? "true" : "false"
+            guard tabs.1 - tabs.0 - 1 == eligible.utf8CodeUnitCount, memcmp(line + tabs.0 + 1, eligible.utf8Start, eligible.utf8CodeUnitCount) == 0 else {
+                throw RowError(row: list.count, why: ": eligible contradicts reason \(reason.rawValue)")
+            }
+            var usable = Int64.min
+            if tabs.2 + 1 < length {
+                guard let date = CivilDate(utf8: UnsafeBufferPointer(start: line + tabs.2 + 1, count: length - tabs.2 - 1)) else {
+                    throw RowError(row: list.count, why: ": usable_from is not a date")
+                }
+                usable = date.startOfDayMicroseconds
+            }
+            list.append(Row(idStart: Int32(line - base), idLength: Int32(tabs.0),
+                            verdict: GateVerdict(drop: reason.isEligible ? nil : DropReason(excludedBecause: reason), usableFromMicros: usable)))
+        }
+        return list
+    }
+
     public static func read(path: String, verifier: NoteVerifier? = nil) throws -> (Header, GateDecisions) {
         let mapping = try FileMapping(path: path)
         let base = mapping.bytes
@@ -240,45 +328,27 @@ public enum SnapshotFile {
         }
         let header = Header(asOf: asOf, decidedAt: decidedAt, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
                             lookbackStart: lookback, categories: categories, members: members)
+        // The rows, in two halves read at once: the load is time no record can be judged in.
+        let rowsStart = offset, rowsEnd = count - trailerLength
+        var middle = rowsStart + (rowsEnd - rowsStart) / 2
+        while middle < rowsEnd, middle > rowsStart, base[middle - 1] != 0x0A { middle += 1 }
+        let halves = RowHalves(base: base, ranges: [rowsStart..<middle, middle..<rowsEnd])
+        DispatchQueue.concurrentPerform(iterations: 2) { half in halves.parse(half) }
+        let parsed = halves.parsed
         var loader = MemberTable.Loader(expectedCount: members)
         var rows = 0
-        // Rows, without a String or an array per row: 1M rows load in well under a second.
-        let reasonCodes = Reason.allCases.map { (reason: $0, bytes: Array($0.rawValue.utf8)) }
-        while let (line, length) = nextLine() {
-            // id \t eligible \t reason \t usable_from
-            var tabs = (0, 0, 0)
-            var found = 0
-            for index in 0..<length where line[index] == 0x09 {
-                switch found {
-                case 0: tabs.0 = index
-                case 1: tabs.1 = index
-                case 2: tabs.2 = index
-                default: break
+        for half in 0..<2 {
+            switch parsed[half] {
+            case .success(let list):
+                for row in list {
+                    loader.add(UnsafeRawBufferPointer(start: base + Int(row.idStart), count: Int(row.idLength)), row.verdict)
                 }
-                found += 1
+                rows += list.count
+            case .failure(let error):
+                // Lines are counted from the file's first: the header's, then the first half's.
+                let before = half == 0 ? 0 : (try? parsed[0].get().count) ?? 0
+                throw bad("line \(lineNumber + before + error.row + 1)\(error.why)")
             }
-            guard found == 3, tabs.0 > 0 else { throw bad("line \(lineNumber) does not have 4 tab-separated fields") }
-            let reasonStart = line + tabs.1 + 1
-            let reasonLength = tabs.2 - tabs.1 - 1
-            guard let reason = reasonCodes.first(where: { code in
-                code.bytes.count == reasonLength && code.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, reasonStart, reasonLength) == 0 }
-            })?.reason else {
-                throw bad("line \(lineNumber): unknown reason \(String(decoding: UnsafeBufferPointer(start: reasonStart, count: reasonLength), as: UTF8.self))")
-            }
-            let eligible: StaticString = reason.isEligible ? "true" : "false"
-            guard tabs.1 - tabs.0 - 1 == eligible.utf8CodeUnitCount, memcmp(line + tabs.0 + 1, eligible.utf8Start, eligible.utf8CodeUnitCount) == 0 else {
-                throw bad("line \(lineNumber): eligible contradicts reason \(reason.rawValue)")
-            }
-            var usable = Int64.min
-            if tabs.2 + 1 < length {
-                guard let date = CivilDate(utf8: UnsafeBufferPointer(start: line + tabs.2 + 1, count: length - tabs.2 - 1)) else {
-                    throw bad("line \(lineNumber): usable_from is not a date")
-                }
-                usable = date.startOfDayMicroseconds
-            }
-            loader.add(UnsafeRawBufferPointer(start: line, count: tabs.0),
-                         GateVerdict(drop: reason.isEligible ? nil : DropReason(excludedBecause: reason), usableFromMicros: usable))
-            rows += 1
         }
         guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
         return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,

@@ -134,6 +134,20 @@ struct SnapshotTests {
         #expect(throws: GateError.badSource(versionOne, "not a usable snapshot: it is a version 1 snapshot, decided at its as_of instant only; it could bring back a member who opted out or objected since. Make a new one with `consentry datasets snapshot`")) {
             try SnapshotFile.read(path: versionOne)
         }
+        // A row that says something impossible, with a matching SHA-256 (made, not damaged), is
+        // named by its line, in either half of the rows (they are read by two threads).
+        let text = String(decoding: scratch.read("snap.tsv"), as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let firstRow = try #require(lines.firstIndex(of: "member\teligible\treason\tusable_from")) + 1
+        let trailer = try #require(lines.firstIndex { $0.hasPrefix("# sha256\t") })
+        for row in [firstRow + 1, trailer - 2] {
+            var edited = lines
+            edited[row] = edited[row].replacingOccurrences(of: "\ttrue\t", with: "\tmaybe\t").replacingOccurrences(of: "\tfalse\t", with: "\tmaybe\t")
+            let body = edited[..<trailer].joined(separator: "\n") + "\n"
+            let made = scratch.write("made-\(row).tsv", body + "# sha256\t" + Digest.sha256Hex(body) + "\n")
+            #expect(performing: { try SnapshotFile.read(path: made) },
+                    throws: { "\($0)".contains("line \(row + 1): eligible contradicts reason") })
+        }
     }
 
     @Test func aSignedSnapshotIsRefusedOnceEditedOrCutAnywhere() async throws {
