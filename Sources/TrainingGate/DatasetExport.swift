@@ -3,7 +3,9 @@ import ConsentFormats
 import Foundation
 
 /// `consentry datasets export`: the eligible members' data, only in the categories the active policy
-/// allows, as JSON Lines shards and a manifest, registered with its member list (lineage).
+/// allows, as JSON Lines shards and a manifest, registered with its member list (lineage). A
+/// member's line that names someone who objected without being a member is left out (counted as
+/// `third_party_objection`; the manifest lists the objections in `third_party_checked`).
 public enum DatasetExport {
     public struct Options: Sendable {
         public var asOf: Date
@@ -64,17 +66,25 @@ public enum DatasetExport {
         let allowed = categories.map { Array($0.rawValue.utf8) }
         let id = DatasetID.random(at: Date())
         var writer = ShardWriter(directory: directory, gzip: options.gzip, shardRecords: options.shardRecords)
+        // People who objected without being members (pending or upheld): a line naming them
+        // anywhere is left out, as the gate leaves out such records.
+        let thirdParty = ThirdPartyObjection.applying(try await store.objections(status: nil))
+        writer.matcher = thirdParty.isEmpty ? nil : ThirdPartyMatcher(thirdParty.map(\.identifiers))
         var members: [MemberID] = []
         var read = 0
         var withoutData = 0
+        var namingObjectors = 0
         do {
             try await store.forEachMemberData { idBytes, data in
                 read += 1
                 guard let base = idBytes.baseAddress, eligible.verdict(base, idBytes.count) != nil else { return }
                 let idText = String(decoding: idBytes, as: UTF8.self)
                 guard let member = MemberID(idText) else { return }
-                let wrote = try writer.record(member: idText, data: data, allowed: allowed)
-                if wrote { members.append(member) } else { withoutData += 1 }
+                switch try writer.record(member: idText, data: data, allowed: allowed) {
+                case .written: members.append(member)
+                case .nothingAllowed: withoutData += 1
+                case .namesObjector: namingObjectors += 1
+                }
             }
             try writer.finish()
         } catch {
@@ -82,12 +92,14 @@ public enum DatasetExport {
             throw error
         }
         if withoutData > 0 { counts["eligible_without_allowed_data"] = withoutData }
+        if namingObjectors > 0 { counts[DropReason.thirdPartyObjection.code] = namingObjectors }
 
-        let manifest = DatasetManifest(
+        var manifest = DatasetManifest(
             dataset: id, name: options.name ?? "export-" + Timestamp.format(options.asOf), kind: .export, version: 1,
             previous: nil, createdAt: Date(), asOf: options.asOf, policyVersion: policy.version, policySHA256: version.sha256,
             memberField: "member", records: members.count, members: members.count, counts: counts,
             categories: categories.map(\.rawValue), files: writer.files, purge: nil)
+        manifest.thirdPartyChecked = thirdParty.map(\.id).sorted()
         let text = manifest.json
         // Registered before the manifest appears: a dataset nobody could purge must never exist.
         do {
@@ -156,9 +168,22 @@ struct ShardWriter {
         buffer.reserveCapacity(1 << 20)
     }
 
-    /// Writes the member's line with only the `allowed` keys of `data`; false (nothing written)
-    /// when none of their data is in an allowed category.
-    mutating func record(member: String, data: UnsafeBufferPointer<UInt8>, allowed: [[UInt8]]) throws -> Bool {
+    /// What became of a member's line.
+    enum Outcome: Equatable {
+        case written
+        /// None of their data is in an allowed category.
+        case nothingAllowed
+        /// It names someone who objected without being a member: the objection at this index.
+        case namesObjector(Int)
+    }
+
+    /// Non-members' objections a line must not name, and the scratch their search folds into.
+    var matcher: ThirdPartyMatcher?
+    private var folded: [UInt8] = []
+
+    /// Writes the member's line with only the `allowed` keys of `data`, unless none is allowed
+    /// or the line names someone who objected without being a member (then nothing is written).
+    mutating func record(member: String, data: UnsafeBufferPointer<UInt8>, allowed: [[UInt8]]) throws -> Outcome {
         let mark = buffer.count
         buffer.append(contentsOf: #"{"member":"#.utf8)
         buffer.append(contentsOf: jsonStringLiteral(member).utf8)
@@ -188,14 +213,21 @@ struct ShardWriter {
         }
         guard wrote > 0 else {
             buffer.removeSubrange(mark...)
-            return false
+            return .nothingAllowed
         }
-        buffer.append(contentsOf: "}}\n".utf8)
+        buffer.append(contentsOf: "}}".utf8)
+        if let matcher, let owner = buffer.withUnsafeBufferPointer({
+            matcher.owner(inRecord: UnsafeBufferPointer(rebasing: $0[mark...]), scratch: &folded)
+        }) {
+            buffer.removeSubrange(mark...)
+            return .namesObjector(owner)
+        }
+        buffer.append(0x0A)
         if current == nil { try open() }
         currentRecords += 1
         if buffer.count >= 1 << 20 { try flush() }
         if currentRecords == shardRecords { try close() }
-        return true
+        return .written
     }
 
     private mutating func open() throws {

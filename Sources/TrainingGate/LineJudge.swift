@@ -178,38 +178,9 @@ final class LineJudge: @unchecked Sendable {
         return thirdPartyOwner(line, found.text, matcher)
     }
 
-    /// The owner of an identifier anywhere in the record (its keys, strings and numbers, read as
-    /// one text in which JSON's punctuation separates words), if any.
+    /// The owner of an identifier anywhere in the record (``ThirdPartyMatcher/owner(inRecord:scratch:)``).
     private func wholeRecordOwner(_ line: UnsafePointer<UInt8>, _ length: Int, _ matcher: ThirdPartyMatcher) -> Int? {
-        let raw = UnsafeBufferPointer(start: line, count: length)
-        if matcher.mayMatch(json: raw) == false { return nil }
-        if folded.count < raw.count { folded = [UInt8](repeating: 0, count: max(raw.count, 2 * folded.count)) }
-        let foldedLength = folded.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(raw, into: $0) }
-        if let foldedLength { return folded.withUnsafeBufferPointer { matcher.firstMatch(UnsafeBufferPointer(rebasing: $0[..<foldedLength])) } }
-        // A \u escape: decode the record, and match its keys and values one by one.
-        guard let value = try? JSONParser.parse(String(decoding: raw, as: UTF8.self)) else { return nil }
-        var texts: [String] = []
-        Self.collectTexts(value, into: &texts)
-        var decoded: [UInt8] = []
-        for text in texts {
-            Array(text.utf8).withUnsafeBufferPointer { ThirdPartyMatcher.fold($0, into: &decoded) }
-            if let owner = decoded.withUnsafeBufferPointer({ matcher.firstMatch($0) }) { return owner }
-        }
-        return nil
-    }
-
-    /// Every key, string and number in `value`.
-    private static func collectTexts(_ value: JSONValue, into texts: inout [String]) {
-        switch value {
-        case .string(let text), .number(let text): texts.append(text)
-        case .array(let values): for element in values { collectTexts(element, into: &texts) }
-        case .object(let members):
-            for member in members {
-                texts.append(member.key)
-                collectTexts(member.value, into: &texts)
-            }
-        case .null, .bool: break
-        }
+        matcher.owner(inRecord: UnsafeBufferPointer(start: line, count: length), scratch: &folded)
     }
 
     /// The owner of an identifier in one field's value (a string or a number), if any.

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 
 /// Finds in records the identifiers non-members gave with their objections: every identifier of
@@ -150,6 +151,40 @@ final class ThirdPartyMatcher: @unchecked Sendable {
                 }
                 return false
             }
+        }
+    }
+
+    /// The owner of an identifier anywhere in a JSON record as it lies in the file: its keys,
+    /// strings and numbers read as one text in which JSON's punctuation separates words, escapes
+    /// decoded. `scratch` is reused between calls for the folded text.
+    func owner(inRecord raw: UnsafeBufferPointer<UInt8>, scratch: inout [UInt8]) -> Int? {
+        if mayMatch(json: raw) == false { return nil }
+        if scratch.count < raw.count { scratch = [UInt8](repeating: 0, count: max(raw.count, 2 * scratch.count)) }
+        let length = scratch.withUnsafeMutableBufferPointer { Self.foldJSON(raw, into: $0) }
+        if let length { return scratch.withUnsafeBufferPointer { firstMatch(UnsafeBufferPointer(rebasing: $0[..<length])) } }
+        // A \u escape: decode the record, and match its keys and values one by one.
+        guard let value = try? JSONParser.parse(String(decoding: raw, as: UTF8.self)) else { return nil }
+        var texts: [String] = []
+        Self.collectTexts(value, into: &texts)
+        var decoded: [UInt8] = []
+        for text in texts {
+            Array(text.utf8).withUnsafeBufferPointer { Self.fold($0, into: &decoded) }
+            if let owner = decoded.withUnsafeBufferPointer({ firstMatch($0) }) { return owner }
+        }
+        return nil
+    }
+
+    /// Every key, string and number in `value`.
+    private static func collectTexts(_ value: JSONValue, into texts: inout [String]) {
+        switch value {
+        case .string(let text), .number(let text): texts.append(text)
+        case .array(let values): for element in values { collectTexts(element, into: &texts) }
+        case .object(let members):
+            for member in members {
+                texts.append(member.key)
+                collectTexts(member.value, into: &texts)
+            }
+        case .null, .bool: break
         }
     }
 

@@ -126,5 +126,12 @@ struct ErasureTests {
 
         let again = try await DatasetPurge.run(store: store, options: .init(datasets: nil, actor: "test"))
         #expect(again.outcomes.allSatisfy { $0.action == .unchanged } && again.completedObjections.isEmpty)
+
+        // An export made now leaves out the line that names them, and says it was searched.
+        let later = try await DatasetExport.run(store: store, options: .init(asOf: Self.asOf, directory: scratch.path("e2"), actor: "test"))
+        #expect(try later.manifest.files.flatMap { try Self.members(scratch.path("e2/" + $0.name)) } == ["m4"])
+        #expect(later.manifest.counts["third_party_objection"] == 1 && later.manifest.thirdPartyChecked == [objection.id.rawValue])
+        let last = try await DatasetPurge.run(store: store, options: .init(datasets: nil, actor: "test"))
+        #expect(last.outcomes.allSatisfy { $0.action == .unchanged }, "nothing to search again")
     }
 }
