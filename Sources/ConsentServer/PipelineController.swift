@@ -55,24 +55,18 @@ struct PipelineController {
             }
             instant = parsed
         }
-        let signed = request.uri.queryParameters.get("signed").map { String($0) }
-        guard signed == nil || signed == "true" || signed == "false" else {
-            throw Problem.invalid(nil, "query signed: \(jsonStringLiteral(signed ?? "")) must be true or false")
-        }
-        let minors = request.uri.queryParameters.get("minors_in_window").map { String($0) }
-        guard minors == nil || minors == "true" || minors == "false" else {
-            throw Problem.invalid(nil, "query minors_in_window: \(jsonStringLiteral(minors ?? "")) must be true or false")
-        }
-        if minors == "true", signed == "true" {
+        let signed = try request.flag("signed")
+        let minors = try request.flag("minors_in_window")
+        if minors, signed {
             throw Problem(status: .unprocessableContent, type: "unsupported-combination", title: "These query parameters cannot be combined",
                           detail: "minors_in_window=true makes a plain list; a signed list cannot say it lists the minors of the window yet (sign a snapshot instead)")
         }
         // Loaded and decided before the first byte is sent, so a store failure is still a 503 problem.
         let view = try await store.decisionView(now: moment)
         let version = try view.policy(at: instant)
-        let excluded = try view.unusableMembers(asOf: instant, minorsInWindow: minors == "true")
-        let header = minors == "true" ? try MinorsInWindow.headerLines(view, asOf: instant, objections: try await store.objections(status: nil)) : []
-        if signed == "true" {
+        let excluded = try view.unusableMembers(asOf: instant, minorsInWindow: minors)
+        let header = minors ? try MinorsInWindow.headerLines(view, asOf: instant, objections: try await store.objections(status: nil)) : []
+        if signed {
             guard let signer = log.signer else { return LogController.noKey.response() }
             let (size, root) = try await log.tree.refresh()
             let text = try SignedExclusions.text(ids: excluded.map(\.rawValue), asOf: instant, decidedAt: view.moment,

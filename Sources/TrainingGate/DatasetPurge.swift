@@ -86,9 +86,8 @@ public enum DatasetPurge {
         }
         // An erasure stays done: a completed objection's member is removed again wherever
         // they turn up (a dataset made before the rule, or outside the gate).
-        let upheld = Set(try await store.objections(status: .upheld).compactMap(\.member))
-            .union(try await store.objections(status: .completed).compactMap(\.member))
         let objections = try await store.objections(status: nil)
+        let upheld = Set(objections.filter { $0.status == .upheld || $0.status == .completed }.compactMap(\.member))
         let thirdParty = ThirdPartyObjection.removing(objections)
         var outcomes: [Outcome] = []
         var completed: [ObjectionID] = []

@@ -105,12 +105,7 @@ struct AdminObjectionsAPI {
             }
             status = parsed
         }
-        var overdue = false
-        if let text = query.get("overdue") {
-            guard let flag = Bool(text) else { throw Problem.invalid(nil, "query overdue: \(jsonStringLiteral(text)) must be true or false") }
-            overdue = flag
-        }
-        let items = try await desk.queue(status: status, region: query.get("region"), overdueOnly: overdue)
+        let items = try await desk.queue(status: status, region: query.get("region"), overdueOnly: try request.flag("overdue"))
         return JSONResponse.ok(Items(items: items.map(QueueItemBody.init)))
     }
 
