@@ -43,7 +43,8 @@ extension RequestBody {
     }
 
     /// The fields, as the problem lists them.
-    static var fieldNames: [String] { CodingKeys.allCases.map(\.stringValue) }
+    // Closures, not key paths: a key path in generic code is built at run time, on every request.
+    static var fieldNames: [String] { CodingKeys.allCases.map { $0.stringValue } }
 
     private static func problem(for error: DecodingError, in data: Data) -> Problem {
         // Parsed again only on this error path, to say what the bad value is.
@@ -126,11 +127,11 @@ private struct Checked<Body: RequestBody>: Decodable {
         guard let container = try? decoder.container(keyedBy: AnyKey.self) else {
             throw Problem.invalid("", "the body must be a JSON object like \(Body.example)")
         }
-        if let unknown = container.allKeys.map(\.stringValue).filter({ !names.contains($0) }).min() {
+        if let unknown = container.allKeys.map { $0.stringValue }.filter({ !names.contains($0) }).min() {
             throw Problem.invalid("/" + unknown, "unknown field \(jsonStringLiteral(unknown)); the fields are \(names.joined(separator: ", "))")
         }
         if let null = try container.allKeys.filter({ try container.decodeNil(forKey: $0) && !Body.nullable.contains($0.stringValue) })
-            .map(\.stringValue).min() {
+            .map { $0.stringValue }.min() {
             throw Problem.invalid("/" + null, "must not be null")
         }
         value = try Body(from: decoder)

@@ -65,6 +65,15 @@ struct LocalizationTests {
         #expect(Catalog.negotiate(cookie: cookie, acceptLanguage: accept).code == expected)
     }
 
+    @Test func placeholdersAreFilledInOnePassAndUnknownOnesStay() {
+        #expect(Catalog.fill("{a} and {b}, {a}", ["a": "x", "b": "é"]) == "x and é, x")
+        // A value is never searched for placeholders itself: a member's text cannot pull in another.
+        #expect(Catalog.fill("{a}{b}", ["a": "{b}", "b": "2"]) == "{b}2")
+        #expect(Catalog.fill("{unknown} {a} {", ["a": "1"]) == "{unknown} 1 {")
+        #expect(Catalog.fill("no braces", ["a": "1"]) == "no braces" && Catalog.fill("{}", ["": "empty"]) == "empty")
+        #expect(Catalog.fill("«{a}» — {a}", ["a": "März"]) == "«März» — März")
+    }
+
     @Test func datesAndNumbersAreWrittenAsTheLanguageWritesThem() {
         let day = Timestamp.parse("2026-03-01T10:00:00Z")!
         #expect(Catalog.named("en")!.longDate(day) == "1 March 2026")

@@ -40,9 +40,29 @@ public struct Catalog: Sendable {
     /// The text for `key`, with each `{name}` replaced by `values[name]`. A key the catalog
     /// lacks falls back to English (the test keeps that from happening).
     public func text(_ key: String, _ values: [String: String] = [:]) -> String {
-        var text = texts[key] ?? Catalog.english.texts[key] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        let text = texts[key] ?? Catalog.english.texts[key] ?? key
+        return values.isEmpty ? text : Self.fill(text, values)
+    }
+
+    /// `template` with each `{name}` that `values` names replaced, in one pass: a value is
+    /// never searched for placeholders itself, and an unknown `{name}` stays as written. (Every
+    /// page and API answer fills several texts, so this runs on each request.)
+    static func fill(_ template: String, _ values: [String: String]) -> String {
+        var filled = ""
+        var utf8 = template.utf8[...]
+        while let open = utf8.firstIndex(of: UInt8(ascii: "{")) {
+            filled += Substring(utf8[..<open])
+            let rest = utf8[utf8.index(after: open)...]
+            guard let close = rest.firstIndex(of: UInt8(ascii: "}")), let value = values[String(Substring(rest[..<close]))] else {
+                filled += "{"
+                utf8 = rest
+                continue
+            }
+            filled += value
+            utf8 = rest[rest.index(after: close)...]
+        }
+        filled += Substring(utf8)
+        return filled
     }
 
     /// Every text of the catalog, for the templates: `{{t.setting.title}}` reads `t` → `setting` → `title`.
