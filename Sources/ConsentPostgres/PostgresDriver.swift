@@ -99,12 +99,16 @@ public final class PostgresDriver: SQLDriver {
         threads.shutdownGracefully { _ in }
     }
 
+    public var remote: Bool { true }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
         try await transaction("BEGIN", body)
     }
 
+    /// The commit of a read is sent, not waited for: it cannot change what was read, and the
+    /// connection runs it before whatever its next lease sends. One round trip fewer per read.
     public func read<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", waitingForCommit: false, body)
     }
 
     /// Two connections in one REPEATABLE READ snapshot (exported by the first, adopted by the
@@ -139,7 +143,8 @@ public final class PostgresDriver: SQLDriver {
 
     /// Leases a connection and runs `begin`, `body` and the commit on one thread of the pool:
     /// one hop there and back however many statements the body sends.
-    private func transaction<T: Sendable>(_ begin: String, _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(_ begin: String, waitingForCommit: Bool = true,
+                                          _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
         let (logger, threads, location) = (logger, threads, location)
         return try await translatingErrors {
             try await self.leased { connection in
@@ -149,7 +154,12 @@ public final class PostgresDriver: SQLDriver {
                     try session.send(SQL(stringLiteral: begin))
                     do {
                         let value = try body(session)
-                        try session.run("COMMIT")
+                        if waitingForCommit {
+                            try session.run("COMMIT")
+                        } else {
+                            try session.flush()
+                            try session.send("COMMIT")
+                        }
                         return .success(value)
                     } catch {
                         return .failure(error)

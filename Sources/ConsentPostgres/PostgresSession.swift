@@ -55,6 +55,25 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         if let first { throw first }
     }
 
+    /// All sent behind whatever is in flight, then waited for in order: one round trip.
+    public func queries(_ statements: [SQL]) throws -> [[SQLRow]] {
+        let rendered = try statements.map(render)
+        let answers = rendered.map { connection.query($0, logger: logger) }
+        var first: (any Error)?
+        do { try flush() } catch { first = error }
+        var rows: [[SQLRow]] = []
+        for answer in answers {
+            do {
+                let result = try wait(answer)
+                if first == nil { rows.append(try result.rows.map { SQLRow(try $0.map(Self.value)) }) }
+            } catch {
+                first = first ?? error
+            }
+        }
+        if let first { throw first }
+        return rows
+    }
+
     /// Runs one statement of this driver's own (transaction control, settings).
     func run(_ statement: String) throws {
         _ = try result(PostgresQuery(unsafeSQL: statement))

@@ -58,6 +58,8 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
         self.path = path
     }
 
+    public var remote: Bool { false }
+
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await translatingErrors { try await pool.write { db in try body(SQLiteConnection(db)) } }
     }

@@ -35,10 +35,17 @@ struct AuditTrail: Sendable {
     private var pending = RowBatch(columns: AuditLinker.columns.count)
 
     static func begin(_ db: some SQLConnection, at instant: Date) throws -> AuditTrail {
-        guard let head = try db.query("SELECT sequence, hash FROM audit_head WHERE singleton = 1\(.forUpdate)").first else {
+        try begin(db, at: instant, reading: []).trail
+    }
+
+    /// Reads the head, then `statements` behind it, all in one round trip on PostgreSQL: they
+    /// run under the head's lock. Returns the rows of each of `statements`.
+    static func begin(_ db: some SQLConnection, at instant: Date, reading statements: [SQL]) throws -> (trail: AuditTrail, rows: [[SQLRow]]) {
+        let rows = try db.queries(["SELECT sequence, hash FROM audit_head WHERE singleton = 1\(.forUpdate)"] + statements)
+        guard let head = rows.first?.first else {
             throw ConsentError.storeUnavailable("the audit head is missing; run `consentry migrate`")
         }
-        return AuditTrail(at: instant, sequence: try head.int64(0), hash: try head.text(1))
+        return (AuditTrail(at: instant, sequence: try head.int64(0), hash: try head.text(1)), Array(rows.dropFirst()))
     }
 
     private init(at instant: Date, sequence: Int64, hash: String) {

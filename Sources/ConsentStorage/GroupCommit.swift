@@ -70,48 +70,94 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         }
     }
 
-    /// Commits batches until the queue is empty.
+    /// Commits batches until the queue is empty. On a ``SQLDriver/remote`` database the next
+    /// batch is taken as soon as this one's statements have all run, and begins while this
+    /// one's commit is on its way: its read of the audit head waits in the database for that
+    /// commit, so batches still commit in the order they were taken, and one member's writes
+    /// stay in order.
     private func drain() async {
         while let batch = takeBatch() {
-            let works = batch.map(\.work)
-            let instant = now()
-            let outcomes: [Result<any Sendable, any Error>]
+            if driver.remote {
+                let ready = Ready()
+                Task { await self.commit(batch, ready: ready) }
+                await ready.wait()
+            } else {
+                await commit(batch, ready: nil)
+            }
+        }
+    }
+
+    /// Commits `batch` and answers each of its writes; `ready` is signalled once the batch's
+    /// statements have all run (or it failed).
+    private func commit(_ batch: [Waiting], ready: Ready?) async {
+        defer { ready?.signal() }
+        let works = batch.map { $0.work }
+        let outcomes: [Result<any Sendable, any Error>]
+        do {
+            outcomes = try await commit(works, at: now(), ready: ready)
+        } catch {
+            for waiting in batch { waiting.continuation.resume(throwing: error) }
+            return
+        }
+        // On a remote database the facts were read in the transaction, before its commit.
+        let asking = driver.remote ? [] : Self.choicesAskingForFacts(works, outcomes)
+        guard !asking.isEmpty else {
+            for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(with: outcome) }
+            return
+        }
+        // The facts are read after the commit, outside the writer's transaction: the next
+        // batch commits meanwhile.
+        let driver = driver
+        Task {
+            let members = asking.map { index -> MemberID in
+                guard case .choice(let write) = works[index] else { preconditionFailure() }
+                return write.event.member
+            }
+            // Without them the write still succeeded: the caller reads the facts itself.
+            let facts = try? await driver.read { db in
+                try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsAfterWriteLimit, db)
+            }
+            for (index, waiting) in batch.enumerated() {
+                guard asking.contains(index), case .success(var recorded as RecordedChoice) = outcomes[index],
+                      case .choice(let write) = works[index] else {
+                    waiting.continuation.resume(with: outcomes[index])
+                    continue
+                }
+                recorded.facts = facts?[write.event.member]
+                waiting.continuation.resume(returning: recorded)
+            }
+        }
+    }
+
+    /// Commits `works` in one transaction; one outcome per work.
+    ///
+    /// Choices alone are first tried without savepoints, their reads sent with the audit
+    /// head's (on PostgreSQL that is three round trips for the whole batch: the reads, the
+    /// appends, the commit), because the checks before them (known member, key used before)
+    /// leave the database nothing to refuse. If it refuses anyway, that attempt was rolled back
+    /// before its commit, so nothing of it was kept, and the batch runs again write by write
+    /// under savepoints. A batch with other steps runs that way from the start: a step's
+    /// refusal is an ordinary outcome.
+    private func commit(_ works: [Work], at instant: Date, ready: Ready?) async throws -> [Result<any Sendable, any Error>] {
+        var careful = !works.allSatisfy { if case .choice = $0 { true } else { false } }
+        while true {
+            let refused = Mutex(false)
             do {
-                outcomes = try await driver.write { db in
-                    let outcomes = try Self.run(works, db, at: instant)
-                    try db.flush()
-                    return outcomes
-                }
-            } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
-                continue
-            }
-            let asking = Self.choicesAskingForFacts(works, outcomes)
-            guard !asking.isEmpty else {
-                for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(with: outcome) }
-                continue
-            }
-            // The facts are read after the commit, outside the writer's transaction (on
-            // PostgreSQL, outside the head's lock): the next batch commits meanwhile.
-            let driver = driver
-            Task {
-                let members = asking.map { index -> MemberID in
-                    guard case .choice(let write) = works[index] else { preconditionFailure() }
-                    return write.event.member
-                }
-                // Without them the write still succeeded: the caller reads the facts itself.
-                let facts = try? await driver.read { db in
-                    try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsAfterWriteLimit, db)
-                }
-                for (index, waiting) in batch.enumerated() {
-                    guard asking.contains(index), case .success(var recorded as RecordedChoice) = outcomes[index],
-                          case .choice(let write) = works[index] else {
-                        waiting.continuation.resume(with: outcomes[index])
-                        continue
+                return try await driver.write { [careful] db in
+                    do {
+                        let outcomes = try Self.run(works, db, at: instant, careful: careful, readingFacts: self.driver.remote)
+                        try db.flush()
+                        // Only the commit is left: the next batch may begin.
+                        ready?.signal()
+                        return outcomes
+                    } catch {
+                        // Thrown before the commit: the driver rolls back.
+                        refused.withLock { $0 = true }
+                        throw error
                     }
-                    recorded.facts = facts?[write.event.member]
-                    waiting.continuation.resume(returning: recorded)
                 }
+            } catch where !careful && refused.withLock({ $0 }) {
+                careful = true
             }
         }
     }
@@ -136,11 +182,23 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         }
     }
 
-    /// Runs `works` in order in the caller's transaction; one outcome per work.
-    private static func run(_ works: [Work], _ db: Driver.Connection, at instant: Date) throws -> [Result<any Sendable, any Error>] {
-        var trail = try AuditTrail.begin(db, at: instant)
+    /// Runs `works` in order in the caller's transaction; one outcome per work. Unless
+    /// `careful`, no write is isolated from the others: a failure throws for all of them.
+    /// With `readingFacts`, the facts of the members whose choices ask for them are read last,
+    /// sent with the transaction's last statements.
+    private static func run(_ works: [Work], _ db: Driver.Connection, at instant: Date, careful: Bool,
+                            readingFacts: Bool) throws -> [Result<any Sendable, any Error>] {
+        // The first choices' reads go out with the head's.
+        let leading = works.prefix { if case .choice = $0 { true } else { false } }.map { work -> ChoiceWrite in
+            guard case .choice(let write) = work else { preconditionFailure() }
+            return write
+        }
+        let reads = ChoiceReads(leading, now: Timestamp.microseconds(instant))
+        let begun = try AuditTrail.begin(db, at: instant, reading: leading.isEmpty ? [] : reads.statements)
+        var trail = begun.trail
+        var read: [[SQLRow]]? = leading.isEmpty ? nil : begun.rows
         // Alone in its transaction, a write needs no savepoint: a refusal rolls everything back.
-        let shared = works.count > 1
+        let shared = works.count > 1 && careful
         var outcomes: [Result<any Sendable, any Error>] = []
         outcomes.reserveCapacity(works.count)
         var index = 0
@@ -152,7 +210,8 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
                     run.append(write)
                     index += 1
                 }
-                outcomes += try choices(run, db, &trail, shared: shared)
+                outcomes += try choices(run, db, &trail, shared: shared, read: read)
+                read = nil
             case .step(let step):
                 if shared {
                     outcomes.append(try isolated(db, &trail, step))
@@ -163,16 +222,34 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
             }
         }
         try trail.finish(db)
+        if readingFacts { try readFacts(works, &outcomes, db) }
         return outcomes
     }
 
+    /// Adds their member's facts to the recorded choices that ask for them.
+    private static func readFacts(_ works: [Work], _ outcomes: inout [Result<any Sendable, any Error>], _ db: Driver.Connection) throws {
+        let asking = choicesAskingForFacts(works, outcomes)
+        guard !asking.isEmpty else { return }
+        let members = asking.map { index -> MemberID in
+            guard case .choice(let write) = works[index] else { preconditionFailure() }
+            return write.event.member
+        }
+        let facts = try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsAfterWriteLimit, db)
+        for index in asking {
+            guard case .success(var recorded as RecordedChoice) = outcomes[index] else { continue }
+            recorded.facts = facts[recorded.event.member]
+            outcomes[index] = .success(recorded)
+        }
+    }
+
+    /// `read`: the rows of the run's ``ChoiceReads``, when they were read with the head's.
     private static func choices(_ run: [ChoiceWrite], _ db: Driver.Connection, _ trail: inout AuditTrail,
-                                shared: Bool) throws -> [Result<any Sendable, any Error>] {
+                                shared: Bool, read: [[SQLRow]]? = nil) throws -> [Result<any Sendable, any Error>] {
         func widen(_ outcomes: [Result<RecordedChoice, ConsentError>]) -> [Result<any Sendable, any Error>] {
             outcomes.map { outcome in outcome.map { $0 as any Sendable }.mapError { $0 as any Error } }
         }
-        guard shared else { return widen(try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail)) }
-        switch try isolated(db, &trail, { db, trail in try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail) }) {
+        guard shared else { return widen(try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail, read: read)) }
+        switch try isolated(db, &trail, { db, trail in try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail, read: read) }) {
         case .success(let outcomes):
             return widen(outcomes)
         case .failure where run.count > 1:
@@ -203,6 +280,32 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
             try db.execute("RELEASE SAVEPOINT grouped_write")
             trail = before
             return .failure(error)
+        }
+    }
+}
+
+/// Signalled once; ``wait()`` returns when it has been (at once if it already was).
+private final class Ready: Sendable {
+    private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.signalled else { return nil }
+            state.signalled = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.signalled { return true }
+                state.waiter = continuation
+                return false
+            }
+            if now { continuation.resume() }
         }
     }
 }

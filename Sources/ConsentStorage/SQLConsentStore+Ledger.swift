@@ -93,7 +93,7 @@ extension SQLConsentStore {
     /// The ledger's last sequence number. Writers number the ledger themselves, after this, under
     /// the audit head's lock (``AuditTrail/begin(_:at:)``): one multi-row append per commit.
     static func lastSequence(_ db: some SQLConnection) throws -> Int64 {
-        try db.query("SELECT max(sequence) FROM consent_events").first?.optionalInt64(0) ?? 0
+        try ChoiceReads.lastSequence(db.query(ChoiceReads.lastSequenceStatement))
     }
 
     private static func add(_ event: ConsentEvent, sequence: Int64, memberKey: Int64, recordedAt: Int64, to rows: inout RowBatch) {
@@ -105,11 +105,14 @@ extension SQLConsentStore {
     /// members, one append each to the ledger, the audit log and the keys, whatever their
     /// number. Each write gets its own outcome: a refusal (an unknown member) fails that write
     /// alone; a key used before, or earlier in the same set, replays what it recorded.
-    static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection,
-                              trail: inout AuditTrail) throws -> [Result<RecordedChoice, ConsentError>] {
-        let references = try rememberedKeys(writes.compactMap(\.key), .choice, now: trail.recordedAt, db)
-        let keys = try memberKeys(Set(writes.map(\.event.member.rawValue)), db)
-        var sequence = try lastSequence(db)
+    ///
+    /// `read` is the rows of ``ChoiceReads/statements`` when the caller sent them already (with
+    /// the audit head's read: one round trip on PostgreSQL); else they are read here.
+    static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection, trail: inout AuditTrail,
+                              read: [[SQLRow]]? = nil) throws -> [Result<RecordedChoice, ConsentError>] {
+        let reads = ChoiceReads(writes, now: trail.recordedAt)
+        let (references, keys, last) = try reads.values(read ?? db.queries(reads.statements))
+        var sequence = last
         var ledger = RowBatch(columns: ledgerColumns.count, capacity: writes.count)
         var remembered = RowBatch(columns: idempotencyColumns.count)
         var recordedHere: [String: (event: ConsentEvent, request: String?)] = [:]
@@ -173,4 +176,39 @@ struct ChoiceWrite: Sendable {
     var key: IdempotencyKey?
     /// Read the member's facts after the write.
     var readFacts = false
+}
+
+/// What a set of choices reads before it is appended, in statements that go out together (one
+/// round trip on PostgreSQL, ``SQLConnection/queries(_:)``): which of its idempotency keys were
+/// used before, its members' keys, and the ledger's last sequence number. Run under the audit
+/// head's lock, after its read.
+struct ChoiceReads {
+    let keys: RememberedKeys
+    let members: [String]
+
+    init(_ writes: [ChoiceWrite], now: Int64) {
+        keys = RememberedKeys(keys: writes.compactMap { $0.key }, write: .choice, now: now)
+        members = Array(Set(writes.map { $0.event.member.rawValue }))
+    }
+
+    var statements: [SQL] { keys.statements + [Self.memberKeysStatement(members), Self.lastSequenceStatement] }
+
+    /// The keys' references, the members' keys and the ledger's end, from the rows of ``statements``.
+    func values(_ rows: [[SQLRow]]) throws -> (references: [String: Result<String, ConsentError>], memberKeys: [String: Int64], lastSequence: Int64) {
+        guard rows.count == statements.count else { throw ConsentError.storeUnavailable("the store answered \(rows.count) reads, not \(statements.count)") }
+        let references = try keys.found(rows[...])
+        return (references, try Self.memberKeys(rows[rows.count - 2]), try Self.lastSequence(rows[rows.count - 1]))
+    }
+
+    static func memberKeysStatement(_ ids: [String]) -> SQL { "SELECT id, member_key FROM members WHERE id IN \(texts: ids)" }
+
+    static func memberKeys(_ rows: [SQLRow], into keys: [String: Int64] = [:]) throws -> [String: Int64] {
+        var keys = keys
+        for row in rows { keys[try row.text(0)] = try row.int64(1) }
+        return keys
+    }
+
+    static let lastSequenceStatement: SQL = "SELECT max(sequence) FROM consent_events"
+
+    static func lastSequence(_ rows: [SQLRow]) throws -> Int64 { try rows.first?.optionalInt64(0) ?? 0 }
 }

@@ -145,36 +145,37 @@ extension SQLConsentStore {
         try facts(of: [member], db)[member]
     }
 
-    /// The facts of every member in `members` that the store holds, in three statements whatever
-    /// their number (a group commit reads them for its whole batch at once). With
-    /// `upToChoices`, members with more choices than that are left out: a group commit must not
-    /// wait on one member's long history (their facts are read later, by whoever needs them).
+    /// The facts of every member in `members` that the store holds, in three statements sent
+    /// together (one round trip on PostgreSQL), whatever their number: a group commit reads
+    /// them for its whole batch at once. With `upToChoices`, members with more choices than that
+    /// are left out: a group commit must not wait on one member's long history (their facts are
+    /// read later, by whoever needs them).
     static func facts(of members: some Collection<MemberID>, upToChoices: Int? = nil,
                       _ db: some SQLConnection) throws -> [MemberID: MemberFacts] {
-        var ids = Array(Set(members.map(\.rawValue)))
-        if let limit = upToChoices, !ids.isEmpty {
-            // Counted from the covering index alone.
-            let long = Set(try db.query("""
-                SELECT m.id FROM consent_events e JOIN members m ON m.member_key = e.member_key
-                WHERE m.id IN \(texts: ids) GROUP BY m.id HAVING count(*) > \(limit)
-                """).map { try $0.text(0) })
-            ids.removeAll(where: long.contains)
-        }
+        let ids = Array(Set(members.map { $0.rawValue }))
         guard !ids.isEmpty else { return [:] }
+        // Counted from the covering index alone, in the statements themselves.
+        let short: SQL = upToChoices.map { " AND (SELECT count(*) FROM consent_events c WHERE c.member_key = m.member_key) <= \($0)" } ?? ""
+        let rows = try db.queries([
+            "SELECT m.id, m.birth_date, m.country, m.notified_at FROM members m WHERE m.id IN \(texts: ids)" + short,
+            """
+            SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at, m.id FROM consent_events e
+            JOIN members m ON m.member_key = e.member_key WHERE m.id IN \(texts: ids)
+            """ + short + " ORDER BY e.sequence",
+            // A long history's member has no row in `facts`: their objections are passed over.
+            objectionsStatement(members: ids),
+        ])
         var facts: [MemberID: MemberFacts] = [:]
-        for row in try db.query("SELECT id, birth_date, country, notified_at FROM members WHERE id IN \(texts: ids)") {
+        for row in rows[0] {
             let member = try StoredRecords.member(id: try row.text(0), birthDate: try row.optionalText(1), country: try row.text(2),
                                                   notifiedAt: try row.optionalInt64(3))
             facts[member.id] = MemberFacts(member: member, choices: [], objections: [])
         }
-        for row in try db.query("""
-            SELECT e.sequence, e.choice, e.channel, e.at, e.actor, e.recorded_at, m.id FROM consent_events e
-            JOIN members m ON m.member_key = e.member_key WHERE m.id IN \(texts: ids) ORDER BY e.sequence
-            """) {
+        for row in rows[1] {
             guard let member = MemberID(try row.text(6)) else { continue }
             facts[member]?.choices.append(try event(row, of: member))
         }
-        for (_, objection) in try objections(db, members: ids) {
+        for (_, objection) in try objections(from: rows[2]) {
             guard let member = objection.member else { continue }
             facts[member]?.objections.append(objection)
         }
@@ -195,10 +196,7 @@ extension SQLConsentStore {
         var keys: [String: Int64] = [:]
         keys.reserveCapacity(ids.count)
         guard !ids.isEmpty else { return keys }
-        for row in try db.query("SELECT id, member_key FROM members WHERE id IN \(texts: Array(ids))") {
-            keys[try row.text(0)] = try row.int64(1)
-        }
-        return keys
+        return try ChoiceReads.memberKeys(db.query(ChoiceReads.memberKeysStatement(Array(ids))), into: keys)
     }
 }
 

@@ -196,28 +196,12 @@ extension SQLConsentStore {
     /// ``IdempotencyKey/lifetime`` is forgotten here (deleted), so it may name a new write.
     static func rememberedKeys(_ keys: [IdempotencyKey], _ write: IdempotencyKey.Write, now: Int64,
                                _ db: some SQLConnection) throws -> [String: Result<String, ConsentError>] {
-        guard !keys.isEmpty else { return [:] }
-        let digests = Array(Set(keys.map(\.digest)))
-        let expired = now - Int64(IdempotencyKey.lifetime * 1_000_000)
-        try db.execute("DELETE FROM idempotency_keys WHERE key IN \(texts: digests) AND created_at <= \(expired)")
-        let asked = Dictionary(keys.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
-        var found: [String: Result<String, ConsentError>] = [:]
-        for row in try db.query("""
-            SELECT key, reference, request_sha256 FROM idempotency_keys WHERE kind = \(write.rawValue) AND key IN \(texts: digests)
-            """) {
-            let digest = try row.text(0)
-            found[digest] = try asked[digest]?.replays(try row.optionalText(2)) == false ? .failure(reused(write)) : .success(try row.text(1))
-        }
-        return found
+        let lookup = RememberedKeys(keys: keys, write: write, now: now)
+        return try lookup.found(db.queries(lookup.statements)[...])
     }
 
     /// The refusal of a key used again for a request with other content.
-    static func reused(_ write: IdempotencyKey.Write) -> ConsentError {
-        .idempotencyKeyReused("""
-            this Idempotency-Key was used in the last 24 hours for a \(write == .choice ? "choice" : "objection") with other content; \
-            a retry must repeat the request exactly, and a new request needs a new key
-            """)
-    }
+    static func reused(_ write: IdempotencyKey.Write) -> ConsentError { RememberedKeys.reused(write) }
 
     static func remember(_ key: IdempotencyKey, _ write: IdempotencyKey.Write, reference: String, _ db: some SQLConnection,
                          _ trail: AuditTrail) throws {
@@ -235,6 +219,13 @@ extension SQLConsentStore {
     /// member's key, by receipt: members' only unless `includingNonMembers`; all of one member's, or one.
     static func objections(_ db: some SQLConnection, knownAt: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
                            members: [String]? = nil, only: ObjectionID? = nil) throws -> [(memberKey: Int64?, objection: Objection)] {
+        try objections(from: db.query(objectionsStatement(knownAt: knownAt, includingNonMembers: includingNonMembers, member: member,
+                                                          members: members, only: only)))
+    }
+
+    /// The statement ``objections(from:)`` reads, for ``objections(_:knownAt:includingNonMembers:member:members:only:)``.
+    static func objectionsStatement(knownAt: Int64? = nil, includingNonMembers: Bool = false, member: MemberID? = nil,
+                                    members: [String]? = nil, only: ObjectionID? = nil) -> SQL {
         // Members' objections always have their member: an inner join lets the planner start
         // from the members asked for (SQLite does not turn a LEFT JOIN filtered by an IN list
         // into one, and would scan every objection event).
@@ -249,8 +240,11 @@ extension SQLConsentStore {
         if let member { sql = sql + " AND m.id = \(member.rawValue)" }
         if let members { sql = sql + " AND m.id IN \(texts: members)" }
         if let only { sql = sql + " AND o.id = \(only.rawValue)" }
-        sql = sql + " ORDER BY o.received_at, o.id\(.bytewise), e.position"
+        return sql + " ORDER BY o.received_at, o.id\(.bytewise), e.position"
+    }
 
+    /// The objections in the rows of ``objectionsStatement(knownAt:includingNonMembers:member:members:only:)``.
+    static func objections(from rows: [SQLRow]) throws -> [(memberKey: Int64?, objection: Objection)] {
         var result: [(Int64?, Objection)] = []
         var current: (id: String, key: Int64?, member: String?, email: String?, identifiers: String?, language: String,
                       timeline: [ObjectionEvent])?
@@ -260,7 +254,7 @@ extension SQLConsentStore {
                                                    identifiers: current.identifiers, language: current.language,
                                                    timeline: current.timeline)))
         }
-        for row in try db.query(sql) {
+        for row in rows {
             let id = try row.text(0)
             if current?.id != id {
                 try close()
@@ -300,5 +294,47 @@ extension SQLConsentStore {
                                        reason: try row.optionalText(3), createdAt: Timestamp.fromMicroseconds(try row.int64(5)),
                                        language: try row.text(8), attempts: try row.int(6), objection: try row.optionalText(7).map(ObjectionID.init(rawValue:)))
         return (request, try row.text(4))
+    }
+}
+
+/// Which idempotency keys were used before, read in statements that may go out with others
+/// (``SQLConnection/queries(_:)``): the expired ones are deleted, then the rest read.
+struct RememberedKeys {
+    let keys: [IdempotencyKey]
+    let write: IdempotencyKey.Write
+    /// Microseconds; a key created ``IdempotencyKey/lifetime`` before this is forgotten.
+    let now: Int64
+
+    private var digests: [String] { Array(Set(keys.map { $0.digest })) }
+
+    /// None when there are no keys.
+    var statements: [SQL] {
+        guard !keys.isEmpty else { return [] }
+        let expired = now - Int64(IdempotencyKey.lifetime * 1_000_000)
+        return [
+            "DELETE FROM idempotency_keys WHERE key IN \(texts: digests) AND created_at <= \(expired)",
+            "SELECT key, reference, request_sha256 FROM idempotency_keys WHERE kind = \(write.rawValue) AND key IN \(texts: digests)",
+        ]
+    }
+
+    /// What each key names, from the rows of ``statements`` (taken from the front of `rows`).
+    func found(_ rows: ArraySlice<[SQLRow]>) throws -> [String: Result<String, ConsentError>] {
+        guard !keys.isEmpty else { return [:] }
+        let asked = Dictionary(keys.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
+        var found: [String: Result<String, ConsentError>] = [:]
+        for row in rows[rows.startIndex + 1] {
+            let digest = try row.text(0)
+            found[digest] = try asked[digest]?.replays(try row.optionalText(2)) == false
+                ? .failure(Self.reused(write)) : .success(try row.text(1))
+        }
+        return found
+    }
+
+    /// The refusal of a key used again for a request with other content.
+    static func reused(_ write: IdempotencyKey.Write) -> ConsentError {
+        .idempotencyKeyReused("""
+            this Idempotency-Key was used in the last 24 hours for a \(write == .choice ? "choice" : "objection") with other content; \
+            a retry must repeat the request exactly, and a new request needs a new key
+            """)
     }
 }

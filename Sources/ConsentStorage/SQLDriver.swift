@@ -28,6 +28,9 @@ public protocol SQLConnection {
     func send(_ sql: SQL) throws
     /// Waits until every statement sent so far has run; throws the first failure among them.
     func flush() throws
+    /// Runs `statements` in order and returns the rows of each: PostgreSQL sends them all
+    /// before waiting, so they cost one round trip together (SQLite runs them one by one).
+    func queries(_ statements: [SQL]) throws -> [[SQLRow]]
     /// Runs several statements written for this dialect (migrations).
     func executeScript(_ script: String) throws
 
@@ -55,6 +58,10 @@ public protocol SQLConnection {
     /// Every ledger entry recorded at or before `knownAt` (microseconds; all when nil), or those
     /// of the members whose id is in `ids`, by member key, then `at`, then sequence.
     func scanLedger(knownAt: Int64?, ids: [String]?, _ body: (LedgerScanRow) throws -> Void) throws
+}
+
+extension SQLConnection {
+    public func queries(_ statements: [SQL]) throws -> [[SQLRow]] { try statements.map { try query($0) } }
 }
 
 /// What a decision snapshot reads of a member.
@@ -106,6 +113,13 @@ public protocol SQLDriver: Sendable {
     /// Runs `body` in one write transaction that excludes every other writer (of any process
     /// or instance), and commits it durably before returning. A thrown error rolls it back.
     func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+    /// Whether waiting on a statement is a round trip to a server (PostgreSQL) rather than a
+    /// call into this process (SQLite). A group commit then sends as much as it can at once:
+    /// the members' facts are read inside the write transaction, with its last statements,
+    /// rather than in a read transaction after it, and the next batch begins while this one's
+    /// commit is on its way (its read of the audit head waits in the server for that commit).
+    /// Where the process itself writes, a batch instead gathers writes during the fsync.
+    var remote: Bool { get }
     /// Runs `body` in one read-only transaction: every statement sees one snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
     /// Runs two bodies on one snapshot: at once on two connections where the database can

@@ -556,6 +556,48 @@ extension StoreContract {
     }
 }
 
+extension StoreContract {
+    /// 200 concurrent choices, one of which the database itself refuses though no check of the
+    /// store foresaw it (the caller has made the database refuse a choice whose actor is
+    /// `refusedActor`, with a trigger). A group commit first tries a batch of choices without
+    /// savepoints; here it must notice the refusal, keep nothing of that attempt, and run the
+    /// batch again write by write: the refused choice fails alone, the 199 others are each
+    /// recorded once, and the audit chain verifies.
+    public static func aChoiceOnlyTheDatabaseRefusesFailsAlone(_ store: any ConsentStore, refusedActor: String) async throws {
+        let members = (0..<200).map { "r\($0)" }
+        try await seed(store, members: members)
+        let outcomes = await withTaskGroup(of: (Int, Result<ConsentEvent, any Error>).self) { group in
+            for (index, member) in members.enumerated() {
+                group.addTask {
+                    let event = ConsentEvent(member: MemberID(member)!, choice: .off, channel: .api, at: t0,
+                                             actor: index == 77 ? refusedActor : member)
+                    do {
+                        return (index, .success(try await store.recordChoice(event)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<ConsentEvent, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, outcome) in outcomes {
+            if index == 77 {
+                try expect({ if case .failure = outcome { true } else { false } }(), "the choice the database refused failed")
+            } else {
+                try expect({ if case .success = outcome { true } else { false } }(), "choice \(index) was recorded: \(outcome)")
+            }
+        }
+        let recorded: [ConsentEvent] = outcomes.values.compactMap { try? $0.get() }
+        try expect(Set(recorded.compactMap(\.sequence)).count == 199, "199 choices, each with a sequence of its own")
+        try expect(Set(recorded.compactMap(\.recordedAt)).count < 199, "the choices shared transactions")
+        var ledger = 0
+        for member in members { ledger += try await store.history(of: MemberID(member)!).count }
+        try expect(ledger == 199, "the ledger holds the 199 recorded choices once each: \(ledger)")
+        let verification = try await store.verifyAuditChain()
+        try expect(verification.entries == 1 + 200 + 199, "one audit entry per change: \(verification.entries)")
+    }
+}
+
 /// Collects skipped-line errors from an import's callback.
 public final class SkippedLines: @unchecked Sendable {
     private let lock = NSLock()

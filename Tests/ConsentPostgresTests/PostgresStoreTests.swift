@@ -68,6 +68,20 @@ struct PostgresStoreContractTests {
         }
     }
 
+    @Test func aChoiceOnlyTheDatabaseRefusesFailsAlone() async throws {
+        try await TestDatabase.with { store in
+            try await store.driver.write { db in
+                try db.executeScript("""
+                    CREATE FUNCTION test_refuses_a_choice() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+                    CREATE TRIGGER test_refuses_a_choice BEFORE INSERT ON consent_events FOR EACH ROW
+                    WHEN (NEW.actor = 'refused') EXECUTE FUNCTION test_refuses_a_choice();
+                    """)
+            }
+            try await StoreContract.aChoiceOnlyTheDatabaseRefusesFailsAlone(store, refusedActor: "refused")
+        }
+    }
+
     @Test(arguments: OutboxContract.checks.map(\.name))
     func postgresStoreSatisfiesTheOutboxContract(_ name: String) async throws {
         try await TestDatabase.with { store in try await OutboxContract.checks.first { $0.name == name }!.run(store) }

@@ -43,6 +43,18 @@ struct SQLiteStoreContractTests {
 }
 
 struct SQLiteStoreTests {
+    @Test func aChoiceOnlyTheDatabaseRefusesFailsAlone() async throws {
+        let database = try TemporaryDatabase()
+        let store = try SQLiteConsentStore(path: database.path)
+        try await store.driver.write { db in
+            try db.executeScript("""
+                CREATE TRIGGER test_refuses_a_choice BEFORE INSERT ON consent_events WHEN NEW.actor = 'refused'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+                """)
+        }
+        try await StoreContract.aChoiceOnlyTheDatabaseRefusesFailsAlone(store, refusedActor: "refused")
+    }
+
     @Test func theDatabaseIsInWALModeWithFullSynchronousWrites() throws {
         let database = try TemporaryDatabase()
         _ = try SQLiteConsentStore(path: database.path)
