@@ -54,11 +54,25 @@ struct RequestBodyTests {
 
     @Test func aSettingIsTrueOrFalseAndNothingElse() throws {
         #expect(try SettingChange.decode(from: ByteBuffer(string: #"{"enabled": false}"#)).enabled == false)
+        #expect(try SettingChange.decode(from: ByteBuffer(string: " {\"enabled\":true}\n")).enabled == true)
         do {
             _ = try SettingChange.decode(from: ByteBuffer(string: #"{"enabled": "no"}"#))
             Issue.record("accepted a string")
         } catch let problem as Problem {
             #expect(problem.pointer == "/enabled" && problem.detail == "must be true or false, not a string")
+        }
+        // What the quick reading does not take goes through the checked decoder, which names what is wrong.
+        let refused: [(String, String)] = [
+            (#"{"enabled": true, "channel": "ios"}"#, "/channel"), (#"{"enabled": null}"#, "/enabled"), (#"{}"#, "/enabled"),
+            (#"{"enabled": true} x"#, ""), (#"[true]"#, ""),
+        ]
+        for (body, pointer) in refused {
+            do {
+                _ = try SettingChange.decode(from: ByteBuffer(string: body))
+                Issue.record("accepted \(body)")
+            } catch let problem as Problem {
+                #expect(problem.pointer == pointer, "\(body): \(problem.detail)")
+            }
         }
     }
 }
