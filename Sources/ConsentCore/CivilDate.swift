@@ -25,7 +25,12 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD`.
     public init?(parsing text: some StringProtocol) {
-        var string = String(text)
+        self.init(parsing: String(text))
+    }
+
+    /// The same for a `String` (not generic, so callers in other modules need no specialization).
+    public init?(parsing text: String) {
+        var string = text
         guard let date = string.withUTF8({ CivilDate(utf8: $0) }) else { return nil }
         self = date
     }

@@ -6,7 +6,8 @@ public struct CountryCode: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Accepts an officially assigned ISO 3166-1 alpha-2 code (upper case); nil otherwise.
     public init?(_ code: String) {
-        let bytes = Array(code.utf8)
+        // The view itself, not an array of it: a snapshot reads a million codes.
+        let bytes = code.utf8
         guard bytes.count == 2,
               let first = bytes.first, first >= 65, first <= 90,
               let second = bytes.last, second >= 65, second <= 90

@@ -82,18 +82,24 @@ public struct DecisionSnapshot: Sendable {
     /// Whether the member at `index` may be used in training data made now as of `asOf`.
     @inlinable
     public func use(at index: Int, asOf: (policy: Policy, instant: Date), now: (policy: Policy, instant: Date)) -> TrainingUse {
-        let then = member(at: index, instant: asOf.instant)
-        let current = member(at: index, instant: now.instant)
+        use(at: index, asOf: asOf.policy, at: asOf.instant, now: now.policy, at: now.instant)
+    }
+
+    /// The same, each policy with its instant.
+    @inlinable
+    public func use(at index: Int, asOf thenPolicy: Policy, at thenInstant: Date, now nowPolicy: Policy, at nowInstant: Date) -> TrainingUse {
+        let then = member(at: index, instant: thenInstant)
+        let current = member(at: index, instant: nowInstant)
         let history = history(at: index)
         let objections = objections[index] ?? []
-        let thenComingOfAge = then?.birthDate?.comingOfAge(asOf.policy.minimumAge)
-        let nowComingOfAge = current?.birthDate?.comingOfAge(now.policy.minimumAge)
+        let thenComingOfAge = then?.birthDate?.comingOfAge(thenPolicy.minimumAge)
+        let nowComingOfAge = current?.birthDate?.comingOfAge(nowPolicy.minimumAge)
         let usableFrom = switch (thenComingOfAge, nowComingOfAge) {
         case (let a?, let b?): max(a, b)
         case (let a, let b): a ?? b
         }
-        return TrainingUse(asOf: decide(then, history: history, objections: objections, policy: asOf.policy, at: asOf.instant),
-                           now: decide(current, history: history, objections: objections, policy: now.policy, at: now.instant),
+        return TrainingUse(asOf: decide(then, history: history, objections: objections, policy: thenPolicy, at: thenInstant),
+                           now: decide(current, history: history, objections: objections, policy: nowPolicy, at: nowInstant),
                            usableFrom: usableFrom)
     }
 

@@ -46,8 +46,12 @@ public struct DecisionView: Sendable {
 
     /// Calls `body` with each member's index and use as of `asOf`, in id order.
     public func forEachUse(asOf: Date, _ body: (Int, TrainingUse) throws -> Void) throws {
-        let (then, now) = try instants(asOf: asOf)
-        for index in 0..<snapshot.count { try body(index, snapshot.use(at: index, asOf: then, now: now)) }
+        let thenPolicy = try policy(at: asOf).policy, nowPolicy = try policy(at: moment).policy
+        // The policies are passed on their own, not in a tuple: a tuple's policy was copied
+        // (a retain of each of its arrays and strings) once per member.
+        for index in 0..<snapshot.count {
+            try body(index, snapshot.use(at: index, asOf: thenPolicy, at: asOf, now: nowPolicy, at: moment))
+        }
     }
 
     /// The as-of instant and the view's moment, each with the policy in force then.

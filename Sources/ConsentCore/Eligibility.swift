@@ -68,8 +68,8 @@ public func decide(_ member: Member?, history: ConsentHistory, objections: [Obje
         return blocked(.ageUnknown)
     }
     guard let regionIndex else { return blocked(.regionNotInScope) }
-    let region = policy.regions[regionIndex]
-    if instant < region.effective { return blocked(.notYetEffective) }
+    // Read in place, not copied out: this runs for every member of a snapshot.
+    if instant < policy.regions[regionIndex].effective { return blocked(.notYetEffective) }
     if policy.noticeDays > 0 {
         guard let notifiedAt = member.notifiedAt,
               instant.timeIntervalSince(notifiedAt) >= TimeInterval(policy.noticeDays) * 86_400
@@ -93,7 +93,7 @@ public func decide(_ member: Member?, history: ConsentHistory, objections: [Obje
         case (.on, _): return blocked(.optedIn)
         }
     }
-    return blocked(region.defaultRule == .included ? .includedByDefault : .awaitingConsent)
+    return blocked(policy.regions[regionIndex].defaultRule == .included ? .includedByDefault : .awaitingConsent)
 }
 
 /// Counts decisions: how many members, how many eligible, by reason and by region.
