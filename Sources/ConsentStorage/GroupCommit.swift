@@ -99,8 +99,9 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
             for waiting in batch { waiting.continuation.resume(throwing: error) }
             return
         }
-        // On a remote database the facts were read in the transaction, before its commit.
-        let asking = driver.remote ? [] : Self.choicesAskingForFacts(works, outcomes)
+        // On a remote database the short histories were read in the transaction; the others
+        // are read here.
+        let asking = Self.choicesAskingForFacts(works, outcomes)
         guard !asking.isEmpty else {
             for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(with: outcome) }
             return
@@ -163,9 +164,12 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
     }
 
     /// The positions of the choices that were recorded and asked for their member's facts.
+    /// The positions of the choices that were recorded and asked for their member's facts, and
+    /// have none yet.
     private static func choicesAskingForFacts(_ works: [Work], _ outcomes: [Result<any Sendable, any Error>]) -> Set<Int> {
         Set(works.indices.filter { index in
-            guard case .choice(let write) = works[index], write.readFacts, case .success = outcomes[index] else { return false }
+            guard case .choice(let write) = works[index], write.readFacts, case .success(let recorded as RecordedChoice) = outcomes[index],
+                  recorded.facts == nil else { return false }
             return true
         })
     }
@@ -185,7 +189,9 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
     /// Runs `works` in order in the caller's transaction; one outcome per work. Unless
     /// `careful`, no write is isolated from the others: a failure throws for all of them.
     /// With `readingFacts`, the facts of the members whose choices ask for them are read last,
-    /// sent with the transaction's last statements.
+    /// sent with the transaction's last statements: those with a short history
+    /// (``SQLConsentStore/factsInWriteLimit``), since the transaction holds the audit head's
+    /// lock; the others are read after the commit.
     private static func run(_ works: [Work], _ db: Driver.Connection, at instant: Date, careful: Bool,
                             readingFacts: Bool) throws -> [Result<any Sendable, any Error>] {
         // The first choices' reads go out with the head's.
@@ -234,7 +240,7 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
             guard case .choice(let write) = works[index] else { preconditionFailure() }
             return write.event.member
         }
-        let facts = try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsAfterWriteLimit, db)
+        let facts = try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsInWriteLimit, db)
         for index in asking {
             guard case .success(var recorded as RecordedChoice) = outcomes[index] else { continue }
             recorded.facts = facts[recorded.event.member]

@@ -159,6 +159,10 @@ extension SQLConsentStore {
     /// The longest history a group commit reads for a choice that asks for its member's facts.
     static var factsAfterWriteLimit: Int { 1_000 }
 
+    /// The longest history read inside a group commit's transaction (on a remote database),
+    /// where every row read holds up the next batch; a longer one is read after the commit.
+    static var factsInWriteLimit: Int { 50 }
+
     /// The ledger entry an idempotency key recorded.
     private static func replayedChoice(_ reference: String, of member: MemberID, _ db: some SQLConnection) throws -> ConsentEvent {
         guard let sequence = Int64(reference), let row = try db.query("""

@@ -154,8 +154,8 @@ extension SQLConsentStore {
                       _ db: some SQLConnection) throws -> [MemberID: MemberFacts] {
         let ids = Array(Set(members.map { $0.rawValue }))
         guard !ids.isEmpty else { return [:] }
-        // Counted from the covering index alone, in the statements themselves.
-        let short: SQL = upToChoices.map { " AND (SELECT count(*) FROM consent_events c WHERE c.member_key = m.member_key) <= \($0)" } ?? ""
+        // "No choice after the limit's": at most that many steps of the member's index, however long the history.
+        let short: SQL = upToChoices.map { " AND NOT EXISTS (SELECT 1 FROM consent_events c WHERE c.member_key = m.member_key LIMIT 1 OFFSET \($0))" } ?? ""
         let rows = try db.queries([
             "SELECT m.id, m.birth_date, m.country, m.notified_at FROM members m WHERE m.id IN \(texts: ids)" + short,
             """

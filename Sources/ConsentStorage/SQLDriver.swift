@@ -115,8 +115,8 @@ public protocol SQLDriver: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
     /// Whether waiting on a statement is a round trip to a server (PostgreSQL) rather than a
     /// call into this process (SQLite). A group commit then sends as much as it can at once:
-    /// the members' facts are read inside the write transaction, with its last statements,
-    /// rather than in a read transaction after it, and the next batch begins while this one's
+    /// the facts of members with a short history are read inside the write transaction, with
+    /// its last statements, rather than in a read transaction after it, and the next batch begins while this one's
     /// commit is on its way (its read of the audit head waits in the server for that commit).
     /// Where the process itself writes, a batch instead gathers writes during the fsync.
     var remote: Bool { get }
