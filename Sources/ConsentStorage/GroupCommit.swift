@@ -10,13 +10,16 @@ import Synchronization
 /// it is acknowledged once that transaction is durable. While one commit is on its way to the
 /// disk, the next batch gathers: a lone write is committed at once, and a burst shares fsyncs.
 ///
-/// Writes keep their order (the ledger numbers choices in arrival order). Each runs under a
-/// savepoint when it shares the transaction, so a write that is refused rolls back alone and
-/// fails alone, never its neighbours; choices run set by set (``SQLConsentStore/appendChoices``),
-/// and a set that fails as a whole is retried write by write. When the transaction itself
-/// fails, every write in it fails: none was acknowledged. Choices that ask for their member's
-/// facts get them from one read of the whole batch after the commit, while the next batch
-/// commits.
+/// Writes keep their order (the ledger numbers choices in arrival order), and a write that is
+/// refused fails alone, never its neighbours. A batch of choices alone is checked before it is
+/// appended (known members, keys used before), so refusals are ordinary outcomes and it runs
+/// without savepoints; should the database refuse anything anyway, that attempt is rolled
+/// back and the batch runs again carefully: each write under a savepoint, choices set by set
+/// (``SQLConsentStore/appendChoices``), a set that fails as a whole retried write by write. A
+/// batch with other steps runs carefully from the start. When the transaction itself fails,
+/// every write in it fails: none was acknowledged. Choices that ask for their member's facts
+/// get them from one read of the whole batch: on a ``SQLDriver/remote`` database inside the
+/// transaction for short histories, else after the commit, while the next batch commits.
 final class GroupCommit<Driver: SQLDriver>: Sendable {
     /// A write that runs in a shared transaction: its statements, and its audit entries on the trail.
     typealias Step = @Sendable (Driver.Connection, inout AuditTrail) throws -> any Sendable
@@ -163,7 +166,6 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         }
     }
 
-    /// The positions of the choices that were recorded and asked for their member's facts.
     /// The positions of the choices that were recorded and asked for their member's facts, and
     /// have none yet.
     private static func choicesAskingForFacts(_ works: [Work], _ outcomes: [Result<any Sendable, any Error>]) -> Set<Int> {
