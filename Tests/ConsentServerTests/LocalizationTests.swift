@@ -143,7 +143,7 @@ struct LocalizationTests {
         let decision = Decision(reason: .optedOut, regionIndex: 1)
         #expect(Explanation.sentence(for: decision, policy: policy, latest: latest) == "Off — you turned this off on 15 January 2026 (iOS app)")
         #expect(Explanation.sentence(for: decision, policy: policy, latest: latest, in: Catalog.named("de")!)
-                == "Aus — Sie haben dies ausgeschaltet am 15. Januar 2026 (iOS-App)")
+                == "Aus — Sie haben dies am 15. Januar 2026 (iOS-App) ausgeschaltet")
         #expect(Explanation.sentence(for: Decision(reason: .minor, regionIndex: 1), policy: policy, latest: nil, in: Catalog.named("fr")!)
                 == "Désactivé — les membres de moins de 18 ans ne sont jamais inclus")
     }
@@ -156,7 +156,7 @@ struct LocalizationTests {
                                      headers: [.cookie: cookie, .acceptLanguage: "de-DE,de;q=0.9,en;q=0.5"]) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains(#"<html lang="de">"#) && html.contains("<h1>Daten zur Verbesserung generativer KI</h1>"))
-                #expect(html.contains("An — in Ihrer Region (Europa) standardmäßig verwendet seit dem 3. November 2025"), "the region named in the policy file, in German")
+                #expect(html.contains("An — in Ihrer Region (Europa) seit dem 3. November 2025 standardmäßig verwendet"), "the region named in the policy file, in German")
                 #expect(html.contains(#"<a href="/language?to=fr&amp;next=%2Fsettings%2Fdata%2Dprivacy%2Fgenerative%2Dai" lang="fr" hreflang="fr">Français</a>"#))
             }
             let chosen = try await client.execute(uri: "/language?to=fr&next=/settings/data-privacy", method: .get) { response in
