@@ -149,7 +149,9 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
             do {
                 return try await driver.write { [careful] db in
                     do {
-                        let outcomes = try Self.run(works, db, at: instant, careful: careful, readingFacts: self.driver.remote)
+                        // A careful run reads no facts: it must not fail for a read (they are
+                        // read after the commit instead, where a failed read fails no write).
+                        let outcomes = try Self.run(works, db, at: instant, careful: careful, readingFacts: self.driver.remote && !careful)
                         try db.flush()
                         // Only the commit is left: the next batch may begin.
                         ready?.signal()
