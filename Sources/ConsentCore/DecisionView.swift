@@ -54,11 +54,6 @@ public struct DecisionView: Sendable {
         }
     }
 
-    /// The as-of instant and the view's moment, each with the policy in force then.
-    private func instants(asOf: Date) throws -> (then: (policy: Policy, instant: Date), now: (policy: Policy, instant: Date)) {
-        ((try policy(at: asOf).policy, asOf), (try policy(at: moment).policy, moment))
-    }
-
     /// The record terms for data decided about at `asOf` and used at the view's moment.
     public func recordTerms(asOf: Date) throws -> RecordTerms {
         RecordTerms(then: try policy(at: asOf).policy, now: try policy(at: moment).policy)
@@ -89,12 +84,12 @@ public struct DecisionView: Sendable {
 
     /// The use as of `asOf` for `id`: member_unknown (at both instants) when the view does not hold them.
     public func use(for id: MemberID, asOf: Date) throws -> TrainingUse {
-        let (then, now) = try instants(asOf: asOf)
+        let thenPolicy = try policy(at: asOf).policy, nowPolicy = try policy(at: moment).policy
         guard let index = snapshot.index(of: id) else {
             let unknown = Decision(reason: .memberUnknown, regionIndex: nil)
             return TrainingUse(asOf: unknown, now: unknown)
         }
-        return snapshot.use(at: index, asOf: then, now: now)
+        return snapshot.use(at: index, asOf: thenPolicy, at: asOf, now: nowPolicy, at: moment)
     }
 }
 

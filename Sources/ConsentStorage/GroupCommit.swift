@@ -113,10 +113,7 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         // batch commits meanwhile.
         let driver = driver
         Task {
-            let members = asking.map { index -> MemberID in
-                guard case .choice(let write) = works[index] else { preconditionFailure() }
-                return write.event.member
-            }
+            let members = Self.members(of: asking, in: works)
             // Without them the write still succeeded: the caller reads the facts itself.
             let facts = try? await driver.read { db in
                 try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsAfterWriteLimit, db)
@@ -168,6 +165,14 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         }
     }
 
+    /// The members of the choices at `positions`.
+    private static func members(of positions: Set<Int>, in works: [Work]) -> [MemberID] {
+        positions.map { index -> MemberID in
+            guard case .choice(let write) = works[index] else { preconditionFailure("position \(index) is not a choice") }
+            return write.event.member
+        }
+    }
+
     /// The positions of the choices that were recorded and asked for their member's facts, and
     /// have none yet.
     private static func choicesAskingForFacts(_ works: [Work], _ outcomes: [Result<any Sendable, any Error>]) -> Set<Int> {
@@ -206,7 +211,7 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         let reads = ChoiceReads(leading, now: Timestamp.microseconds(instant))
         let begun = try AuditTrail.begin(db, at: instant, reading: leading.isEmpty ? [] : reads.statements)
         var trail = begun.trail
-        var read: [[SQLRow]]? = leading.isEmpty ? nil : begun.rows
+        var found: ChoiceReads.Found? = leading.isEmpty ? nil : try reads.values(begun.rows)
         // Alone in its transaction, a write needs no savepoint: a refusal rolls everything back.
         let shared = works.count > 1 && careful
         var outcomes: [Result<any Sendable, any Error>] = []
@@ -220,8 +225,8 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
                     run.append(write)
                     index += 1
                 }
-                outcomes += try choices(run, db, &trail, shared: shared, read: read)
-                read = nil
+                outcomes += try choices(run, db, &trail, shared: shared, found: found)
+                found = nil
             case .step(let step):
                 if shared {
                     outcomes.append(try isolated(db, &trail, step))
@@ -240,10 +245,7 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
     private static func readFacts(_ works: [Work], _ outcomes: inout [Result<any Sendable, any Error>], _ db: Driver.Connection) throws {
         let asking = choicesAskingForFacts(works, outcomes)
         guard !asking.isEmpty else { return }
-        let members = asking.map { index -> MemberID in
-            guard case .choice(let write) = works[index] else { preconditionFailure() }
-            return write.event.member
-        }
+        let members = members(of: asking, in: works)
         let facts = try SQLConsentStore<Driver>.facts(of: members, upToChoices: SQLConsentStore<Driver>.factsInWriteLimit, db)
         for index in asking {
             guard case .success(var recorded as RecordedChoice) = outcomes[index] else { continue }
@@ -252,14 +254,14 @@ final class GroupCommit<Driver: SQLDriver>: Sendable {
         }
     }
 
-    /// `read`: the rows of the run's ``ChoiceReads``, when they were read with the head's.
+    /// `found`: what the run's ``ChoiceReads`` found, when it was read with the head's.
     private static func choices(_ run: [ChoiceWrite], _ db: Driver.Connection, _ trail: inout AuditTrail,
-                                shared: Bool, read: [[SQLRow]]? = nil) throws -> [Result<any Sendable, any Error>] {
+                                shared: Bool, found: ChoiceReads.Found? = nil) throws -> [Result<any Sendable, any Error>] {
         func widen(_ outcomes: [Result<RecordedChoice, ConsentError>]) -> [Result<any Sendable, any Error>] {
             outcomes.map { outcome in outcome.map { $0 as any Sendable }.mapError { $0 as any Error } }
         }
-        guard shared else { return widen(try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail, read: read)) }
-        switch try isolated(db, &trail, { db, trail in try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail, read: read) }) {
+        guard shared else { return widen(try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail, found: found)) }
+        switch try isolated(db, &trail, { db, trail in try SQLConsentStore<Driver>.appendChoices(run, db, trail: &trail, found: found) }) {
         case .success(let outcomes):
             return widen(outcomes)
         case .failure where run.count > 1:

@@ -106,12 +106,11 @@ extension SQLConsentStore {
     /// number. Each write gets its own outcome: a refusal (an unknown member) fails that write
     /// alone; a key used before, or earlier in the same set, replays what it recorded.
     ///
-    /// `read` is the rows of ``ChoiceReads/statements`` when the caller sent them already (with
-    /// the audit head's read: one round trip on PostgreSQL); else they are read here.
+    /// `found` is what ``ChoiceReads`` found for these writes when the caller read it already
+    /// (with the audit head's read: one round trip on PostgreSQL); else it is read here.
     static func appendChoices(_ writes: [ChoiceWrite], _ db: some SQLConnection, trail: inout AuditTrail,
-                              read: [[SQLRow]]? = nil) throws -> [Result<RecordedChoice, ConsentError>] {
-        let reads = ChoiceReads(writes, now: trail.recordedAt)
-        let (references, keys, last) = try reads.values(read ?? db.queries(reads.statements))
+                              found: ChoiceReads.Found? = nil) throws -> [Result<RecordedChoice, ConsentError>] {
+        let (references, keys, last) = try found ?? ChoiceReads(writes, now: trail.recordedAt).read(db)
         var sequence = last
         var ledger = RowBatch(columns: ledgerColumns.count, capacity: writes.count)
         var remembered = RowBatch(columns: idempotencyColumns.count)
@@ -197,8 +196,14 @@ struct ChoiceReads {
 
     var statements: [SQL] { keys.statements + [Self.memberKeysStatement(members), Self.lastSequenceStatement] }
 
-    /// The keys' references, the members' keys and the ledger's end, from the rows of ``statements``.
-    func values(_ rows: [[SQLRow]]) throws -> (references: [String: Result<String, ConsentError>], memberKeys: [String: Int64], lastSequence: Int64) {
+    /// The keys' references, the members' keys and the ledger's end.
+    typealias Found = (references: [String: Result<String, ConsentError>], memberKeys: [String: Int64], lastSequence: Int64)
+
+    /// Sends ``statements`` and reads what they found.
+    func read(_ db: some SQLConnection) throws -> Found { try values(db.queries(statements)) }
+
+    /// What the rows of ``statements`` say.
+    func values(_ rows: [[SQLRow]]) throws -> Found {
         guard rows.count == statements.count else { throw ConsentError.storeUnavailable("the store answered \(rows.count) reads, not \(statements.count)") }
         let references = try keys.found(rows[...])
         return (references, try Self.memberKeys(rows[rows.count - 2]), try Self.lastSequence(rows[rows.count - 1]))

@@ -128,10 +128,10 @@ public enum DatasetPurge {
             checked.append((dataset.id, Set(manifest.thirdPartyChecked)))
         }
         checked.sort { $0.0.rawValue.utf8.lexicographicallyPrecedes($1.0.rawValue.utf8) }
+        let matched = checked.map(\.0)
         var completed: [ObjectionID] = []
         for objection in upheld {
             let unmatched = checked.filter { !$0.1.contains(objection.id.rawValue) }.count
-            let matched = checked.map(\.0)
             guard (try objection.completedOnceMatched(unmatched: unmatched, matched: matched, at: Date())) != nil else { continue }
             _ = try await store.updateObjection(objection.id, actor: actor) { stored in
                 // Decided again on what is stored now: it may have moved since it was read.

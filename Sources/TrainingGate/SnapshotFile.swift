@@ -150,7 +150,6 @@ public enum SnapshotFile {
         return (header, written)
     }
 
-    /// Reads a snapshot, refusing one that is corrupt, truncated or of another version.
     /// One member row of a snapshot, as read: where its id lies in the file, and its verdict.
     struct Row {
         var idStart: Int32
@@ -239,6 +238,7 @@ public enum SnapshotFile {
         return list
     }
 
+    /// Reads a snapshot, refusing one that is corrupt, truncated or of another version.
     public static func read(path: String, verifier: NoteVerifier? = nil) throws -> (Header, GateDecisions) {
         let mapping = try FileMapping(path: path)
         let base = mapping.bytes
