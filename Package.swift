@@ -52,10 +52,12 @@ let package = Package(
         // The storage layer: every store operation written once, over a driver (SQLite or PostgreSQL).
         .target(name: "ConsentStorage", dependencies: ["ConsentCore", "ConsentFormats"], swiftSettings: swiftSettings),
         // The SQLite driver: one file through GRDB, the embedded default.
+        // SQLite's process-wide options, set in C: Swift cannot call variadic sqlite3_config.
+        .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "ConsentSQLite",
             dependencies: [
-                "ConsentCore", "ConsentFormats", "ConsentStorage",
+                "ConsentCore", "ConsentFormats", "ConsentStorage", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import ConsentCore
 import ConsentStorage
 import Foundation
@@ -38,6 +39,7 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
         if mustExist && !FileManager.default.fileExists(atPath: path) {
             throw ConsentError.storeUnavailable("no database at \(path); apply a policy (`consentry policy apply`) to create one, or pass --db")
         }
+        _ = Self.setUp
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
@@ -57,6 +59,11 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
         }
         self.path = path
     }
+
+    /// SQLite's process-wide options (``consentry_sqlite_setup``), set once, before the first
+    /// connection of the process opens; a process that opened SQLite elsewhere first keeps the
+    /// defaults, which are only slower.
+    static let setUp: Int32 = consentry_sqlite_setup()
 
     public var remote: Bool { false }
 
