@@ -117,15 +117,39 @@ public struct SQLiteConnection: SQLConnection {
     private func insert(_ rows: RowBatch, sql: String) throws {
         let handle = try prepared(sql)
         defer { sqlite3_clear_bindings(handle) }
-        for index in 0..<rows.count {
-            defer { sqlite3_reset(handle) }
-            var position: Int32 = 1
-            for value in rows.row(index) {
-                try bind(value, at: position, handle)
-                position += 1
+        try rows.values.withUnsafeBufferPointer { values in
+            var start = 0
+            while start < values.count {
+                defer { sqlite3_reset(handle) }
+                try bindInPlace(values, from: start, start: start, end: start + rows.columns, handle)
+                start += rows.columns
             }
-            while try step(handle) {}
         }
+    }
+
+    /// Binds `values[index..<end]` to columns `index - start + 1`… and steps the statement once
+    /// all are bound. Texts are bound where they lie, not copied (`SQLITE_STATIC`): each is bound
+    /// inside the closure that lends its bytes, and the step runs inside the innermost closure,
+    /// while all of them are still lent (a short string lends a copy on the stack).
+    private func bindInPlace(_ values: UnsafeBufferPointer<SQLValue>, from index: Int, start: Int, end: Int,
+                             _ handle: OpaquePointer) throws {
+        guard index < end else {
+            while try step(handle) {}
+            return
+        }
+        let column = Int32(index - start + 1)
+        let code: Int32
+        switch values[index] {
+        case .null: code = sqlite3_bind_null(handle, column)
+        case .integer(let number): code = sqlite3_bind_int64(handle, column, number)
+        case .text(var text):
+            return try text.withUTF8 { utf8 in
+                guard sqlite3_bind_text(handle, column, utf8.baseAddress, Int32(utf8.count), nil) == SQLITE_OK else { throw failure() }
+                try bindInPlace(values, from: index + 1, start: start, end: end, handle)
+            }
+        }
+        guard code == SQLITE_OK else { throw failure() }
+        try bindInPlace(values, from: index + 1, start: start, end: end, handle)
     }
 
     /// Renders `sql` with `?` placeholders, binds its values, and hands the statement to `body`.
