@@ -4,7 +4,7 @@ import Foundation
 
 /// Links audit entries after a chain's end into `audit_log` rows. It needs no connection, so
 /// an import's parsing thread links its entries as it reads.
-struct AuditLinker: Sendable {
+struct AuditLinker: Sendable, Equatable {
     static let columns = ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"]
 
     private(set) var sequence: Int64

@@ -14,30 +14,25 @@ extension SQLConsentStore {
         return try await driver.write { db in
             var trail = try AuditTrail.begin(db, at: instant)
             var sequence = try Self.lastSequence(db)
-            let recordedAtText = trail.recordedAtText
-            let batches = ReadAheadBatches(lines.base, batchSize: Self.importBatchSize, makeBatch: { ChoiceBatch() }) { batch, line in
-                batch.outcomes.append(line.record.map { event in
-                    batch.members.insert(event.member.rawValue)
-                    return (line.line, event, StoredRecords.choiceAudit(event, recordedAt: recordedAtText))
-                })
-            }
+            let batches = Self.choiceBatches(lines.base, linker: trail.linker, recordedAtText: trail.recordedAtText)
             defer { batches.cancel() }
             var report = ImportReport()
             while let batch = batches.take() {
                 let keys = try Self.memberKeys(batch.members, db)
                 var rows = RowBatch(columns: Self.ledgerColumns.count, capacity: batch.outcomes.count)
+                var refused = false
                 for outcome in batch.outcomes {
                     report.read += 1
                     if report.read % options.progressInterval == 0 { options.onProgress(report.read) }
                     do {
-                        let (line, event, content) = try outcome.get()
+                        let (line, event, _) = try outcome.get()
                         guard let key = keys[event.member.rawValue] else {
+                            refused = true
                             throw ConsentError.invalidRecord(source: options.source, line: line, field: "member",
                                                              message: "\(JSONWriter.string(event.member.rawValue)) is not a known member; import members first")
                         }
                         sequence += 1
                         Self.add(event, sequence: sequence, memberKey: key, recordedAt: trail.recordedAt, to: &rows)
-                        trail.append(content)
                         report.imported += 1
                     } catch let error as ConsentError {
                         // Only a bad line may be skipped; a store failure always aborts the import.
@@ -47,7 +42,16 @@ extension SQLConsentStore {
                     }
                 }
                 try db.append(rows, into: "consent_events", columns: Self.ledgerColumns)
-                try trail.flushIfFull(db)
+                if !refused && batch.start == trail.linker {
+                    if let audit = batch.auditBulk { try trail.adopt(audit, end: batch.end, db) }
+                } else {
+                    // The parsing thread linked every line it read; once a line is refused for
+                    // its member, the chain continues from here instead, for this batch and the rest.
+                    for case .success(let (_, event, content)) in batch.outcomes where keys[event.member.rawValue] != nil {
+                        trail.append(content)
+                    }
+                    try trail.flushIfFull(db)
+                }
             }
             try trail.finish(db)
             return report
@@ -59,6 +63,31 @@ extension SQLConsentStore {
         var outcomes: [Result<(line: Int, event: ConsentEvent, audit: AuditChain.Content), ConsentError>] = []
         /// The members the batch names, each once.
         var members: Set<String> = []
+        /// Where the parsing thread's chain stood before this batch, and after it: it links
+        /// every line it read, as if none will be refused for its member.
+        var start: AuditLinker
+        var end: AuditLinker
+        /// Those entries, encoded for the driver's bulk path.
+        var audit = RowBatch(columns: AuditLinker.columns.count)
+        var auditBulk: Driver.Connection.BulkRows?
+    }
+
+    /// Starts parsing, digesting and linking `lines` on a second thread.
+    private static func choiceBatches(_ lines: AnySequence<ImportLine<ConsentEvent>>, linker start: AuditLinker,
+                                      recordedAtText: String) -> ReadAheadBatches<ChoiceBatch> {
+        var linker = start
+        return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { ChoiceBatch(start: linker, end: linker) }) { batch, line in
+            batch.outcomes.append(line.record.map { event in
+                batch.members.insert(event.member.rawValue)
+                let content = StoredRecords.choiceAudit(event, recordedAt: recordedAtText)
+                linker.link(content, into: &batch.audit)
+                return (line.line, event, content)
+            })
+            batch.end = linker
+        } complete: { batch in
+            if !batch.audit.isEmpty { batch.auditBulk = Driver.Connection.bulkRows(batch.audit) }
+            batch.audit = RowBatch(columns: AuditLinker.columns.count)
+        }
     }
 
     /// Appends a choice to the ledger, durable when this returns; concurrent calls share one
