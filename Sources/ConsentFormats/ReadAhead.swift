@@ -4,7 +4,9 @@ import Foundation
 /// (bounded memory). The consumer takes them with ``next()`` (async) or ``take()`` (blocking).
 ///
 /// Imports use it with a producer thread over a sequence (``init(_:batchSize:depth:makeBatch:add:)``):
-/// parsing and digesting run there while the connection writes the previous batch. Reads of a
+/// parsing and digesting run there while the connection writes the previous batch; a member
+/// import adds a second stage (``then(depth:_:)``), so that digesting runs on a thread of its
+/// own and parsing and digesting share the core the writer leaves free. Reads of a
 /// whole table use it the other way round (``init(depth:)``): the database's thread ``put(_:)``s
 /// rows and the caller's task consumes them, so the caller's code never runs inside a database
 /// closure. Call ``cancel()`` when the consumer stops early (it stops the producer and waits for
@@ -53,6 +55,32 @@ public final class ReadAheadBatches<Batch: Sendable>: @unchecked Sendable {
         }
         thread.stackSize = 4 << 20
         thread.start()
+    }
+
+    /// A second stage on a thread of its own: each batch, in order, goes through `transform`
+    /// there while the producer makes the next, so that the two share the work. Cancelling the
+    /// stage cancels this queue too, and waits for both threads.
+    public func then<Next: Sendable>(depth: Int = 4, _ transform: @escaping (inout Batch) -> Next) -> ReadAheadBatches<Next> {
+        let next = ReadAheadBatches<Next>(depth: depth)
+        let stage = UncheckedStage(transform: transform)
+        let thread = Thread { [self] in
+            defer { next.finish() }
+            while var batch = take() {
+                guard next.put(stage.transform(&batch)) else {
+                    cancel()
+                    return
+                }
+            }
+            // Cancelled from downstream while waiting here, or the producer is done.
+            cancel()
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+        return next
+    }
+
+    private struct UncheckedStage<Next>: @unchecked Sendable {
+        let transform: (inout Batch) -> Next
     }
 
     /// The next batch, waiting for it without blocking a thread; nil after the last, and after

@@ -61,8 +61,8 @@ extension SQLConsentStore {
                         report.imported += 1
                     }
                 }
-                if let audit = batch.auditBulk { try trail.adopt(audit, end: batch.linker, db) }
-                if let appended = batch.appendedBulk { try db.append(bulk: appended, into: "members", columns: Self.memberColumns) }
+                if let audit = batch.audit { try trail.adopt(audit, end: batch.linker, db) }
+                if let appended = batch.appended { try db.append(bulk: appended, into: "members", columns: Self.memberColumns) }
                 if !batch.upserted.isEmpty { try db.upsert(batch.upserted, into: "members", columns: Self.memberColumns, key: "id", assignments: Self.memberUpdate) }
             }
             try trail.finish(db)
@@ -73,26 +73,32 @@ extension SQLConsentStore {
     private struct MemberBatch: Sendable {
         /// Per line, in order: nil for an imported member, or why the line was refused.
         var outcomes: [ConsentError?] = []
-        /// The imported members' audit entries, linked into the chain.
-        var audit = RowBatch(columns: AuditLinker.columns.count)
-        /// Where those entries left the chain.
-        var linker: AuditLinker
+        /// The imported members, their data's JSON and when their facts hold, in order: the
+        /// second thread digests and links their audit entries.
+        var imported: [(member: Member, data: String, validFrom: Date?)] = []
         var appended = RowBatch(columns: 8)
         var upserted = RowBatch(columns: 8)
-        /// `audit` and `appended` encoded for the driver's bulk path, on the parsing thread.
-        var auditBulk: Driver.Connection.BulkRows?
-        var appendedBulk: Driver.Connection.BulkRows?
     }
 
-    /// Starts parsing, digesting and linking `lines` on a second thread.
+    private struct LinkedMemberBatch: Sendable {
+        var outcomes: [ConsentError?]
+        var upserted: RowBatch
+        /// The imported members' audit entries, linked into the chain, and where they left it.
+        var audit: Driver.Connection.BulkRows?
+        var linker: AuditLinker
+        /// New members' rows, encoded for the driver's bulk path.
+        var appended: Driver.Connection.BulkRows?
+    }
+
+    /// Starts parsing `lines` on a second thread, and digesting and linking their audit
+    /// entries on a third: the two share the core the writer leaves free.
     private static func memberBatches(_ lines: AnySequence<ImportLine<MemberRecord>>, appendFirstLines: Bool, linker start: AuditLinker,
-                                      recordedAtText: String, source: String, actor: String) -> ReadAheadBatches<MemberBatch> {
+                                      recordedAtText: String, source: String, actor: String) -> ReadAheadBatches<LinkedMemberBatch> {
         let sourceJSON = JSONWriter.string(source)
         // Hashes of the ids seen so far (8 bytes a member): equal ids have equal hashes, so a
         // hash seen for the first time is an id seen for the first time.
         var seen = Set<Int>()
-        var linker = start
-        return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch(linker: linker) }) { batch, line in
+        let parsed = ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch() }) { batch, line in
             switch line.record {
             case .failure(let error):
                 batch.outcomes.append(error)
@@ -111,17 +117,21 @@ extension SQLConsentStore {
                 } else {
                     Self.add(record, data: data, recordedAt: start.recordedAt, to: &batch.upserted)
                 }
-                linker.link(StoredRecords.memberAudit(member, dataJSON: data, validFrom: record.validFrom, sourceJSON: sourceJSON,
-                                                      actor: actor, recordedAt: recordedAtText),
-                            into: &batch.audit)
-                batch.linker = linker
+                batch.imported.append((member, data, record.validFrom))
                 batch.outcomes.append(nil)
             }
-        } complete: { batch in
-            if !batch.audit.isEmpty { batch.auditBulk = Driver.Connection.bulkRows(batch.audit) }
-            if !batch.appended.isEmpty { batch.appendedBulk = Driver.Connection.bulkRows(batch.appended) }
-            batch.audit = RowBatch(columns: AuditLinker.columns.count)
-            batch.appended = RowBatch(columns: 8)
+        }
+        var linker = start
+        return parsed.then { batch in
+            var audit = RowBatch(columns: AuditLinker.columns.count, capacity: batch.imported.count)
+            for (member, data, validFrom) in batch.imported {
+                linker.link(StoredRecords.memberAudit(member, dataJSON: data, validFrom: validFrom, sourceJSON: sourceJSON,
+                                                      actor: actor, recordedAt: recordedAtText),
+                            into: &audit)
+            }
+            return LinkedMemberBatch(outcomes: batch.outcomes, upserted: batch.upserted,
+                                     audit: audit.isEmpty ? nil : Driver.Connection.bulkRows(audit), linker: linker,
+                                     appended: batch.appended.isEmpty ? nil : Driver.Connection.bulkRows(batch.appended))
         }
     }
 

@@ -31,6 +31,37 @@ struct ReadAheadTests {
         #expect(produced.value < 100, "produced \(produced.value)")
     }
 
+    @Test func aSecondStageTransformsEveryBatchInOrder() throws {
+        let parsed = ReadAheadBatches(0..<10_000, batchSize: 7, depth: 3, makeBatch: { [Int]() }) { batch, value in batch.append(value) }
+        let stage = parsed.then(depth: 2) { batch in batch.map { $0 * 3 } }
+        defer { stage.cancel() }
+        var seen: [Int] = []
+        while let batch = stage.take() { seen += batch }
+        #expect(seen == Array(0..<10_000).map { $0 * 3 })
+    }
+
+    @Test func aConsumerThatStopsASecondStageStopsBothThreads() {
+        let produced = Counter()
+        let transformed = Counter()
+        let parsed = ReadAheadBatches(0..<1_000_000, batchSize: 10, depth: 2, makeBatch: { [Int]() }) { batch, value in
+            produced.increment()
+            batch.append(value)
+        }
+        let stage = parsed.then(depth: 2) { batch in
+            transformed.increment()
+            return batch
+        }
+        #expect(stage.take() == Array(0..<10))
+        stage.cancel()
+        // Both threads have let go: nothing more is produced or transformed after cancel returns.
+        let (producedThen, transformedThen) = (produced.value, transformed.value)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(produced.value == producedThen && transformed.value == transformedThen)
+        // Each queue holds at most `depth` batches, and each thread one in hand.
+        #expect(producedThen <= 10 * 8, "produced \(producedThen)")
+        #expect(stage.take() == nil)
+    }
+
     @Test func anEmptySourceFinishesAtOnce() throws {
         let batches = ReadAheadBatches([Int](), batchSize: 7, makeBatch: { [Int]() }) { batch, value in batch.append(value) }
         defer { batches.cancel() }
