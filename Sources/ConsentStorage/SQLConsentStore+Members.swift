@@ -39,6 +39,7 @@ extension SQLConsentStore {
         where Lines.Element == ImportLine<MemberRecord> {
         let instant = now()
         let lines = MovedLines(lines)
+        let digestApart = !driver.remote
         return try await driver.write { db in
             var trail = try AuditTrail.begin(db, at: instant)
             // Into an empty table (a platform's first import) the first line of an id cannot
@@ -46,7 +47,7 @@ extension SQLConsentStore {
             let empty = try db.query("SELECT member_key FROM members LIMIT 1").isEmpty
             let batches = Self.memberBatches(lines.base, appendFirstLines: empty, linker: trail.linker,
                                              recordedAtText: trail.recordedAtText, source: options.source,
-                                             actor: options.actor)
+                                             actor: options.actor, digestApart: digestApart)
             defer { batches.cancel() }
             var report = ImportReport()
             while let batch = batches.take() {
@@ -62,7 +63,7 @@ extension SQLConsentStore {
                     }
                 }
                 if let audit = batch.audit { try trail.adopt(audit, end: batch.linker, db) }
-                if let appended = batch.appended { try db.append(bulk: appended, into: "members", columns: Self.memberColumns) }
+                if let appended = batch.appendedBulk { try db.append(bulk: appended, into: "members", columns: Self.memberColumns) }
                 if !batch.upserted.isEmpty { try db.upsert(batch.upserted, into: "members", columns: Self.memberColumns, key: "id", assignments: Self.memberUpdate) }
             }
             try trail.finish(db)
@@ -73,32 +74,30 @@ extension SQLConsentStore {
     private struct MemberBatch: Sendable {
         /// Per line, in order: nil for an imported member, or why the line was refused.
         var outcomes: [ConsentError?] = []
-        /// The imported members, their data's JSON and when their facts hold, in order: the
-        /// second thread digests and links their audit entries.
+        /// The imported members, their data's JSON and when their facts hold, in order, until
+        /// their audit entries are digested and linked.
         var imported: [(member: Member, data: String, validFrom: Date?)] = []
         var appended = RowBatch(columns: 8)
         var upserted = RowBatch(columns: 8)
-    }
-
-    private struct LinkedMemberBatch: Sendable {
-        var outcomes: [ConsentError?]
-        var upserted: RowBatch
-        /// The imported members' audit entries, linked into the chain, and where they left it.
+        /// Once digested: the imported members' audit entries, linked into the chain, and where
+        /// they left it; new members' rows, both encoded for the driver's bulk path.
         var audit: Driver.Connection.BulkRows?
         var linker: AuditLinker
-        /// New members' rows, encoded for the driver's bulk path.
-        var appended: Driver.Connection.BulkRows?
+        var appendedBulk: Driver.Connection.BulkRows?
     }
 
-    /// Starts parsing `lines` on a second thread, and digesting and linking their audit
-    /// entries on a third: the two share the core the writer leaves free.
+    /// Starts parsing `lines` on a second thread, and digesting and linking their audit entries
+    /// on a third when `digestApart` (parsing and digesting then share the core SQLite's writer
+    /// leaves free), else on the second too: PostgreSQL's server needs that core, and a third
+    /// busy thread made its member import 10-15% slower.
     private static func memberBatches(_ lines: AnySequence<ImportLine<MemberRecord>>, appendFirstLines: Bool, linker start: AuditLinker,
-                                      recordedAtText: String, source: String, actor: String) -> ReadAheadBatches<LinkedMemberBatch> {
+                                      recordedAtText: String, source: String, actor: String,
+                                      digestApart: Bool) -> ReadAheadBatches<MemberBatch> {
         let sourceJSON = JSONWriter.string(source)
         // Hashes of the ids seen so far (8 bytes a member): equal ids have equal hashes, so a
         // hash seen for the first time is an id seen for the first time.
         var seen = Set<Int>()
-        let parsed = ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch() }) { batch, line in
+        let parse = { (batch: inout MemberBatch, line: ImportLine<MemberRecord>) in
             switch line.record {
             case .failure(let error):
                 batch.outcomes.append(error)
@@ -122,16 +121,25 @@ extension SQLConsentStore {
             }
         }
         var linker = start
-        return parsed.then { batch in
+        let digest = { (batch: inout MemberBatch) in
             var audit = RowBatch(columns: AuditLinker.columns.count, capacity: batch.imported.count)
             for (member, data, validFrom) in batch.imported {
                 linker.link(StoredRecords.memberAudit(member, dataJSON: data, validFrom: validFrom, sourceJSON: sourceJSON,
                                                       actor: actor, recordedAt: recordedAtText),
                             into: &audit)
             }
-            return LinkedMemberBatch(outcomes: batch.outcomes, upserted: batch.upserted,
-                                     audit: audit.isEmpty ? nil : Driver.Connection.bulkRows(audit), linker: linker,
-                                     appended: batch.appended.isEmpty ? nil : Driver.Connection.bulkRows(batch.appended))
+            batch.imported = []
+            batch.linker = linker
+            if !audit.isEmpty { batch.audit = Driver.Connection.bulkRows(audit) }
+            if !batch.appended.isEmpty { batch.appendedBulk = Driver.Connection.bulkRows(batch.appended) }
+            batch.appended = RowBatch(columns: 8)
+        }
+        guard digestApart else {
+            return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch(linker: start) }, add: parse, complete: digest)
+        }
+        return ReadAheadBatches(lines, batchSize: importBatchSize, makeBatch: { MemberBatch(linker: start) }, add: parse).then { batch in
+            digest(&batch)
+            return batch
         }
     }
 
