@@ -74,6 +74,25 @@ public struct SQLiteConnection: SQLConnection {
             """)
     }
 
+    /// One probe of the id index per id, each bound where it lies: no JSON list to write and
+    /// parse, and no row values to build.
+    public func memberKeys<IDs: Collection<String>>(of ids: IDs) throws -> [String: Int64] {
+        var keys: [String: Int64] = [:]
+        keys.reserveCapacity(ids.count)
+        guard !ids.isEmpty else { return keys }
+        let handle = try prepared("SELECT member_key FROM members WHERE id = ?")
+        defer { sqlite3_clear_bindings(handle) }
+        for var id in ids {
+            defer { sqlite3_reset(handle) }
+            let key = try id.withUTF8 { utf8 -> Int64? in
+                guard sqlite3_bind_text(handle, 1, utf8.baseAddress, Int32(utf8.count), nil) == SQLITE_OK else { throw failure() }
+                return try step(handle) ? sqlite3_column_int64(handle, 0) : nil
+            }
+            if let key { keys[id] = key }
+        }
+        return keys
+    }
+
     public func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws {
         // The covering index holds every column read, in id order (BINARY: byte order).
         let columns = "id, member_key, birth_date, country, notified_at, facts_valid_from, facts_recorded_at"

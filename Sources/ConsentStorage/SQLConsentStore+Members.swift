@@ -211,10 +211,7 @@ extension SQLConsentStore {
 
     /// The keys of the members whose ids are in `ids` (unknown ids are absent).
     static func memberKeys(_ ids: some Collection<String>, _ db: some SQLConnection) throws -> [String: Int64] {
-        var keys: [String: Int64] = [:]
-        keys.reserveCapacity(ids.count)
-        guard !ids.isEmpty else { return keys }
-        return try ChoiceReads.memberKeys(db.query(ChoiceReads.memberKeysStatement(Array(ids))), into: keys)
+        try db.memberKeys(of: ids)
     }
 }
 

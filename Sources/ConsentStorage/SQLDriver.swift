@@ -52,6 +52,10 @@ public protocol SQLConnection {
     /// import file wins).
     func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String, assignments: String) throws
 
+    /// The member key of each of `ids` that names a member: one statement for them all, or on
+    /// SQLite one probe of the id index each, which costs less than binding them as a list.
+    func memberKeys<IDs: Collection<String>>(of ids: IDs) throws -> [String: Int64]
+
     /// Every member row, or those whose id is in `ids`, in byte order of the ids: the fast path
     /// of decision snapshots.
     func scanMembers(ids: [String]?, _ body: (MemberScanRow) throws -> Void) throws
@@ -62,6 +66,13 @@ public protocol SQLConnection {
 
 extension SQLConnection {
     public func queries(_ statements: [SQL]) throws -> [[SQLRow]] { try statements.map { try query($0) } }
+
+    public func memberKeys<IDs: Collection<String>>(of ids: IDs) throws -> [String: Int64] {
+        var keys: [String: Int64] = [:]
+        keys.reserveCapacity(ids.count)
+        guard !ids.isEmpty else { return keys }
+        return try ChoiceReads.memberKeys(query(ChoiceReads.memberKeysStatement(Array(ids))), into: keys)
+    }
 }
 
 /// What a decision snapshot reads of a member.
