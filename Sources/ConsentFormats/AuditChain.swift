@@ -6,8 +6,9 @@ import Foundation
 /// Sealing has two steps. The *content digest* is the SHA-256 of the entry's canonical JSON
 /// (action, actor, details, recorded_at in RFC 3339 UTC, subject; keys sorted): it depends on
 /// nothing else, so imports compute it on another core. The *hash* links it into the chain:
-/// SHA-256 of `previous_hash:sequence:content_digest`. Details are stored as the exact JSON
-/// text that was digested, so verification recomputes both from the stored columns.
+/// SHA-256 of `previous_hash:sequence:content_digest`, where `previous_hash` is the hash of the
+/// entry before (the genesis hash for the first). Details are stored as the exact JSON text that
+/// was digested, so verification recomputes both from the stored columns, walking the log in order.
 public enum AuditChain {
     /// The previous hash of the first entry.
     public static let genesisHash = String(repeating: "0", count: 64)
@@ -63,7 +64,8 @@ public enum AuditChain {
                           details: details, previousHash: previousHash, hash: hash)
     }
 
-    /// The stored columns of one entry, exactly as written.
+    /// The stored columns of one entry, exactly as written, with the hash of the entry before
+    /// it (the row before's `hash`; the log does not store it twice).
     public struct StoredEntry: Sendable {
         public var sequence: Int64
         public var recordedAt: Date
@@ -99,12 +101,9 @@ public enum AuditChain {
         if stored.sequence != previousSequence + 1 {
             return "expected entry \(previousSequence + 1) next, found \(stored.sequence): entries were deleted or reordered"
         }
-        if stored.previousHash != previousHash {
-            return "its previous_hash does not match the hash of entry \(previousSequence)"
-        }
         let recomputed = hash(sequence: stored.sequence, recordedAt: Timestamp.format(stored.recordedAt), actor: stored.actor,
                               action: stored.action, subject: stored.subject, detailsJSON: stored.detailsJSON,
-                              previousHash: stored.previousHash)
+                              previousHash: previousHash)
         if recomputed != stored.hash {
             return "its content does not match its hash: the entry was altered"
         }

@@ -5,7 +5,7 @@ import Foundation
 /// Links audit entries after a chain's end into `audit_log` rows. It needs no connection, so
 /// an import's parsing thread links its entries as it reads.
 struct AuditLinker: Sendable, Equatable {
-    static let columns = ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"]
+    static let columns = ["sequence", "recorded_at", "actor", "action", "subject", "details", "hash"]
 
     private(set) var sequence: Int64
     private(set) var hash: String
@@ -15,7 +15,7 @@ struct AuditLinker: Sendable, Equatable {
         let next = sequence + 1
         let sealed = AuditChain.link(previousHash: hash, sequence: next, contentDigest: content.digest)
         rows.append(.integer(next), .integer(recordedAt), .text(content.actor), .text(content.action.rawValue),
-                    .text(content.subject), .text(content.detailsJSON), .text(hash), .text(sealed))
+                    .text(content.subject), .text(content.detailsJSON), .text(sealed))
         sequence = next
         hash = sealed
     }

@@ -71,25 +71,40 @@ extension SQLConsentStore {
         }
     }
 
+    /// The stored entries after `start` (and recorded in `[from, to]`), in order, paged. Each
+    /// entry's previous hash is the hash of the row before it: carried from the entry just read,
+    /// or read once where the rows start after the first or skip some (nil when that row is
+    /// missing, which verification reports as a gap).
     private static func forEachAuditEntry(_ db: some SQLConnection, from: Int64?, to: Int64?, after start: Int64 = .min, limit: Int? = nil,
                                           _ body: (AuditChain.StoredEntry) throws -> Void) throws {
         var after = start
         var remaining = limit ?? Int.max
+        var last: (sequence: Int64, hash: String)?
         while remaining > 0 {
             let page = min(auditPage, remaining)
             var sql: SQL = """
-                SELECT sequence, recorded_at, actor, action, subject, details, previous_hash, hash FROM audit_log WHERE sequence > \(after)
+                SELECT sequence, recorded_at, actor, action, subject, details, hash FROM audit_log WHERE sequence > \(after)
                 """
             if let from { sql = sql + " AND recorded_at >= \(from)" }
             if let to { sql = sql + " AND recorded_at <= \(to)" }
             let rows = try db.query(sql + " ORDER BY sequence LIMIT \(page)")
             remaining -= rows.count
             for row in rows {
-                let stored = AuditChain.StoredEntry(sequence: try row.int64(0), recordedAt: Timestamp.fromMicroseconds(try row.int64(1)),
+                let sequence = try row.int64(0)
+                let previousHash: String?
+                if let last, last.sequence == sequence - 1 {
+                    previousHash = last.hash
+                } else if sequence == 1 {
+                    previousHash = AuditChain.genesisHash
+                } else {
+                    previousHash = try db.query("SELECT hash FROM audit_log WHERE sequence = \(sequence - 1)").first?.text(0)
+                }
+                let stored = AuditChain.StoredEntry(sequence: sequence, recordedAt: Timestamp.fromMicroseconds(try row.int64(1)),
                                                     actor: try row.text(2), action: try row.text(3), subject: try row.text(4),
-                                                    detailsJSON: try row.text(5), previousHash: try row.text(6), hash: try row.text(7))
+                                                    detailsJSON: try row.text(5), previousHash: previousHash ?? "", hash: try row.text(6))
                 try body(stored)
-                after = stored.sequence
+                after = sequence
+                last = (sequence, stored.hash)
             }
             if rows.count < page { return }
         }

@@ -107,7 +107,7 @@ enum StoreTables {
               order: "objection_id, position"),
         Table(name: "objection_requests", columns: ["id", "email", "identifiers", "reason", "code_sha256", "created_at", "attempts", "objection_id", "email_key", "language"],
               order: "id"),
-        Table(name: "audit_log", columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "previous_hash", "hash"],
+        Table(name: "audit_log", columns: ["sequence", "recorded_at", "actor", "action", "subject", "details", "hash"],
               order: "sequence"),
         Table(name: "audit_head", columns: ["singleton", "sequence", "hash"], order: "singleton"),
         Table(name: "outbox", columns: ["sequence", "id", "type", "subject", "payload", "created_at", "attempts", "next_attempt_at", "code",

@@ -30,6 +30,7 @@ enum Schema {
         Migration(version: 10, name: "web sessions signed out", script: revokedSessions),
         Migration(version: 11, name: "members' contact addresses verified before use", script: emailVerifications),
         Migration(version: 12, name: "objections written to in the objector's language", script: objectionLanguages),
+        Migration(version: 13, name: "audit entries without a copy of the previous entry's hash", script: auditWithoutPreviousHash),
     ]
 
     static var latest: Int { migrations.last!.version }
@@ -597,5 +598,12 @@ extension Schema {
                    OR NEW.language <> OLD.language OR OLD.objection_id IS NOT NULL OR NEW.attempts < OLD.attempts
                 """, message: "an objection request only counts attempts, until verified"))
             """
+    }
+
+    /// `audit_log.previous_hash` repeated the previous row's `hash`: verification walks the log
+    /// in order and links each entry to the hash before it, and readers take that hash from the
+    /// row before (``AuditChain``). Dropping it takes 64 of a row's ~330 bytes off every entry.
+    @Sendable static func auditWithoutPreviousHash(_ s: Spelling) -> String {
+        "ALTER TABLE audit_log DROP COLUMN previous_hash;"
     }
 }

@@ -412,11 +412,17 @@ public enum StoreContract {
                                                      terms: ObjectionTerms(responseDays: 30, maxExtensionDays: 60)), actor: "b")
         var actions: [AuditAction] = []
         var previous = AuditChain.genesisHash
+        var hashes: [String] = []
         try await store.auditEntries(from: nil, to: nil) { entry in
             actions.append(entry.action)
             try expect(entry.previousHash == previous, "entries are chained")
             previous = entry.hash
+            hashes.append(entry.hash)
         }
+        var later: [AuditEntry] = []
+        try await store.auditEntries(after: 3, limit: nil) { later.append($0) }
+        try expect(later.map(\.sequence) == [4, 5] && later.first?.previousHash == hashes[2] && later.last?.previousHash == hashes[3],
+                   "a read that starts after the first entry still gives each entry the hash before it")
         try expect(actions == [.policyApplied, .memberImported, .memberImported, .choiceRecorded, .objectionFiled],
                    "one entry per state change, in order: \(actions.map(\.rawValue))")
         let verification = try await store.verifyAuditChain()

@@ -24,6 +24,8 @@ struct AuditChainTests {
                                             subject: "m", detailsJSON: #"{"choice":"off"}"#,
                                             previousHash: AuditChain.genesisHash, hash: entry.hash)
         #expect(AuditChain.problem(with: stored, previousHash: AuditChain.genesisHash, previousSequence: 0) == nil)
+        // Linked after another entry than the one before it (the log keeps no copy of that hash).
+        #expect(AuditChain.problem(with: stored, previousHash: String(repeating: "f", count: 64), previousSequence: 0)?.contains("altered") == true)
         stored.detailsJSON = #"{"choice":"on"}"#
         #expect(AuditChain.problem(with: stored, previousHash: AuditChain.genesisHash, previousSequence: 0)?.contains("altered") == true)
         #expect(AuditChain.problem(with: stored, previousHash: AuditChain.genesisHash, previousSequence: 1)?.contains("deleted or reordered") == true)
