@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Imports use it with a producer thread over a sequence (``init(_:batchSize:depth:makeBatch:add:)``):
 /// parsing and digesting run there while the connection writes the previous batch; a member
-/// import adds a second stage (``then(depth:_:)``), so that digesting runs on a thread of its
-/// own and parsing and digesting share the core the writer leaves free. Reads of a
+/// import on SQLite adds a second stage (``then(depth:_:)``), so that digesting runs on a thread
+/// of its own and parsing and digesting share the core the writer leaves free. Reads of a
 /// whole table use it the other way round (``init(depth:)``): the database's thread ``put(_:)``s
 /// rows and the caller's task consumes them, so the caller's code never runs inside a database
 /// closure. Call ``cancel()`` when the consumer stops early (it stops the producer and waits for
