@@ -82,12 +82,9 @@ public struct SQLiteConnection: SQLConnection {
         guard !ids.isEmpty else { return keys }
         let handle = try prepared("SELECT member_key FROM members WHERE id = ?")
         defer { sqlite3_clear_bindings(handle) }
-        for var id in ids {
+        for id in ids {
             defer { sqlite3_reset(handle) }
-            let key = try id.withUTF8 { utf8 -> Int64? in
-                guard sqlite3_bind_text(handle, 1, utf8.baseAddress, Int32(utf8.count), nil) == SQLITE_OK else { throw failure() }
-                return try step(handle) ? sqlite3_column_int64(handle, 0) : nil
-            }
+            let key = try binding(id, at: 1, handle) { try step(handle) ? sqlite3_column_int64(handle, 0) : nil }
             if let key { keys[id] = key }
         }
         return keys
@@ -161,14 +158,22 @@ public struct SQLiteConnection: SQLConnection {
         switch values[index] {
         case .null: code = sqlite3_bind_null(handle, column)
         case .integer(let number): code = sqlite3_bind_int64(handle, column, number)
-        case .text(var text):
-            return try text.withUTF8 { utf8 in
-                guard sqlite3_bind_text(handle, column, utf8.baseAddress, Int32(utf8.count), nil) == SQLITE_OK else { throw failure() }
-                try bindInPlace(values, from: index + 1, start: start, end: end, handle)
-            }
+        case .text(let text):
+            return try binding(text, at: column, handle) { try bindInPlace(values, from: index + 1, start: start, end: end, handle) }
         }
         guard code == SQLITE_OK else { throw failure() }
         try bindInPlace(values, from: index + 1, start: start, end: end, handle)
+    }
+
+    /// Binds `text` where it lies (`SQLITE_STATIC`, no copy) and runs `body`, which must step
+    /// the statement: the bytes are lent only until `body` returns (a short string lends a copy
+    /// on the stack).
+    private func binding<T>(_ text: String, at column: Int32, _ handle: OpaquePointer, _ body: () throws -> T) throws -> T {
+        var text = text
+        return try text.withUTF8 { utf8 in
+            guard sqlite3_bind_text(handle, column, utf8.baseAddress, Int32(utf8.count), nil) == SQLITE_OK else { throw failure() }
+            return try body()
+        }
     }
 
     /// Renders `sql` with `?` placeholders, binds its values, and hands the statement to `body`.

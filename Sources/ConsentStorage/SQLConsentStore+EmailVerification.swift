@@ -61,7 +61,7 @@ extension SQLConsentStore {
         let key = EmailAddress.normalised(email)
         let same = try emailVerifications(of: member, db).filter { EmailAddress.normalised($0.verification.email) == key }
         guard !same.contains(where: { $0.verification.verifiedAt != nil || $0.verification.isOpen(at: instant) }) else { return }
-        guard let memberKey = try memberKeys([member.rawValue], db)[member.rawValue] else { throw ConsentError.unknownMember(member) }
+        guard let memberKey = try db.memberKeys(of: [member.rawValue])[member.rawValue] else { throw ConsentError.unknownMember(member) }
         let verification = EmailVerification(id: EmailVerification.newID(), member: member, email: email, createdAt: instant)
         let code = ObjectionRequest.newCode()
         let created = Timestamp.microseconds(instant)

@@ -18,7 +18,7 @@ extension SQLConsentStore {
             defer { batches.cancel() }
             var report = ImportReport()
             while let batch = batches.take() {
-                let keys = try Self.memberKeys(batch.members, db)
+                let keys = try db.memberKeys(of: batch.members)
                 var rows = RowBatch(columns: Self.ledgerColumns.count, capacity: batch.outcomes.count)
                 var refused = false
                 for outcome in batch.outcomes {

@@ -217,7 +217,7 @@ extension SQLConsentStore {
 
     public func lineage(of member: MemberID) async throws -> MemberLineage {
         try await driver.read { db in
-            guard let key = try Self.memberKeys([member.rawValue], db)[member.rawValue] else { throw ConsentError.unknownMember(member) }
+            guard let key = try db.memberKeys(of: [member.rawValue])[member.rawValue] else { throw ConsentError.unknownMember(member) }
             var lineage = MemberLineage()
             for row in try db.query("""
                 SELECT d.id, d.name, d.created_at, m.removed_version, v.created_at, v1.manifest
@@ -359,7 +359,7 @@ extension SQLConsentStore {
             inserted += count
             if count < Set(batch).count {
                 // Fewer rows than ids: an id the store does not hold, or one already inserted.
-                let known = try memberKeys(Set(batch), db)
+                let known = try db.memberKeys(of: Set(batch))
                 if let unknown = batch.first(where: { known[$0] == nil }), let member = MemberID(unknown) {
                     throw ConsentError.unknownMember(member)
                 }

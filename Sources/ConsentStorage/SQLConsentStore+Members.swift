@@ -208,11 +208,6 @@ extension SQLConsentStore {
         record.data = MemberRecords.data(fromJSON: try row.text(4))
         return record
     }
-
-    /// The keys of the members whose ids are in `ids` (unknown ids are absent).
-    static func memberKeys(_ ids: some Collection<String>, _ db: some SQLConnection) throws -> [String: Int64] {
-        try db.memberKeys(of: ids)
-    }
 }
 
 /// An import's lines, moved into the transaction's closure (type-erased, so the closure

@@ -150,7 +150,7 @@ extension SQLConsentStore {
     static func insert(_ objection: Objection, actor: String, _ db: some SQLConnection, _ trail: inout AuditTrail) throws {
         var key: Int64?
         if let member = objection.member {
-            guard let found = try memberKeys([member.rawValue], db)[member.rawValue] else { throw ConsentError.unknownMember(member) }
+            guard let found = try db.memberKeys(of: [member.rawValue])[member.rawValue] else { throw ConsentError.unknownMember(member) }
             key = found
         }
         let identifiers = objection.member == nil ? JSONWriter.array(objection.identifiers.map(JSONWriter.string)) : nil
