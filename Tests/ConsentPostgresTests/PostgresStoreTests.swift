@@ -68,6 +68,12 @@ struct PostgresStoreContractTests {
         }
     }
 
+    @Test func theDatabaseKeepsChoicesToMembersItHolds() async throws {
+        try await TestDatabase.with { store in
+            try await ReferenceContract.run(store: store) { sql in try await store.driver.write { db in try db.executeScript(sql) } }
+        }
+    }
+
     @Test func aChoiceOnlyTheDatabaseRefusesFailsAlone() async throws {
         try await TestDatabase.with { store in
             try await store.driver.write { db in

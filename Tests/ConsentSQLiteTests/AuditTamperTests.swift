@@ -100,6 +100,16 @@ struct FactTamperTests {
         }
     }
 
+    @Test func theDatabaseKeepsChoicesToMembersItHolds() async throws {
+        let database = try TemporaryDatabase()
+        let store = try SQLiteConsentStore(path: database.path)
+        try await ReferenceContract.run(store: store) { sql in
+            let queue = try DatabaseQueue(path: database.path)
+            defer { try? queue.close() }
+            try await queue.write { db in try db.execute(sql: sql) }
+        }
+    }
+
     @Test func anUntouchedStoreVerifies() async throws {
         let database = try TemporaryDatabase()
         let store = try SQLiteConsentStore(path: database.path)
