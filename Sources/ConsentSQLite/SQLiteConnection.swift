@@ -63,15 +63,16 @@ public struct SQLiteConnection: SQLConnection {
     }
 
     public func append(_ rows: RowBatch, into table: String, columns: [String]) throws {
-        try insert(rows, sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders(columns.count)))")
+        try insert(rows) { "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values(rows: $0, columns: columns.count))" }
     }
 
-    /// One bound upsert per row, in order: the later of two rows for one key is applied last.
+    /// Bound upserts, rows in order: SQLite applies a statement's rows one after the other, so
+    /// the later of two rows for one key is applied last.
     public func upsert(_ rows: RowBatch, into table: String, columns: [String], key: String, assignments: String) throws {
-        try insert(rows, sql: """
-            INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders(columns.count)))
+        try insert(rows) { """
+            INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values(rows: $0, columns: columns.count))
             ON CONFLICT (\(key)) DO UPDATE SET \(assignments)
-            """)
+            """ }
     }
 
     /// One probe of the id index per id, each bound where it lies: no JSON list to write and
@@ -127,19 +128,38 @@ public struct SQLiteConnection: SQLConnection {
 
     // MARK: Statements
 
-    private func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+    /// `(?, ?, …), (?, ?, …)…`: `rows` rows of `columns` placeholders.
+    private func values(rows: Int, columns: Int) -> String {
+        Array(repeating: "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")", count: rows).joined(separator: ", ")
+    }
 
-    /// Binds each row of `rows` to one prepared statement and runs it.
-    private func insert(_ rows: RowBatch, sql: String) throws {
-        let handle = try prepared(sql)
-        defer { sqlite3_clear_bindings(handle) }
+    /// The rows one statement of a bulk insert carries: each run of a statement opens and closes
+    /// a cursor on the table and on every index, which for one row cost about as much as the
+    /// row itself. Within SQLite's oldest limit of 999 bound values.
+    static let rowsPerInsert = 32
+
+    /// Binds `rows` to prepared statements of `sql(n)` for `n` rows at a time
+    /// (``rowsPerInsert``, and the rest in one statement) and runs them, rows in order.
+    private func insert(_ rows: RowBatch, sql: (Int) -> String) throws {
+        guard !rows.isEmpty else { return }
+        let perStatement = max(1, min(Self.rowsPerInsert, 999 / rows.columns))
         try rows.values.withUnsafeBufferPointer { values in
             var start = 0
+            var handle: OpaquePointer?
+            var handleRows = 0
             while start < values.count {
-                defer { sqlite3_reset(handle) }
-                try bindInPlace(values, from: start, start: start, end: start + rows.columns, handle)
-                start += rows.columns
+                let count = min(perStatement, (values.count - start) / rows.columns)
+                if count != handleRows {
+                    if let handle { sqlite3_clear_bindings(handle) }
+                    handle = try prepared(sql(count))
+                    handleRows = count
+                }
+                defer { sqlite3_reset(handle!) }
+                let end = start + count * rows.columns
+                try bindInPlace(values, from: start, start: start, end: end, handle!)
+                start = end
             }
+            if let handle { sqlite3_clear_bindings(handle) }
         }
     }
 
