@@ -23,24 +23,21 @@ public struct CopyRows: Sendable {
 
     var isEmpty: Bool { count == 0 }
 
-    mutating func text(_ text: String) {
+    mutating func text(bytes: UnsafeBufferPointer<UInt8>) {
         separate()
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            while true {
-                let index = ByteScan.firstSpecial(bytes, from: start, UInt8(ascii: "\\"), UInt8(ascii: "\\"))
-                buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])))
-                guard index < bytes.count else { return }
-                switch bytes[index] {
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-                case let other: buffer.writeInteger(other)
-                }
-                start = index + 1
+        var start = 0
+        while true {
+            let index = ByteScan.firstSpecial(bytes, from: start, UInt8(ascii: "\\"), UInt8(ascii: "\\"))
+            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+            guard index < bytes.count else { return }
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            case let other: buffer.writeInteger(other)
             }
+            start = index + 1
         }
     }
 
@@ -54,23 +51,24 @@ public struct CopyRows: Sendable {
         buffer.writeStaticString("\\N")
     }
 
-    mutating func value(_ value: SQLValue) {
-        switch value {
-        case .null: null()
-        case .integer(let number): integer(number)
-        case .text(let text): self.text(text)
-        }
-    }
-
     mutating func endRow() {
         buffer.writeInteger(UInt8(ascii: "\n"))
         count += 1
         fieldsInRow = 0
     }
 
-    mutating func row(_ values: ArraySlice<SQLValue>) {
-        for value in values { self.value(value) }
-        endRow()
+    /// Appends every row of `rows`, texts copied from where they lie in the batch.
+    mutating func rows(_ rows: RowBatch) {
+        rows.withCells { cells, text in
+            for (position, cell) in cells.enumerated() {
+                switch cell {
+                case .null: null()
+                case .integer(let number): integer(number)
+                case .text(let start, let count): self.text(bytes: UnsafeBufferPointer(rebasing: text[start..<(start + count)]))
+                }
+                if (position + 1) % rows.columns == 0 { endRow() }
+            }
+        }
     }
 
     private mutating func separate() {

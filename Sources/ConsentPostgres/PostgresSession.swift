@@ -88,8 +88,8 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
     /// parsing thread); small ones stay rows, for one multi-row INSERT.
     public static func bulkRows(_ rows: RowBatch) -> BulkRows {
         guard rows.count >= copyThreshold else { return .rows(rows) }
-        var encoded = CopyRows(capacity: rows.values.count * 16)
-        for index in 0..<rows.count { encoded.row(rows.row(index)) }
+        var encoded = CopyRows(capacity: rows.textBytes + rows.count * rows.columns * 8)
+        encoded.rows(rows)
         return .copy(encoded)
     }
 

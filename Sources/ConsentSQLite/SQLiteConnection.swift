@@ -139,50 +139,51 @@ public struct SQLiteConnection: SQLConnection {
     static let rowsPerInsert = 32
 
     /// Binds `rows` to prepared statements of `sql(n)` for `n` rows at a time
-    /// (``rowsPerInsert``, and the rest in one statement) and runs them, rows in order.
+    /// (``rowsPerInsert``, and the rest in one statement) and runs them, rows in order. Texts
+    /// are bound where they lie in the batch (`SQLITE_STATIC`), which outlives the statements'
+    /// use of them: each is reset and its bindings cleared before the batch is let go.
     private func insert(_ rows: RowBatch, sql: (Int) -> String) throws {
         guard !rows.isEmpty else { return }
         let perStatement = max(1, min(Self.rowsPerInsert, 999 / rows.columns))
-        try rows.values.withUnsafeBufferPointer { values in
+        try rows.withCells { cells, text in
             var start = 0
             var handle: OpaquePointer?
             var handleRows = 0
-            while start < values.count {
-                let count = min(perStatement, (values.count - start) / rows.columns)
+            defer { if let handle { sqlite3_clear_bindings(handle) } }
+            while start < cells.count {
+                let count = min(perStatement, (cells.count - start) / rows.columns)
                 if count != handleRows {
                     if let handle { sqlite3_clear_bindings(handle) }
                     handle = try prepared(sql(count))
                     handleRows = count
                 }
-                defer { sqlite3_reset(handle!) }
-                let end = start + count * rows.columns
-                try bindInPlace(values, from: start, start: start, end: end, handle!)
-                start = end
+                let statement = handle!
+                defer { sqlite3_reset(statement) }
+                for position in 0..<(count * rows.columns) {
+                    try bind(cells[start + position], in: text, at: Int32(position + 1), statement)
+                }
+                while try step(statement) {}
+                start += count * rows.columns
             }
-            if let handle { sqlite3_clear_bindings(handle) }
         }
     }
 
-    /// Binds `values[index..<end]` to columns `index - start + 1`… and steps the statement once
-    /// all are bound. Texts are bound where they lie, not copied (`SQLITE_STATIC`): each is bound
-    /// inside the closure that lends its bytes, and the step runs inside the innermost closure,
-    /// while all of them are still lent (a short string lends a copy on the stack).
-    private func bindInPlace(_ values: UnsafeBufferPointer<SQLValue>, from index: Int, start: Int, end: Int,
-                             _ handle: OpaquePointer) throws {
-        guard index < end else {
-            while try step(handle) {}
-            return
-        }
-        let column = Int32(index - start + 1)
+    private func bind(_ cell: RowBatch.Cell, in text: UnsafeBufferPointer<UInt8>, at index: Int32, _ handle: OpaquePointer) throws {
         let code: Int32
-        switch values[index] {
-        case .null: code = sqlite3_bind_null(handle, column)
-        case .integer(let number): code = sqlite3_bind_int64(handle, column, number)
-        case .text(let text):
-            return try binding(text, at: column, handle) { try bindInPlace(values, from: index + 1, start: start, end: end, handle) }
+        switch cell {
+        case .null: code = sqlite3_bind_null(handle, index)
+        case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
+        case .text(let start, let count):
+            if let base = text.baseAddress {
+                code = UnsafeRawPointer(base + start).withMemoryRebound(to: CChar.self, capacity: count) {
+                    sqlite3_bind_text(handle, index, $0, Int32(count), nil)
+                }
+            } else {
+                // No text bytes in the batch at all: an empty string, which a NULL pointer is not.
+                code = sqlite3_bind_text(handle, index, "", 0, transient)
+            }
         }
         guard code == SQLITE_OK else { throw failure() }
-        try bindInPlace(values, from: index + 1, start: start, end: end, handle)
     }
 
     /// Binds `text` where it lies (`SQLITE_STATIC`, no copy) and runs `body`, which must step

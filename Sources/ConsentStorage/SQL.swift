@@ -99,32 +99,65 @@ public struct SQLRow: Sendable, Equatable {
     }
 }
 
-/// Rows to append to one table, kept flat (no array per row) so that an import's million rows
-/// cost one buffer per batch.
+/// Rows to append to one table, kept flat: one array of cells and one of text bytes per batch,
+/// whatever its size, so an import's million rows make no object per value, and the writer
+/// binds or encodes each text where it lies, retaining and freeing nothing per value.
 public struct RowBatch: Sendable {
+    /// One value: NULL, an integer, or where its UTF-8 lies in the batch's text.
+    public enum Cell: Sendable, Equatable {
+        case null
+        case integer(Int64)
+        case text(start: Int, count: Int)
+    }
+
     public let columns: Int
-    public private(set) var values: [SQLValue] = []
+    private var cells: [Cell] = []
+    /// Every text value's UTF-8, end to end.
+    private var text: [UInt8] = []
 
     public init(columns: Int, capacity: Int = 0) {
         self.columns = columns
-        values.reserveCapacity(capacity * columns)
+        cells.reserveCapacity(capacity * columns)
     }
 
-    public var count: Int { values.count / columns }
-    public var isEmpty: Bool { values.isEmpty }
+    public var count: Int { cells.count / columns }
+    public var isEmpty: Bool { cells.isEmpty }
+    /// The bytes of all its texts.
+    public var textBytes: Int { text.count }
 
     /// Appends one row; `row` must hold exactly ``columns`` values.
-    public mutating func append(_ row: SQLValue...) {
+    public mutating func append(_ row: SQLValue...) { append(row: row) }
+
+    /// Appends one row given as a collection; it must hold exactly ``columns`` values.
+    public mutating func append(row: some Collection<SQLValue>) {
         precondition(row.count == columns, "a row of \(row.count) values for \(columns) columns")
-        values.append(contentsOf: row)
+        for value in row {
+            switch value {
+            case .null: cells.append(.null)
+            case .integer(let number): cells.append(.integer(number))
+            case .text(let string):
+                let start = text.count
+                if string.utf8.withContiguousStorageIfAvailable({ text.append(contentsOf: $0) }) == nil {
+                    text.append(contentsOf: string.utf8)
+                }
+                cells.append(.text(start: start, count: text.count - start))
+            }
+        }
     }
 
-    /// Appends one row given as an array; it must hold exactly ``columns`` values.
-    public mutating func append(row: [SQLValue]) {
-        precondition(row.count == columns, "a row of \(row.count) values for \(columns) columns")
-        values.append(contentsOf: row)
+    /// The values of row `index`, texts made strings again (for the paths that are not bulk).
+    public func row(_ index: Int) -> [SQLValue] {
+        cells[(index * columns)..<((index + 1) * columns)].map { cell in
+            switch cell {
+            case .null: .null
+            case .integer(let number): .integer(number)
+            case .text(let start, let count): .text(String(decoding: text[start..<(start + count)], as: UTF8.self))
+            }
+        }
     }
 
-    /// The values of row `index`.
-    public func row(_ index: Int) -> ArraySlice<SQLValue> { values[(index * columns)..<((index + 1) * columns)] }
+    /// Lends the cells, row after row, and the bytes their texts point into.
+    public func withCells<T>(_ body: (UnsafeBufferPointer<Cell>, UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try cells.withUnsafeBufferPointer { cells in try text.withUnsafeBufferPointer { text in try body(cells, text) } }
+    }
 }
