@@ -135,6 +135,9 @@ public struct JSONScanner {
     public func decode(_ token: StringToken) throws(JSONSyntaxError) -> String {
         let raw = UnsafeBufferPointer(rebasing: bytes[token.range])
         if !token.hasEscapes {
+            // ASCII is valid UTF-8 as it is, and most strings are: decoding it skips the
+            // generic validation, which looks up type metadata on every call.
+            if Self.isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
             guard let text = String(validating: raw, as: UTF8.self) else { throw error("a string is not valid UTF-8", at: token.range.lowerBound) }
             return text
         }
@@ -173,6 +176,12 @@ public struct JSONScanner {
             throw error("a string is not valid UTF-8", at: token.range.lowerBound)
         }
         return text
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var union: UInt8 = 0
+        for byte in bytes { union |= byte }
+        return union < 0x80
     }
 
     private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32 {

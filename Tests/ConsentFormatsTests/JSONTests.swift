@@ -18,6 +18,21 @@ struct JSONTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(input) }
     }
 
+    /// Strings without escapes: ASCII, other UTF-8 as it is, and bytes that are not UTF-8.
+    @Test(arguments: [
+        (Array(#""urn:li:member:1001""#.utf8), "urn:li:member:1001"),
+        (Array("\"café 🚀\"".utf8), "café 🚀"),
+        ([0x22, 0x63, 0x61, 0x66, 0xC3, 0x28, 0x22], nil),
+        ([0x22, 0xFF, 0x22], nil),
+    ] as [([UInt8], String?)])
+    func aStringIsDecodedOnlyWhenItIsUTF8(_ bytes: [UInt8], _ expected: String?) {
+        let decoded = bytes.withUnsafeBufferPointer { buffer -> String? in
+            var scanner = JSONScanner(buffer)
+            return try? scanner.decode(scanner.readString())
+        }
+        #expect(decoded == expected)
+    }
+
     @Test func objectsAreWrittenWithSortedKeys() {
         #expect(JSONWriter.object(["b": "1", "a": "2", "é": "3", "Z": "4"]) == #"{"Z":4,"a":2,"b":1,"é":3}"#)
     }
