@@ -146,9 +146,7 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
         let staged = "staged_\(table)"
         let list = columns.joined(separator: ", ")
         try run("CREATE TEMP TABLE IF NOT EXISTS \(staged) ON COMMIT DROP AS SELECT 0::bigint AS line, \(list) FROM \(table) WITH NO DATA")
-        var numbered = RowBatch(columns: columns.count + 1, capacity: rows.count)
-        for index in 0..<rows.count { numbered.append(row: [.integer(Int64(index))] + rows.row(index)) }
-        try append(numbered, into: staged, columns: ["line"] + columns)
+        try append(rows.numbered(), into: staged, columns: ["line"] + columns)
         try run("""
             INSERT INTO \(table) (\(list)) SELECT DISTINCT ON (\(key)) \(list) FROM \(staged) ORDER BY \(key), line DESC
             ON CONFLICT (\(key)) DO UPDATE SET \(assignments)

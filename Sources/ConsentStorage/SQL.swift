@@ -156,6 +156,18 @@ public struct RowBatch: Sendable {
         }
     }
 
+    /// The same rows, each led by its index in the batch as one more column, texts shared as
+    /// they lie (for staging rows whose order must survive).
+    public func numbered() -> RowBatch {
+        var copy = RowBatch(columns: columns + 1, capacity: count)
+        copy.text = text
+        for index in 0..<count {
+            copy.cells.append(.integer(Int64(index)))
+            copy.cells.append(contentsOf: cells[(index * columns)..<((index + 1) * columns)])
+        }
+        return copy
+    }
+
     /// Lends the cells, row after row, and the bytes their texts point into.
     public func withCells<T>(_ body: (UnsafeBufferPointer<Cell>, UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         try cells.withUnsafeBufferPointer { cells in try text.withUnsafeBufferPointer { text in try body(cells, text) } }
