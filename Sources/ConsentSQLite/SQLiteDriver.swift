@@ -1,5 +1,6 @@
 import CSQLiteSetup
 import ConsentCore
+import ConsentFormats
 import ConsentStorage
 import Foundation
 import GRDB
@@ -47,7 +48,7 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
             try db.execute(sql: "PRAGMA cache_size = -131072")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration, busyTimeout: busyTimeout)
             // GRDB opens WAL pools with synchronous=NORMAL, which may lose the last commits on power
             // loss. The pool has one writer connection for its lifetime: make it fsync every commit.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
@@ -60,6 +61,20 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
         self.path = path
     }
 
+    /// Opens the pool, waiting while another process writes the file through a rollback
+    /// journal (``writeBulk(_:)``): putting the file in WAL mode needs a lock SQLite does not
+    /// wait for, so the attempt is repeated, up to `busyTimeout`, as any locked write would be.
+    private static func openPool(path: String, configuration: Configuration, busyTimeout: TimeInterval) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
+    }
+
     /// SQLite's process-wide options (``consentry_sqlite_setup``), set once, before the first
     /// connection of the process opens; a process that opened SQLite elsewhere first keeps the
     /// defaults, which are only slower.
@@ -69,6 +84,62 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await translatingErrors { try await pool.write { db in try body(SQLiteConnection(db)) } }
+    }
+
+    /// A write of many rows at once (an import, a store copy), committed durably like ``write(_:)``.
+    ///
+    /// When no other connection, of this process or another, has the file open, it is written
+    /// with a rollback journal instead of the WAL, and the file returns to WAL mode after the
+    /// commit: new pages are then written once, into the file, where the WAL writes every page
+    /// twice (into the WAL, then into the file when it is checkpointed), which is most of a large
+    /// import's time. A connection holding the file open keeps it in WAL mode (SQLite refuses
+    /// the switch at once), and the write goes through the WAL as any other. Another process
+    /// that opens the file during such a write waits for its commit, up to its busy timeout.
+    /// A crash leaves a hot journal, which the next connection rolls back: the write is then
+    /// entirely undone, as an interrupted WAL transaction is.
+    public func writeBulk<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await translatingErrors {
+            try await pool.writeWithoutTransaction { db in
+                let alone = Self.leaveWAL(db)
+                defer { if alone { Self.returnToWAL(db) } }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    // The crash test's failpoint: with a page cache this small, most of the
+                    // write is already in the file, and its journal hot, when the process dies.
+                    if Failpoint.armed == Self.beforeCommit { try db.execute(sql: "PRAGMA cache_size = 16") }
+                    result = try body(SQLiteConnection(db))
+                    Failpoint.hit(Self.beforeCommit)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    /// The failpoint that kills a bulk write once its rows are written, before its commit.
+    static let beforeCommit = "bulk-write-before-commit"
+
+    /// Switches the writer to a rollback journal when it is the file's only connection (SQLite
+    /// needs an exclusive lock for it, which any other connection's shared lock refuses at once).
+    /// The commit point of a rollback journal is its deletion: `synchronous = EXTRA` syncs the
+    /// directory after it, so an acknowledged commit survives a power loss.
+    private static func leaveWAL(_ db: Database) -> Bool {
+        guard (try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")) == "delete" else { return false }
+        do {
+            try db.execute(sql: "PRAGMA synchronous = EXTRA")
+            return true
+        } catch {
+            returnToWAL(db)
+            return false
+        }
+    }
+
+    /// Back to WAL and `synchronous = FULL`. Should another process hold the file now (it opened
+    /// it during the write and is reading), the file stays in rollback mode, which every
+    /// connection reads correctly; the next pool that opens it switches it back.
+    private static func returnToWAL(_ db: Database) {
+        _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        _ = try? db.execute(sql: "PRAGMA synchronous = FULL")
     }
 
     /// Reads on the calling thread: a read of the page cache takes microseconds, less than a hop

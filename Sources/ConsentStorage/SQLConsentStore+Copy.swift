@@ -19,7 +19,7 @@ extension SQLConsentStore {
     /// store as it was, and writers of the source may go on. Refuses a store that holds anything.
     public func copy(from source: some SQLSnapshotSource, batchSize: Int = 20_000,
                      progress: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws -> CopyReport {
-        try await driver.write { db in
+        try await driver.writeBulk { db in
             // The head's lock (PostgreSQL) keeps every writer out until the copy commits.
             let head = try db.query("SELECT sequence FROM audit_head WHERE singleton = 1\(.forUpdate)").first?.int64(0) ?? 0
             let holds = try db.query("""

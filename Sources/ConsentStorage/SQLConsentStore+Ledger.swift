@@ -11,7 +11,7 @@ extension SQLConsentStore {
         where Lines.Element == ImportLine<ConsentEvent> {
         let instant = now()
         let lines = MovedLines(lines)
-        return try await driver.write { db in
+        return try await driver.writeBulk { db in
             var trail = try AuditTrail.begin(db, at: instant)
             var sequence = try Self.lastSequence(db)
             let batches = Self.choiceBatches(lines.base, linker: trail.linker, recordedAtText: trail.recordedAtText)

@@ -40,7 +40,7 @@ extension SQLConsentStore {
         let instant = now()
         let lines = MovedLines(lines)
         let digestApart = !driver.remote
-        return try await driver.write { db in
+        return try await driver.writeBulk { db in
             var trail = try AuditTrail.begin(db, at: instant)
             // Into an empty table (a platform's first import) the first line of an id cannot
             // conflict with anything, so it is appended; every other line is an upsert.

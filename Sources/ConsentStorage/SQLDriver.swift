@@ -124,6 +124,10 @@ public protocol SQLDriver: Sendable {
     /// Runs `body` in one write transaction that excludes every other writer (of any process
     /// or instance), and commits it durably before returning. A thrown error rolls it back.
     func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
+    /// ``write(_:)`` for a transaction of many rows (imports, store copies): a driver may write it
+    /// by a faster path when nothing else uses the database (SQLite: a rollback journal instead
+    /// of the WAL). The default is ``write(_:)``.
+    func writeBulk<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T
     /// Whether waiting on a statement is a round trip to a server (PostgreSQL) rather than a
     /// call into this process (SQLite). A group commit then sends as much as it can at once:
     /// the facts of members with a short history are read inside the write transaction, with
@@ -137,6 +141,12 @@ public protocol SQLDriver: Sendable {
     /// share a snapshot between them (PostgreSQL), else one after the other.
     func readTogether<A: Sendable, B: Sendable>(_ first: @escaping @Sendable (Connection) throws -> A,
                                                 _ second: @escaping @Sendable (Connection) throws -> B) async throws -> (A, B)
+}
+
+extension SQLDriver {
+    public func writeBulk<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await write(body)
+    }
 }
 
 extension Channel {

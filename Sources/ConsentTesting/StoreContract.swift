@@ -61,11 +61,11 @@ public enum StoreContract {
         try PolicyFile.load(yaml: Fixtures.examplePolicyYAML, source: "examples/policy.yaml")
     }
 
-    static func lines<R>(_ records: [R]) -> [ImportLine<R>] {
+    public static func lines<R>(_ records: [R]) -> [ImportLine<R>] {
         records.enumerated().map { ImportLine(line: $0.offset + 1, record: .success($0.element)) }
     }
 
-    static func member(_ id: String, country: String = "DE", born: String? = "1990-05-17") -> MemberRecord {
+    public static func member(_ id: String, country: String = "DE", born: String? = "1990-05-17") -> MemberRecord {
         MemberRecord(member: Member(id: MemberID(id)!, birthDate: born.flatMap { CivilDate(parsing: $0) },
                                     country: CountryCode(country)!),
                      data: [.accountName: "\"Ana\"", .accountLogin: "\"secret-hash\""])

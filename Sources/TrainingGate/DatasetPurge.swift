@@ -388,14 +388,3 @@ public enum DatasetPurge {
         if removed { syncDirectory(of: directory + "/manifest.json") }
     }
 }
-
-/// Named points where a test can make the process die as `kill -9` would
-/// (`CONSENTRY_FAILPOINT=purge-switched`): the crash-safety tests stop a purge at each step.
-enum Failpoint {
-    static let armed = ProcessInfo.processInfo.environment["CONSENTRY_FAILPOINT"]
-
-    static func hit(_ name: String) {
-        guard let armed, armed == name else { return }
-        kill(getpid(), SIGKILL)
-    }
-}
