@@ -45,7 +45,15 @@ public enum AuditChain {
 
     /// SHA-256 (hex) linking content at `sequence` after `previousHash`.
     public static func link(previousHash: String, sequence: Int64, contentDigest: String) -> String {
-        Digest.sha256Hex(previousHash + ":" + String(sequence) + ":" + contentDigest)
+        // One buffer, where concatenating the strings allocated one for each step.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(previousHash.utf8.count + contentDigest.utf8.count + 22)
+        bytes.append(contentsOf: previousHash.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: String(sequence).utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: contentDigest.utf8)
+        return Digest.sha256Hex(bytes)
     }
 
     /// The hash sealing one entry after `previousHash`.

@@ -1,6 +1,6 @@
 import ConsentCore
 import ConsentSQLite
-import ConsentStorage
+@testable import ConsentStorage
 import ConsentTesting
 import Foundation
 import GRDB
@@ -95,4 +95,18 @@ final class SendableFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+}
+
+/// The table of id hashes a member import keeps to tell a file's first line of an id.
+struct SeenHashesTests {
+    @Test func aHashIsNewOnceAndSeenEverAfterThroughGrowth() {
+        var seen = SeenHashes()
+        var generator = SystemRandomNumberGenerator()
+        let hashes = (0..<200_000).map { _ in Int.random(in: .min ... .max, using: &generator) }
+        #expect(hashes.allSatisfy { seen.insert($0) })
+        #expect(hashes.allSatisfy { !seen.insert($0) })
+        // Hashes equal in their low bits probe on; 0 shares 1's slot (its line is then upserted).
+        #expect(seen.insert(1 << 40) && seen.insert(2 << 40) && !seen.insert(1 << 40))
+        #expect(seen.insert(0) && !seen.insert(1))
+    }
 }
