@@ -18,7 +18,12 @@ public struct CountryCode: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     public var description: String {
-        String(decoding: [UInt8(index / 26) + 65, UInt8(index % 26) + 65], as: UTF8.self)
+        // Two bytes, held inside the string: no allocation (imports write millions).
+        String(unsafeUninitializedCapacity: 2) { out in
+            out[0] = UInt8(index / 26) + 65
+            out[1] = UInt8(index % 26) + 65
+            return 2
+        }
     }
 
     public static func < (lhs: CountryCode, rhs: CountryCode) -> Bool { lhs.index < rhs.index }

@@ -35,33 +35,57 @@ public enum MemberRecords {
 
     /// The same, reusing data JSON already written.
     public static func canonicalJSON(_ member: Member, dataJSON: String) -> String {
-        canonicalWriter(member, dataJSON: dataJSON).finish()
+        canonicalWriter(Facts(member), dataJSON: dataJSON).finish()
     }
 
     /// SHA-256 (hex) of ``canonicalJSON(_:dataJSON:)``, without making the string.
     public static func canonicalDigest(_ member: Member, dataJSON: String) -> String {
-        canonicalWriter(member, dataJSON: dataJSON).finishDigest()
+        canonicalWriter(Facts(member), dataJSON: dataJSON).finishDigest()
     }
 
     /// SHA-256 (hex) of a member's facts alone, `{"birth_date":…,"country":…,"id":…,"notified_at":…}`:
     /// what one version of the facts is, whatever the data beside it. The log records it with
     /// each import, so every version kept in `member_versions` can be checked.
-    public static func factsDigest(_ member: Member) -> String {
+    public static func factsDigest(_ member: Member) -> String { factsDigest(Facts(member)) }
+
+    /// Both digests of an imported member (``factsDigest(_:)``, ``canonicalDigest(_:dataJSON:)``),
+    /// its facts written out once.
+    public static func digests(_ member: Member, dataJSON: String) -> (facts: String, record: String) {
+        let facts = Facts(member)
+        return (factsDigest(facts), canonicalWriter(facts, dataJSON: dataJSON).finishDigest())
+    }
+
+    /// A member's facts as their canonical JSON writes them.
+    private struct Facts {
+        let birthDate: String?
+        let country: String
+        let id: String
+        let notifiedAt: String?
+
+        init(_ member: Member) {
+            birthDate = member.birthDate?.description
+            country = member.country.description
+            id = member.id.rawValue
+            notifiedAt = member.notifiedAt.map(Timestamp.format)
+        }
+    }
+
+    private static func factsDigest(_ facts: Facts) -> String {
         var writer = JSONObjectWriter(capacity: 128)
-        writer.stringField("birth_date", member.birthDate?.description)
-        writer.stringField("country", member.country.description)
-        writer.stringField("id", member.id.rawValue)
-        writer.stringField("notified_at", member.notifiedAt.map(Timestamp.format))
+        writer.stringField("birth_date", facts.birthDate)
+        writer.stringField("country", facts.country)
+        writer.stringField("id", facts.id)
+        writer.stringField("notified_at", facts.notifiedAt)
         return writer.finishDigest()
     }
 
-    private static func canonicalWriter(_ member: Member, dataJSON: String) -> JSONObjectWriter {
+    private static func canonicalWriter(_ facts: Facts, dataJSON: String) -> JSONObjectWriter {
         var writer = JSONObjectWriter(capacity: 96 + dataJSON.utf8.count)
-        writer.stringField("birth_date", member.birthDate?.description)
-        writer.stringField("country", member.country.description)
+        writer.stringField("birth_date", facts.birthDate)
+        writer.stringField("country", facts.country)
         writer.field("data", dataJSON)
-        writer.stringField("id", member.id.rawValue)
-        writer.stringField("notified_at", member.notifiedAt.map(Timestamp.format))
+        writer.stringField("id", facts.id)
+        writer.stringField("notified_at", facts.notifiedAt)
         return writer
     }
 

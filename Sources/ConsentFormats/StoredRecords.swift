@@ -18,9 +18,10 @@ public enum StoredRecords {
     /// (never the data).
     public static func memberAudit(_ member: Member, dataJSON: String, validFrom: Date? = nil, sourceJSON: String, actor: String,
                                    recordedAt: String) -> AuditChain.Content {
+        let digests = MemberRecords.digests(member, dataJSON: dataJSON)
         var details = JSONObjectWriter()
-        details.stringField("facts_sha256", MemberRecords.factsDigest(member))
-        details.stringField("record_sha256", MemberRecords.canonicalDigest(member, dataJSON: dataJSON))
+        details.stringField("facts_sha256", digests.facts)
+        details.stringField("record_sha256", digests.record)
         details.field("source", sourceJSON)
         if let validFrom { details.stringField("valid_from", Timestamp.format(validFrom)) }
         return AuditChain.Content(recordedAt: recordedAt, actor: actor, action: .memberImported,
