@@ -10,6 +10,8 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Import members or consent choices from JSON Lines.",
         discussion: """
             Imports are all or nothing: the first bad line aborts with FILE:LINE: field: what is wrong, and nothing is written. With --skip-invalid the good lines are imported and every bad line is reported on standard error. Files are streamed; use - for standard input.
+
+            On SQLite, an import into a store that no other process has open writes the file directly (a rollback journal instead of the write-ahead log, which writes every page twice); a process that opens the store meanwhile waits for the import to commit, for up to 30 seconds. With a server or another command holding the store, the import writes through the log and readers go on reading.
             """,
         subcommands: [Members.self, Consents.self]
     )

@@ -22,11 +22,14 @@ struct SQLiteBulkWriteTests {
         let database = try TemporaryDatabase()
         let store = try SQLiteConsentStore(path: database.path)
         let inside = try await store.driver.writeBulk { db in
-            (mode: try Self.journalMode(db), synchronous: try db.query("PRAGMA synchronous").first!.int(0))
+            (mode: try Self.journalMode(db), synchronous: try db.query("PRAGMA synchronous").first!.int(0),
+             temporary: try db.query("PRAGMA temp_store").first!.int(0))
         }
         // 3 = EXTRA: the directory is synced once the journal is deleted (the commit point).
-        #expect(inside.mode == "delete" && inside.synchronous == 3)
+        // 2 = MEMORY: statement journals are kept in memory.
+        #expect(inside.mode == "delete" && inside.synchronous == 3 && inside.temporary == 2)
         #expect(try store.writerPragma("synchronous") == 2)
+        #expect(try store.writerPragma("temp_store") == 0)
         #expect(try Self.fileJournalMode(database.path) == "wal")
         #expect(!FileManager.default.fileExists(atPath: database.path + "-journal"))
     }

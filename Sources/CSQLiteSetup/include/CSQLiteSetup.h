@@ -14,4 +14,9 @@
 ///   process-wide mutex to count itself.
 int consentry_sqlite_setup(void);
 
+/// Starts writing the dirty pages of the file open as `fd` to disk, without waiting for them
+/// (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`; elsewhere nothing). Returns 0, or -1
+/// with errno set. It makes nothing durable: only a later fsync does.
+int consentry_start_writeback(int fd);
+
 #endif
