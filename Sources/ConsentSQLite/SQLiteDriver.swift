@@ -106,6 +106,8 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 let writeback = alone ? Writeback(path: path) : nil
                 defer {
+                    // First: closing a descriptor of the file drops every POSIX lock this process
+                    // holds on it, and the writer holds one again from the switch back to WAL on.
                     writeback?.stop()
                     if alone { Self.returnToWAL(db) }
                     _ = try? db.execute(sql: "PRAGMA temp_store = DEFAULT")
@@ -196,7 +198,7 @@ public struct SQLiteDriver: SQLDriver, SQLSnapshotSource {
 /// Asks the kernel, a few times a second, to start writing a file's dirty pages to disk,
 /// without waiting for them: a bulk write's pages then reach the disk while it goes on, and its
 /// commit's fsync finds little left to write. (Left alone, the kernel starts only once a tenth
-/// of the memory is dirty, so a whole import waited for the commit.)
+/// of the memory is dirty, so a whole import's pages waited for the commit.)
 final class Writeback: @unchecked Sendable {
     private let descriptor: Int32
     private let done = DispatchSemaphore(value: 0)
