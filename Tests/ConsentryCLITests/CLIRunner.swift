@@ -58,6 +58,24 @@ final class CLIRunner: @unchecked Sendable {
     }
 }
 
+extension CLIRunner {
+    /// Starts `consentry ARGS --db <scratch db>`, kills it with SIGKILL after `microseconds`
+    /// unless it has exited by then, and waits for it: whether it was killed, and its status.
+    func runKilled(_ arguments: [String], after microseconds: UInt32) throws -> (killed: Bool, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments + ["--db", db]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(microseconds)
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (killed, process.terminationStatus)
+    }
+}
+
 final class SendableBox<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: T?

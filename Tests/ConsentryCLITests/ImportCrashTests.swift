@@ -72,18 +72,8 @@ extension CLISuite {
             var kills = 0
             var imports = 0
             for round in 0..<6 {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-                process.arguments = ["import", "members", file, "--db", cli.db]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                usleep(UInt32.random(in: 1_000...(250_000 * UInt32(round + 1)), using: &generator))
-                if process.isRunning {
-                    kill(process.processIdentifier, SIGKILL)
-                    kills += 1
-                }
-                process.waitUntilExit()
+                let run = try cli.runKilled(["import", "members", file], after: UInt32.random(in: 1_000...(250_000 * UInt32(round + 1)), using: &generator))
+                if run.killed { kills += 1 }
                 let verify = try cli.run(["audit", "verify"])
                 #expect(verify.status == 0, "after round \(round): \(verify.stdout) \(verify.stderr)")
                 // Each import of the file that committed (even if killed just after) logged

@@ -93,18 +93,9 @@ extension CLISuite {
             var generator = SystemRandomNumberGenerator()
             var kills = 0
             for round in 0..<8 {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: CLIRunner.binary)
-                process.arguments = ["purge", "--all", "--db", cli.db]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                usleep(UInt32.random(in: 1_000...(60_000 * UInt32(round + 1)), using: &generator))
-                if process.isRunning {
-                    kill(process.processIdentifier, SIGKILL)
+                if try cli.runKilled(["purge", "--all"], after: UInt32.random(in: 1_000...(60_000 * UInt32(round + 1)), using: &generator)).killed {
                     kills += 1
                 }
-                process.waitUntilExit()
                 try expectWholeVersions(cli, "random kill \(round)", posts: 200)
             }
             let finished = try cli.run(["purge", "--all"])
