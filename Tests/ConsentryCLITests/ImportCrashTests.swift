@@ -26,7 +26,9 @@ extension CLISuite {
 
         /// WAL mode, as the file's header records it (bytes 18 and 19 are 2).
         static func inWALMode(_ path: String) throws -> Bool {
-            let header = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20)
+            let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? file.close() }
+            let header = Array(try file.read(upToCount: 20) ?? Data())
             return header.count == 20 && header[18] == 2 && header[19] == 2
         }
 
