@@ -39,11 +39,13 @@ let package = Package(
     targets: [
         // Pure domain: policy, members, ledger, eligibility, objections. Foundation only.
         .target(name: "ConsentCore", swiftSettings: swiftSettings),
+        // The scanners' hot loops in C, inlined into Swift: byte classes as bit masks (SSE2, or portable C), prefetch.
+        .target(name: "CScan"),
         // File formats and digests: policy YAML, JSON Lines records, canonical JSON, SHA-256, audit chain.
         .target(
             name: "ConsentFormats",
             dependencies: [
-                "ConsentCore",
+                "ConsentCore", "CScan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "TrainingGate",
             dependencies: [
-                "ConsentCore", "ConsentFormats",
+                "ConsentCore", "ConsentFormats", "CScan",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -128,7 +130,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ConsentCoreTests", dependencies: ["ConsentCore", "ConsentTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConsentFormatsTests", dependencies: ["ConsentFormats", "ConsentTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConsentFormatsTests", dependencies: ["ConsentFormats", "CScan", "ConsentTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsentSQLiteTests",
             dependencies: ["ConsentSQLite", "ConsentStorage", "ConsentTesting", .product(name: "GRDB", package: "GRDB.swift")],

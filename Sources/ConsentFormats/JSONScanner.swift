@@ -1,3 +1,5 @@
+import CScan
+
 /// A validating JSON scanner over UTF-8 bytes that builds nothing it is not asked for.
 ///
 /// The import hot path reads a handful of known keys per line: the scanner validates the
@@ -35,9 +37,17 @@ public struct JSONScanner {
 
     public var atEnd: Bool { position >= bytes.count }
 
+    @inline(__always)
     public func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
+    @inline(__always)
     public mutating func skipWhitespace() {
+        // Most tokens follow at once or after one space: decide those without a loop.
+        guard position < bytes.count, bytes[position] <= 0x20 else { return }
+        skipWhitespaceRun()
+    }
+
+    private mutating func skipWhitespaceRun() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0D: position += 1
@@ -48,6 +58,7 @@ public struct JSONScanner {
     }
 
     /// Consumes `byte` after optional white space.
+    @inline(__always)
     public mutating func expect(_ byte: UInt8, _ what: String) throws(JSONSyntaxError) {
         skipWhitespace()
         guard peek() == byte else { throw error("expected \(what)") }
@@ -55,6 +66,7 @@ public struct JSONScanner {
     }
 
     /// After a member: true when another follows (`,`), false at the closing `close`.
+    @inline(__always)
     public mutating func nextMember(close: UInt8) throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard let byte = peek() else { throw error(close == 0x7D ? "unterminated object" : "unterminated array") }
@@ -71,64 +83,38 @@ public struct JSONScanner {
         return false
     }
 
-    /// Reads a string token, validating escapes and control characters. Runs of plain text
-    /// are skipped 16 bytes at a time (string contents are most of the bytes of a record).
+    /// Reads a string token, validating escapes and control characters.
+    ///
+    /// String contents are most of the bytes of a record, and real text has escapes every few
+    /// dozen bytes (`\"`, `\n`, `\u00e9`). A short string with nothing to look at before its
+    /// quote (a key, an id) is read in one 16-byte step; any other goes to `CScan`, which reads
+    /// it 64 bytes at a time as bit masks with the widest SIMD the processor has.
     public mutating func readString() throws(JSONSyntaxError) -> StringToken {
         skipWhitespace()
         guard peek() == 0x22 else { throw error("expected a string") }
         position += 1
         let start = position
-        var escapes = false
-        let quotes = SIMD16<UInt8>(repeating: 0x22)
-        let backslashes = SIMD16<UInt8>(repeating: 0x5C)
-        let controls = SIMD16<UInt8>(repeating: 0x20)
-        while position < bytes.count {
-            if let base = bytes.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while position + 16 <= bytes.count {
-                    let chunk = raw.loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self)
-                    if any((chunk .== quotes) .| (chunk .== backslashes) .| (chunk .< controls)) { break }
-                    position += 16
-                }
-                // Then eight at a time (SWAR) to land on the quote, backslash or control byte.
-                while position + 8 <= bytes.count {
-                    let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                    let quote = word ^ 0x2222_2222_2222_2222, backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
-                    let ones: UInt64 = 0x0101_0101_0101_0101
-                    let hits = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                        | ((word &- 0x2020_2020_2020_2020) & ~word)) & 0x8080_8080_8080_8080
-                    if hits != 0 {
-                        position += hits.trailingZeroBitCount >> 3
-                        break
-                    }
-                    position += 8
-                }
-                guard position < bytes.count else { break }
+        guard let base = bytes.baseAddress else { throw error("unterminated string", at: start - 1) }
+        if start + 16 <= bytes.count {
+            let masks = consentry_short_masks16(base + start)
+            let quotes = masks.quotes
+            if quotes != 0, masks.others & ((quotes & (0 &- quotes)) &- 1) == 0 {
+                let end = start + quotes.trailingZeroBitCount
+                position = end + 1
+                return StringToken(range: start..<end, hasEscapes: false)
             }
-            let byte = bytes[position]
-            if byte == 0x22 {
-                let token = StringToken(range: start..<position, hasEscapes: escapes)
-                position += 1
-                return token
-            }
-            if byte == 0x5C {
-                escapes = true
-                position += 1
-                guard let escape = peek() else { break }
-                switch escape {
-                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: position += 1
-                case 0x75:
-                    guard position + 4 < bytes.count,
-                          (1...4).allSatisfy({ Self.isHex(bytes[position + $0]) }) else { throw error("a \\u escape needs four hex digits") }
-                    position += 5
-                default: throw error("unknown escape")
-                }
-                continue
-            }
-            if byte < 0x20 { throw error("a control character must be escaped inside a string") }
-            position += 1
         }
-        throw error("unterminated string", at: start - 1)
+        let scan = consentry_scan_string(base, bytes.count, start)
+        position = scan.offset
+        switch Int(scan.status) {
+        case CONSENTRY_STRING_OK:
+            position += 1
+            return StringToken(range: start..<scan.offset, hasEscapes: scan.hasEscapes != 0)
+        case CONSENTRY_STRING_CONTROL: throw error("a control character must be escaped inside a string")
+        case CONSENTRY_STRING_BAD_UNICODE: throw error("a \\u escape needs four hex digits")
+        case CONSENTRY_STRING_UNKNOWN_ESCAPE: throw error("unknown escape")
+        default: throw error("unterminated string", at: start - 1)
+        }
     }
 
     /// The decoded text of a string token (surrogate pairs joined, UTF-8 validated).
@@ -299,22 +285,25 @@ public struct JSONScanner {
     }
 
     private mutating func number() throws(JSONSyntaxError) {
-        func digits(_ scanner: inout JSONScanner) -> Int {
-            var count = 0
-            while let byte = scanner.peek(), byte >= 0x30, byte <= 0x39 { scanner.position += 1; count += 1 }
-            return count
-        }
         if peek() == 0x2D { position += 1 }
-        if peek() == 0x30 { position += 1 } else if digits(&self) == 0 { throw error("a number needs digits") }
+        if peek() == 0x30 { position += 1 } else if digits() == 0 { throw error("a number needs digits") }
         if peek() == 0x2E {
             position += 1
-            guard digits(&self) > 0 else { throw error("a fraction needs digits") }
+            guard digits() > 0 else { throw error("a fraction needs digits") }
         }
         if peek() == 0x65 || peek() == 0x45 {
             position += 1
             if peek() == 0x2B || peek() == 0x2D { position += 1 }
-            guard digits(&self) > 0 else { throw error("an exponent needs digits") }
+            guard digits() > 0 else { throw error("an exponent needs digits") }
         }
+    }
+
+    /// Consumes a run of decimal digits; returns how many.
+    @inline(__always)
+    private mutating func digits() -> Int {
+        let first = position
+        while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
+        return position - first
     }
 
     private static func isHex(_ byte: UInt8) -> Bool {

@@ -45,16 +45,21 @@ final class LineJudge: @unchecked Sendable {
         matchesWholeRecords = options.matchesWholeRecords
         thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
         kept = options.collectMembers ? MemberTable() : nil
+        let table = decisions.table
+        // The member's slot in the table is prefetched as soon as the line names it: the table
+        // is far larger than what stays cached while the data streams through, and the lookup
+        // at the line's end then finds its slot there instead of waiting on memory.
         scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) },
                                 categoryField: options.categoryField.map { Array($0.utf8) },
                                 reservationField: options.reservationField.map { Array($0.utf8) },
-                                textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) })
+                                textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) },
+                                memberRead: { table.prefetch($0, $1) })
         let allowed = decisions.allowedCategories ?? []
         categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map(allowed.contains)
         checksReservation = options.reservationField != nil
         noRecordTimes = options.noRecordTimes
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)
-        table = decisions.table
+        self.table = table
         unknownIsEligible = decisions.unknownIsEligible
         usesTime = options.timeField != nil
         asOfMicros = Timestamp.microseconds(decisions.asOf)
@@ -67,8 +72,10 @@ final class LineJudge: @unchecked Sendable {
         let count = block.count
         var start = 0
         var runStart = -1
+        var found = RecordScanner.Found()
         while start < count {
-            let (drop, length) = judgeNext(base + start, count - start)
+            let (valid, length) = scanner.scanLine(base + start, count - start, into: &found)
+            let drop = valid ? judge(found, base + start, length: length) : .malformed
             let end = start + length
             let next = min(end + 1, count)
             if let drop {
@@ -96,19 +103,16 @@ final class LineJudge: @unchecked Sendable {
         return judged
     }
 
-    /// Judges the line starting at `line` (with `available` bytes to the block's end): nil to
-    /// keep it, otherwise why it is dropped; and the line's length without its line feed.
+    /// Judges a valid record: nil to keep it, otherwise why it is dropped.
     @inline(__always)
-    func judgeNext(_ line: UnsafePointer<UInt8>, _ available: Int) -> (DropReason?, Int) {
-        let (found, length) = scanner.scanLine(line, available)
-        guard let found else { return (.malformed, length) }
+    private func judge(_ found: RecordScanner.Found, _ line: UnsafePointer<UInt8>, length: Int) -> DropReason? {
         var category: Category?
         let drop = judge(found, line, length: length, category: &category)
         if drop == nil {
             if let kept { remember(found, line, in: kept) }
             if let category { keptCategories[category.position] += 1 }
         }
-        return (drop, length)
+        return drop
     }
 
     /// Adds the member of this kept line, as its scan found it, to `table`.

@@ -1,3 +1,4 @@
+import CScan
 import ConsentCore
 import Foundation
 
@@ -82,6 +83,17 @@ public final class MemberTable: @unchecked Sendable {
             index = (index + 1) & mask
         }
         return nil
+    }
+
+    /// Starts bringing the slot of the id with these bytes into the cache (a later
+    /// ``verdict(_:_:)`` for it then finds it there). Changes nothing.
+    @inline(__always)
+    public func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+        if let dense {
+            dense.prefetch(bytes, length)
+            return
+        }
+        consentry_prefetch(slots + (Int(truncatingIfNeeded: Self.hash(bytes, length)) & mask))
     }
 
     public func verdict(_ id: String) -> GateVerdict? {
@@ -325,6 +337,13 @@ final class DenseIDs {
             value = value * 10 + Int(digit)
         }
         return value
+    }
+
+    @inline(__always)
+    func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+        let prefixLength = prefix.count
+        guard length > prefixLength, let number = Self.number(bytes + prefixLength, length - prefixLength), number < size else { return }
+        consentry_prefetch(codes + number)
     }
 
     @inline(__always)

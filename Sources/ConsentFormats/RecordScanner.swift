@@ -1,5 +1,3 @@
-import ConsentCore
-import ConsentFormats
 import Foundation
 
 /// Reads one JSON Lines record on its bytes: checks, with ``JSONScanner``, that it is one valid
@@ -10,18 +8,23 @@ import Foundation
 /// (`"text": "say \"member_id\": 1"`) or a nested `member_id` is never mistaken for one. Bytes
 /// inside strings are not decoded, so invalid UTF-8 there passes through. Nesting deeper than
 /// ``maximumDepth`` is refused as malformed.
-struct RecordScanner {
-    static let maximumDepth = 512
+public struct RecordScanner {
+    public static let maximumDepth = 512
 
     /// The field names (keys with escapes are decoded before comparing).
-    let memberField: [UInt8]
-    let timeField: [UInt8]?
-    let categoryField: [UInt8]?
-    let reservationField: [UInt8]?
-    let textField: [UInt8]?
+    public let memberField: [UInt8]
+    public let timeField: [UInt8]?
+    public let categoryField: [UInt8]?
+    public let reservationField: [UInt8]?
+    public let textField: [UInt8]?
+    /// Called with the member field's value (a string without escapes, or a number) as soon as
+    /// it is read, before the rest of the line: a caller can start a lookup that the end of the
+    /// line will need (a prefetch) while the line is scanned.
+    public let memberRead: ((UnsafePointer<UInt8>, Int) -> Void)?
 
-    init(memberField: [UInt8], timeField: [UInt8]? = nil, categoryField: [UInt8]? = nil, reservationField: [UInt8]? = nil,
-         textField: [UInt8]? = nil) {
+    public init(memberField: [UInt8], timeField: [UInt8]? = nil, categoryField: [UInt8]? = nil, reservationField: [UInt8]? = nil,
+                textField: [UInt8]? = nil, memberRead: ((UnsafePointer<UInt8>, Int) -> Void)? = nil) {
+        self.memberRead = memberRead
         self.textField = textField
         self.memberField = memberField
         self.timeField = timeField
@@ -29,46 +32,48 @@ struct RecordScanner {
         self.reservationField = reservationField
     }
 
-    enum ValueKind { case none, string, escapedString, integer, number, other }
+    public enum ValueKind: Sendable { case none, string, escapedString, integer, number, other }
 
     /// Where a field's value is in the line: a string's contents, a number's text, or the range
     /// of anything else.
-    struct Value {
-        var kind = ValueKind.none
-        var start = 0
-        var end = 0
+    public struct Value: Sendable {
+        public var kind = ValueKind.none
+        public var start = 0
+        public var end = 0
     }
 
     /// What one scan found. Offsets are into the line.
-    struct Found {
-        var member = Value()
+    public struct Found: Sendable {
+        public var member = Value()
         /// How many times the member field occurs (a record must name its member once).
-        var memberCount = 0
-        var time = Value()
-        var category = Value()
-        var reservation = Value()
-        var text = Value()
+        public var memberCount = 0
+        public var time = Value()
+        public var category = Value()
+        public var reservation = Value()
+        public var text = Value()
+
+        public init() {}
     }
 
     /// Scans the record starting at `start`, with `available` bytes up to the end of the block,
     /// finding its line's end on the way: the JSON scan stops at the line feed ending a valid
-    /// record, so only a malformed line needs a separate search. Returns what was found (nil
-    /// when malformed) and the line's length without its line feed.
-    @inline(__always)
-    func scanLine(_ start: UnsafePointer<UInt8>, _ available: Int) -> (Found?, Int) {
+    /// record, so only a malformed line needs a separate search. Fills `found` (filled in
+    /// place: a line is scanned millions of times, and what it finds is too big to copy for
+    /// free) and returns whether the line is a valid record, and its length without its line feed.
+    public func scanLine(_ start: UnsafePointer<UInt8>, _ available: Int, into found: inout Found) -> (valid: Bool, length: Int) {
         var scanner = JSONScanner(UnsafeBufferPointer(start: start, count: available), maximumDepth: Self.maximumDepth,
                                   lineFeedEnds: true)
+        found = Found()
         do {
-            let found = try scan(&scanner)
-            return (found, scanner.position)
+            try scan(&scanner, into: &found)
+            return (true, scanner.position)
         } catch {
-            guard let newline = memchr(start, 0x0A, available) else { return (nil, available) }
-            return (nil, start.distance(to: newline.assumingMemoryBound(to: UInt8.self)))
+            guard let newline = memchr(start, 0x0A, available) else { return (false, available) }
+            return (false, start.distance(to: newline.assumingMemoryBound(to: UInt8.self)))
         }
     }
 
-    private func scan(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Found {
-        var found = Found()
+    private func scan(_ scanner: inout JSONScanner, into found: inout Found) throws(JSONSyntaxError) {
         try scanner.expect(0x7B, "an object")
         if !scanner.closesImmediately(0x7D) {
             repeat {
@@ -84,6 +89,9 @@ struct RecordScanner {
                 case .member:
                     found.memberCount += 1
                     found.member = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
+                    if let memberRead, kind == .string || kind == .integer {
+                        memberRead(scanner.bytes.baseAddress! + range.lowerBound, range.count)
+                    }
                 case .time:
                     found.time = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .category:
@@ -98,7 +106,6 @@ struct RecordScanner {
             } while try scanner.nextMember(close: 0x7D)
         }
         try scanner.expectEnd()
-        return found
     }
 
     /// A field's value: a string's contents, a number's text, or the range of anything else.
