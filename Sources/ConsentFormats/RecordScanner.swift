@@ -17,14 +17,9 @@ public struct RecordScanner {
     public let categoryField: [UInt8]?
     public let reservationField: [UInt8]?
     public let textField: [UInt8]?
-    /// Called with the member field's value (a string without escapes, or a number) as soon as
-    /// it is read, before the rest of the line: a caller can start a lookup that the end of the
-    /// line will need (a prefetch) while the line is scanned.
-    public let memberRead: ((UnsafePointer<UInt8>, Int) -> Void)?
 
     public init(memberField: [UInt8], timeField: [UInt8]? = nil, categoryField: [UInt8]? = nil, reservationField: [UInt8]? = nil,
-                textField: [UInt8]? = nil, memberRead: ((UnsafePointer<UInt8>, Int) -> Void)? = nil) {
-        self.memberRead = memberRead
+                textField: [UInt8]? = nil) {
         self.textField = textField
         self.memberField = memberField
         self.timeField = timeField
@@ -89,9 +84,6 @@ public struct RecordScanner {
                 case .member:
                     found.memberCount += 1
                     found.member = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
-                    if let memberRead, kind == .string || kind == .integer {
-                        memberRead(scanner.bytes.baseAddress! + range.lowerBound, range.count)
-                    }
                 case .time:
                     found.time = Value(kind: kind, start: range.lowerBound, end: range.upperBound)
                 case .category:

@@ -39,27 +39,29 @@ final class LineJudge: @unchecked Sendable {
     private(set) var thirdPartyCounts: [Int]
     /// Scratch for the folded text being matched.
     private var folded: [UInt8] = []
+    /// `{"` + the member field + `"`: how a line that names its member first begins.
+    private let leadingKey: UnsafeMutableBufferPointer<UInt8>
+
+    deinit { leadingKey.deallocate() }
 
     init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil) {
         self.matcher = matcher
         matchesWholeRecords = options.matchesWholeRecords
         thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
         kept = options.collectMembers ? MemberTable() : nil
-        let table = decisions.table
-        // The member's slot in the table is prefetched as soon as the line names it: the table
-        // is far larger than what stays cached while the data streams through, and the lookup
-        // at the line's end then finds its slot there instead of waiting on memory.
         scanner = RecordScanner(memberField: Array(options.memberField.utf8), timeField: options.timeField.map { Array($0.utf8) },
                                 categoryField: options.categoryField.map { Array($0.utf8) },
                                 reservationField: options.reservationField.map { Array($0.utf8) },
-                                textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) },
-                                memberRead: { table.prefetch($0, $1) })
+                                textField: matcher == nil ? nil : options.textField.map { Array($0.utf8) })
         let allowed = decisions.allowedCategories ?? []
         categoryAllowed = options.categoryField == nil ? nil : Category.allCases.map(allowed.contains)
         checksReservation = options.reservationField != nil
         noRecordTimes = options.noRecordTimes
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)
-        self.table = table
+        table = decisions.table
+        let leading = Array("{\"\(options.memberField)\"".utf8)
+        leadingKey = UnsafeMutableBufferPointer.allocate(capacity: leading.count)
+        _ = leadingKey.initialize(from: leading)
         unknownIsEligible = decisions.unknownIsEligible
         usesTime = options.timeField != nil
         asOfMicros = Timestamp.microseconds(decisions.asOf)
@@ -73,7 +75,9 @@ final class LineJudge: @unchecked Sendable {
         var start = 0
         var runStart = -1
         var found = RecordScanner.Found()
+        let scanner = scanner
         while start < count {
+            prefetchLeadingMember(base + start, count - start)
             let (valid, length) = scanner.scanLine(base + start, count - start, into: &found)
             let drop = valid ? judge(found, base + start, length: length) : .malformed
             let end = start + length
@@ -101,6 +105,28 @@ final class LineJudge: @unchecked Sendable {
             judged.runs.append(count)
         }
         return judged
+    }
+
+    /// Starts bringing the table slot of the member a line names first (`{"member_id": 123`,
+    /// `{"member_id":"u-7"`) into the cache before the line is scanned: the table is far larger
+    /// than what stays cached while the data streams through, and the lookup at the line's end
+    /// then finds its slot there instead of waiting on memory. Only a hint: a line that names
+    /// its member elsewhere, or oddly, is judged the same, after its scan, only without it.
+    @inline(__always)
+    private func prefetchLeadingMember(_ line: UnsafePointer<UInt8>, _ available: Int) {
+        let keyLength = leadingKey.count
+        guard available > keyLength + 2, memcmp(line, leadingKey.baseAddress!, keyLength) == 0 else { return }
+        var index = keyLength
+        let limit = min(available, keyLength + 64)
+        while index < limit, line[index] == 0x20 { index += 1 }
+        guard index < limit, line[index] == 0x3A else { return }
+        index += 1
+        while index < limit, line[index] == 0x20 { index += 1 }
+        guard index < limit else { return }
+        if line[index] == 0x22 { index += 1 }
+        let start = index
+        while index < limit, line[index] != 0x22, line[index] != 0x5C, line[index] != 0x2C, line[index] != 0x7D { index += 1 }
+        if index < limit, index > start { table.prefetch(line + start, index - start) }
     }
 
     /// Judges a valid record: nil to keep it, otherwise why it is dropped.
