@@ -305,8 +305,4 @@ public struct JSONScanner {
         while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
         return position - first
     }
-
-    private static func isHex(_ byte: UInt8) -> Bool {
-        (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
-    }
 }
