@@ -302,6 +302,14 @@ public struct JSONScanner {
     @inline(__always)
     private mutating func digits() -> Int {
         let first = position
+        // Ids and timestamps are long runs: 16 bytes a step while they fill one.
+        if let base = bytes.baseAddress {
+            while position + 16 <= bytes.count {
+                let run = Int(consentry_leading_digits16(base + position))
+                position += run
+                if run < 16 { return position - first }
+            }
+        }
         while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
         return position - first
     }

@@ -18,6 +18,19 @@ struct JSONTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(input) }
     }
 
+    /// Runs of digits are read 16 bytes a step: every length around that step, alone (ending
+    /// the input), inside an array, with a fraction and an exponent, and with a letter after.
+    @Test func numbersOfEveryLengthAroundTheSixteenByteStepAreRead() throws {
+        for length in 1...40 {
+            let digits = "1" + String(repeating: "7", count: length - 1)
+            #expect(try JSONParser.parse(digits) == .number(digits), "\(length) digits")
+            #expect(try JSONParser.parse("[\(digits),\(digits)]") == .array([.number(digits), .number(digits)]), "\(length) digits")
+            #expect(try JSONParser.parse("-\(digits).\(digits)e+\(digits) ") == .number("-\(digits).\(digits)e+\(digits)"), "\(length) digits")
+            #expect(throws: JSONSyntaxError.self, "\(length) digits, then a letter") { try JSONParser.parse("[\(digits)x]") }
+            #expect(throws: JSONSyntaxError.self, "\(length) digits, a point and none") { try JSONParser.parse("[\(digits).]") }
+        }
+    }
+
     /// Strings without escapes: ASCII, other UTF-8 as it is, and bytes that are not UTF-8.
     @Test(arguments: [
         (Array(#""urn:li:member:1001""#.utf8), "urn:li:member:1001"),

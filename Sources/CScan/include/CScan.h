@@ -69,6 +69,16 @@ static inline consentry_short_masks consentry_short_masks16(const uint8_t *bytes
     return masks;
 }
 
+/// How many of the first 16 bytes at `bytes` (16 must be readable) are decimal digits, in a row
+/// from the first: 16 when all are.
+static inline int consentry_leading_digits16(const uint8_t *bytes) {
+    const __m128i chunk = _mm_loadu_si128((const __m128i *)bytes);
+    // A digit, less '0', is 0...9 as an unsigned byte: the minimum with 9 is itself.
+    const __m128i offset = _mm_sub_epi8(chunk, _mm_set1_epi8('0'));
+    const __m128i digits = _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(9)), offset);
+    return __builtin_ctz(~(unsigned)_mm_movemask_epi8(digits) | 0x10000u);
+}
+
 #else
 
 static inline consentry_short_masks consentry_short_masks16(const uint8_t *bytes) {
@@ -78,6 +88,12 @@ static inline consentry_short_masks consentry_short_masks16(const uint8_t *bytes
         if (bytes[i] == 0x5C || bytes[i] < 0x20) masks.others |= 1u << i;
     }
     return masks;
+}
+
+static inline int consentry_leading_digits16(const uint8_t *bytes) {
+    int count = 0;
+    while (count < 16 && bytes[count] >= '0' && bytes[count] <= '9') count++;
+    return count;
 }
 
 #endif
