@@ -177,7 +177,12 @@ public enum GateFilter {
         var counts = [Int](repeating: 0, count: DropReason.allCases.count)
         let threads = max(1, options.threads)
         let matcher = decisions.thirdParty.isEmpty ? nil : ThirdPartyMatcher(decisions.thirdParty.map(\.identifiers))
-        let processors = (0..<threads).map { _ in LineJudge(decisions: decisions, options: options, matcher: matcher) }
+        // Without record times a member's usable-from date only says whether they were a minor in
+        // the window: answered once per member, so the table the threads read stays small.
+        let table = options.noRecordTimes && options.timeField == nil
+            ? decisions.table.answeringMinorsInWindow(windowStartMicros: decisions.lookbackStart.map(Timestamp.microseconds))
+            : decisions.table
+        let processors = (0..<threads).map { _ in LineJudge(decisions: decisions, options: options, matcher: matcher, table: table) }
         let totalBytes = Self.totalBytes(of: inputs)
         var lastProgress = started
         var progressBytes = 0, progressRecords = 0

@@ -44,7 +44,9 @@ final class LineJudge: @unchecked Sendable {
 
     deinit { leadingKey.deallocate() }
 
-    init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil) {
+    /// - Parameter table: the members' verdicts, when not `decisions.table` as it is (under
+    ///   `--no-record-times`, ``MemberTable/answeringMinorsInWindow(windowStartMicros:)`` of it).
+    init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil, table: MemberTable? = nil) {
         self.matcher = matcher
         matchesWholeRecords = options.matchesWholeRecords
         thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
@@ -58,7 +60,7 @@ final class LineJudge: @unchecked Sendable {
         checksReservation = options.reservationField != nil
         noRecordTimes = options.noRecordTimes
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)
-        table = decisions.table
+        self.table = table ?? decisions.table
         let leading = Array("{\"\(options.memberField)\"".utf8)
         leadingKey = UnsafeMutableBufferPointer.allocate(capacity: leading.count)
         _ = leadingKey.initialize(from: leading)

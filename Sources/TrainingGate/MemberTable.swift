@@ -266,6 +266,30 @@ extension MemberTable {
         }
     }
 
+    /// A copy for `--no-record-times`, where a member's usable-from date (when they turn or
+    /// turned the minimum age) only answers one question: were they a minor at some time since
+    /// `windowStartMicros`? Each date becomes that answer (`.max` if so, `.min` if not, as
+    /// ``RecordRules/minorInWindow(_:windowStartMicros:)`` reads them), decided once per member
+    /// instead of once per record; a dense table then keeps one byte per member, not nine.
+    public func answeringMinorsInWindow(windowStartMicros: Int64?) -> MemberTable {
+        let answered: (GateVerdict) -> GateVerdict = { verdict in
+            GateVerdict(drop: verdict.drop,
+                        usableFromMicros: RecordRules.minorInWindow(verdict, windowStartMicros: windowStartMicros) ? .max : .min)
+        }
+        if let dense {
+            let copy = MemberTable(expectedCount: 16)
+            copy.adopt(dense.answeringMinorsInWindow(windowStartMicros: windowStartMicros), count: count)
+            return copy
+        }
+        let copy = MemberTable(expectedCount: count)
+        for position in 0...mask where slots[position].used {
+            let id = UnsafeRawBufferPointer(start: arena + Int(slots[position].offset), count: Int(slots[position].length))
+            copy.insert(id, answered(slots[position].verdict))
+        }
+        if sealed { copy.seal() }
+        return copy
+    }
+
     fileprivate func adopt(_ dense: DenseIDs, count: Int) {
         self.dense = dense
         self.count = count
@@ -294,10 +318,13 @@ struct PrefixedNumbers {
 }
 
 /// Verdicts indexed by the number in `prefix + number` ids. Code 0: not held; 1: eligible;
-/// 2 + n: dropped for the ``DropReason`` with raw value n.
+/// 2 + n: dropped for the ``DropReason`` with raw value n; with ``minorInWindow`` added, the
+/// member was a minor in the window (a table that answers that instead of keeping dates).
 final class DenseIDs {
     /// Numbers up to this are indexed directly (64 MiB of codes at most).
     static let limit = 1 << 26
+    /// Added to a code: the member was a minor at some time in the window.
+    static let minorInWindow: UInt8 = 0x80
     let prefix: [UInt8]
     let codes: UnsafeMutablePointer<UInt8>
     let size: Int
@@ -344,6 +371,7 @@ final class DenseIDs {
         let prefixLength = prefix.count
         guard length > prefixLength, let number = Self.number(bytes + prefixLength, length - prefixLength), number < size else { return }
         consentry_prefetch(codes + number)
+        if let usableDense { consentry_prefetch(usableDense + number) }
     }
 
     @inline(__always)
@@ -357,7 +385,22 @@ final class DenseIDs {
         guard let number = Self.number(bytes + prefixLength, length - prefixLength), number < size else { return nil }
         let code = codes[number]
         if code == 0 { return nil }
-        let usable = usableDense?[number] ?? .min
-        return GateVerdict(drop: code == 1 ? nil : DropReason(rawValue: Int(code) - 2), usableFromMicros: usable)
+        let usable = code & Self.minorInWindow != 0 ? .max : usableDense?[number] ?? .min
+        let base = code & ~Self.minorInWindow
+        return GateVerdict(drop: base == 1 ? nil : DropReason(rawValue: Int(base) - 2), usableFromMicros: usable)
+    }
+
+    /// ``MemberTable/answeringMinorsInWindow(windowStartMicros:)`` of a dense table: the codes,
+    /// each marked when its member was a minor in the window, and no dates.
+    func answeringMinorsInWindow(windowStartMicros: Int64?) -> DenseIDs {
+        let copy = DenseIDs(prefix: prefix, size: size)
+        copy.codes.update(from: codes, count: size)
+        if let usableDense {
+            for number in 0..<size where codes[number] != 0
+                && RecordRules.minorInWindow(GateVerdict(drop: nil, usableFromMicros: usableDense[number]), windowStartMicros: windowStartMicros) {
+                copy.codes[number] |= Self.minorInWindow
+            }
+        }
+        return copy
     }
 }
