@@ -184,6 +184,11 @@ public protocol ConsentStore: Sendable {
     func decisionSnapshot(knownAt: Date?) async throws -> DecisionSnapshot
     /// The same for just `members` (unknown ids are left out).
     func decisionSnapshot(knownAt: Date?, members: [MemberID]) async throws -> DecisionSnapshot
+    /// Folds every member that ``decisionSnapshot(knownAt:)`` would hold into `initial`, one at
+    /// a time in id order, read in one transaction: a pass over every member that keeps less
+    /// than all of them (the gate's table of verdicts) need not hold them all.
+    func reduceMembers<Result: Sendable>(knownAt: Date?, into initial: Result,
+                                        _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result
 
     /// The sequence of the audit entry recorded with ledger entry `sequence` (the k-th choice of
     /// the ledger is the k-th `choice_recorded` entry); nil when the ledger has no such entry.
@@ -215,6 +220,15 @@ extension ConsentStore {
 
     /// Every member as known now.
     public func decisionSnapshot() async throws -> DecisionSnapshot { try await decisionSnapshot(knownAt: nil) }
+
+    /// By way of a whole snapshot, for a store that has no lighter way.
+    public func reduceMembers<Result: Sendable>(knownAt: Date?, into initial: Result,
+                                               _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result {
+        let snapshot = try await decisionSnapshot(knownAt: knownAt)
+        var result = initial
+        for index in 0..<snapshot.count { try body(&result, snapshot.inputs(at: index)) }
+        return result
+    }
 
     public func fileObjection(_ objection: Objection, actor: String) async throws {
         _ = try await fileObjection(objection, actor: actor, idempotencyKey: nil, limit: nil)

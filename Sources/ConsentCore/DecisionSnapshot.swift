@@ -45,6 +45,13 @@ public struct DecisionSnapshot: Sendable {
         return MemberVersion.inForce(at: instant, in: memberVersions)
     }
 
+    /// Appends the next member, in id order, with everything decisions read of them.
+    public mutating func append(_ inputs: MemberInputs) {
+        append(inputs.latest, entries: inputs.entries)
+        if !inputs.versions.isEmpty { attach(versions: inputs.versions, toMemberAt: members.count - 1) }
+        for objection in inputs.objections { attach(objection, toMemberAt: members.count - 1) }
+    }
+
     /// Attaches an objection to the member at `index`.
     public mutating func attach(_ objection: Objection, toMemberAt index: Int) {
         objections[index, default: []].append(objection)
@@ -72,11 +79,17 @@ public struct DecisionSnapshot: Sendable {
         ConsentHistory(sortedEntries: entries[entryStarts[index]..<entryStarts[index + 1]])
     }
 
+    /// What decisions read of the member at `index`.
+    @inlinable
+    public func inputs(at index: Int) -> MemberInputs {
+        MemberInputs(latest: members[index], versions: versions.isEmpty ? [] : versions[index] ?? [],
+                     entries: entries[entryStarts[index]..<entryStarts[index + 1]], objections: objections.isEmpty ? [] : objections[index] ?? [])
+    }
+
     /// The decision for the member at `index`.
     @inlinable
     public func decision(at index: Int, policy: Policy, instant: Date) -> Decision {
-        decide(member(at: index, instant: instant), history: history(at: index), objections: objections[index] ?? [],
-               policy: policy, at: instant)
+        inputs(at: index).decision(policy: policy, instant: instant)
     }
 
     /// Whether the member at `index` may be used in training data made now as of `asOf`.
@@ -88,19 +101,7 @@ public struct DecisionSnapshot: Sendable {
     /// The same, each policy with its instant.
     @inlinable
     public func use(at index: Int, asOf thenPolicy: Policy, at thenInstant: Date, now nowPolicy: Policy, at nowInstant: Date) -> TrainingUse {
-        let then = member(at: index, instant: thenInstant)
-        let current = member(at: index, instant: nowInstant)
-        let history = history(at: index)
-        let objections = objections[index] ?? []
-        let thenComingOfAge = then?.birthDate?.comingOfAge(thenPolicy.minimumAge)
-        let nowComingOfAge = current?.birthDate?.comingOfAge(nowPolicy.minimumAge)
-        let usableFrom = switch (thenComingOfAge, nowComingOfAge) {
-        case (let a?, let b?): max(a, b)
-        case (let a, let b): a ?? b
-        }
-        return TrainingUse(asOf: decide(then, history: history, objections: objections, policy: thenPolicy, at: thenInstant),
-                           now: decide(current, history: history, objections: objections, policy: nowPolicy, at: nowInstant),
-                           usableFrom: usableFrom)
+        inputs(at: index).use(asOf: thenPolicy, at: thenInstant, now: nowPolicy, at: nowInstant)
     }
 
     /// Calls `body` with each member's index and decision, in id order.

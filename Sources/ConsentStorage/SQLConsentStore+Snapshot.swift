@@ -6,66 +6,45 @@ extension SQLConsentStore {
     /// Every member as known at `knownAt` (now when nil), read from one snapshot, so it is
     /// consistent while others write.
     public func decisionSnapshot(knownAt: Date?) async throws -> DecisionSnapshot {
-        try await snapshot(knownAt: knownAt, ids: nil)
+        try await reduce(knownAt: knownAt, ids: nil, into: DecisionSnapshot()) { $0.append($1) }
     }
 
     /// The same for just `members` (unknown ids are left out, each id once).
     public func decisionSnapshot(knownAt: Date?, members ids: [MemberID]) async throws -> DecisionSnapshot {
-        try await snapshot(knownAt: knownAt, ids: Array(Set(ids.map(\.rawValue))))
+        try await reduce(knownAt: knownAt, ids: Array(Set(ids.map(\.rawValue))), into: DecisionSnapshot()) { $0.append($1) }
     }
 
-    /// The ledger (with the objections) and the members are read at once where the database can
-    /// share one snapshot between two connections: each side gets a core.
-    private func snapshot(knownAt: Date?, ids: [String]?) async throws -> DecisionSnapshot {
+    public func reduceMembers<Result: Sendable>(knownAt: Date?, into initial: Result,
+                                               _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result {
+        try await reduce(knownAt: knownAt, ids: nil, into: initial, body)
+    }
+
+    /// Reads the ledger (with the objections) first, then joins each member row to it as the
+    /// rows arrive. Where the database shares one snapshot between two connections (a server),
+    /// the members are read at the same time, each side on a core, and joined once both are in.
+    private func reduce<Result: Sendable>(knownAt: Date?, ids: [String]?, into initial: Result,
+                                          _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result {
         let knownAtMicros = knownAt.map(Timestamp.microseconds)
-        let (ledger, members) = try await driver.readTogether({ db in
-            var part = LedgerPart()
-            var current: (key: Int64, start: Int)?
-            try db.scanLedger(knownAt: knownAtMicros, ids: ids) { row in
-                if current?.key != row.memberKey {
-                    if let current { part.ranges[current.key] = current.start..<part.entries.count }
-                    current = (row.memberKey, part.entries.count)
-                }
-                part.entries.append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(row.at), choice: row.choice, channel: row.channel))
-            }
-            if let current { part.ranges[current.key] = current.start..<part.entries.count }
-            part.objections = try Self.objections(db, knownAt: knownAtMicros, members: ids)
-            return part
-        }, { db in
-            var part = MembersPart()
-            try db.scanMembers(ids: ids) { row in
-                let member = try StoredRecords.member(id: row.id, birthDate: row.birthDate, country: row.country, notifiedAt: row.notifiedAt)
-                part.members.append((row.key, MemberVersion(member: member, validFrom: row.validFrom.map(Timestamp.fromMicroseconds),
-                                                            recordedAt: Timestamp.fromMicroseconds(row.recordedAt))))
-            }
-            part.earlier = try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db)
-            return part
-        })
-        var snapshot = DecisionSnapshot()
-        snapshot.reserveCapacity(members: members.members.count, entries: ledger.entries.count)
-        // Objections are few: grouped by member key, so the loop below looks up nothing for most members.
-        var objectionsByKey: [Int64: [Objection]] = [:]
-        for case (let key?, let objection) in ledger.objections { objectionsByKey[key, default: []].append(objection) }
-        for (key, latest) in members.members {
-            let known = knownAt.map { latest.recordedAt <= $0 } ?? true
-            let earlier = members.earlier.isEmpty ? nil : members.earlier[key]
-            let entries = ledger.ranges[key].map { ledger.entries[$0] } ?? ledger.entries[0..<0]
-            if let earlier {
-                // A member whose facts changed: every version known by then, the last one theirs now.
-                let versions = known ? earlier + [latest] : earlier
-                guard let last = versions.last else { continue }
-                snapshot.append(last.member, entries: entries)
-                if versions.count > 1 || last.validFrom != nil { snapshot.attach(versions: versions, toMemberAt: snapshot.count - 1) }
-            } else {
-                guard known else { continue }   // not yet a member at `knownAt`
-                snapshot.append(latest.member, entries: entries)
-                if latest.validFrom != nil { snapshot.attach(versions: [latest], toMemberAt: snapshot.count - 1) }
-            }
-            if let objections = objectionsByKey.isEmpty ? nil : objectionsByKey[key] {
-                for objection in objections { snapshot.attach(objection, toMemberAt: snapshot.count - 1) }
-            }
+        if driver.remote {
+            let (ledger, members) = try await driver.readTogether({ db in
+                try LedgerPart(db, knownAt: knownAtMicros, ids: ids, objections: Self.objections(db, knownAt: knownAtMicros, members: ids))
+            }, { db in
+                var rows: [MemberScanRow] = []
+                try db.scanMembers(ids: ids) { rows.append($0) }
+                return (rows, try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db))
+            })
+            let join = MemberJoin(ledger: ledger, earlier: members.1, knownAt: knownAt)
+            var result = initial
+            for row in members.0 { if let inputs = try join.inputs(row) { try body(&result, inputs) } }
+            return result
         }
-        return snapshot
+        return try await driver.read { db in
+            let join = MemberJoin(ledger: try LedgerPart(db, knownAt: knownAtMicros, ids: ids, objections: Self.objections(db, knownAt: knownAtMicros, members: ids)),
+                                  earlier: try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db), knownAt: knownAt)
+            var result = initial
+            try db.scanMembers(ids: ids) { row in if let inputs = try join.inputs(row) { try body(&result, inputs) } }
+            return result
+        }
     }
 
     /// Every version of the member's facts, in record order: the earlier ones, then the latest.
@@ -103,16 +82,90 @@ extension SQLConsentStore {
 }
 
 /// The ledger side of a snapshot: entries grouped by member in decision order, as one flat
-/// array and a range per member key, and the members' objections.
+/// array and a range per member key, and the members' objections by member key.
 private struct LedgerPart: Sendable {
     var entries: [ConsentHistory.Entry] = []
-    var ranges: [Int64: Range<Int>] = [:]
-    var objections: [(memberKey: Int64?, objection: Objection)] = []
+    var ranges = KeyedRanges()
+    var objections: [Int64: [Objection]] = [:]
+
+    /// Reads the ledger; `objections` are the members' (read in the same transaction).
+    init(_ db: some SQLConnection, knownAt: Int64?, ids: [String]?, objections memberObjections: [(memberKey: Int64?, objection: Objection)]) throws {
+        var current: (key: Int64, start: Int)?
+        var ranges: [(key: Int64, range: Range<Int>)] = []
+        try db.scanLedger(knownAt: knownAt, ids: ids) { row in
+            if current?.key != row.memberKey {
+                if let current { ranges.append((current.key, current.start..<entries.count)) }
+                current = (row.memberKey, entries.count)
+            }
+            entries.append(ConsentHistory.Entry(at: Timestamp.fromMicroseconds(row.at), choice: row.choice, channel: row.channel))
+        }
+        if let current { ranges.append((current.key, current.start..<entries.count)) }
+        self.ranges = KeyedRanges(ranges)
+        for case (let key?, let objection) in memberObjections {
+            objections[key, default: []].append(objection)
+        }
+    }
 }
 
-/// The members side: each member's latest version in id order, and the earlier versions of
-/// those that have any.
-private struct MembersPart: Sendable {
-    var members: [(key: Int64, latest: MemberVersion)] = []
-    var earlier: [Int64: [MemberVersion]] = [:]
+/// Member key → a range of ledger entries, for keys in increasing order. Serial keys are dense:
+/// they are looked up in an array indexed by key (a member at a time, a million times per
+/// snapshot), and only sparse ones in a dictionary.
+struct KeyedRanges: Sendable {
+    /// Dense: `starts[k] ..< starts[k + 1]` are key k's entries (empty when it has none).
+    private var starts: [Int] = []
+    private var sparse: [Int64: Range<Int>] = [:]
+
+    init() {}
+
+    /// `ranges` in increasing key order, each key once, the ranges in order and not overlapping.
+    init(_ ranges: [(key: Int64, range: Range<Int>)]) {
+        guard let first = ranges.first, let last = ranges.last else { return }
+        guard first.key >= 0, last.key <= Int64(ranges.count) * 16 + 65_536 else {
+            sparse = Dictionary(uniqueKeysWithValues: ranges.map { ($0.key, $0.range) })
+            return
+        }
+        starts = [Int](repeating: 0, count: Int(last.key) + 2)
+        var key = 0
+        for (at, range) in ranges {
+            while key <= Int(at) { starts[key] = range.lowerBound; key += 1 }
+            starts[key] = range.upperBound
+        }
+        // Every later key's range is empty, at the end.
+        while key < starts.count { starts[key] = last.range.upperBound; key += 1 }
+    }
+
+    func range(of key: Int64) -> Range<Int> {
+        if !starts.isEmpty {
+            guard key >= 0, key < Int64(starts.count - 1) else { return 0..<0 }
+            return starts[Int(key)]..<starts[Int(key) + 1]
+        }
+        return sparse[key] ?? 0..<0
+    }
+}
+
+/// Joins member rows to the ledger: what decisions read of each member, as known at `knownAt`.
+private struct MemberJoin {
+    let ledger: LedgerPart
+    /// The versions the members' latest facts replaced, by member key (most members have none).
+    let earlier: [Int64: [MemberVersion]]
+    let knownAt: Date?
+
+    /// The member's inputs, nil when they were not yet a member as known at `knownAt`.
+    func inputs(_ row: MemberScanRow) throws -> MemberInputs? {
+        let member = try StoredRecords.member(id: row.id, birthDate: row.birthDate, country: row.country, notifiedAt: row.notifiedAt)
+        let latest = MemberVersion(member: member, validFrom: row.validFrom.map(Timestamp.fromMicroseconds),
+                                   recordedAt: Timestamp.fromMicroseconds(row.recordedAt))
+        let known = knownAt.map { latest.recordedAt <= $0 } ?? true
+        let entries = ledger.entries[ledger.ranges.range(of: row.key)]
+        let objections = ledger.objections.isEmpty ? [] : ledger.objections[row.key] ?? []
+        if let earlier = earlier.isEmpty ? nil : earlier[row.key] {
+            // A member whose facts changed: every version known by then, the last one theirs now.
+            let versions = known ? earlier + [latest] : earlier
+            guard let last = versions.last else { return nil }
+            return MemberInputs(latest: last.member, versions: versions.count > 1 || last.validFrom != nil ? versions : [],
+                                entries: entries, objections: objections)
+        }
+        guard known else { return nil }   // not yet a member at `knownAt`
+        return MemberInputs(latest: member, versions: latest.validFrom != nil ? [latest] : [], entries: entries, objections: objections)
+    }
 }

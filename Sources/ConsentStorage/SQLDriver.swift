@@ -76,7 +76,7 @@ extension SQLConnection {
 }
 
 /// What a decision snapshot reads of a member.
-public struct MemberScanRow {
+public struct MemberScanRow: Sendable {
     public var key: Int64
     public var id: String
     public var birthDate: String?

@@ -280,6 +280,16 @@ public enum StoreContract {
         try expect(now.decision(at: 2, policy: policy, instant: t0).reason != .objectionPending
                    && now.decision(at: 2, policy: policy, instant: t0.addingTimeInterval(60)).reason == .objectionPending,
                    "an objection counts from its receipt")
+        // A pass one member at a time sees what the snapshots hold, in the same order.
+        for (knownAt, snapshot) in [(Optional(k1), then), (nil, now)] {
+            let passed = try await store.reduceMembers(knownAt: knownAt, into: [String]()) { seen, member in
+                seen.append("\(member.latest.id.rawValue) \(member.entries.map(\.choice.rawValue)) \(member.objections.map(\.id.rawValue))")
+            }
+            let held = (0..<snapshot.count).map { index in
+                "\(snapshot.members[index].id.rawValue) \(snapshot.history(at: index).entries.map(\.choice.rawValue)) \((snapshot.objections[index] ?? []).map(\.id.rawValue))"
+            }
+            try expect(passed == held, "reduceMembers(knownAt: \(knownAt.map(Timestamp.format) ?? "nil")) passes \(passed), the snapshot holds \(held)")
+        }
     }
 
     static func memberFactsAreVersionedInTwoKindsOfTime(_ store: any ConsentStore) async throws {

@@ -5,22 +5,29 @@ import Foundation
 /// Where a filter's decisions come from: the store's decision snapshot, a snapshot file, or a
 /// plain exclusions list.
 public enum GateSources {
-    /// Decisions from the store: a member is kept only when eligible at `asOf` and at the view's
-    /// moment (now), each under the policy in force then; the drop reason is the one at `asOf`
-    /// when it excludes, else the one now. The look-back start is the later of the two policies'.
-    /// `thirdParty`: the store's objections from people who are not members
+    /// Decisions from the store: a member is kept only when eligible at `asOf` and at `now`
+    /// (the moment the store is read), each under the policy in force then; the drop reason is
+    /// the one at `asOf` when it excludes, else the one now. The look-back start is the later of
+    /// the two policies'. `thirdParty`: the store's objections from people who are not members
     /// (``ThirdPartyObjection/applying(_:)``), whose records are dropped too.
-    public static func decisions(from view: DecisionView, asOf: Date, thirdParty: [ThirdPartyObjection] = []) throws -> GateDecisions {
-        let snapshot = view.snapshot
-        var loader = MemberTable.Loader(expectedCount: snapshot.count)
-        try view.forEachUse(asOf: asOf) { index, use in
-            loader.add(snapshot.members[index].id.rawValue, GateVerdict(use))
-        }
-        let version = try view.policy(at: asOf)
+    ///
+    /// The table is built while the members are read (``ConsentStore/reduceMembers(knownAt:into:_:)``):
+    /// nothing of a member is held beyond their verdict.
+    public static func decisions(from store: some ConsentStore, asOf: Date?, now: Date, thirdParty: [ThirdPartyObjection] = []) async throws -> GateDecisions {
+        // A view that holds no member: the policies and the terms, by the same rules as any view.
+        // To the microsecond, as stores and files keep instants.
+        let view = DecisionView(timeline: try await store.policyTimeline(), snapshot: DecisionSnapshot(),
+                                moment: Timestamp.fromMicroseconds(Timestamp.microseconds(now)))
+        let asOf = asOf ?? now
+        let version = try view.policy(at: asOf), nowPolicy = try view.policy(at: view.moment).policy
         let terms = try view.recordTerms(asOf: asOf)
+        let moment = view.moment
+        let loader = try await store.reduceMembers(knownAt: nil, into: MemberTable.Loader(expectedCount: 1 << 16)) { loader, member in
+            loader.add(member.latest.id.rawValue, GateVerdict(member.use(asOf: version.policy, at: asOf, now: nowPolicy, at: moment)))
+        }
         return GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: terms.windowStart,
                              minimumAge: terms.minimumAge, allowedCategories: terms.categories, thirdParty: thirdParty,
-                             policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: view.moment, source: "db")
+                             policyVersion: version.policy.version, policySHA256: version.sha256, decidedAt: moment, source: "db")
     }
 
     /// Categories as a header writes them: comma-separated, in byte order.

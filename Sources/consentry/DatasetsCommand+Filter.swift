@@ -156,8 +156,8 @@ struct FilterCommand: AsyncParsableCommand {
             let opened = try await StoreOptions.open(sqlite: path ?? "", postgres: url, mustExist: true)
             store = opened
             let now = Date()
-            decisions = try GateSources.decisions(from: try await opened.decisionView(now: now), asOf: asOf?.date ?? now,
-                                                  thirdParty: ThirdPartyObjection.applying(try await opened.objections(status: nil)))
+            decisions = try await GateSources.decisions(from: opened, asOf: asOf?.date, now: now,
+                                                        thirdParty: ThirdPartyObjection.applying(try await opened.objections(status: nil)))
         }
         var options = FilterOptions(memberField: memberField, timeField: timeField, category: category.flatMap(Category.init(rawValue:)),
                                     categoryField: categoryField, reservationField: reservationField, noRecordTimes: noRecordTimes,

@@ -40,7 +40,7 @@ struct ErasureTests {
 
         // The same rule in every other path to training data.
         let view = try await store.decisionView(now: Date())
-        let fromStore = try GateSources.decisions(from: view, asOf: Self.asOf)
+        let fromStore = try await GateSources.decisions(from: store, asOf: Self.asOf, now: view.moment)
         #expect(fromStore.table.verdict("m4")?.drop == .objectionUpheld && fromStore.table.verdict("m1")?.drop == .optedOut)
         #expect(fromStore.decidedAt == view.moment)
         try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
@@ -72,7 +72,7 @@ struct ErasureTests {
         #expect(try await store.lineage(of: MemberID("m4")!).datasets.isEmpty)
 
         // A filter run whose decisions were taken before the objection was upheld is refused too.
-        let before = try GateSources.decisions(from: try await store.decisionView(now: Date()), asOf: Self.asOf)
+        let before = try await GateSources.decisions(from: store, asOf: Self.asOf, now: Date())
         _ = try await LineageTests.uphold("m1", in: store)
         let posts = scratch.write("posts.jsonl", #"{"member_id": "m1"}"# + "\n")
         await #expect(throws: ConsentError.self) {
@@ -100,7 +100,7 @@ struct ErasureTests {
         try await store.fileObjection(objection, actor: "world@example.com")
         _ = try await store.updateObjection(objection.id, actor: "privacy") { try $0.deciding(.uphold, reason: "Upheld.", at: Date().addingTimeInterval(-30)) }
         // Filtered once the objection stands: the gate drops what names them, and says so in the manifest.
-        let decisions = try GateSources.decisions(from: try await store.decisionView(now: Date()), asOf: Self.asOf,
+        let decisions = try await GateSources.decisions(from: store, asOf: Self.asOf, now: Date(),
                                                   thirdParty: ThirdPartyObjection.applying(try await store.objections(status: nil)))
         let posts = scratch.write("posts.jsonl", #"{"member_id": "m1", "text": "hello world"}"# + "\n" + #"{"member_id": "m1", "text": "hi"}"# + "\n")
         var options = FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 1)

@@ -104,7 +104,7 @@ struct LineageTests {
         let view = try await store.decisionView(now: Date())
         let (filtered, filterManifest) = try await RegisteredFilter.run(
             inputs: [posts], output: scratch.path("kept.jsonl"),
-            decisions: try GateSources.decisions(from: view, asOf: Self.asOf),
+            decisions: try await GateSources.decisions(from: store, asOf: Self.asOf, now: view.moment),
             options: FilterOptions(memberField: "member_id", category: .contentPosts, noRecordTimes: true, threads: 2), name: "posts", store: store, actor: "test")
         #expect(filtered.kept == 3 && filtered.keptMembers.map(\.rawValue) == ["m1", "m4"])
         #expect(try await store.members(of: filterManifest.dataset).map(\.rawValue) == ["m1", "m4"])

@@ -21,7 +21,7 @@ struct SnapshotTests {
         let store = try await seededStore(scratch)
         let version = try #require(try await store.activePolicy())
         let view = try await store.decisionView(now: Date())
-        let fromStore = try GateSources.decisions(from: view, asOf: Self.asOf)
+        let fromStore = try await GateSources.decisions(from: store, asOf: Self.asOf, now: view.moment)
         let (header, files) = try SnapshotFile.write(view, asOf: Self.asOf, to: scratch.path("snap.tsv"))
         let (read, fromFile) = try SnapshotFile.read(path: scratch.path("snap.tsv"))
         #expect(read == header && read.members == 400 && files.map(\.path) == [scratch.path("snap.tsv")] && files[0].sha256.count == 64)
@@ -98,7 +98,7 @@ struct SnapshotTests {
         let input = scratch.write("posts.jsonl", lines)
         let options = FilterOptions(timeField: "created_at", category: .contentPosts, threads: 2, hashing: true, blockSize: 8192)
         let viaStore = try GateFilter.run(inputs: [input], output: scratch.path("a.jsonl"),
-                                          decisions: try GateSources.decisions(from: view, asOf: Self.asOf), options: options)
+                                          decisions: try await GateSources.decisions(from: store, asOf: Self.asOf, now: view.moment), options: options)
         let viaSnapshot = try GateFilter.run(inputs: [input], output: scratch.path("b.jsonl"),
                                              decisions: try SnapshotFile.read(path: scratch.path("snap.tsv")).1, options: options)
         #expect(viaStore.outputSHA256 == viaSnapshot.outputSHA256 && viaStore.dropped == viaSnapshot.dropped)
