@@ -187,8 +187,7 @@ public protocol ConsentStore: Sendable {
     /// Folds every member that ``decisionSnapshot(knownAt:)`` would hold into `initial`, one at
     /// a time in id order, read in one transaction: a pass over every member that keeps less
     /// than all of them (the gate's table of verdicts) need not hold them all.
-    func reduceMembers<Result: Sendable>(knownAt: Date?, into initial: Result,
-                                        _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result
+    func reduceMembers<Result>(knownAt: Date?, into initial: Result, _ body: (inout Result, MemberInputs) throws -> Void) async throws -> Result
 
     /// The sequence of the audit entry recorded with ledger entry `sequence` (the k-th choice of
     /// the ledger is the k-th `choice_recorded` entry); nil when the ledger has no such entry.
@@ -222,8 +221,7 @@ extension ConsentStore {
     public func decisionSnapshot() async throws -> DecisionSnapshot { try await decisionSnapshot(knownAt: nil) }
 
     /// By way of a whole snapshot, for a store that has no lighter way.
-    public func reduceMembers<Result: Sendable>(knownAt: Date?, into initial: Result,
-                                               _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result {
+    public func reduceMembers<Result>(knownAt: Date?, into initial: Result, _ body: (inout Result, MemberInputs) throws -> Void) async throws -> Result {
         let snapshot = try await decisionSnapshot(knownAt: knownAt)
         var result = initial
         for index in 0..<snapshot.count { try body(&result, snapshot.inputs(at: index)) }

@@ -6,12 +6,20 @@ public struct CountryCode: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Accepts an officially assigned ISO 3166-1 alpha-2 code (upper case); nil otherwise.
     public init?(_ code: String) {
-        // The view itself, not an array of it: a snapshot reads a million codes.
+        // The view itself, not an array of it.
         let bytes = code.utf8
-        guard bytes.count == 2,
-              let first = bytes.first, first >= 65, first <= 90,
-              let second = bytes.last, second >= 65, second <= 90
-        else { return nil }
+        guard bytes.count == 2, let first = bytes.first, let second = bytes.last else { return nil }
+        self.init(first, second)
+    }
+
+    /// The same from UTF-8 bytes, as stores read them.
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 2 else { return nil }
+        self.init(bytes[0], bytes[1])
+    }
+
+    private init?(_ first: UInt8, _ second: UInt8) {
+        guard first >= 65, first <= 90, second >= 65, second <= 90 else { return nil }
         let index = UInt16(first - 65) * 26 + UInt16(second - 65)
         guard Self.assigned[Int(index)] else { return nil }
         self.index = index

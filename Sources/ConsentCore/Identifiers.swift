@@ -12,15 +12,30 @@ public struct MemberID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// Accepts an id of 1 to 256 UTF-8 bytes without control characters; nil otherwise.
     public init?(_ rawValue: String) {
-        let utf8 = rawValue.utf8
-        guard utf8.count > 0, utf8.count <= Self.maximumLength else { return nil }
+        var rawValue = rawValue
+        guard rawValue.withUTF8({ Self.check(UnsafeRawBufferPointer($0)) }) != nil else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// The same from UTF-8 bytes, as stores read them: nil also when they are not valid UTF-8.
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let ascii = Self.check(bytes),
+              let rawValue = ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+        else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// Nil when `bytes` are no acceptable id; else whether they are all ASCII.
+    private static func check(_ bytes: UnsafeRawBufferPointer) -> Bool? {
+        guard bytes.count > 0, bytes.count <= maximumLength else { return nil }
         // Control characters (Unicode Cc): U+0000-001F, U+007F, and U+0080-009F (C2 80 ... C2 9F in UTF-8).
-        var previous: UInt8 = 0
-        for byte in utf8 {
+        var previous: UInt8 = 0, high: UInt8 = 0
+        for byte in bytes {
             if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return nil }
             previous = byte
+            high |= byte
         }
-        self.rawValue = rawValue
+        return high < 0x80
     }
 
     public var description: String { rawValue }

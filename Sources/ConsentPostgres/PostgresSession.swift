@@ -173,11 +173,11 @@ public struct PostgresSession: SQLConnection, @unchecked Sendable {
             }
             idBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[fields[0]]))
             idEnds.append(idBytes.count)
-            members.append(MemberScanRow(key: key, id: PackedRows.string(bytes, fields[0]),
-                                         birthDate: fields[2].isEmpty ? nil : PackedRows.string(bytes, fields[2]),
-                                         country: PackedRows.string(bytes, fields[3]),
-                                         notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4]),
-                                         validFrom: fields[5].isEmpty ? nil : PackedRows.int64(bytes, fields[5]), recordedAt: recordedAt))
+            members.append(try MemberScanRow(key: key, id: UnsafeRawBufferPointer(rebasing: bytes[fields[0]]),
+                                             birthDate: fields[2].isEmpty ? nil : UnsafeRawBufferPointer(rebasing: bytes[fields[2]]),
+                                             country: UnsafeRawBufferPointer(rebasing: bytes[fields[3]]),
+                                             notifiedAt: fields[4].isEmpty ? nil : PackedRows.int64(bytes, fields[4]),
+                                             validFrom: fields[5].isEmpty ? nil : PackedRows.int64(bytes, fields[5]), recordedAt: recordedAt))
         }
         let order = idBytes.withUnsafeBufferPointer { ids in
             idEnds.withUnsafeBufferPointer { ends in

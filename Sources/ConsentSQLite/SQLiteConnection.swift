@@ -98,8 +98,9 @@ public struct SQLiteConnection: SQLConnection {
             ?? "SELECT \(identifier: columns) FROM members INDEXED BY members_for_decisions ORDER BY id"
         try run(sql) { handle in
             while try step(handle) {
-                try body(MemberScanRow(key: sqlite3_column_int64(handle, 1), id: text(handle, 0), birthDate: optionalText(handle, 2),
-                                       country: text(handle, 3), notifiedAt: optionalInt64(handle, 4),
+                try body(MemberScanRow(key: sqlite3_column_int64(handle, 1), id: UnsafeRawBufferPointer(bytes(handle, 0)),
+                                       birthDate: sqlite3_column_type(handle, 2) == SQLITE_NULL ? nil : UnsafeRawBufferPointer(bytes(handle, 2)),
+                                       country: UnsafeRawBufferPointer(bytes(handle, 3)), notifiedAt: optionalInt64(handle, 4),
                                        validFrom: optionalInt64(handle, 5), recordedAt: sqlite3_column_int64(handle, 6)))
             }
         }
@@ -277,10 +278,6 @@ public struct SQLiteConnection: SQLConnection {
 
     private func text(_ handle: OpaquePointer, _ column: Int32) -> String {
         String(decoding: bytes(handle, column), as: UTF8.self)
-    }
-
-    private func optionalText(_ handle: OpaquePointer, _ column: Int32) -> String? {
-        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(handle, column)
     }
 
     private func failure() -> ConsentError {

@@ -14,17 +14,19 @@ extension SQLConsentStore {
         try await reduce(knownAt: knownAt, ids: Array(Set(ids.map(\.rawValue))), into: DecisionSnapshot()) { $0.append($1) }
     }
 
-    public func reduceMembers<Result: Sendable>(knownAt: Date?, into initial: Result,
-                                               _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result {
+    public func reduceMembers<Result>(knownAt: Date?, into initial: Result, _ body: (inout Result, MemberInputs) throws -> Void) async throws -> Result {
         try await reduce(knownAt: knownAt, ids: nil, into: initial, body)
     }
 
-    /// Reads the ledger (with the objections) first, then joins each member row to it as the
-    /// rows arrive. Where the database shares one snapshot between two connections (a server),
-    /// the members are read at the same time, each side on a core, and joined once both are in.
-    private func reduce<Result: Sendable>(knownAt: Date?, ids: [String]?, into initial: Result,
-                                          _ body: @escaping @Sendable (inout Result, MemberInputs) throws -> Void) async throws -> Result {
+    /// Reads the ledger (with the objections) first, then the member rows, on the database's
+    /// thread, while each row is joined to the ledger and given to `body` on the caller's: the
+    /// two share the work. Where the database shares one snapshot between two connections (a server),
+    /// the members are read at the same time as the ledger instead, each side on a core, and
+    /// joined once both are in.
+    private func reduce<Result>(knownAt: Date?, ids: [String]?, into initial: Result,
+                                _ body: (inout Result, MemberInputs) throws -> Void) async throws -> Result {
         let knownAtMicros = knownAt.map(Timestamp.microseconds)
+        var result = initial
         if driver.remote {
             let (ledger, members) = try await driver.readTogether({ db in
                 try LedgerPart(db, knownAt: knownAtMicros, ids: ids, objections: Self.objections(db, knownAt: knownAtMicros, members: ids))
@@ -34,17 +36,33 @@ extension SQLConsentStore {
                 return (rows, try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db))
             })
             let join = MemberJoin(ledger: ledger, earlier: members.1, knownAt: knownAt)
-            var result = initial
             for row in members.0 { if let inputs = try join.inputs(row) { try body(&result, inputs) } }
             return result
         }
-        return try await driver.read { db in
-            let join = MemberJoin(ledger: try LedgerPart(db, knownAt: knownAtMicros, ids: ids, objections: Self.objections(db, knownAt: knownAtMicros, members: ids)),
-                                  earlier: try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db), knownAt: knownAt)
-            var result = initial
-            try db.scanMembers(ids: ids) { row in if let inputs = try join.inputs(row) { try body(&result, inputs) } }
-            return result
-        }
+        // The rows cross threads as plain values: joined there, each member's inputs would
+        // share the ledger's buffer, and the two threads would fight over its reference count.
+        let handover = JoinHandover()
+        var join: MemberJoin?
+        try await streamRead(batchSize: 1, { db, emit in
+            // Set before the first row is handed over, under the queue's lock.
+            handover.join = MemberJoin(ledger: try LedgerPart(db, knownAt: knownAtMicros, ids: ids,
+                                                              objections: Self.objections(db, knownAt: knownAtMicros, members: ids)),
+                                       earlier: try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db), knownAt: knownAt)
+            var rows: [MemberScanRow] = []
+            rows.reserveCapacity(1024)
+            try db.scanMembers(ids: ids) { row in
+                rows.append(row)
+                if rows.count == 1024 {
+                    try emit(rows)
+                    rows.removeAll(keepingCapacity: true)
+                }
+            }
+            if !rows.isEmpty { try emit(rows) }
+        }, consume: { rows in
+            if join == nil { join = handover.join }
+            for row in rows { if let inputs = try join?.inputs(row) { try body(&result, inputs) } }
+        })
+        return result
     }
 
     /// Every version of the member's facts, in record order: the earlier ones, then the latest.
@@ -143,8 +161,13 @@ struct KeyedRanges: Sendable {
     }
 }
 
+/// The join, from the database's thread, where it is read, to the caller's, where it is used.
+private final class JoinHandover: @unchecked Sendable {
+    var join: MemberJoin?
+}
+
 /// Joins member rows to the ledger: what decisions read of each member, as known at `knownAt`.
-private struct MemberJoin {
+private struct MemberJoin: Sendable {
     let ledger: LedgerPart
     /// The versions the members' latest facts replaced, by member key (most members have none).
     let earlier: [Int64: [MemberVersion]]
@@ -152,7 +175,7 @@ private struct MemberJoin {
 
     /// The member's inputs, nil when they were not yet a member as known at `knownAt`.
     func inputs(_ row: MemberScanRow) throws -> MemberInputs? {
-        let member = try StoredRecords.member(id: row.id, birthDate: row.birthDate, country: row.country, notifiedAt: row.notifiedAt)
+        let member = row.member
         let latest = MemberVersion(member: member, validFrom: row.validFrom.map(Timestamp.fromMicroseconds),
                                    recordedAt: Timestamp.fromMicroseconds(row.recordedAt))
         let known = knownAt.map { latest.recordedAt <= $0 } ?? true

@@ -78,20 +78,23 @@ extension SQLConnection {
 /// What a decision snapshot reads of a member.
 public struct MemberScanRow: Sendable {
     public var key: Int64
-    public var id: String
-    public var birthDate: String?
-    public var country: String
-    public var notifiedAt: Int64?
+    /// The latest facts.
+    public var member: Member
     /// The latest version's two instants: valid from (nil: the beginning) and recorded at.
     public var validFrom: Int64?
     public var recordedAt: Int64
 
-    public init(key: Int64, id: String, birthDate: String?, country: String, notifiedAt: Int64?, validFrom: Int64?, recordedAt: Int64) {
+    /// A row from its columns as the driver holds them: text as UTF-8 bytes (`birthDate` as
+    /// `YYYY-MM-DD`, nil when unknown), instants in microseconds. Parsed straight from the
+    /// bytes, with no string but the id's: a snapshot reads a million rows.
+    public init(key: Int64, id: UnsafeRawBufferPointer, birthDate: UnsafeRawBufferPointer?, country: UnsafeRawBufferPointer,
+                notifiedAt: Int64?, validFrom: Int64?, recordedAt: Int64) throws {
+        let date = birthDate.map { CivilDate(utf8: $0.assumingMemoryBound(to: UInt8.self)) }
+        guard let memberID = MemberID(utf8: id), let code = CountryCode(utf8: country), date != .some(nil) else {
+            throw ConsentError.storeUnavailable("member row \(String(decoding: id, as: UTF8.self)) is not readable")
+        }
         self.key = key
-        self.id = id
-        self.birthDate = birthDate
-        self.country = country
-        self.notifiedAt = notifiedAt
+        member = Member(id: memberID, birthDate: date ?? nil, country: code, notifiedAt: notifiedAt.map(Timestamp.fromMicroseconds))
         self.validFrom = validFrom
         self.recordedAt = recordedAt
     }
