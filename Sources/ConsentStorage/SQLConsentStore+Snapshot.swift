@@ -36,7 +36,7 @@ extension SQLConsentStore {
                 return (rows, try Self.earlierVersions(ids: ids, knownAt: knownAtMicros, db))
             })
             let join = MemberJoin(ledger: ledger, earlier: members.1, knownAt: knownAt)
-            for row in members.0 { if let inputs = try join.inputs(row) { try body(&result, inputs) } }
+            try join.forEach(in: members.0) { try body(&result, $0) }
             return result
         }
         // The rows cross threads as plain values: joined there, each member's inputs would
@@ -60,7 +60,7 @@ extension SQLConsentStore {
             if !rows.isEmpty { try emit(rows) }
         }, consume: { rows in
             if join == nil { join = handover.join }
-            for row in rows { if let inputs = try join?.inputs(row) { try body(&result, inputs) } }
+            try join?.forEach(in: rows) { try body(&result, $0) }
         })
         return result
     }
@@ -172,6 +172,12 @@ private struct MemberJoin: Sendable {
     /// The versions the members' latest facts replaced, by member key (most members have none).
     let earlier: [Int64: [MemberVersion]]
     let knownAt: Date?
+
+    /// Calls `body` with the inputs of each of `rows` who was a member as known at `knownAt`.
+    /// (A loop here, where the types are known, not in the store's code generic over its driver.)
+    func forEach(in rows: [MemberScanRow], _ body: (MemberInputs) throws -> Void) throws {
+        for row in rows { if let inputs = try inputs(row) { try body(inputs) } }
+    }
 
     /// The member's inputs, nil when they were not yet a member as known at `knownAt`.
     func inputs(_ row: MemberScanRow) throws -> MemberInputs? {
