@@ -40,13 +40,19 @@ public struct MemberInputs: Sendable {
     }
 
     /// Whether the member may be used in training data made at `nowInstant` as of
-    /// `thenInstant`: the decision at each instant under the policy then, and the day from which
-    /// their records may be used (the later minimum-age birthday of the two).
+    /// `thenInstant` (``use(then:now:history:objections:asOf:at:now:at:)``).
     @inlinable
     public func use(asOf thenPolicy: Policy, at thenInstant: Date, now nowPolicy: Policy, at nowInstant: Date) -> TrainingUse {
-        let then = member(at: thenInstant)
-        let current = member(at: nowInstant)
-        let history = history
+        Self.use(then: member(at: thenInstant), now: member(at: nowInstant), history: history, objections: objections,
+                 asOf: thenPolicy, at: thenInstant, now: nowPolicy, at: nowInstant)
+    }
+
+    /// The rule of a use, for inputs held anywhere (a snapshot's arrays, or one member's): the
+    /// decision at each instant under the policy then, and the day from which the member's
+    /// records may be used (the later minimum-age birthday of the two).
+    @inlinable
+    public static func use(then: Member?, now current: Member?, history: ConsentHistory, objections: [Objection],
+                           asOf thenPolicy: Policy, at thenInstant: Date, now nowPolicy: Policy, at nowInstant: Date) -> TrainingUse {
         let thenComingOfAge = then?.birthDate?.comingOfAge(thenPolicy.minimumAge)
         let nowComingOfAge = current?.birthDate?.comingOfAge(nowPolicy.minimumAge)
         let usableFrom = switch (thenComingOfAge, nowComingOfAge) {
