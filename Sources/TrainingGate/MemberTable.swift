@@ -194,7 +194,7 @@ extension MemberTable {
     /// While every id is one prefix followed by a number, ids are kept as numbers in a compact
     /// list and the table is made dense directly, without hashing anything or a ``seal()``
     /// pass; the first id that is not turns the rest into ordinary inserts.
-    public struct Loader: Sendable {
+    public struct Loader {
         private let table: MemberTable
         private var prefixed = PrefixedNumbers()
         private var numbers: [Int32] = []
@@ -290,7 +290,7 @@ extension MemberTable {
 
 /// Ids read as one common prefix followed by a canonical decimal number (`123`,
 /// `urn:li:member:123`): the first id sets the prefix, later ones must share it.
-struct PrefixedNumbers: Sendable {
+struct PrefixedNumbers {
     private(set) var prefix: [UInt8]?
 
     /// The id's number, or nil when it does not end in one or its prefix differs.
