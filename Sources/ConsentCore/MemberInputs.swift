@@ -33,12 +33,6 @@ public struct MemberInputs: Sendable {
     @inlinable
     public var history: ConsentHistory { ConsentHistory(sortedEntries: entries) }
 
-    /// The decision at `instant` under `policy`.
-    @inlinable
-    public func decision(policy: Policy, instant: Date) -> Decision {
-        decide(member(at: instant), history: history, objections: objections, policy: policy, at: instant)
-    }
-
     /// Whether the member may be used in training data made at `nowInstant` as of
     /// `thenInstant` (``use(then:now:history:objections:asOf:at:now:at:)``).
     @inlinable

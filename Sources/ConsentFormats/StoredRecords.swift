@@ -30,10 +30,28 @@ public enum StoredRecords {
 
     /// A member back from its stored columns (dates as `YYYY-MM-DD`, instants in microseconds).
     public static func member(id: String, birthDate: String?, country: String, notifiedAt: Int64?) throws -> Member {
-        guard let member = MemberID(id), let code = CountryCode(country) else {
-            throw ConsentError.storeUnavailable("member row \(id) is not readable")
+        var (id, country) = (id, country)
+        return try id.withUTF8 { id in
+            try country.withUTF8 { country in
+                guard var birthDate else {
+                    return try member(id: UnsafeRawBufferPointer(id), birthDate: nil, country: UnsafeRawBufferPointer(country), notifiedAt: notifiedAt)
+                }
+                return try birthDate.withUTF8 {
+                    try member(id: UnsafeRawBufferPointer(id), birthDate: UnsafeRawBufferPointer($0), country: UnsafeRawBufferPointer(country),
+                               notifiedAt: notifiedAt)
+                }
+            }
         }
-        return Member(id: member, birthDate: birthDate.flatMap { CivilDate(parsing: $0) }, country: code,
+    }
+
+    /// The same from the columns' UTF-8 bytes, as a driver holds them: no string but the id's
+    /// (a snapshot reads a million rows).
+    public static func member(id: UnsafeRawBufferPointer, birthDate: UnsafeRawBufferPointer?, country: UnsafeRawBufferPointer,
+                              notifiedAt: Int64?) throws -> Member {
+        guard let member = MemberID(utf8: id), let code = CountryCode(utf8: country) else {
+            throw ConsentError.storeUnavailable("member row \(String(decoding: id, as: UTF8.self)) is not readable")
+        }
+        return Member(id: member, birthDate: birthDate.flatMap { CivilDate(utf8: $0.assumingMemoryBound(to: UInt8.self)) }, country: code,
                       notifiedAt: notifiedAt.map(Timestamp.fromMicroseconds))
     }
 

@@ -1,4 +1,5 @@
 import ConsentCore
+import ConsentFormats
 import Foundation
 
 /// Which database a connection speaks; the schema's few dialect cases switch on it.
@@ -84,17 +85,11 @@ public struct MemberScanRow: Sendable {
     public var validFrom: Int64?
     public var recordedAt: Int64
 
-    /// A row from its columns as the driver holds them: text as UTF-8 bytes (`birthDate` as
-    /// `YYYY-MM-DD`, nil when unknown), instants in microseconds. Parsed straight from the
-    /// bytes, with no string but the id's: a snapshot reads a million rows.
+    /// A row from its columns as the driver holds them (``StoredRecords/member(id:birthDate:country:notifiedAt:)``).
     public init(key: Int64, id: UnsafeRawBufferPointer, birthDate: UnsafeRawBufferPointer?, country: UnsafeRawBufferPointer,
                 notifiedAt: Int64?, validFrom: Int64?, recordedAt: Int64) throws {
-        let date = birthDate.map { CivilDate(utf8: $0.assumingMemoryBound(to: UInt8.self)) }
-        guard let memberID = MemberID(utf8: id), let code = CountryCode(utf8: country), date != .some(nil) else {
-            throw ConsentError.storeUnavailable("member row \(String(decoding: id, as: UTF8.self)) is not readable")
-        }
         self.key = key
-        member = Member(id: memberID, birthDate: date ?? nil, country: code, notifiedAt: notifiedAt.map(Timestamp.fromMicroseconds))
+        member = try StoredRecords.member(id: id, birthDate: birthDate, country: country, notifiedAt: notifiedAt)
         self.validFrom = validFrom
         self.recordedAt = recordedAt
     }
