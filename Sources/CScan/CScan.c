@@ -10,6 +10,7 @@
 // One body, compiled once per instruction set; the widest the processor has is chosen on the
 // first call.
 #include "CScan.h"
+#include "Escapes.h"
 
 #include <string.h>
 
@@ -27,21 +28,6 @@ typedef struct {
     uint64_t letters;
     uint64_t us;
 } escape_masks;
-
-// The positions a backslash escapes, not counting escaped backslashes. `carry` is 1 when the
-// first byte is escaped by the window before, and is set for the next one.
-static inline __attribute__((always_inline)) uint64_t escaped_positions(uint64_t backslashes, uint64_t *carry) {
-    const uint64_t even = 0x5555555555555555ULL, odd = ~even;
-    uint64_t starts = backslashes & ~(backslashes << 1);
-    uint64_t evenStartMask = even ^ *carry;
-    uint64_t evenStarts = starts & evenStartMask, oddStarts = starts & ~evenStartMask;
-    uint64_t evenCarries = backslashes + evenStarts;
-    uint64_t oddCarries;
-    int overflow = __builtin_add_overflow(backslashes, oddStarts, &oddCarries);
-    oddCarries |= *carry;
-    *carry = overflow ? 1 : 0;
-    return ((evenCarries & ~backslashes) & odd) | ((oddCarries & ~backslashes) & even);
-}
 
 static inline __attribute__((always_inline)) int is_hex(uint8_t c) {
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One thing a non-member gave to identify their data (``Objection/identifiers``), as the gate
 /// looks for it in records: a link, a handle or a name.
 ///
@@ -24,8 +22,7 @@ public struct ThirdPartyIdentifier: Hashable, Sendable {
 
     /// Nil for an identifier that names nothing to search for (blank, or a bare `@`).
     public init?(_ identifier: String) {
-        let trimmed = identifier.trimmingCharacters(in: .whitespacesAndNewlines)
-        let lower = Self.foldingASCII(trimmed)
+        let lower = Self.foldingASCII(Self.trimmed(identifier))
         if let link = Self.link(lower) {
             (kind, pattern) = (.link, link)
         } else if lower.hasPrefix("@") {
@@ -41,7 +38,7 @@ public struct ThirdPartyIdentifier: Hashable, Sendable {
     /// `https://www.Example.com:443/a/?q=1#top` → `example.com/a?q=1`; nil when `text` is no link.
     static func link(_ text: String) -> String? {
         var rest = Substring(text)
-        if let scheme = rest.range(of: "://"), rest[..<scheme.lowerBound].allSatisfy({ $0.isLetter }) {
+        if let scheme = rest.firstRange(of: "://"), rest[..<scheme.lowerBound].allSatisfy({ $0.isLetter }) {
             rest = rest[scheme.upperBound...]
         } else if !rest.hasPrefix("www.") {
             return nil
@@ -57,8 +54,29 @@ public struct ThirdPartyIdentifier: Hashable, Sendable {
         return String(host) + String(path)
     }
 
+    /// `text` without the white space and line breaks it begins or ends with (Foundation's
+    /// `whitespacesAndNewlines`: Unicode's space, line and paragraph separators, tab, and U+000A
+    /// to U+000D and U+0085), read scalar by scalar without Foundation, which costs far more for
+    /// the thousands of identifiers a snapshot can carry.
+    static func trimmed(_ text: String) -> Substring {
+        func blank(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x09...0x0D, 0x20, 0x85: return true
+            case 0...0x7F: return false
+            default:
+                switch scalar.properties.generalCategory {
+                case .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+                default: return false
+                }
+            }
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
+        return Substring(scalars[first...last])
+    }
+
     /// `text` with ASCII letters in lower case; other characters as they are.
-    public static func foldingASCII(_ text: String) -> String {
+    public static func foldingASCII(_ text: some StringProtocol) -> String {
         String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

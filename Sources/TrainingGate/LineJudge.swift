@@ -34,6 +34,10 @@ final class LineJudge: @unchecked Sendable {
     private(set) var keptCategories: [Int]
     /// Non-members' objections: what identifies them, and records dropped for each.
     let matcher: ThirdPartyMatcher?
+    /// The matcher's quick "no" (``WordSet/Probe``), asked before the matcher itself is touched:
+    /// a plain pointer, so that the threads judging lines do not take turns with the matcher's
+    /// reference count for every record.
+    private let quickNo: WordSet.Probe?
     /// Match them against the whole record rather than the text and member fields.
     let matchesWholeRecords: Bool
     private(set) var thirdPartyCounts: [Int]
@@ -48,6 +52,7 @@ final class LineJudge: @unchecked Sendable {
     ///   `--no-record-times`, ``MemberTable/answeringMinorsInWindow(windowStartMicros:)`` of it).
     init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil, table: MemberTable? = nil) {
         self.matcher = matcher
+        quickNo = matcher?.quickNo
         matchesWholeRecords = options.matchesWholeRecords
         thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
         kept = options.collectMembers ? MemberTable() : nil
@@ -180,7 +185,7 @@ final class LineJudge: @unchecked Sendable {
             category = named
         }
         if checksReservation, reserves(line, found) { return .rightsReserved }
-        if let matcher, let owner = matchesWholeRecords ? wholeRecordOwner(line, length, matcher) : thirdPartyOwner(line, found, matcher) {
+        if matcher != nil, let owner = matchesWholeRecords ? wholeRecordOwner(line, length) : thirdPartyOwner(line, found) {
             thirdPartyCounts[owner] += 1
             return .thirdPartyObjection
         }
@@ -205,22 +210,26 @@ final class LineJudge: @unchecked Sendable {
 
     /// The non-member's objection (its index) whose identifier the record's text or member field
     /// holds, if any.
-    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found, _ matcher: ThirdPartyMatcher) -> Int? {
-        if let owner = thirdPartyOwner(line, found.member, matcher) { return owner }
-        return thirdPartyOwner(line, found.text, matcher)
+    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ found: RecordScanner.Found) -> Int? {
+        if let owner = thirdPartyOwner(line, found.member) { return owner }
+        return thirdPartyOwner(line, found.text)
     }
 
     /// The owner of an identifier anywhere in the record (``ThirdPartyMatcher/owner(inRecord:scratch:)``).
-    private func wholeRecordOwner(_ line: UnsafePointer<UInt8>, _ length: Int, _ matcher: ThirdPartyMatcher) -> Int? {
-        matcher.owner(inRecord: UnsafeBufferPointer(start: line, count: length), scratch: &folded)
+    private func wholeRecordOwner(_ line: UnsafePointer<UInt8>, _ length: Int) -> Int? {
+        let record = UnsafeBufferPointer(start: line, count: length)
+        if let quickNo, !quickNo.mayHold(json: record) { return nil }
+        guard let matcher else { return nil }
+        return matcher.owner(inRecord: record, scratch: &folded)
     }
 
     /// The owner of an identifier in one field's value (a string or a number), if any.
-    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ value: RecordScanner.Value, _ matcher: ThirdPartyMatcher) -> Int? {
+    private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ value: RecordScanner.Value) -> Int? {
         let (kind, start, end) = (value.kind, value.start, value.end)
         guard kind == .string || kind == .integer || kind == .escapedString else { return nil }
         let raw = UnsafeBufferPointer(start: line + start, count: end - start)
-        if matcher.mayMatch(json: raw) == false { return nil }
+        if let quickNo, !quickNo.mayHold(json: raw) { return nil }
+        guard let matcher, matcher.mayMatch(json: raw) != false else { return nil }
         if folded.count < raw.count { folded = [UInt8](repeating: 0, count: max(raw.count, 2 * folded.count)) }
         let length = folded.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(raw, into: $0) }
         if let length { return folded.withUnsafeBufferPointer { matcher.firstMatch(UnsafeBufferPointer(rebasing: $0[..<length])) } }

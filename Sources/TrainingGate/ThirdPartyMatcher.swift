@@ -5,7 +5,9 @@ import Foundation
 /// Finds in records the identifiers non-members gave with their objections: every identifier of
 /// every objection at once, in one pass over the text (an Aho-Corasick automaton over bytes),
 /// each held to the boundaries of its kind (``ThirdPartyIdentifier``). Ten thousand patterns
-/// cost one automaton walk per byte, not ten thousand searches.
+/// cost one automaton walk per byte, not ten thousand searches; and before it, a set of every
+/// identifier's first word (``WordSet``) looked up once per word of the text rules out nearly
+/// every record without the walk.
 ///
 /// Text is matched after ``fold(_:into:)``: ASCII letters in lower case, each run of spaces, tabs
 /// and line breaks as one space.
@@ -31,9 +33,18 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     /// already followed), as the start of its row (`state * classes`), bitwise negated when some
     /// pattern ends there: each byte costs one load and one test.
     private let next: [Int32]
-    /// The patterns ending at each node, its fail chain's included: `outputStart[node]..<outputStart[node + 1]`.
+    /// The patterns ending at each node, its fail chain's included: `outputs[outputStart[node]..<outputEnd[node]]`.
     private let outputStart: [Int32]
+    private let outputEnd: [Int32]
     private let outputs: [Int32]
+    /// Each pattern's first word (its first run of word bytes, which a match must hold whole),
+    /// for a quick "no" many bytes at a time before the automaton; nil when some pattern has no
+    /// word byte.
+    private let firstWords: WordSet?
+
+    /// The quick "no" ``mayMatch(json:)`` asks first (``firstWords``), for a caller that keeps
+    /// the matcher alive and asks many times; nil when there is none.
+    let quickNo: WordSet.Probe?
 
     /// How many patterns: identifiers that name something to search for.
     var count: Int { patterns.count }
@@ -41,98 +52,121 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     /// `owners[i]` holds the identifiers of owner `i` (an objection).
     init(_ owners: [[ThirdPartyIdentifier]]) {
         var patterns: [Pattern] = []
-        var children: [[UInt8: Int32]] = [[:]]
-        var ends: [[Int32]] = [[]]
-        var lastByte: [UInt8] = [0]
+        var texts: [[UInt8]] = []
         for (owner, identifiers) in owners.enumerated() {
             for identifier in Set(identifiers) {
                 let bytes = Array(identifier.pattern.utf8)
                 guard !bytes.isEmpty else { continue }
-                var node = 0
-                for byte in bytes {
-                    if let next = children[node][byte] {
-                        node = Int(next)
-                    } else {
-                        children.append([:])
-                        ends.append([])
-                        lastByte.append(byte)
-                        children[node][byte] = Int32(children.count - 1)
-                        node = children.count - 1
-                    }
-                }
-                ends[node].append(Int32(patterns.count))
+                texts.append(bytes)
                 patterns.append(Pattern(owner: Int32(owner), length: Int32(bytes.count), kind: identifier.kind,
                                         wordStart: Self.isWord(bytes[0]), wordEnd: Self.isWord(bytes[bytes.count - 1])))
             }
         }
-        // Fail links, breadth first: the longest proper suffix of each node's text that is a node.
-        var fail = [Int32](repeating: 0, count: children.count)
-        var queue = children[0].values.map(Int.init)
-        var head = 0
-        while head < queue.count {
-            let node = queue[head]
-            head += 1
-            for (byte, child) in children[node] {
-                let child = Int(child)
-                var suffix = Int(fail[node])
-                while node != 0, suffix != 0, children[suffix][byte] == nil { suffix = Int(fail[suffix]) }
-                if node != 0, let target = children[suffix][byte], Int(target) != child { fail[child] = target }
-                ends[child] += ends[Int(fail[child])]
-                queue.append(child)
-            }
-        }
+        // Bytes that occur in some pattern get a class from 1; every other byte is class 0.
         var byteClass = [UInt8](repeating: 0, count: 256)
         var classes = 1
-        for node in children {
-            for byte in node.keys where byteClass[Int(byte)] == 0 {
+        for text in texts {
+            for byte in text where byteClass[Int(byte)] == 0 {
                 byteClass[Int(byte)] = UInt8(classes)
                 classes += 1
             }
         }
-        // The DFA, breadth first so that a node's fail state is complete before it.
-        var next = [Int32](repeating: 0, count: children.count * classes)
-        for (byte, child) in children[0] { next[Int(byteClass[Int(byte)])] = child }
-        for node in queue {
-            let base = node * classes, failBase = Int(fail[node]) * classes
-            for symbol in 0..<classes { next[base + symbol] = next[failBase + symbol] }
-            for (byte, child) in children[node] { next[base + Int(byteClass[Int(byte)])] = child }
+        // The trie, as rows of `classes` children (0: none; the root is nobody's child).
+        var next = [Int32](repeating: 0, count: classes)
+        var lastByte: [UInt8] = [0]
+        var endsAt = [Int32](repeating: 0, count: texts.count)
+        for (index, text) in texts.enumerated() {
+            var node = 0
+            for byte in text {
+                let slot = node * classes + Int(byteClass[Int(byte)])
+                if next[slot] == 0 {
+                    next[slot] = Int32(lastByte.count)
+                    next.append(contentsOf: repeatElement(0, count: classes))
+                    lastByte.append(byte)
+                }
+                node = Int(next[slot])
+            }
+            endsAt[index] = Int32(node)
         }
-        var outputStart: [Int32] = [0], outputs: [Int32] = []
-        for node in 0..<children.count {
-            outputs += ends[node]
-            outputStart.append(Int32(outputs.count))
+        let nodes = lastByte.count
+        // The patterns ending at each node: `own[ownStart[node]..<ownStart[node + 1]]`.
+        var ownStart = [Int32](repeating: 0, count: nodes + 1)
+        for node in endsAt { ownStart[Int(node) + 1] += 1 }
+        for node in 0..<nodes { ownStart[node + 1] += ownStart[node] }
+        var own = [Int32](repeating: 0, count: texts.count)
+        var filled = ownStart
+        for (pattern, node) in endsAt.enumerated() {
+            own[Int(filled[Int(node)])] = Int32(pattern)
+            filled[Int(node)] += 1
         }
+        // Breadth first, so that a node's fail state (the longest proper suffix of its text that
+        // is a node) is complete before it: missing children become the fail state's transitions
+        // (a full DFA), and a node's outputs are its own and its fail state's.
+        var fail = [Int32](repeating: 0, count: nodes)
+        var outputStart = [Int32](repeating: 0, count: nodes), outputEnd = [Int32](repeating: 0, count: nodes)
+        var outputs: [Int32] = []
+        var queue: [Int32] = []
+        queue.reserveCapacity(nodes)
+        for symbol in 0..<classes where next[symbol] != 0 { queue.append(next[symbol]) }
+        var head = 0
+        while head < queue.count {
+            let node = Int(queue[head])
+            head += 1
+            let failState = Int(fail[node])
+            outputStart[node] = Int32(outputs.count)
+            outputs += own[Int(ownStart[node])..<Int(ownStart[node + 1])]
+            outputs += outputs[Int(outputStart[failState])..<Int(outputEnd[failState])]
+            outputEnd[node] = Int32(outputs.count)
+            let base = node * classes, failBase = failState * classes
+            for symbol in 0..<classes {
+                let child = next[base + symbol]
+                if child != 0 {
+                    fail[Int(child)] = next[failBase + symbol]
+                    queue.append(child)
+                } else {
+                    next[base + symbol] = next[failBase + symbol]
+                }
+            }
+        }
+        // Each entry as the start of its target's row, bitwise negated when some pattern ends there.
         for index in next.indices {
             let target = Int(next[index])
-            next[index] = ends[target].isEmpty ? Int32(target * classes) : ~Int32(target * classes)
+            next[index] = outputEnd[target] == outputStart[target] ? Int32(target * classes) : ~Int32(target * classes)
         }
         // A space read right after a space changes nothing (runs of spaces read as one): a state
         // entered by a space stays put on another. (Only such states can follow a space: the
         // text's suffix they stand for ends with it.)
         let space = Int(byteClass[0x20])
         if space != 0 {
-            for node in 1..<children.count where lastByte[node] == 0x20 { next[node * classes + space] = Int32(node * classes) }
+            for node in 1..<nodes where lastByte[node] == 0x20 { next[node * classes + space] = Int32(node * classes) }
         }
         var foldClass = [UInt8](repeating: 0, count: 256)
         for byte in 0..<256 {
             let folded = byte == 0x09 || byte == 0x0A || byte == 0x0D ? 0x20 : (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
             foldClass[byte] = byteClass[folded]
         }
+        let firstWords = texts.map { Array($0.drop { !Self.isWord($0) }.prefix(while: Self.isWord)) }
+        self.firstWords = firstWords.contains(where: \.isEmpty) ? nil : WordSet(words: firstWords)
+        quickNo = self.firstWords?.probe
         self.foldClass = foldClass
         self.patterns = patterns
         self.byteClass = byteClass
         self.classes = classes
         self.next = next
         self.outputStart = outputStart
+        self.outputEnd = outputEnd
         self.outputs = outputs
     }
 
     /// Whether an identifier may be in the contents of a JSON string as the record holds them,
-    /// read through the automaton in one pass without copying or decoding: false when none is
-    /// (nearly every record), true when one may be (``firstMatch(_:)`` on the folded text then
-    /// checks its boundaries), nil when a `\u` escape needs the string decoded first.
+    /// without copying or decoding: false when none is (nearly every record), true when one may
+    /// be (``firstMatch(_:)`` on the folded text then checks its boundaries), nil when a `\u`
+    /// escape needs the string decoded first. The first words of the identifiers are looked for
+    /// first, many bytes at a time (``quickNo``); only a text holding one of them is read through
+    /// the automaton, a byte at a time.
     func mayMatch(json raw: UnsafeBufferPointer<UInt8>) -> Bool? {
         guard !patterns.isEmpty else { return false }
+        if let quickNo, !quickNo.mayHold(json: raw) { return false }
         return next.withUnsafeBufferPointer { next in
             foldClass.withUnsafeBufferPointer { foldClass in
                 var row = 0
@@ -193,23 +227,21 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         guard !patterns.isEmpty else { return nil }
         return next.withUnsafeBufferPointer { next in
             byteClass.withUnsafeBufferPointer { byteClass in
-                outputStart.withUnsafeBufferPointer { outputStart in
-                    var row = 0
-                    for position in 0..<text.count {
-                        let entry = next[row &+ Int(byteClass[Int(text[position])])]
-                        if entry >= 0 {
-                            row = Int(entry)
-                            continue
-                        }
-                        row = Int(~entry)
-                        let state = row / classes
-                        for output in Int(outputStart[state])..<Int(outputStart[state + 1]) {
-                            let pattern = patterns[Int(outputs[output])]
-                            if accepts(pattern, endingAt: position, in: text) { return Int(pattern.owner) }
-                        }
+                var row = 0
+                for position in 0..<text.count {
+                    let entry = next[row &+ Int(byteClass[Int(text[position])])]
+                    if entry >= 0 {
+                        row = Int(entry)
+                        continue
                     }
-                    return nil
+                    row = Int(~entry)
+                    let state = row / classes
+                    for output in Int(outputStart[state])..<Int(outputEnd[state]) {
+                        let pattern = patterns[Int(outputs[output])]
+                        if accepts(pattern, endingAt: position, in: text) { return Int(pattern.owner) }
+                    }
                 }
+                return nil
             }
         }
     }

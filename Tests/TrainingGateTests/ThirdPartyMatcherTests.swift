@@ -13,6 +13,9 @@ struct ThirdPartyMatcherTests {
         ("@SamDoe", .handle, "@samdoe"),
         ("  Sam   Doe ", .name, "sam doe"),
         ("José Núñez", .name, "josé núñez"),
+        // Unicode's spaces and line breaks are trimmed too, as Foundation's whitespacesAndNewlines.
+        ("\u{3000}\tSam Doe\u{2028}\u{85}\r\n", .name, "sam doe"),
+        ("\u{A0}@SamDoe\u{2029}", .handle, "@samdoe"),
     ])
     func identifiersAreReadAsLinksHandlesOrNames(_ text: String, _ kind: ThirdPartyIdentifier.Kind, _ pattern: String) throws {
         let identifier = try #require(ThirdPartyIdentifier(text))
@@ -70,6 +73,28 @@ struct ThirdPartyMatcherTests {
             let may = Array(raw.utf8).withUnsafeBufferPointer { samDoe.mayMatch(json: $0) }
             #expect(found == nil || may == true, "\(raw): found \(found.map(String.init) ?? "-"), but mayMatch said \(String(describing: may))")
         }
+    }
+
+    /// The quick "no" read from the raw string (``WordSet``, the identifiers' first words) never
+    /// hides a match the automaton finds in the decoded text: names with short and long first
+    /// words, handles and links, in text with escapes, case and runs of spaces.
+    @Test func theQuickNoNeverHidesAMatch() throws {
+        let matcher = matcher([["Al Li"], ["@bo_9"], ["https://example.com/p/1"], ["Dimitrios Papadopoulos"], ["#tag here"]])
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["al", "AL", "Li", "li", "@bo_9", "@BO_9", "bo_9", "example.com/p/1", "https://www.example.com/p/1",
+                      "Dimitrios", "DIMITRIOS", "papadopoulos", "#tag", "here", " ", "  ", "\\n", "\\t", "\\\\", "\\\"",
+                      "\\/", "é", ".", "x", "\\\\n"]
+        var found = 0
+        for _ in 0..<5_000 {
+            let raw = (0..<Int.random(in: 0...14, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let decoded = try #require(try JSONParser.parse("\"" + raw + "\""))
+            guard case .string(let text) = decoded else { Issue.record("not a string"); continue }
+            guard let owner = match(matcher, text) else { continue }
+            found += 1
+            let may = Array(raw.utf8).withUnsafeBufferPointer { matcher.mayMatch(json: $0) }
+            #expect(may == true, "\(raw) names owner \(owner), but mayMatch said \(String(describing: may))")
+        }
+        #expect(found > 100)
     }
 
     /// Ten thousand names at once, against a search of each in turn.

@@ -47,6 +47,42 @@ consentry_string_scan consentry_scan_string(const uint8_t *bytes, size_t count, 
 /// 2 AVX2, 3 AVX-512BW. Returns 0 and leaves `result` alone when this processor lacks it.
 int consentry_scan_string_using(int level, const uint8_t *bytes, size_t count, size_t start, consentry_string_scan *result);
 
+/// A set of words to look for in text, as ``consentry_word_set_may_hold`` reads it: each word
+/// by its first eight bytes (``consentry_word_print``), in a bitmap of `1 << (64 - bitmapShift)`
+/// bits indexed by the top bits of ``consentry_word_print_hash``, and in an open-addressing table
+/// of `tableMask + 1` slots (a power of two; 0 is empty, and a print is never 0) probed linearly
+/// from `hash >> tableShift`, its top bits. (A multiplicative hash's low bits depend only on the
+/// low bytes of the print, which many names share.) Built and owned by the caller.
+typedef struct {
+    const uint64_t *bitmap;
+    int bitmapShift;
+    const uint64_t *table;
+    int tableShift;
+    uint64_t tableMask;
+    /// The length of the set's shortest word, 1 to 8 (longer words count as 8): shorter words
+    /// in the text are not looked up.
+    int shortest;
+} consentry_word_set;
+
+/// A word's print: its first eight bytes (fewer when shorter, the rest zero), ASCII letters in
+/// lower case, as one little-endian 64-bit number. A word is a run of ASCII letters, digits,
+/// `_` and bytes from 0x80.
+uint64_t consentry_word_print(const uint8_t *word, size_t count);
+
+/// The hash a ``consentry_word_set`` places a print by.
+uint64_t consentry_word_print_hash(uint64_t print);
+
+/// Whether the contents of a JSON string (`count` bytes, escapes as they are) may hold a word
+/// of `set` whole: 0 when no word in it has the print of one in the set, 1 when one does or
+/// when the contents hold a `\u` escape (which may spell anything). A word starts at a word
+/// byte after a byte that is not one, or at the start; an escaped letter (the `n` of `\n`)
+/// is not a word byte.
+int consentry_word_set_may_hold(const consentry_word_set *set, const uint8_t *bytes, size_t count);
+
+/// ``consentry_word_set_may_hold`` with a given implementation, for tests: 0 portable C, 2 AVX2,
+/// 3 AVX-512BW. Returns 0 and leaves `result` alone when this processor lacks it.
+int consentry_word_set_may_hold_using(int level, const consentry_word_set *set, const uint8_t *bytes, size_t count, int *result);
+
 /// Positions of the first 16 bytes at `bytes` (16 must be readable), bit i for byte i: quotes,
 /// and bytes that need a closer look (backslashes, control bytes). Lets a short string be read
 /// in one step without a call.
