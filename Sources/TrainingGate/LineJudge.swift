@@ -229,7 +229,7 @@ final class LineJudge: @unchecked Sendable {
         guard kind == .string || kind == .integer || kind == .escapedString else { return nil }
         let raw = UnsafeBufferPointer(start: line + start, count: end - start)
         if let quickNo, !quickNo.mayHold(json: raw) { return nil }
-        guard let matcher, matcher.mayMatch(json: raw) != false else { return nil }
+        guard let matcher else { return nil }
         if folded.count < raw.count { folded = [UInt8](repeating: 0, count: max(raw.count, 2 * folded.count)) }
         let length = folded.withUnsafeMutableBufferPointer { ThirdPartyMatcher.foldJSON(raw, into: $0) }
         if let length { return folded.withUnsafeBufferPointer { matcher.firstMatch(UnsafeBufferPointer(rebasing: $0[..<length])) } }

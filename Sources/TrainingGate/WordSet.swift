@@ -48,7 +48,11 @@ final class WordSet: @unchecked Sendable {
 
     /// A word's print (never 0 for a word of at least one byte).
     static func print(_ word: [UInt8]) -> UInt64 {
-        word.withUnsafeBufferPointer { consentry_word_print($0.baseAddress, $0.count) }
+        word.withUnsafeBufferPointer(print)
+    }
+
+    static func print(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        consentry_word_print(word.baseAddress, word.count)
     }
 
     /// Whether the contents of a JSON string, escapes as they are, may hold one of the words

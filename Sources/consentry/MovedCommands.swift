@@ -76,6 +76,6 @@ struct MovedReceipt: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "verify", shouldDisplay: false)
         @OptionGroup var command: ReceiptCommand.Verify
-        func run() async throws { Moved.note("receipt verify", "log receipt verify"); try await command.run() }
+        func run() throws { Moved.note("receipt verify", "log receipt verify"); try command.run() }
     }
 }

@@ -52,6 +52,25 @@ struct ThirdPartyMatcherTests {
         #expect(match(matcher, text) == owner, "\(text)")
     }
 
+    /// When several identifiers are in a text, the one reported is the one that ends first; of
+    /// two that end together, the longer; of two alike, the earlier objection's.
+    @Test(arguments: [
+        ("sam doe", 0), ("doe sam doe", 1), ("x doe", 1), ("@samdoe and sam doe", 2), ("sam doe @samdoe", 0),
+    ] as [(String, Int?)])
+    func theFirstIdentifierFoundIsReported(_ text: String, _ owner: Int?) {
+        let matcher = matcher([["Sam Doe"], ["Doe"], ["@samdoe"], ["doe"]])
+        #expect(match(matcher, text) == owner, "\(text)")
+    }
+
+    /// An identifier without a letter or digit has no first word to look up: it is looked for
+    /// everywhere, and the quick "no" steps aside.
+    @Test func identifiersWithoutWordsAreFoundToo() {
+        let matcher = matcher([["?!"], ["Sam Doe"]])
+        #expect(matcher.quickNo == nil)
+        #expect(match(matcher, "what?! no") == 0 && match(matcher, "sam doe") == 1 && match(matcher, "what? !") == nil)
+        #expect(Array("plain text".utf8).withUnsafeBufferPointer { matcher.mayMatch(json: $0) })
+    }
+
     /// Folding a JSON string as it is in the record gives the bytes folding its decoded text does.
     @Test func foldingTheRawStringIsFoldingItsText() throws {
         let samDoe = matcher([["Sam Doe", "doe \"x\""]])
