@@ -59,7 +59,9 @@ scan(const uint8_t *bytes, size_t count, size_t start, window_fn windowMasks, es
         uint64_t inEscapes = escaped & inside;
         uint64_t problems = masks.controls & inside & ~escaped;
         uint64_t badUnicode = 0;
-        if (inEscapes) {
+        {
+            // Without a branch on whether the window holds escapes: in text with an escape every
+            // few dozen bytes, that branch goes either way.
             escape_masks letters = escapeMasks(at);
             problems |= inEscapes & ~(letters.letters | masks.quotes);
             uint64_t us = inEscapes & letters.us;

@@ -19,6 +19,9 @@ struct JudgedBlock {
 final class LineJudge: @unchecked Sendable {
     let scanner: RecordScanner
     let table: MemberTable
+    /// Its lookups, asked without touching its reference count (``MemberTable/Lookup``); `table`
+    /// keeps it alive.
+    private let lookup: MemberTable.Lookup
     let unknownIsEligible: Bool
     let usesTime: Bool
     let asOfMicros: Int64
@@ -66,6 +69,7 @@ final class LineJudge: @unchecked Sendable {
         noRecordTimes = options.noRecordTimes
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)
         self.table = table ?? decisions.table
+        lookup = self.table.lookup
         let leading = Array("{\"\(options.memberField)\"".utf8)
         leadingKey = UnsafeMutableBufferPointer.allocate(capacity: leading.count)
         _ = leadingKey.initialize(from: leading)
@@ -133,7 +137,7 @@ final class LineJudge: @unchecked Sendable {
         if line[index] == 0x22 { index += 1 }
         let start = index
         while index < limit, line[index] != 0x22, line[index] != 0x5C, line[index] != 0x2C, line[index] != 0x7D { index += 1 }
-        if index < limit, index > start { table.prefetch(line + start, index - start) }
+        if index < limit, index > start { lookup.prefetch(line + start, index - start) }
     }
 
     /// Judges a valid record: nil to keep it, otherwise why it is dropped.
@@ -165,12 +169,12 @@ final class LineJudge: @unchecked Sendable {
         switch found.member.kind {
         case .string, .integer:
             guard found.member.end > found.member.start else { return .missingMember }
-            verdict = table.verdict(line + found.member.start, found.member.end - found.member.start)
+            verdict = lookup.verdict(line + found.member.start, found.member.end - found.member.start)
         case .escapedString:
             // Rare: decode the escapes. Text no member id can be (a lone surrogate) is simply not held.
             if var id = decode(line, found.member.start..<found.member.end) {
                 guard !id.isEmpty else { return .missingMember }
-                verdict = id.withUTF8 { table.verdict($0.baseAddress!, $0.count) }
+                verdict = id.withUTF8 { lookup.verdict($0.baseAddress!, $0.count) }
             } else {
                 verdict = nil
             }

@@ -96,6 +96,29 @@ public final class MemberTable: @unchecked Sendable {
         consentry_prefetch(slots + (Int(truncatingIfNeeded: Self.hash(bytes, length)) & mask))
     }
 
+    /// Lookups in this table that touch no reference count (see ``DenseIDs/View``), for a
+    /// caller that keeps the table alive and changes it no more while it looks up.
+    public struct Lookup {
+        fileprivate let dense: DenseIDs.View?
+        fileprivate unowned(unsafe) let table: MemberTable
+
+        /// ``MemberTable/verdict(_:_:)``.
+        @inline(__always)
+        public func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
+            if let dense { return dense.verdict(bytes, length) }
+            return table.verdict(bytes, length)
+        }
+
+        /// ``MemberTable/prefetch(_:_:)``.
+        @inline(__always)
+        public func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+            if let dense { return dense.prefetch(bytes, length) }
+            table.prefetch(bytes, length)
+        }
+    }
+
+    public var lookup: Lookup { Lookup(dense: dense?.view, table: self) }
+
     public func verdict(_ id: String) -> GateVerdict? {
         var id = id
         return id.withUTF8 { verdict($0.baseAddress ?? UnsafePointer(arena), $0.count) }
@@ -317,6 +340,8 @@ final class DenseIDs {
     /// Added to a code: the member was a minor at some time in the window.
     static let minorInWindow: UInt8 = 0x80
     let prefix: [UInt8]
+    /// The prefix again, where a lookup reads it without touching an array's reference count.
+    private let prefixBytes: UnsafeMutableBufferPointer<UInt8>
     let codes: UnsafeMutablePointer<UInt8>
     let size: Int
     /// Minimum-age limits, only where one exists (most members of a plain list have none).
@@ -324,12 +349,18 @@ final class DenseIDs {
 
     init(prefix: [UInt8], size: Int) {
         self.prefix = prefix
+        prefixBytes = .allocate(capacity: prefix.count)
+        _ = prefixBytes.initialize(from: prefix)
         self.size = size
         codes = .allocate(capacity: size)
         codes.initialize(repeating: 0, count: size)
     }
 
+    /// The table as plain pointers, for lookups (valid while it lives and takes no more ``set(_:_:)``).
+    var view: View { View(prefix: UnsafeBufferPointer(prefixBytes), codes: codes, size: size, usable: usableDense) }
+
     deinit {
+        prefixBytes.deallocate()
         codes.deallocate()
         usableDense?.deallocate()
     }
@@ -358,27 +389,40 @@ final class DenseIDs {
     }
 
     @inline(__always)
-    func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
-        let prefixLength = prefix.count
-        guard length > prefixLength, let number = Self.number(bytes + prefixLength, length - prefixLength), number < size else { return }
-        consentry_prefetch(codes + number)
-        if let usableDense { consentry_prefetch(usableDense + number) }
-    }
+    func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) { view.prefetch(bytes, length) }
 
     @inline(__always)
-    func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
-        let prefixLength = prefix.count
-        guard length > prefixLength else { return nil }
-        if prefixLength > 0 {
-            let same = prefix.withUnsafeBufferPointer { memcmp(bytes, $0.baseAddress!, prefixLength) == 0 }
-            guard same else { return nil }
+    func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? { view.verdict(bytes, length) }
+
+    /// A dense table's lookups, over plain pointers: the threads that judge lines share one
+    /// table, and a reference count they all changed for every record would bounce its cache
+    /// line between the cores.
+    struct View {
+        let prefix: UnsafeBufferPointer<UInt8>
+        let codes: UnsafeMutablePointer<UInt8>
+        let size: Int
+        let usable: UnsafeMutablePointer<Int64>?
+
+        @inline(__always)
+        func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+            let prefixLength = prefix.count
+            guard length > prefixLength, let number = DenseIDs.number(bytes + prefixLength, length - prefixLength), number < size else { return }
+            consentry_prefetch(codes + number)
+            if let usable { consentry_prefetch(usable + number) }
         }
-        guard let number = Self.number(bytes + prefixLength, length - prefixLength), number < size else { return nil }
-        let code = codes[number]
-        if code == 0 { return nil }
-        let usable = code & Self.minorInWindow != 0 ? .max : usableDense?[number] ?? .min
-        let base = code & ~Self.minorInWindow
-        return GateVerdict(drop: base == 1 ? nil : DropReason(rawValue: Int(base) - 2), usableFromMicros: usable)
+
+        @inline(__always)
+        func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
+            let prefixLength = prefix.count
+            guard length > prefixLength else { return nil }
+            if prefixLength > 0, memcmp(bytes, prefix.baseAddress!, prefixLength) != 0 { return nil }
+            guard let number = DenseIDs.number(bytes + prefixLength, length - prefixLength), number < size else { return nil }
+            let code = codes[number]
+            if code == 0 { return nil }
+            let usable = code & DenseIDs.minorInWindow != 0 ? .max : self.usable?[number] ?? .min
+            let base = code & ~DenseIDs.minorInWindow
+            return GateVerdict(drop: base == 1 ? nil : DropReason(rawValue: Int(base) - 2), usableFromMicros: usable)
+        }
     }
 
     /// ``MemberTable/answeringMinorsInWindow(windowStartMicros:)`` of a dense table: the codes,
