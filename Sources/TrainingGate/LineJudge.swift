@@ -41,6 +41,8 @@ final class LineJudge: @unchecked Sendable {
     /// a plain pointer, so that the threads judging lines do not take turns with the matcher's
     /// reference count for every record.
     private let quickNo: WordSet.Probe?
+    /// Whether an integer field (a member id) may hold an identifier (``ThirdPartyMatcher/mayMatchIntegers``).
+    private let matchesIntegers: Bool
     /// Match them against the whole record rather than the text and member fields.
     let matchesWholeRecords: Bool
     private(set) var thirdPartyCounts: [Int]
@@ -56,6 +58,7 @@ final class LineJudge: @unchecked Sendable {
     init(decisions: GateDecisions, options: FilterOptions, matcher: ThirdPartyMatcher? = nil, table: MemberTable? = nil) {
         self.matcher = matcher
         quickNo = matcher?.quickNo
+        matchesIntegers = matcher?.mayMatchIntegers ?? false
         matchesWholeRecords = options.matchesWholeRecords
         thirdPartyCounts = [Int](repeating: 0, count: decisions.thirdParty.count)
         kept = options.collectMembers ? MemberTable() : nil
@@ -230,7 +233,7 @@ final class LineJudge: @unchecked Sendable {
     /// The owner of an identifier in one field's value (a string or a number), if any.
     private func thirdPartyOwner(_ line: UnsafePointer<UInt8>, _ value: RecordScanner.Value) -> Int? {
         let (kind, start, end) = (value.kind, value.start, value.end)
-        guard kind == .string || kind == .integer || kind == .escapedString else { return nil }
+        guard kind == .string || kind == .escapedString || (kind == .integer && matchesIntegers) else { return nil }
         let raw = UnsafeBufferPointer(start: line + start, count: end - start)
         if let quickNo, !quickNo.mayHold(json: raw) { return nil }
         guard let matcher else { return nil }

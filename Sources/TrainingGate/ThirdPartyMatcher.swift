@@ -38,6 +38,10 @@ final class ThirdPartyMatcher: @unchecked Sendable {
     /// matcher alive and asks many times; nil when there is none.
     let quickNo: WordSet.Probe?
 
+    /// Whether some identifier is spelled with digits and `-` alone, and so may be found in a JSON
+    /// integer (a member field's id, usually); when none is, integers are not looked at.
+    let mayMatchIntegers: Bool
+
     /// How many patterns: identifiers that name something to search for.
     var count: Int { patterns.count }
 
@@ -66,6 +70,7 @@ final class ThirdPartyMatcher: @unchecked Sendable {
             }
         }
         self.patterns = patterns
+        mayMatchIntegers = patterns.contains { $0.bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D } }
         self.byFirstWord = byFirstWord
         self.wordless = wordless
         firstWords = patterns.isEmpty || !wordless.isEmpty ? nil

@@ -71,6 +71,13 @@ struct ThirdPartyMatcherTests {
         #expect(Array("plain text".utf8).withUnsafeBufferPointer { matcher.mayMatch(json: $0) })
     }
 
+    /// A JSON integer (digits and `-`) can hold only an identifier spelled with those alone.
+    @Test func integersAreLookedAtOnlyWhenAnIdentifierCouldBeOne() {
+        #expect(!matcher([["Sam Doe"], ["@x1"], ["https://example.com/1"]]).mayMatchIntegers)
+        #expect(matcher([["Sam Doe"], ["1234-5"]]).mayMatchIntegers)
+        #expect(match(matcher([["1234-5"]]), "ref 1234-5") == 0)
+    }
+
     /// Folding a JSON string as it is in the record gives the bytes folding its decoded text does.
     @Test func foldingTheRawStringIsFoldingItsText() throws {
         let samDoe = matcher([["Sam Doe", "doe \"x\""]])
