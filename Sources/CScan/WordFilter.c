@@ -129,12 +129,27 @@ search(const consentry_word_set *set, const uint8_t *bytes, size_t count, classi
         // First every word against the bitmap, without a branch; then, for the few whose bit is
         // set, the table.
         uint64_t candidates = 0;
-        for (uint64_t left = starts; left; left &= left - 1) {
+        uint64_t left = starts;
+        if (set->shortest >= 6) {
+            // When only long words are looked up, a window holds none, one or two: the first two
+            // without a branch on how many there are (a loop would end at a different count each
+            // time, a mispredicted branch per window). Past the last word, offset 63 is looked up
+            // and its bit dropped below.
+            for (int slot = 0; slot < 2; slot++) {
+                int offset = __builtin_ctzll(left | (1ULL << 63));
+                int length = __builtin_ctzll(~(words >> offset));
+                length = length < 8 ? length : 8;
+                candidates |= in_bitmap(set, print_at(at, offset, length, readable)) << offset;
+                left &= left - 1;
+            }
+        }
+        for (; left; left &= left - 1) {
             int offset = __builtin_ctzll(left);
             int length = __builtin_ctzll(~(words >> offset));
             length = length < 8 ? length : 8;
             candidates |= in_bitmap(set, print_at(at, offset, length, readable)) << offset;
         }
+        candidates &= starts;
         for (; candidates; candidates &= candidates - 1) {
             int offset = __builtin_ctzll(candidates);
             int length = __builtin_ctzll(~(words >> offset));

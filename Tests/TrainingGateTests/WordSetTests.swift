@@ -80,7 +80,7 @@ struct WordSetTests {
         let pieces = ["al", "AL", "bo", "bob", "Carmen", "carmenx", "Dimitrios", "DIMITRIO", "zorvakquix", "ünal", "Ünal",
                       "o_k", "x9", "x99", " ", "  ", ".", ",", "-", "\\n", "\\t", "\\\\", "\\\"", "\\/", "\\b", "\\f",
                       "\\u00e9", "é", "日本", "n", "t", "u", "0", "__", "😀", "\\\\n"]
-        for shortest in [nil, 3] {
+        for shortest in [nil, 3, 6] {
             let chosen = shortest.map { length in words.filter { $0.count >= length } } ?? words
             let set = WordSet(words: chosen)
             for _ in 0..<3_000 {
