@@ -157,17 +157,23 @@ public enum SnapshotFile {
         var verdict: GateVerdict
     }
 
-    /// The two halves of a snapshot's rows, read by two threads; each writes only its own result.
+    /// The two halves of a snapshot's rows, read by two threads while a third task hashes the
+    /// file; each writes only its own result.
     private final class RowHalves: @unchecked Sendable {
         let base: UnsafePointer<UInt8>
         let ranges: [Range<Int>]
+        /// The bytes the trailer's SHA-256 covers.
+        let hashed: Int
         /// One result per range, written by the thread that reads it (no exclusive access to
         /// a shared array: each writes its own element).
         private let results: UnsafeMutableBufferPointer<Result<[Row], RowError>>
+        /// The SHA-256 of the first `hashed` bytes, in hex, once task `ranges.count` has run.
+        private(set) var digest = ""
 
-        init(base: UnsafePointer<UInt8>, ranges: [Range<Int>]) {
+        init(base: UnsafePointer<UInt8>, ranges: [Range<Int>], hashed: Int) {
             self.base = base
             self.ranges = ranges
+            self.hashed = hashed
             results = .allocate(capacity: ranges.count)
             results.initialize(repeating: .success([]))
         }
@@ -177,8 +183,13 @@ public enum SnapshotFile {
             results.deallocate()
         }
 
-        func parse(_ half: Int) {
-            results[half] = Result { () throws(RowError) -> [Row] in try SnapshotFile.parseRows(base, ranges[half]) }
+        /// Task `index`: a range's rows, or (the last) the file's hash.
+        func run(_ index: Int) {
+            guard index < ranges.count else {
+                digest = Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: hashed)))
+                return
+            }
+            results[index] = Result { () throws(RowError) -> [Row] in try SnapshotFile.parseRows(base, ranges[index]) }
         }
 
         var parsed: [Result<[Row], RowError>] { Array(results) }
@@ -276,17 +287,62 @@ public enum SnapshotFile {
               String(decoding: UnsafeBufferPointer(start: base + count - trailerLength, count: 9), as: UTF8.self) == "# sha256\t"
         else { throw bad("the SHA-256 trailer is missing (truncated?)") }
         let stated = String(decoding: UnsafeBufferPointer(start: base + count - 65, count: 64), as: UTF8.self)
-        let actual = Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count - trailerLength)))
-        guard stated == actual else { throw bad("its SHA-256 does not match the trailer (the file was altered or damaged)") }
+        let altered = bad("its SHA-256 does not match the trailer (the file was altered or damaged)")
+        // The hash is checked before anything read from the file is used or reported; it is
+        // computed while the rows are read (below), or here when the header is not readable.
+        func hashMatches() -> Bool {
+            stated == Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count - trailerLength)))
+        }
+        let header: Header, thirdParty: [ThirdPartyObjection], rowsStart: Int, headerLines: Int
+        do {
+            (header, thirdParty, rowsStart, headerLines) = try readHeader(base, count - trailerLength, bad)
+        } catch {
+            if !hashMatches() { throw altered }
+            throw error
+        }
+        // The rows, in two halves read at once while the file is hashed: the load is time no
+        // record can be judged in.
+        let rowsEnd = count - trailerLength
+        var middle = rowsStart + (rowsEnd - rowsStart) / 2
+        while middle < rowsEnd, middle > rowsStart, base[middle - 1] != 0x0A { middle += 1 }
+        let halves = RowHalves(base: base, ranges: [rowsStart..<middle, middle..<rowsEnd], hashed: count - trailerLength)
+        DispatchQueue.concurrentPerform(iterations: 3) { task in halves.run(task) }
+        guard halves.digest == stated else { throw altered }
+        let parsed = halves.parsed
+        var loader = MemberTable.Loader(expectedCount: header.members)
+        var rows = 0
+        for half in 0..<2 {
+            switch parsed[half] {
+            case .success(let list):
+                for row in list {
+                    loader.add(UnsafeRawBufferPointer(start: base + Int(row.idStart), count: Int(row.idLength)), row.verdict)
+                }
+                rows += list.count
+            case .failure(let error):
+                // Lines are counted from the file's first: the header's, then the first half's.
+                let before = half == 0 ? 0 : (try? parsed[0].get().count) ?? 0
+                throw bad("line \(headerLines + before + error.row + 1)\(error.why)")
+            }
+        }
+        guard rows == header.members else { throw bad("it holds \(rows) members, its header says \(header.members)") }
+        return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: header.asOf, lookbackStart: header.lookbackStart,
+                                      minimumAge: header.minimumAge, allowedCategories: header.categories, thirdParty: thirdParty,
+                                      policyVersion: header.policyVersion, policySHA256: header.policySHA256, decidedAt: header.decidedAt,
+                                      source: "snapshot " + path))
+    }
 
+    /// The header lines of a snapshot whose rows and trailer end at `end`: the header, the
+    /// non-members' objections, where the rows begin, and how many lines come before them.
+    private static func readHeader(_ base: UnsafePointer<UInt8>, _ end: Int, _ bad: (String) -> GateError) throws
+        -> (Header, [ThirdPartyObjection], rowsStart: Int, lines: Int) {
         var fields: [String: String] = [:]
         var thirdParty: [ThirdPartyObjection] = []
         var offset = 0
         var lineNumber = 0
         func nextLine() -> (UnsafePointer<UInt8>, Int)? {
-            guard offset < count - trailerLength else { return nil }
+            guard offset < end else { return nil }
             let start = offset
-            while offset < count, base[offset] != 0x0A { offset += 1 }
+            while offset < end, base[offset] != 0x0A { offset += 1 }
             defer { offset += 1 }
             lineNumber += 1
             return (base + start, offset - start)
@@ -328,31 +384,6 @@ public enum SnapshotFile {
         }
         let header = Header(asOf: asOf, decidedAt: decidedAt, policyVersion: version, policySHA256: sha, minimumAge: minimumAge,
                             lookbackStart: lookback, categories: categories, members: members)
-        // The rows, in two halves read at once: the load is time no record can be judged in.
-        let rowsStart = offset, rowsEnd = count - trailerLength
-        var middle = rowsStart + (rowsEnd - rowsStart) / 2
-        while middle < rowsEnd, middle > rowsStart, base[middle - 1] != 0x0A { middle += 1 }
-        let halves = RowHalves(base: base, ranges: [rowsStart..<middle, middle..<rowsEnd])
-        DispatchQueue.concurrentPerform(iterations: 2) { half in halves.parse(half) }
-        let parsed = halves.parsed
-        var loader = MemberTable.Loader(expectedCount: members)
-        var rows = 0
-        for half in 0..<2 {
-            switch parsed[half] {
-            case .success(let list):
-                for row in list {
-                    loader.add(UnsafeRawBufferPointer(start: base + Int(row.idStart), count: Int(row.idLength)), row.verdict)
-                }
-                rows += list.count
-            case .failure(let error):
-                // Lines are counted from the file's first: the header's, then the first half's.
-                let before = half == 0 ? 0 : (try? parsed[0].get().count) ?? 0
-                throw bad("line \(lineNumber + before + error.row + 1)\(error.why)")
-            }
-        }
-        guard rows == members else { throw bad("it holds \(rows) members, its header says \(members)") }
-        return (header, GateDecisions(table: loader.finish(), unknownIsEligible: false, asOf: asOf, lookbackStart: lookback,
-                                      minimumAge: minimumAge, allowedCategories: categories, thirdParty: thirdParty, policyVersion: version, policySHA256: sha, decidedAt: decidedAt,
-                                      source: "snapshot " + path))
+        return (header, thirdParty, offset, lineNumber)
     }
 }

@@ -123,6 +123,17 @@ struct SnapshotTests {
         #expect(throws: GateError.badSource(flipped, "not a usable snapshot: its SHA-256 does not match the trailer (the file was altered or damaged)")) {
             try SnapshotFile.read(path: flipped)
         }
+        // A row changed (its reason no longer one): the hash, checked while the rows are read,
+        // is what is reported, not the row.
+        var rowChanged = scratch.read("snap.tsv")
+        let lastRow = try #require(rowChanged.lastIndex(of: UInt8(ascii: "#")))
+        let reasonAt = try #require(rowChanged[..<lastRow].lastIndex(of: UInt8(ascii: "\t")).flatMap { tab in
+            rowChanged[..<tab].lastIndex(of: UInt8(ascii: "\t")) })
+        rowChanged[reasonAt + 1] ^= 0x01
+        let changed = scratch.write("changed.tsv", rowChanged)
+        #expect(throws: GateError.badSource(changed, "not a usable snapshot: its SHA-256 does not match the trailer (the file was altered or damaged)")) {
+            try SnapshotFile.read(path: changed)
+        }
         let truncated = scratch.write("truncated.tsv", Array(scratch.read("snap.tsv").dropLast(30)))
         #expect(throws: GateError.self) { try SnapshotFile.read(path: truncated) }
         let notOne = scratch.write("other.tsv", "member\teligible\n")
