@@ -1,10 +1,9 @@
 // Whether a text may hold one of many words, read 64 bytes at a time.
 //
-// Each window becomes bit masks (bit i for byte i): word bytes, backslashes, `u`s, and the
-// window's bytes with ASCII letters in lower case. The words that start in it (a word byte after
-// a byte that is not one) are then looked up one by one: each one's first eight bytes, as one
-// 64-bit number, in a bitmap that fits the L1 cache and, when its bit is set, in a small hash
-// table. A text costs a few instructions a byte and one lookup a word, where an automaton costs
+// Each window becomes bit masks (bit i for byte i): word bytes, backslashes and `u`s. The words
+// that start in it (a word byte after a byte that is not one) are then looked up one by one:
+// each one's first eight bytes in lower case, as one 64-bit number (its print), in a bitmap that
+// fits the L1 cache and, when its bit is set, in a small hash table. A text costs a few instructions a byte and one lookup a word, where an automaton costs
 // one dependent load a byte.
 //
 // Windows overlap by eight bytes (a step of 56), so that a word starting in one has its first
@@ -69,7 +68,7 @@ static inline __attribute__((always_inline)) int in_table(const consentry_word_s
     }
 }
 
-// The print of the word at `offset` of the window at `at`, `length` bytes long (at most 8), with
+// The print of the word at `offset` of the window at `at`, `length` bytes long (0 to 8), with
 // `readable` bytes readable from `at` (at least 8).
 static inline __attribute__((always_inline)) uint64_t print_at(const uint8_t *at, int offset, int length, size_t readable) {
     uint64_t print;
@@ -80,8 +79,10 @@ static inline __attribute__((always_inline)) uint64_t print_at(const uint8_t *at
         memcpy(&print, at + readable - 8, 8);
         print >>= 8 * ((size_t)offset + 8 - readable);
     }
-    // Without a branch on the length: which words are short is anyone's guess.
-    return (print | CASE) & (~0ULL >> (64 - 8 * length));
+    // Without a branch on the length (a conditional move): which words are short is anyone's
+    // guess. A length of 0 (a window's missing word, looked up and dropped) gives 0.
+    uint64_t kept = length >= 8 ? ~0ULL : (1ULL << (8 * length)) - 1;
+    return (print | CASE) & kept;
 }
 
 // The positions where `shortest` word bytes (1 to 8) begin: a word shorter than every word of

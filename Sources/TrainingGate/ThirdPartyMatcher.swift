@@ -73,7 +73,8 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         mayMatchIntegers = patterns.contains { $0.bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D } }
         self.byFirstWord = byFirstWord
         self.wordless = wordless
-        firstWords = patterns.isEmpty || !wordless.isEmpty ? nil
+        // (With no patterns at all, an empty set: it answers "no" to every text.)
+        firstWords = !wordless.isEmpty ? nil
             : WordSet(words: patterns.map { Array($0.bytes[$0.anchorOffset..<$0.anchorOffset + $0.anchorLength]) })
         quickNo = firstWords?.probe
     }

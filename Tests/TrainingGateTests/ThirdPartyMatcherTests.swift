@@ -24,6 +24,9 @@ struct ThirdPartyMatcherTests {
 
     @Test func blankIdentifiersNameNothing() {
         #expect(ThirdPartyIdentifier("  ") == nil && ThirdPartyIdentifier("@") == nil)
+        // An objection whose identifiers all name nothing finds nothing, and reads no text twice.
+        let nothing = ThirdPartyMatcher([["  ", "@"].compactMap(ThirdPartyIdentifier.init)])
+        #expect(nothing.quickNo != nil && !Array("sam doe".utf8).withUnsafeBufferPointer { nothing.mayMatch(json: $0) })
     }
 
     func matcher(_ owners: [[String]]) -> ThirdPartyMatcher {
