@@ -34,10 +34,10 @@ final class WordSet: @unchecked Sendable {
             table[slot] = print
         }
         set = .allocate(capacity: 1)
-        set.initialize(to: consentry_word_set(bitmap: UnsafePointer(bitmap.baseAddress), bitmapShift: shift,
-                                 table: UnsafePointer(table.baseAddress),
-                                             tableShift: Int32(64 - slots.trailingZeroBitCount), tableMask: UInt64(slots - 1),
-                                             shortest: Int32(min(8, words.map(\.count).min() ?? 1))))
+        set.initialize(to: consentry_word_set(
+            bitmap: UnsafePointer(bitmap.baseAddress), bitmapShift: shift,
+            table: UnsafePointer(table.baseAddress), tableShift: Int32(64 - slots.trailingZeroBitCount), tableMask: UInt64(slots - 1),
+            shortest: Int32(min(8, words.map(\.count).min() ?? 1))))
     }
 
     deinit {
