@@ -75,7 +75,19 @@ public final class MemberTable: @unchecked Sendable {
     /// The verdict of the id with these bytes, or nil when the table does not hold it.
     @inline(__always)
     public func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
-        if let dense { return dense.verdict(bytes, length) }
+        lookup.verdict(bytes, length)
+    }
+
+    /// Starts bringing the slot of the id with these bytes into the cache (a later
+    /// ``verdict(_:_:)`` for it then finds it there). Changes nothing.
+    @inline(__always)
+    public func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+        lookup.prefetch(bytes, length)
+    }
+
+    /// ``verdict(_:_:)`` in the hashed layout (the table is not dense).
+    @inline(__always)
+    private func hashedVerdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
         let hash = Self.hash(bytes, length)
         var index = Int(truncatingIfNeeded: hash) & mask
         while slots[index].used {
@@ -85,14 +97,8 @@ public final class MemberTable: @unchecked Sendable {
         return nil
     }
 
-    /// Starts bringing the slot of the id with these bytes into the cache (a later
-    /// ``verdict(_:_:)`` for it then finds it there). Changes nothing.
     @inline(__always)
-    public func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
-        if let dense {
-            dense.prefetch(bytes, length)
-            return
-        }
+    private func hashedPrefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
         consentry_prefetch(slots + (Int(truncatingIfNeeded: Self.hash(bytes, length)) & mask))
     }
 
@@ -106,14 +112,14 @@ public final class MemberTable: @unchecked Sendable {
         @inline(__always)
         public func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? {
             if let dense { return dense.verdict(bytes, length) }
-            return table.verdict(bytes, length)
+            return table.hashedVerdict(bytes, length)
         }
 
         /// ``MemberTable/prefetch(_:_:)``.
         @inline(__always)
         public func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
             if let dense { return dense.prefetch(bytes, length) }
-            table.prefetch(bytes, length)
+            table.hashedPrefetch(bytes, length)
         }
     }
 
@@ -387,12 +393,6 @@ final class DenseIDs {
         }
         return value
     }
-
-    @inline(__always)
-    func prefetch(_ bytes: UnsafePointer<UInt8>, _ length: Int) { view.prefetch(bytes, length) }
-
-    @inline(__always)
-    func verdict(_ bytes: UnsafePointer<UInt8>, _ length: Int) -> GateVerdict? { view.verdict(bytes, length) }
 
     /// A dense table's lookups, over plain pointers: the threads that judge lines share one
     /// table, and a reference count they all changed for every record would bounce its cache

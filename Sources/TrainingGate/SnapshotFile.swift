@@ -186,7 +186,7 @@ public enum SnapshotFile {
         /// Task `index`: a range's rows, or (the last) the file's hash.
         func run(_ index: Int) {
             guard index < ranges.count else {
-                digest = Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: hashed)))
+                digest = SnapshotFile.digest(base, hashed)
                 return
             }
             results[index] = Result { () throws(RowError) -> [Row] in try SnapshotFile.parseRows(base, ranges[index]) }
@@ -290,9 +290,7 @@ public enum SnapshotFile {
         let altered = bad("its SHA-256 does not match the trailer (the file was altered or damaged)")
         // The hash is checked before anything read from the file is used or reported; it is
         // computed while the rows are read (below), or here when the header is not readable.
-        func hashMatches() -> Bool {
-            stated == Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count - trailerLength)))
-        }
+        func hashMatches() -> Bool { stated == digest(base, count - trailerLength) }
         let header: Header, thirdParty: [ThirdPartyObjection], rowsStart: Int, headerLines: Int
         do {
             (header, thirdParty, rowsStart, headerLines) = try readHeader(base, count - trailerLength, bad)
@@ -329,6 +327,11 @@ public enum SnapshotFile {
                                       minimumAge: header.minimumAge, allowedCategories: header.categories, thirdParty: thirdParty,
                                       policyVersion: header.policyVersion, policySHA256: header.policySHA256, decidedAt: header.decidedAt,
                                       source: "snapshot " + path))
+    }
+
+    /// The SHA-256 of a snapshot's first `count` bytes, in hex, as its trailer states it.
+    private static func digest(_ base: UnsafePointer<UInt8>, _ count: Int) -> String {
+        Digest.hex(SHA256.hash(data: UnsafeRawBufferPointer(start: base, count: count)))
     }
 
     /// The header lines of a snapshot whose rows and trailer end at `end`: the header, the

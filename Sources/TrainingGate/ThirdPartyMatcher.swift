@@ -18,9 +18,6 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         var owner: Int32
         var bytes: [UInt8]
         var kind: ThirdPartyIdentifier.Kind
-        /// Whether the pattern starts or ends with a word character, which then must not continue.
-        var wordStart: Bool
-        var wordEnd: Bool
         /// Where its first word begins, and how long it is (0 when it has no word byte).
         var anchorOffset: Int
         var anchorLength: Int
@@ -59,9 +56,7 @@ final class ThirdPartyMatcher: @unchecked Sendable {
                 let offset = bytes.firstIndex(where: Self.isWord) ?? bytes.count
                 let length = bytes[offset...].prefix(while: Self.isWord).count
                 let index = Int32(patterns.count)
-                patterns.append(Pattern(owner: Int32(owner), bytes: bytes, kind: identifier.kind,
-                                        wordStart: Self.isWord(bytes[0]), wordEnd: Self.isWord(bytes[bytes.count - 1]),
-                                        anchorOffset: offset, anchorLength: length))
+                patterns.append(Pattern(owner: Int32(owner), bytes: bytes, kind: identifier.kind, anchorOffset: offset, anchorLength: length))
                 if length == 0 {
                     wordless.append(index)
                 } else {
@@ -161,8 +156,9 @@ final class ThirdPartyMatcher: @unchecked Sendable {
         let after: UInt8? = end + 1 < text.count ? text[end + 1] : nil
         switch pattern.kind {
         case .name:
-            if pattern.wordStart, let before, Self.isWord(before) { return false }
-            if pattern.wordEnd, let after, Self.isWord(after) { return false }
+            // A name that starts or ends with a word character must not continue a word there.
+            if Self.isWord(pattern.bytes[0]), let before, Self.isWord(before) { return false }
+            if Self.isWord(pattern.bytes[pattern.bytes.count - 1]), let after, Self.isWord(after) { return false }
             return true
         case .handle:
             if let before, Self.isWord(before) { return false }
