@@ -16,6 +16,29 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case modelRegistered = "model_registered"
 }
 
+/// Whose facts (``MemberFacts``) an audit entry's write changed.
+public enum ChangedFacts: Sendable {
+    /// The member the entry's subject names.
+    case subjectMember
+    /// The member (if any) of the objection the entry's subject names.
+    case objectionMember
+    /// No member's: policies (read on their own), datasets and models.
+    case noMember
+}
+
+extension AuditAction {
+    /// Whose facts an entry of this action changed. Every write of facts appends its entries in
+    /// the transaction that writes them, so a cache of members' facts follows the log with this
+    /// (``ConsentStore/factChanges(after:limit:)``).
+    public var changedFacts: ChangedFacts {
+        switch self {
+        case .memberImported, .choiceRecorded: .subjectMember
+        case .objectionFiled, .objectionExtended, .objectionDecided, .objectionCompleted: .objectionMember
+        case .policyApplied, .datasetRegistered, .datasetPurgeStarted, .datasetPurged, .datasetPurgeAbandoned, .modelRegistered: .noMember
+        }
+    }
+}
+
 /// One link of the tamper-evident audit log.
 ///
 /// `hash` is the SHA-256 over the previous entry's hash, this entry's sequence and the digest

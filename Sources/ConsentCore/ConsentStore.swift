@@ -41,11 +41,44 @@ public struct RecordedChoice: Sendable, Equatable {
     /// The member's facts right after the choice, when asked for; a store may leave them out
     /// (for a member with a very long history), and the caller then reads them itself.
     public var facts: MemberFacts?
+    /// The sequence of the audit entry the choice appended; nil when `replayed`.
+    public var logSequence: Int64?
 
-    public init(event: ConsentEvent, replayed: Bool, facts: MemberFacts? = nil) {
+    public init(event: ConsentEvent, replayed: Bool, facts: MemberFacts? = nil, logSequence: Int64? = nil) {
         self.event = event
         self.replayed = replayed
         self.facts = facts
+        self.logSequence = logSequence
+    }
+}
+
+/// The members whose facts the audit entries after a sequence changed
+/// (``ConsentStore/factChanges(after:limit:)``).
+public struct FactChanges: Sendable, Equatable {
+    /// The log's last entry when it was read.
+    public var head: Int64
+    /// Every entry up to `head` was read and understood. False when the limit stopped the read
+    /// first, when an entry's action is unknown to this version (a newer one wrote it), or when
+    /// no sequence was given: any member's facts may then have changed.
+    public var complete: Bool
+    /// In log order, one per entry that changed a member's facts.
+    public var changes: [FactChange]
+
+    public init(head: Int64, complete: Bool, changes: [FactChange]) {
+        self.head = head
+        self.complete = complete
+        self.changes = changes
+    }
+}
+
+/// One audit entry that changed a member's facts.
+public struct FactChange: Sendable, Equatable {
+    public var sequence: Int64
+    public var member: MemberID
+
+    public init(sequence: Int64, member: MemberID) {
+        self.sequence = sequence
+        self.member = member
     }
 }
 
@@ -194,6 +227,12 @@ public protocol ConsentStore: Sendable {
     func logSequence(ofChoice sequence: Int64) async throws -> Int64?
     /// The sequences of the audit entries recorded with an objection's events, by position.
     func logSequences(ofObjection id: ObjectionID) async throws -> [Int64]
+
+    /// The members whose facts (``MemberFacts``) the audit entries after `sequence` changed,
+    /// reading at most `limit` entries, with the log's end; with `sequence` nil, only the end
+    /// (and `complete` false). Every write of facts appends its entries in its own transaction,
+    /// so a cache of members' facts learns from this what other writers changed.
+    func factChanges(after sequence: Int64?, limit: Int) async throws -> FactChanges
 
     /// Audit entries recorded in `[from, to]`, in chain order.
     func auditEntries(from: Date?, to: Date?, _ body: (AuditEntry) throws -> Void) async throws

@@ -45,16 +45,39 @@ public struct MemberState: Sendable {
 }
 
 /// The in-memory view of current state that pages and GETs read, so that a read seldom touches
-/// the store. It changes only after a write is durable in the store, and a member's state is
-/// read again once it is older than ``maxAge``: another instance (or the CLI) may have written
-/// since, and a stale "On" must not outlive an acknowledged "Off" elsewhere by more than that.
+/// the store. It changes only after a write is durable in the store.
+///
+/// Another instance, the CLI, or a write in this process that does not pass through here may
+/// change a member's facts too, and a stale "On" must not outlive an acknowledged "Off"
+/// elsewhere by more than ``maxAge``. So the view follows the audit log, where every write of
+/// facts appends its entries in its own transaction: at most every half ``maxAge`` while it is
+/// used, it reads the entries appended since it last looked (``ConsentStore/factChanges(after:limit:)``)
+/// and drops the state of every member one of them changed, except the entries of its own
+/// choices, which it applied as they were acknowledged. A state is trusted while either its own
+/// read or the last look at the log began less than ``maxAge`` ago; whatever that look cannot
+/// account for (too many entries, an action this version does not know, the first look) drops
+/// every state.
 public actor MemberStates {
     let store: any ConsentStore
-    /// How long a loaded state is trusted, counted from when its read began.
+    /// How stale a state may be: how long one is trusted, counted from when its read, or the
+    /// last look at the log, began.
     public static let maxAge: Duration = .milliseconds(500)
+    /// The most audit entries one look at the log reads; more drops every state.
+    let followLimit: Int
     private var cache: [MemberID: (state: MemberState, loadedAt: ContinuousClock.Instant)] = [:]
-    /// Writes per member, so that a load that raced a write does not install stale state.
+    /// Writes per member (here or found in the log), so that a load that raced one does not
+    /// install stale state.
     private var writes: [MemberID: Int] = [:]
+    /// Bumped when every state is dropped, for the same reason.
+    private var epoch = 0
+    /// How far the log has been followed: every entry up to `through` is applied or has dropped
+    /// its member's state; `lookedAt` is when the read that got there began.
+    private var followed: (through: Int64, lookedAt: ContinuousClock.Instant)?
+    private var following = false
+    /// Log entries of this view's own choices after `followed.through`: already applied.
+    private var own: Set<Int64> = []
+    /// States read from the store (a view that follows the log reads fewer).
+    public private(set) var loads = 0
     private var policy: (version: PolicyVersion, loadedAt: ContinuousClock.Instant)?
     private var policyRead: Task<PolicyVersion, any Error>?
 
@@ -65,25 +88,67 @@ public actor MemberStates {
     /// Choices per member (``RequestLimits/memberWrites``), nil: none.
     nonisolated let writeLimiter: RateLimiter?
 
-    public init(store: any ConsentStore, metrics: ServerMetrics = ServerMetrics(), writeLimit: RateLimit? = nil) {
+    public init(store: any ConsentStore, metrics: ServerMetrics = ServerMetrics(), writeLimit: RateLimit? = nil,
+                followLimit: Int = 20_000) {
         self.store = store
         self.metrics = metrics
         writeLimiter = writeLimit.map(RateLimiter.init)
+        self.followLimit = followLimit
     }
 
     /// The member's state, from memory while it is fresh, else from the store; nil for an unknown member.
     public func state(of id: MemberID) async throws -> MemberState? {
         let started = ContinuousClock.now
-        if let cached = cache[id], started - cached.loadedAt < Self.maxAge { return cached.state }
-        let generation = writes[id, default: 0]
+        followIfDue(at: started)
+        if let cached = cache[id], isFresh(cached.loadedAt, at: started) { return cached.state }
+        let generation = (writes[id, default: 0], epoch)
+        loads += 1
         guard let facts = try await store.facts(of: id) else { return nil }
         let state = MemberState(member: facts.member, events: facts.choices, objections: facts.objections)
-        // Kept only when no write of this instance raced the read, and no fresher state was
-        // installed meanwhile.
-        if writes[id, default: 0] == generation, (cache[id]?.loadedAt).map({ $0 < started }) ?? true {
+        // Kept only when no write (of this instance, or found in the log) raced the read, and no
+        // fresher state was installed meanwhile.
+        if (writes[id, default: 0], epoch) == generation, (cache[id]?.loadedAt).map({ $0 < started }) ?? true {
             install(state, for: id, loadedAt: started)
         }
         return cache[id]?.state ?? state
+    }
+
+    /// Whether a state read at `loadedAt` is still trusted at `now`.
+    private func isFresh(_ loadedAt: ContinuousClock.Instant, at now: ContinuousClock.Instant) -> Bool {
+        now - max(loadedAt, followed?.lookedAt ?? loadedAt) < Self.maxAge
+    }
+
+    /// Starts a look at the log when the last began half ``maxAge`` ago or more (and none is
+    /// on its way): while the view is used, its states stay trusted without a read each.
+    private func followIfDue(at now: ContinuousClock.Instant) {
+        guard !following, followed.map({ now - $0.lookedAt >= Self.maxAge / 2 }) ?? true else { return }
+        following = true
+        Task { try? await self.follow() }
+    }
+
+    /// Reads the log's entries since the last look and drops the states they changed; the
+    /// states of the rest are trusted as of when this began. A failed read changes nothing, so
+    /// states age out as if the log were not followed.
+    public func follow() async throws {
+        following = true
+        defer { following = false }
+        let started = ContinuousClock.now
+        let changes = try await store.factChanges(after: followed?.through, limit: followLimit)
+        if changes.complete {
+            for change in changes.changes where !own.contains(change.sequence) { drop(change.member) }
+        } else {
+            epoch += 1
+            cache.removeAll(keepingCapacity: true)
+            rendered.invalidateAll()
+        }
+        own = own.filter { $0 > changes.head }
+        if followed.map({ changes.head >= $0.through }) ?? true { followed = (changes.head, started) }
+    }
+
+    /// Another writer changed the member's facts: the state is read again when next needed.
+    private func drop(_ member: MemberID) {
+        writes[member, default: 0] += 1
+        if cache.removeValue(forKey: member) != nil { rendered.invalidate(member) }
     }
 
     static let capacity = 500_000
@@ -106,16 +171,20 @@ public actor MemberStates {
                                            retryAfter: wait)
         }
         let started = ContinuousClock.now
+        followIfDue(at: started)
         let generation = writes[member, default: 0]
+        let epoch = epoch
         // Without a fresh state to add the choice to, the store reads the member's facts right
         // after the commit (for the whole batch at once): the answer that follows needs them.
-        let fresh = cache[member].map { started - $0.loadedAt < Self.maxAge } ?? false
+        let fresh = cache[member].map { isFresh($0.loadedAt, at: started) } ?? false
         let recorded = try await store.recordChoice(event, idempotencyKey: idempotencyKey, returningFacts: !fresh)
         if !recorded.replayed {
             metrics.recordChoice(recorded.event)
             writes[member, default: 0] += 1
+            // Applied below: a look at the log that has not passed it yet skips it.
+            if let entry = recorded.logSequence, entry > followed?.through ?? .max { own.insert(entry) }
         }
-        if let facts = recorded.facts, writes[member, default: 0] == generation + (recorded.replayed ? 0 : 1) {
+        if let facts = recorded.facts, writes[member, default: 0] == generation + (recorded.replayed ? 0 : 1), self.epoch == epoch {
             // Read after this write committed, and no other write for the member completed
             // meanwhile: nothing the view holds can be newer.
             install(MemberState(member: facts.member, events: facts.choices, objections: facts.objections),
@@ -219,6 +288,14 @@ final class RenderedSettings: Sendable {
         table.withLock { table in
             table.generation &+= 1
             table.bodies[member] = nil
+        }
+    }
+
+    /// Every member's facts may have changed: every body goes.
+    func invalidateAll() {
+        table.withLock { table in
+            table.generation &+= 1
+            table.bodies.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -24,6 +24,35 @@ extension SQLConsentStore {
         })
     }
 
+    public func factChanges(after sequence: Int64?, limit: Int) async throws -> FactChanges {
+        try await driver.read { db in
+            let head = try db.query("SELECT sequence FROM audit_head WHERE singleton = 1").first?.int64(0) ?? 0
+            // A sequence past the end names another log (a store restored from a backup).
+            guard let after = sequence, after <= head else { return FactChanges(head: head, complete: false, changes: []) }
+            let rows = try db.query("""
+                SELECT a.sequence, a.action, a.subject, m.id FROM audit_log a
+                LEFT JOIN objections o ON o.id = a.subject LEFT JOIN members m ON m.member_key = o.member_key
+                WHERE a.sequence > \(after) AND a.sequence <= \(head) ORDER BY a.sequence LIMIT \(Int64(limit))
+                """)
+            var changes: [FactChange] = []
+            for row in rows {
+                let entry = try row.int64(0)
+                let member: String?
+                switch AuditAction(rawValue: try row.text(1))?.changedFacts {
+                case .subjectMember?: member = try row.text(2)
+                case .objectionMember?: member = try row.optionalText(3)
+                case .noMember?: member = nil
+                case nil: return FactChanges(head: head, complete: false, changes: changes)
+                }
+                guard let member else { continue }
+                guard let id = MemberID(member) else { return FactChanges(head: head, complete: false, changes: changes) }
+                changes.append(FactChange(sequence: entry, member: id))
+            }
+            let last = try rows.last?.int64(0) ?? after
+            return FactChanges(head: head, complete: last == head, changes: changes)
+        }
+    }
+
     /// Recomputes the whole chain from one snapshot; throws
     /// ``ConsentError/auditChainBroken(sequence:message:)`` at the first bad entry, and when the
     /// recorded head is not the last entry (entries were cut off the end). Then checks every

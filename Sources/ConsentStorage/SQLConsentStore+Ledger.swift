@@ -174,7 +174,7 @@ extension SQLConsentStore {
                                   SQLValue(key.request))
                 recordedHere[key.digest] = (stored, key.request)
             }
-            outcomes.append(.success(RecordedChoice(event: stored, replayed: false)))
+            outcomes.append(.success(RecordedChoice(event: stored, replayed: false, logSequence: trail.linker.sequence)))
         }
         if !ledger.isEmpty { try db.append(ledger, into: "consent_events", columns: ledgerColumns) }
         try trail.flush(db)

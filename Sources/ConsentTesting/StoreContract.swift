@@ -35,6 +35,7 @@ public enum StoreContract {
         ("aSnapshotOfSomeMembersMatchesTheFullSnapshot", aSnapshotOfSomeMembersMatchesTheFullSnapshot),
         ("objectionsMoveOnlyAlongLegalTransitions", objectionsMoveOnlyAlongLegalTransitions),
         ("everyWriteExtendsAVerifiableAuditChain", everyWriteExtendsAVerifiableAuditChain),
+        ("theLogSaysWhoseFactsChanged", theLogSaysWhoseFactsChanged),
         ("anIdempotencyKeyWritesOnce", anIdempotencyKeyWritesOnce),
         ("concurrentWritesAreEachRecordedOnceInOrderAndFailAlone", concurrentWritesAreEachRecordedOnceInOrderAndFailAlone),
     ]
@@ -440,6 +441,41 @@ public enum StoreContract {
         var none = 0
         try await store.auditEntries(from: Date().addingTimeInterval(3600), to: nil) { _ in none += 1 }
         try expect(none == 0, "the time window filters entries")
+    }
+
+    /// A cache of members' facts follows the log with ``ConsentStore/factChanges(after:limit:)``:
+    /// it names the member of every entry that changed facts, leaves out those that changed
+    /// none, and says when it could not read everything.
+    static func theLogSaysWhoseFactsChanged(_ store: any ConsentStore) async throws {
+        try await seed(store, members: ["a", "b"])
+        let (a, b) = (MemberID("a")!, MemberID("b")!)
+        let terms = ObjectionTerms(responseDays: 30, maxExtensionDays: 60)
+        let start = try await store.factChanges(after: nil, limit: 100)
+        try expect(!start.complete && start.changes.isEmpty && start.head == 3, "without a sequence, only the end: \(start)")
+        let key = IdempotencyKey(scope: "choice a", clientKey: "follow-1")
+        let recorded = try await store.recordChoice(ConsentEvent(member: a, choice: .off, channel: .web, at: t0, actor: "a"),
+                                                    idempotencyKey: key, returningFacts: false)
+        try expect(recorded.logSequence == 4, "a choice names the entry it appended: \(String(describing: recorded.logSequence))")
+        let replayed = try await store.recordChoice(ConsentEvent(member: a, choice: .off, channel: .web, at: t0, actor: "a"),
+                                                    idempotencyKey: key, returningFacts: false)
+        try expect(replayed.replayed && replayed.logSequence == nil, "a replayed choice appended no entry")
+        try await store.fileObjection(Objection.fileForNonMember(id: ObjectionID(rawValue: "obj_n"), email: "someone@example.org",
+                                                                 identifiers: ["https://example.org/p/1"], at: t0, reason: nil, terms: terms),
+                                      actor: "someone@example.org")
+        try await store.fileObjection(Objection.file(id: ObjectionID(rawValue: "obj_b"), member: b, at: t0, reason: nil, terms: terms), actor: "b")
+        try await store.applyPolicy(try policy(), actor: "test")
+        _ = try await store.importMembers(lines([member("c")]), options: ImportOptions(source: "more.jsonl", actor: "test"))
+        let changes = try await store.factChanges(after: start.head, limit: 100)
+        let expected = [FactChange(sequence: 4, member: a), FactChange(sequence: 6, member: b),
+                        FactChange(sequence: changes.head, member: MemberID("c")!)]
+        try expect(changes.complete && changes.changes == expected,
+                   "the choice's member, the member's objection's, the imported member's; not the non-member's objection nor the policy: \(changes)")
+        let cut = try await store.factChanges(after: start.head, limit: 2)
+        try expect(!cut.complete && cut.changes == [expected[0]] && cut.head == changes.head, "a limit stops the read, and says so: \(cut)")
+        let none = try await store.factChanges(after: changes.head, limit: 100)
+        try expect(none.complete && none.changes.isEmpty && none.head == changes.head, "nothing after the end")
+        let beyond = try await store.factChanges(after: changes.head + 10, limit: 100)
+        try expect(!beyond.complete, "a sequence past the end names another log: nothing can be said")
     }
 
     static func anIdempotencyKeyWritesOnce(_ store: any ConsentStore) async throws {

@@ -45,6 +45,56 @@ struct MemberStatesTests {
         let state = try #require(try await states.state(of: member))
         #expect(state.events.map(\.sequence) == [stored.sequence, stored.sequence.map { $0 + 1 }])
     }
+
+    /// Another writer's choice (here through a second store on the same file, as the CLI or
+    /// another process would write it) is seen at the view's next look at the log, however
+    /// recently the member's state was read.
+    @Test func anotherWritersChoiceIsSeenAtTheNextLookAtTheLog() async throws {
+        let harness = try await Harness()
+        let member = MemberID("urn:li:member:eu")!
+        let states = MemberStates(store: harness.store)
+        try await states.follow()
+        #expect(try await states.state(of: member)?.events.isEmpty == true)
+        let other = try SQLiteConsentStore(path: harness.directory.appendingPathComponent("db.sqlite").path)
+        try await other.recordChoice(ConsentEvent(member: member, choice: .off, channel: .web, at: Harness.now, actor: member.rawValue))
+        try await states.follow()
+        #expect(try await states.state(of: member)?.events.map(\.choice) == [.off], "the other writer's choice is in the view")
+    }
+
+    /// The view's own choices leave its states trusted: after a look at the log, a state read
+    /// longer ago than ``MemberStates/maxAge`` is used without a read, and holds the choice.
+    @Test func ownChoicesKeepAStateTrustedPastItsAge() async throws {
+        let harness = try await Harness()
+        let member = MemberID("urn:li:member:eu")!
+        let states = MemberStates(store: harness.store)
+        try await states.follow()
+        _ = try await states.state(of: member)
+        _ = try await states.record(ConsentEvent(member: member, choice: .off, channel: .api, at: Harness.now, actor: member.rawValue))
+        let loads = await states.loads
+        try await Task.sleep(for: MemberStates.maxAge + .milliseconds(100))
+        try await states.follow()
+        #expect(try await states.state(of: member)?.events.map(\.choice) == [.off])
+        #expect(await states.loads == loads, "the state was not read again")
+    }
+
+    /// A look that cannot account for everything since the last (more entries than it reads)
+    /// drops every state, changed or not.
+    @Test func aLookThatCannotReadEverythingDropsEveryState() async throws {
+        let harness = try await Harness()
+        let (member, other) = (MemberID("urn:li:member:eu")!, MemberID("urn:li:member:ca")!)
+        let states = MemberStates(store: harness.store, followLimit: 2)
+        try await states.follow()
+        _ = try await states.state(of: member)
+        let loads = await states.loads
+        let writer = try SQLiteConsentStore(path: harness.directory.appendingPathComponent("db.sqlite").path)
+        for second in 0..<3 {
+            try await writer.recordChoice(ConsentEvent(member: other, choice: .off, channel: .web,
+                                                       at: Harness.now.addingTimeInterval(Double(second)), actor: other.rawValue))
+        }
+        try await states.follow()
+        _ = try await states.state(of: member)
+        #expect(await states.loads == loads + 1, "the unchanged member's state was dropped too")
+    }
 }
 
 /// The SQLite store, with two writes for one member forced into the order that matters: the
@@ -125,6 +175,9 @@ final class OrderedReturns: ConsentStore {
         try await base.auditEntries(from: from, to: to, body)
     }
     func verifyAuditChain() async throws -> AuditVerification { try await base.verifyAuditChain() }
+    func factChanges(after sequence: Int64?, limit: Int) async throws -> FactChanges {
+        try await base.factChanges(after: sequence, limit: limit)
+    }
     func auditEntries(after: Int64, limit: Int?, _ body: (AuditEntry) throws -> Void) async throws {
         try await base.auditEntries(after: after, limit: limit, body)
     }
