@@ -83,9 +83,9 @@ struct AITrainingController {
         let key = try IdempotencyKey.from(request, scope: IdempotencyKey.scope(.choice, member: member),
                                           content: JSONWriter.object(["channel": jsonStringLiteral(channel.rawValue), "enabled": enabled ? "true" : "false"]))
         let event = ConsentEvent(member: member, choice: enabled ? .on : .off, channel: channel, at: now(), actor: member.rawValue)
-        _ = try await states.record(event, idempotencyKey: key)
+        let view = try await states.recordThenView(event, idempotencyKey: key)
         let catalog = Self.catalog(for: request)
-        return Self.localized(JSONResponse.ok(try await stateJSON(for: member, in: catalog)), catalog)
+        return Self.localized(JSONResponse.ok(try stateJSON(view, in: catalog)), catalog)
     }
 
     @Sendable func history(_ request: Request, context: ConsentRequestContext) async throws -> Response {
@@ -112,7 +112,12 @@ struct AITrainingController {
     /// Written by hand, not through `Encodable`: every `PUT` returns it, and `JSONEncoder` took
     /// 12 µs for this body against about 1 µs here (see docs/architecture.md, "JSON bodies").
     func stateJSON(for member: MemberID, in catalog: Catalog = .english) async throws -> String {
-        guard let (version, state) = try await states.view(of: member) else { throw Problem.unauthenticated }
+        try stateJSON(try await states.view(of: member), in: catalog)
+    }
+
+    /// The same for a member's view (``MemberStates/view(of:)``); nil: no such member.
+    private func stateJSON(_ view: (policy: PolicyVersion, state: MemberState)?, in catalog: Catalog) throws -> String {
+        guard let (version, state) = view else { throw Problem.unauthenticated }
         let policy = version.policy
         let instant = now()
         let decision = state.decision(policy: policy, at: instant)

@@ -160,6 +160,14 @@ public actor MemberStates {
         return (policy, state)
     }
 
+    /// ``record(_:idempotencyKey:)``, then ``view(of:)`` for the choice's member, in one hop
+    /// onto this actor: what a `PUT` of the setting answers with.
+    public func recordThenView(_ event: ConsentEvent, idempotencyKey: IdempotencyKey? = nil) async throws
+        -> (policy: PolicyVersion, state: MemberState)? {
+        _ = try await record(event, idempotencyKey: idempotencyKey)
+        return try await view(of: event.member)
+    }
+
     /// Appends a choice durably, then updates the view. With an idempotency key used before,
     /// on any instance, nothing is appended and the choice recorded then is returned.
     /// A member who made ``RequestLimits/memberWrites`` choices in its window is refused with

@@ -36,18 +36,31 @@ public struct ServerMetrics: Sendable {
 
     /// Counts a durable choice by channel and value.
     func recordChoice(_ event: ConsentEvent) {
-        Counter(label: "consentry_choices_recorded_total",
-                dimensions: [("channel", event.channel.rawValue), ("value", event.choice.rawValue)], factory: factory)
-            .increment()
+        handles.forChoice(channel: event.channel, choice: event.choice) {
+            Counter(label: "consentry_choices_recorded_total",
+                    dimensions: [("channel", event.channel.rawValue), ("value", event.choice.rawValue)], factory: factory)
+        }.increment()
     }
 
     /// The Prometheus text exposition.
     func exposition() -> String { registry.emitToString() }
 }
 
-/// The request counters and timers made so far, by route, method and status.
+/// The request counters and timers made so far, by route, method and status, and the choice
+/// counters, by channel and value.
 private final class RequestMetricHandles: Sendable {
     private let made = Mutex<[String: (Metrics.Counter, Metrics.Timer)]>([:])
+    private let choices = Mutex<[String: Metrics.Counter]>([:])
+
+    func forChoice(channel: Channel, choice: Choice, make: () -> Metrics.Counter) -> Metrics.Counter {
+        let key = channel.rawValue + " " + choice.rawValue
+        return choices.withLock { made in
+            if let counter = made[key] { return counter }
+            let counter = make()
+            made[key] = counter
+            return counter
+        }
+    }
 
     func forRequest(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status,
                     make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
