@@ -49,27 +49,29 @@ public struct ServerMetrics: Sendable {
 /// The request counters and timers made so far, by route, method and status, and the choice
 /// counters, by channel and value.
 private final class RequestMetricHandles: Sendable {
-    private let made = Mutex<[String: (Metrics.Counter, Metrics.Timer)]>([:])
-    private let choices = Mutex<[String: Metrics.Counter]>([:])
+    private let requests = MadeOnce<(Metrics.Counter, Metrics.Timer)>()
+    private let choices = MadeOnce<Metrics.Counter>()
 
     func forChoice(channel: Channel, choice: Choice, make: () -> Metrics.Counter) -> Metrics.Counter {
-        let key = channel.rawValue + " " + choice.rawValue
-        return choices.withLock { made in
-            if let counter = made[key] { return counter }
-            let counter = make()
-            made[key] = counter
-            return counter
-        }
+        choices.value(for: channel.rawValue + " " + choice.rawValue, make)
     }
 
     func forRequest(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status,
                     make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
-        let key = "\(route) \(method.rawValue) \(status.code)"
-        return made.withLock { made in
-            if let handles = made[key] { return handles }
-            let handles = make()
-            made[key] = handles
-            return handles
+        requests.value(for: "\(route) \(method.rawValue) \(status.code)", make)
+    }
+}
+
+/// Values made once per key, on first use: the metrics factory's lookup costs more than a count.
+private final class MadeOnce<Value: Sendable>: Sendable {
+    private let made = Mutex<[String: Value]>([:])
+
+    func value(for key: String, _ make: () -> Value) -> Value {
+        made.withLock { made in
+            if let value = made[key] { return value }
+            let value = make()
+            made[key] = value
+            return value
         }
     }
 }
