@@ -153,29 +153,35 @@ final class StreamSource: BlockSource {
 }
 
 /// Runs `process` on a source's blocks with `workers` threads and hands the results to
-/// `consume` on the calling thread, strictly in input order, with at most `ahead` blocks in
+/// `consume`, strictly in input order and one call at a time, with at most `ahead` blocks in
 /// flight (bounded memory whatever the input size). `consume` returns false to stop early.
+///
+/// With two workers or more, `consume` runs on the workers, in turn: the worker that finishes
+/// the block the output waits for consumes it, and every later block already done, then goes
+/// back to scanning. A thread of its own for the writing was the run's critical path (on
+/// tmpfs it was busy for the whole run while the two workers idled half of it). With one
+/// worker the calling thread consumes, so that writing still overlaps the scan.
 enum OrderedPipeline {
     static func run<Result>(source: any BlockSource, workers: Int, ahead: Int,
                             process: @escaping (Int, Block) -> Result,
-                            consume: (Block, Result) throws -> Bool) throws {
-        let state = PipelineState<Result>()
+                            consume: @escaping (Block, Result) throws -> Bool) throws {
+        let state = PipelineState<Result>(consume)
         let sourceBox = UncheckedBox(source)
         let processBox = UncheckedBox(process)
+        let workersConsume = workers > 1
         state.active = workers
         for worker in 0..<workers {
             let thread = Thread {
                 let process = processBox.value
+                state.condition.lock()
                 while true {
-                    state.condition.lock()
                     while !state.stop && !state.exhausted && state.next - state.written >= ahead { state.condition.wait() }
                     if state.stop || state.exhausted { break }
                     let block: Block?
                     do {
                         block = try sourceBox.value.next()
                     } catch {
-                        state.failure = error
-                        state.stop = true
+                        state.fail(error)
                         break
                     }
                     guard let block else {
@@ -189,8 +195,8 @@ enum OrderedPipeline {
                     let result = process(worker, block)
                     state.condition.lock()
                     state.results[index] = (block, result)
+                    if workersConsume { state.consumeReady() }
                     state.condition.broadcast()
-                    state.condition.unlock()
                 }
                 state.active -= 1
                 state.condition.broadcast()
@@ -206,25 +212,13 @@ enum OrderedPipeline {
             while state.active > 0 { state.condition.wait() }
             state.condition.unlock()
         }
-        var index = 0
+        state.condition.lock()
+        defer { state.condition.unlock() }
         while true {
-            state.condition.lock()
-            while state.results[index] == nil && state.failure == nil && !(state.exhausted && index == state.total) {
-                state.condition.wait()
-            }
-            if let failure = state.failure {
-                state.condition.unlock()
-                throw failure
-            }
-            guard let (block, result) = state.results.removeValue(forKey: index) else {
-                state.condition.unlock()
-                return
-            }
-            state.written = index + 1
-            state.condition.broadcast()
-            state.condition.unlock()
-            guard try consume(block, result) else { return }
-            index += 1
+            if !workersConsume { state.consumeReady() }
+            if let failure = state.failure { throw failure }
+            if state.stop || (state.exhausted && state.written == state.total && !state.consuming) { return }
+            state.condition.wait()
         }
     }
 }
@@ -239,6 +233,38 @@ private final class PipelineState<Result>: @unchecked Sendable {
     var failure: (any Error)?
     var active = 0
     var results: [Int: (Block, Result)] = [:]
+    /// A thread is in ``consume``: no other may start.
+    var consuming = false
+    let consume: (Block, Result) throws -> Bool
+
+    init(_ consume: @escaping (Block, Result) throws -> Bool) { self.consume = consume }
+
+    /// Called with `condition` locked, and returns with it locked: consumes, in order, every
+    /// block done from the next one the output waits for, unless a thread is at it already.
+    /// The lock is let go while a block is consumed.
+    func consumeReady() {
+        guard !consuming else { return }
+        consuming = true
+        defer { consuming = false }
+        while !stop, let (block, result) = results.removeValue(forKey: written) {
+            written += 1
+            condition.broadcast()
+            condition.unlock()
+            let outcome = Swift.Result { try consume(block, result) }
+            condition.lock()
+            switch outcome {
+            case .success(true): continue
+            case .success(false): stop = true
+            case .failure(let error): fail(error)
+            }
+        }
+    }
+
+    /// Called with `condition` locked: the first failure stops the run.
+    func fail(_ error: any Error) {
+        if failure == nil { failure = error }
+        stop = true
+    }
 }
 
 private final class UncheckedBox<Value>: @unchecked Sendable {
