@@ -1,5 +1,6 @@
 import ConsentCore
 import ConsentFormats
+import CScan
 import Foundation
 
 /// One block's lines, judged: the byte ranges to keep and the drop counts.
@@ -48,10 +49,10 @@ final class LineJudge: @unchecked Sendable {
     private(set) var thirdPartyCounts: [Int]
     /// Scratch for the folded text being matched.
     private var folded: [UInt8] = []
-    /// `{"` + the member field + `"`: how a line that names its member first begins.
-    private let leadingKey: UnsafeMutableBufferPointer<UInt8>
+    /// `"` + the member field + `"`: the key a line names its member by.
+    private let memberKey: UnsafeMutableBufferPointer<UInt8>
 
-    deinit { leadingKey.deallocate() }
+    deinit { memberKey.deallocate() }
 
     /// - Parameter table: the members' verdicts, when not `decisions.table` as it is (under
     ///   `--no-record-times`, ``MemberTable/answeringMinorsInWindow(windowStartMicros:)`` of it).
@@ -73,9 +74,9 @@ final class LineJudge: @unchecked Sendable {
         keptCategories = [Int](repeating: 0, count: Category.allCases.count)
         self.table = table ?? decisions.table
         lookup = self.table.lookup
-        let leading = Array("{\"\(options.memberField)\"".utf8)
-        leadingKey = UnsafeMutableBufferPointer.allocate(capacity: leading.count)
-        _ = leadingKey.initialize(from: leading)
+        let key = Array("\"\(options.memberField)\"".utf8)
+        memberKey = UnsafeMutableBufferPointer.allocate(capacity: key.count)
+        _ = memberKey.initialize(from: key)
         unknownIsEligible = decisions.unknownIsEligible
         usesTime = options.timeField != nil
         asOfMicros = Timestamp.microseconds(decisions.asOf)
@@ -91,7 +92,7 @@ final class LineJudge: @unchecked Sendable {
         var found = RecordScanner.Found()
         let scanner = scanner
         while start < count {
-            prefetchLeadingMember(base + start, count - start)
+            prefetchMember(base + start, count - start)
             let (valid, length) = scanner.scanLine(base + start, count - start, into: &found)
             let drop = valid ? judge(found, base + start, length: length) : .malformed
             let end = start + length
@@ -121,17 +122,20 @@ final class LineJudge: @unchecked Sendable {
         return judged
     }
 
-    /// Starts bringing the table slot of the member a line names first (`{"member_id": 123`,
-    /// `{"member_id":"u-7"`) into the cache before the line is scanned: the table is far larger
-    /// than what stays cached while the data streams through, and the lookup at the line's end
-    /// then finds its slot there instead of waiting on memory. Only a hint: a line that names
-    /// its member elsewhere, or oddly, is judged the same, after its scan, only without it.
+    /// Starts bringing the table slot of the member a line names early (`{"member_id": 123`,
+    /// `{"category": "content.posts", "member_id":"u-7"`: the key within its first
+    /// ``prefetchReach`` bytes) into the cache before the line is scanned: the table is far
+    /// larger than what stays cached while the data streams through, and the lookup at the
+    /// line's end then finds its slot there instead of waiting on memory. Only a hint: a line
+    /// that names its member later, or oddly, or holds the key's text in an earlier value, is
+    /// judged the same, after its scan.
     @inline(__always)
-    private func prefetchLeadingMember(_ line: UnsafePointer<UInt8>, _ available: Int) {
-        let keyLength = leadingKey.count
-        guard available > keyLength + 2, memcmp(line, leadingKey.baseAddress!, keyLength) == 0 else { return }
-        var index = keyLength
-        let limit = min(available, keyLength + 64)
+    private func prefetchMember(_ line: UnsafePointer<UInt8>, _ available: Int) {
+        let keyLength = memberKey.count
+        let reach = min(available, Self.prefetchReach)
+        guard reach > keyLength + 2, let found = consentry_find(line, reach, memberKey.baseAddress!, keyLength) else { return }
+        var index = line.distance(to: found.assumingMemoryBound(to: UInt8.self)) + keyLength
+        let limit = min(available, index + 64)
         while index < limit, line[index] == 0x20 { index += 1 }
         guard index < limit, line[index] == 0x3A else { return }
         index += 1
@@ -142,6 +146,9 @@ final class LineJudge: @unchecked Sendable {
         while index < limit, line[index] != 0x22, line[index] != 0x5C, line[index] != 0x2C, line[index] != 0x7D { index += 1 }
         if index < limit, index > start { lookup.prefetch(line + start, index - start) }
     }
+
+    /// How far into a line the member's key is looked for, to prefetch its slot.
+    static let prefetchReach = 256
 
     /// Judges a valid record: nil to keep it, otherwise why it is dropped.
     @inline(__always)

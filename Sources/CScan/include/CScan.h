@@ -14,6 +14,9 @@ static inline void consentry_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/// Where `needle` first occurs in `haystack`, or NULL (as memmem, for a short haystack).
+const void *consentry_find(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
 /// What reading one JSON string's contents found.
 typedef struct {
     /// `CONSENTRY_STRING_OK`, or the first problem, in the string's byte order.
